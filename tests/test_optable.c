@@ -1,0 +1,127 @@
+/* test_optable.c — walks the table of built-in ops (tg_op_table) and gradient-checks
+ * every entry through one generic harness. An op added to the library without a row
+ * here fails this test: no op can ship without a gradient check. The family tests
+ * (test_ops_*.c) go further (shapes, broadcasting, error paths); this one guarantees
+ * coverage. */
+#include "check.h"
+
+static const int labels3[3] = {2, 0, 1};
+static const int rows4[4] = {1, 0, 3, 1};
+
+/* in[0..n) are long-lived inputs filled from [lo, hi); build makes the op's output. */
+typedef struct {
+    const char *name;
+    int n_in;
+    int rank[3];
+    int shape[3][3];
+    double lo, hi;
+    tg_tensor *(*build)(tg_tape *t, tg_tensor *const *in, void *user);
+} row;
+
+static tg_tensor *b_add(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_add(t, in[0], in[1]); }
+static tg_tensor *b_sub(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_sub(t, in[0], in[1]); }
+static tg_tensor *b_mul(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_mul(t, in[0], in[1]); }
+static tg_tensor *b_div(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_div(t, in[0], in[1]); }
+static tg_tensor *b_neg(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_neg(t, in[0]); }
+static tg_tensor *b_adds(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_add_scalar(t, in[0], 2); }
+static tg_tensor *b_muls(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_mul_scalar(t, in[0], 3); }
+static tg_tensor *b_pow(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_pow_scalar(t, in[0], (tg_real)1.5); }
+static tg_tensor *b_square(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_square(t, in[0]); }
+static tg_tensor *b_sqrt(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_sqrt(t, in[0]); }
+static tg_tensor *b_exp(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_exp(t, in[0]); }
+static tg_tensor *b_log(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_log(t, in[0]); }
+static tg_tensor *b_abs(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_abs(t, in[0]); }
+static tg_tensor *b_clamp(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_clamp(t, in[0], -1, 1); }
+static tg_tensor *b_relu(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_relu(t, in[0]); }
+static tg_tensor *b_leaky(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_leaky_relu(t, in[0], (tg_real)0.2); }
+static tg_tensor *b_softplus(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_softplus(t, in[0]); }
+static tg_tensor *b_sigmoid(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_sigmoid(t, in[0]); }
+static tg_tensor *b_tanh(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_tanh(t, in[0]); }
+static tg_tensor *b_step(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_step(t, in[0]); }
+static tg_tensor *b_sign(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_sign(t, in[0]); }
+static tg_tensor *b_matmul(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_matmul(t, in[0], in[1]); }
+static tg_tensor *b_transpose(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_transpose(t, in[0], 0, -1); }
+static tg_tensor *b_reshape(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_reshape(t, in[0], 2, (int[]){4, -1}); }
+static tg_tensor *b_slice(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_slice(t, in[0], 1, 1, 2); }
+static tg_tensor *b_concat(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_concat(t, in, 2, 1); }
+static tg_tensor *b_gather(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_gather_rows(t, in[0], rows4, 4); }
+static tg_tensor *b_sum(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_sum(t, in[0]); }
+static tg_tensor *b_mean(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_mean(t, in[0]); }
+static tg_tensor *b_sum_axis(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_sum_axis(t, in[0], 1, false); }
+static tg_tensor *b_mean_axis(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_mean_axis(t, in[0], 0, true); }
+static tg_tensor *b_max_axis(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_max_axis(t, in[0], 1, false); }
+static tg_tensor *b_softmax(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_softmax(t, in[0]); }
+static tg_tensor *b_log_softmax(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_log_softmax(t, in[0]); }
+static tg_tensor *b_mse(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_mse_loss(t, in[0], in[1]); }
+static tg_tensor *b_bce(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_bce_loss(t, in[0], in[1]); }
+static tg_tensor *b_bcel(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_bce_with_logits(t, in[0], in[1]); }
+static tg_tensor *b_ce(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_cross_entropy(t, in[0], labels3); }
+
+static const row rows[] = {
+    {"tg_add", 2, {2, 1}, {{3, 4}, {4}}, -2, 2, b_add},
+    {"tg_sub", 2, {2, 2}, {{3, 1}, {1, 4}}, -2, 2, b_sub},
+    {"tg_mul", 2, {2, 1}, {{3, 4}, {4}}, -2, 2, b_mul},
+    {"tg_div", 2, {2, 2}, {{3, 4}, {3, 4}}, 0.5, 2, b_div},
+    {"tg_neg", 1, {2}, {{3, 4}}, -2, 2, b_neg},
+    {"tg_add_scalar", 1, {2}, {{3, 4}}, -2, 2, b_adds},
+    {"tg_mul_scalar", 1, {2}, {{3, 4}}, -2, 2, b_muls},
+    {"tg_pow_scalar", 1, {2}, {{3, 4}}, 0.5, 2, b_pow},
+    {"tg_square", 1, {2}, {{3, 4}}, -2, 2, b_square},
+    {"tg_sqrt", 1, {2}, {{3, 4}}, 0.5, 2, b_sqrt},
+    {"tg_exp", 1, {2}, {{3, 4}}, -2, 2, b_exp},
+    {"tg_log", 1, {2}, {{3, 4}}, 0.5, 2, b_log},
+    {"tg_abs", 1, {2}, {{3, 4}}, 0.2, 2, b_abs},
+    {"tg_clamp", 1, {2}, {{3, 4}}, -0.9, 0.9, b_clamp},
+    {"tg_relu", 1, {2}, {{3, 4}}, 0.2, 2, b_relu},
+    {"tg_leaky_relu", 1, {2}, {{3, 4}}, -2, -0.2, b_leaky},
+    {"tg_softplus", 1, {2}, {{3, 4}}, -2, 2, b_softplus},
+    {"tg_sigmoid", 1, {2}, {{3, 4}}, -2, 2, b_sigmoid},
+    {"tg_tanh", 1, {2}, {{3, 4}}, -2, 2, b_tanh},
+    {"tg_step", 1, {2}, {{3, 4}}, 0.2, 2, b_step},
+    {"tg_sign", 1, {2}, {{3, 4}}, 0.2, 2, b_sign},
+    {"tg_matmul", 2, {2, 2}, {{3, 4}, {4, 2}}, -2, 2, b_matmul},
+    {"tg_transpose", 1, {3}, {{2, 3, 4}}, -2, 2, b_transpose},
+    {"tg_reshape", 1, {2}, {{2, 6}}, -2, 2, b_reshape},
+    {"tg_slice", 1, {2}, {{3, 4}}, -2, 2, b_slice},
+    {"tg_concat", 2, {2, 2}, {{3, 4}, {3, 2}}, -2, 2, b_concat},
+    {"tg_gather_rows", 1, {2}, {{4, 3}}, -2, 2, b_gather},
+    {"tg_sum", 1, {2}, {{3, 4}}, -2, 2, b_sum},
+    {"tg_mean", 1, {2}, {{3, 4}}, -2, 2, b_mean},
+    {"tg_sum_axis", 1, {2}, {{3, 4}}, -2, 2, b_sum_axis},
+    {"tg_mean_axis", 1, {2}, {{3, 4}}, -2, 2, b_mean_axis},
+    {"tg_max_axis", 1, {2}, {{3, 4}}, -2, 2, b_max_axis},
+    {"tg_softmax", 1, {2}, {{3, 4}}, -2, 2, b_softmax},
+    {"tg_log_softmax", 1, {2}, {{3, 4}}, -2, 2, b_log_softmax},
+    {"tg_mse_loss", 2, {2, 2}, {{3, 4}, {3, 4}}, -2, 2, b_mse},
+    {"tg_bce_loss", 2, {2, 2}, {{3, 4}, {3, 4}}, 0.1, 0.9, b_bce},
+    {"tg_bce_with_logits", 2, {2, 2}, {{3, 4}, {3, 4}}, 0.1, 0.9, b_bcel},
+    {"tg_cross_entropy", 1, {2}, {{3, 4}}, -2, 2, b_ce},
+};
+
+int main(void) {
+    size_t n = 0;
+    const tg_op_info *table = tg_op_table(&n);
+    CHECK(n >= 38, "the table lists %zu ops", n);
+    tg_rng g;
+    tg_rng_seed(&g, 17);
+    for (size_t i = 0; i < n; i++) {
+        const row *r = NULL;
+        for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++)
+            if (strcmp(rows[k].name, table[i].name) == 0) r = &rows[k];
+        CHECK(r != NULL, "op %s has no gradient check in test_optable.c", table[i].name);
+        CHECK(table[i].op && table[i].op->infer && table[i].op->forward &&
+                  strcmp(table[i].op->name, table[i].name) == 0,
+              "op %s is defined (infer, forward, name)", table[i].name);
+        if (!r || !table[i].op->infer) continue;
+        tg_tensor *in[3] = {0};
+        for (int k = 0; k < r->n_in; k++) {
+            in[k] = check_input(&g, r->rank[k], r->shape[k], r->lo, r->hi);
+            /* distinct values keep max_axis away from ties */
+            if (strcmp(r->name, "tg_max_axis") == 0)
+                for (size_t j = 0; j < in[k]->size; j++) in[k]->data[j] += (tg_real)(0.1 * j);
+        }
+        check_op_grad(r->name, r->build, NULL, in, r->n_in);
+        for (int k = 0; k < r->n_in; k++) tg_tensor_free(in[k]);
+    }
+    return check_done();
+}
