@@ -36,6 +36,8 @@
 #include "tg_ops.h"
 #include "tg_gradcheck.h"
 #include "tg_params.h"
+#include "tg_show.h"
+#include "tg_checkpoint.h"
 #include "tg_optim.h"
 #include "tg_layers.h"
 

@@ -13,7 +13,9 @@
  *
  * Packing makes the micro-kernel's loads contiguous whatever the transposes and
  * strides, and pads edge panels with zeros so the micro-kernel always computes a full
- * MR x NR tile; only the valid mr x nr part is written back. The micro-kernel is plain
+ * MR x NR tile (the zeros keep stale values, possibly NaN, out of the unused lanes);
+ * only the valid mr x nr part is written back. Products with fewer than SMALL_M rows
+ * (batch-1 RNN steps) skip packing: see gemm_small_m. The micro-kernel is plain
  * C with constant trip counts: GCC unrolls the MR loop and vectorises the NR loop,
  * keeping the MR x NR accumulator array in vector registers (NR = two vectors, MR = 6
  * gives 12 accumulator registers out of 16 on SSE2/AVX).
@@ -22,6 +24,10 @@
  *   MR = 6, NR = 2 vectors (8/4 on SSE2, 16/8 on AVX, 32/16 on AVX-512)
  *   KC = 1 KiB of one row of reals (256 / 128): a KC x NR panel of B stays in L1
  *   MC = 96 rows: Ap = 96 KiB;  NC = 128 columns: Bp = 128 KiB.
+ * Measured on one core of a Xeon (GCC 12, 512^3): float ~20 GFLOP/s in the portable
+ * SSE2 build, ~60 with -march=native; double ~8 / ~20. The project compiles with
+ * -std=c11, which turns off FMA contraction; the kernel does not ask for it, so
+ * -march changes the speed, not the order of the sums.
  */
 #include <string.h>
 #include "gemm.h"

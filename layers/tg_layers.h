@@ -1,8 +1,8 @@
 /* tg_layers.h — neural-network layers built ONLY from the primitive ops of tg_ops.h.
  *
- * No layer computes a derivative: each is an ordinary C function that records
- * primitive ops on the tape, and its gradients come out of the one backward sweep
- * (tg_backward). One header per topic:
+ * No layer computes a gradient by hand: each is an ordinary C function that records
+ * primitive ops on the tape, and its gradients come out of the tape's one reverse
+ * sweep. One header per topic:
  *   - tg_activation.h  activations chosen by value (tg_act, tg_activate)
  *   - tg_init.h        Glorot / He / PyTorch-style initialisation from a tg_rng
  *   - tg_neuron.h      perceptron (step) and sigmoid neuron, with their training rules

@@ -5,11 +5,11 @@
  *   z = x w + b          x (N,in), w (in,1), b (1)  ->  z (N,1)
  *   y_hat = g(z)         g = the neuron's activation (TG_ACT_STEP: the perceptron)
  *
- * Training rules, both obtained from the tape by ONE backward sweep and plain SGD
+ * Training rules, both obtained from the tape by ONE reverse sweep and plain SGD
  * (p -= alpha * dL/dp); nothing here differentiates:
  *
  * Perceptron rule  w <- w + alpha (y - y_hat) x,  b <- b + alpha (y - y_hat).
- *   The step function has no useful derivative, so the rule is NOT gradient descent
+ *   The step function is flat almost everywhere, so the rule is NOT gradient descent
  *   on an error of y_hat. It is gradient descent on the perceptron criterion
  *       L = - sum_n (y_n - stop(y_hat_n)) z_n
  *   where stop() is tg_detach: y_hat is a constant to the sweep. Then

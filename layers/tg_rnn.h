@@ -2,7 +2,7 @@
  * as single-step cells and as stacked whole-sequence layers over (T,B,F) input.
  *
  * Every equation below is a handful of primitive ops; the gradients through time
- * (BPTT, lecture notes 000_…) come from the one backward sweep over the tape.
+ * (BPTT, lecture notes 000_…) come from the tape's one reverse sweep.
  * Notation: x_t (B,in) one time step of a batch of B rows; h, c (B,H); H = hidden
  * size; rows are multiplied from the left: x W. sigma = logistic, (.) = elementwise.
  * One layer holds

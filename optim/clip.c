@@ -1,10 +1,11 @@
 /* clip.c — gradient clipping by global norm and by value.
  *
  * Why: in a deep or recurrent network the gradient is a long product of local
- * derivatives (seed 000, "Vanishing gradient": repeated multiplication of small
- * derivatives); when the factors are large the same product explodes, and one huge
- * step destroys the weights. Rescaling the whole gradient when its norm exceeds a
- * threshold keeps its direction and bounds the step (Pascanu et al. 2013).
+ * derivatives (../shared/seeds/000_ead807ba5c04e088.txt, "Vanishing gradient":
+ * repeated multiplication of small derivatives); when the factors are large the same
+ * product explodes, and one huge step destroys the weights. Rescaling the whole
+ * gradient when its norm exceeds a threshold keeps its direction and bounds the step
+ * (Pascanu et al. 2013).
  *
  * Both functions follow torch.nn.utils (1.13):
  *   clip_grad_norm_:  n_i   = ||g_i||_p for every parameter i

@@ -168,7 +168,7 @@ tg_status tg_clip_grad_value(const tg_params *ps, double clip);
  *                periodic past T_max, as PyTorch's)
  *   linear:      base_lr (start + (end - start) min(e, total_iters) / total_iters) (LinearLR)
  * Constructors return NULL with tg_last_error() on a NULL optimizer or bad values
- * (step_size < 1, gamma <= 0, T_max < 1, eta_min < 0, factors outside [0, 1] or start 0,
+ * (step_size < 1, gamma <= 0 or not finite, T_max < 1, eta_min < 0, factors outside [0, 1],
  * total_iters < 1, ...). The schedule is owned by the caller; it must not outlive the
  * optimizer. */
 typedef struct tg_sched tg_sched;

@@ -18,7 +18,8 @@
 #include "optim_internal.h"
 
 /* ---- SGD with momentum, dampening, Nesterov and weight decay ----
- * Seed 003 ("Momentum"): phi_t = eta * g_{t-1} + gamma * phi_{t-1}, Theta_t = Theta_{t-1} - phi_t.
+ * Seed ../shared/seeds/003_568823dc99454fac.txt ("Momentum"):
+ *   phi_t = eta * g_{t-1} + gamma * phi_{t-1},  Theta_t = Theta_{t-1} - phi_t.
  * PyTorch keeps the learning rate outside the buffer (identical while lr is constant,
  * and what a schedule needs):
  *   d   = g + weight_decay * p
@@ -48,7 +49,8 @@ void tg__update_sgd(tg_optim *o, double t) {
 }
 
 /* ---- Adagrad ----
- * Seed 003 ("Adagrad"): phi_t = phi_{t-1} + g (.) g, Theta_t = Theta_{t-1} - eta/sqrt(phi_t) g.
+ * Seed ../shared/seeds/003_568823dc99454fac.txt ("Adagrad"):
+ *   phi_t = phi_{t-1} + g (.) g,  Theta_t = Theta_{t-1} - eta/sqrt(phi_t) g.
  * PyTorch adds eps outside the square root, an lr decay and weight decay:
  *   d   = g + weight_decay * p
  *   clr = lr / (1 + (t - 1) * lr_decay)
@@ -74,8 +76,9 @@ void tg__update_adagrad(tg_optim *o, double t) {
 }
 
 /* ---- RMSProp ----
- * Seed 003 ("RMSProp"): phi_t = rho phi_{t-1} + (1 - rho) g (.) g,
- * Theta_t = Theta_{t-1} - eta/sqrt(phi_t) g. PyTorch (alpha = rho):
+ * Seed ../shared/seeds/003_568823dc99454fac.txt ("RMSProp"):
+ *   phi_t = rho phi_{t-1} + (1 - rho) g (.) g,  Theta_t = Theta_{t-1} - eta/sqrt(phi_t) g.
+ * PyTorch (alpha = rho):
  *   d   = g + weight_decay * p
  *   sq  = sq * alpha + (1 - alpha) * d * d
  *   centered:  ga = ga * alpha + (1 - alpha) * d;  avg = sqrt(sq - ga * ga) + eps
@@ -120,8 +123,8 @@ void tg__update_rmsprop(tg_optim *o, double t) {
     }
 }
 
-/* ---- Adam (Kingma & Ba 2015; named in seed 000, "Adam Optimizer") and AdamW
- * (Loshchilov & Hutter 2019) ----
+/* ---- Adam (Kingma & Ba 2015; named in ../shared/seeds/000_ead807ba5c04e088.txt,
+ * "Adam Optimizer") and AdamW (Loshchilov & Hutter 2019) ----
  *   AdamW: p = p * (1 - lr * weight_decay);  d = g
  *   Adam:  d = g + weight_decay * p
  *   m   = m * beta1 + (1 - beta1) * d                     (exp_avg)

@@ -4,6 +4,7 @@
 #ifndef TG_TEST_RNN_CHECK_H
 #define TG_TEST_RNN_CHECK_H
 
+#include <stdlib.h>
 #include "check.h"
 
 /* Fills a tape tensor of y's shape with the fixed weights of check_op_loss's kind

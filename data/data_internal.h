@@ -1,0 +1,17 @@
+/* data_internal.h — helpers shared by data/ source files. Not installed.
+ * The readers use autodiff's counted allocator and thread error (tg_internal.h). */
+#ifndef TG_DATA_INTERNAL_H
+#define TG_DATA_INTERNAL_H
+
+#include "tg_data.h"
+#include "tg_internal.h"
+
+/* Reads the whole file at path into a tg__malloc'd buffer (*out, *n; one extra NUL
+ * byte after the data, not counted). With gunzip set, a file starting with the gzip
+ * magic (1f 8b) is read through `gzip -dc` instead. Errors name fn and path:
+ * TG_ERR_IO (cannot open / read, gzip cannot run), TG_ERR_FORMAT (gzip rejects the
+ * data), TG_ERR_NOMEM. On error *out is NULL. */
+tg_status tg__data_read_file(const char *fn, const char *path, bool gunzip,
+                             unsigned char **out, size_t *n);
+
+#endif
