@@ -274,10 +274,10 @@ static const char *rec_name(const ckpt_rec *r, char out[NAME_MAX_LEN + 1]) {
     return out;
 }
 
-/* "truncated: <what> at byte <at> needs <need> bytes, the file has <n>" */
+/* "truncated: <what> at byte <at> needs <need> bytes, the file ends at byte <n>" */
 static tg_status truncated(const char *label, const char *what, size_t at, size_t need,
                            size_t n) {
-    return tg__error(TG_ERR_FORMAT, "%s: %s: truncated: %s at byte %zu needs %zu bytes, the file has %zu",
+    return tg__error(TG_ERR_FORMAT, "%s: %s: truncated: %s at byte %zu needs %zu bytes, the file ends at byte %zu",
                      FN_LOAD, label, what, at, need, n);
 }
 
@@ -348,9 +348,8 @@ static tg_status parse_file(const unsigned char *buf, size_t n, const char *labe
         pos += 2;
         snprintf(what, sizeof what, "tensor '%s': shape", nm);
         if (n - pos < 4 * (size_t)r->rank) { st = truncated(label, what, pos, 4 * (size_t)r->rank, n); break; }
-        /* size <= avail: the data must fit in the bytes that remain. */
-        size_t avail = (n - pos - 4 * (size_t)r->rank) / (size_t)r->dtype;
-        bool fits = true;
+        /* The element count, or overflow: a shape no file could hold. */
+        bool overflow = false;
         r->size = 1;
         for (int d = 0; d < r->rank; d++) {
             uint32_t dim = get_u32(buf + pos + 4 * (size_t)d);
@@ -360,19 +359,19 @@ static tg_status parse_file(const unsigned char *buf, size_t n, const char *labe
                 break;
             }
             r->shape[d] = (int)dim;
-            if (fits && dim > avail / r->size) fits = false;
-            if (fits) r->size *= dim;
+            if (!overflow && dim > SIZE_MAX / (size_t)r->dtype / r->size) overflow = true;
+            if (!overflow) r->size *= dim;
         }
         if (st != TG_OK) break;
         pos += 4 * (size_t)r->rank;
-        snprintf(what, sizeof what, "tensor '%s': data", nm);
-        if (!fits) {
+        if (overflow) {
             char sb[128];
-            st = tg__error(TG_ERR_FORMAT, "%s: %s: truncated: tensor '%s' of shape %s at byte %zu does not fit in the file (%zu bytes)",
-                           FN_LOAD, label, nm, tg__shape_fmt(r->rank, r->shape, sb, sizeof sb), pos, n);
+            st = tg__error(TG_ERR_FORMAT, "%s: %s: truncated: tensor '%s' of shape %s at byte %zu is larger than any file",
+                           FN_LOAD, label, nm, tg__shape_fmt(r->rank, r->shape, sb, sizeof sb), pos);
             break;
         }
-        if ((n - pos) / (size_t)r->dtype < r->size) {
+        snprintf(what, sizeof what, "tensor '%s': data", nm);
+        if (n - pos < r->size * (size_t)r->dtype) {
             st = truncated(label, what, pos, r->size * (size_t)r->dtype, n);
             break;
         }

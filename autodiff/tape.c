@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "tg_internal.h"
+#include "tg_tape.h"
 
 /* ---- arena: a list of chunks kept across resets ----
  * Requests are bumped from the current chunk; when it is full we move to the next
@@ -312,7 +313,11 @@ tg_tensor *tg_apply(tg_tape *t, const tg_op *op, tg_tensor *const *in, int n_in,
         if (t->status == TG_OK) tg_tape_fail(t, TG_ERR_VALUE, "%s: forward failed", op->name);
         return NULL;
     }
-    if (op->flags & TG_OPF_VIEW) out->flags |= TG_VIEW;
+    if (op->flags & TG_OPF_VIEW) /* a view op may still copy (slice off axis 0) */
+        for (int i = 0; i < n_in; i++) {
+            uintptr_t o = (uintptr_t)out->data, b = (uintptr_t)in[i]->data;
+            if (o >= b && o < b + in[i]->size * sizeof(tg_real)) out->flags |= TG_VIEW;
+        }
     if (t->anomaly) {
         size_t bad = first_nonfinite(out->data, out->size);
         if (bad < out->size) {

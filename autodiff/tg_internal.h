@@ -4,8 +4,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
-#include "tg_core.h"
-#include "tg_tape.h"
+#include "tg_core.h" /* not tg_tape.h: optim/ uses this header and never the tape */
 
 /* The one allocation function of the library (counted; see tg_alloc_count). */
 void *tg__malloc(size_t bytes);

@@ -67,9 +67,11 @@ tg_tensor *tg_transpose(tg_tape *t, tg_tensor *x, int a0, int a1);
 /* Same values, new shape (element counts must match; one dimension may be -1 and is
  * inferred). Shares x's storage (a view): no copy. */
 tg_tensor *tg_reshape(tg_tape *t, tg_tensor *x, int rank, const int *shape);
-/* x[..., start:start+len, ...] along axis. Along axis 0 it is a view (no copy). */
+/* x[..., start:start+len, ...] along axis (negative counts from the end). Along axis
+ * 0 it is a view (no copy). */
 tg_tensor *tg_slice(tg_tape *t, tg_tensor *x, int axis, int start, int len);
-/* Joins n tensors along axis; all other dimensions must match. */
+/* Joins n tensors along axis (negative counts from the end); all other dimensions
+ * must match. */
 tg_tensor *tg_concat(tg_tape *t, tg_tensor *const *xs, int n, int axis);
 /* Rows of a (V,D) table by index: out[i,:] = table[idx[i],:], shape (n,D). Indices are
  * copied; each must be in 0..V-1. dtable[idx[i],:] += g[i,:] (repeats accumulate). */

@@ -295,7 +295,7 @@ static void test_round_trip(void) {
     CHECK(tg_checkpoint_save(pe, NULL, 0, &meta) == TG_OK, "save meta only: %s", tg_last_error());
     CHECK(tg_checkpoint_load(pe, NULL, 0, &got) == TG_OK && got.n == 8 && got.v[1] == meta.v[1],
           "load meta only");
-    expect_load(&b, (const unsigned char *)"", 0, TG_ERR_FORMAT, "truncated: the magic at byte 0 needs 8 bytes, the file has 0");
+    expect_load(&b, (const unsigned char *)"", 0, TG_ERR_FORMAT, "truncated: the magic at byte 0 needs 8 bytes, the file ends at byte 0");
     model_free(&a);
     model_free(&b);
     model_free(&c);
@@ -581,6 +581,15 @@ static void test_validation_errors(void) {
     n = write_ckpt(buf, &(tfile){1, 1000000, 0, NULL, r, 5});
     expect_load(&b, buf, n, TG_ERR_FORMAT, "truncated: 1000000 tensors cannot fit in the ");
 
+    /* Truncated inside the data of 'w' (header 20, record head 2+1+2+8 = 13). */
+    n = write_ckpt(buf, &(tfile){1, UINT32_MAX, 0, NULL, r, 1});
+    char msg[160];
+    snprintf(msg, sizeof msg,
+             "tg_checkpoint_load: crafted.ckpt: truncated: tensor 'w': data at byte 33 needs %d bytes, the file ends at byte 43",
+             6 * DT);
+    expect_load(&b, buf, 43, TG_ERR_FORMAT, msg);
+    expect_load(&b, buf, n - 3, TG_ERR_FORMAT, "truncated: the checksum at byte ");
+
     /* Checksum: one flipped value bit; trailing bytes. */
     n = write_ckpt(buf, &(tfile){1, UINT32_MAX, 0, NULL, r, 5});
     buf[40] ^= 0x10;
@@ -624,7 +633,7 @@ static void test_validation_errors(void) {
         k += le(h + k, 2147483647u, 4);
         k += le(h + k, 0, 8);
         expect_load(&b, h, k, TG_ERR_FORMAT,
-                    "truncated: tensor 'w' of shape (2147483647,2147483647,2147483647) at byte 37 does not fit in the file (45 bytes)");
+                    "truncated: tensor 'w' of shape (2147483647,2147483647,2147483647) at byte 37 is larger than any file");
     }
     uint64_t meta[33] = {0};
     n = write_ckpt(buf, &(tfile){1, UINT32_MAX, 33, meta, r, 5});

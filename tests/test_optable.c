@@ -121,6 +121,18 @@ int main(void) {
                 for (size_t j = 0; j < in[k]->size; j++) in[k]->data[j] += (tg_real)(0.1 * j);
         }
         check_op_grad(r->name, r->build, NULL, in, r->n_in);
+        /* Bad input common to every op: each argument NULL in turn. */
+        for (int k = 0; k < r->n_in; k++) {
+            tg_tape *t = tg_tape_new();
+            tg_tensor *saved = in[k];
+            in[k] = NULL;
+            CHECK(r->build(t, in, NULL) == NULL, "%s with argument %d NULL returns NULL", r->name, k + 1);
+            char want[96];
+            snprintf(want, sizeof want, "%s: argument %d is NULL", r->name, k + 1);
+            CHECK_ERR(t, TG_ERR_ARG, want);
+            in[k] = saved;
+            tg_tape_free(t);
+        }
         for (int k = 0; k < r->n_in; k++) tg_tensor_free(in[k]);
     }
     return check_done();

@@ -4,6 +4,7 @@
  * allocation per step, and out-of-memory at creation. No tape: gradients are written
  * by hand. (PyTorch agreement: test_optim_torch.c.)
  */
+#include <unistd.h>
 #include "check.h"
 #include "tg_internal.h" /* tg__alloc_fail_after: out-of-memory paths */
 
@@ -415,6 +416,51 @@ static void test_state_restore(void) {
     }
 }
 
+/* The checkpoint format round trip: parameters, optimizer state and the schedule's
+ * epoch saved after 7 steps; a new process (here: new tensors, a new optimizer and
+ * schedule made with the same options) loads them and continues bit for bit. */
+static void test_checkpoint_resume(void) {
+    char path[64];
+    snprintf(path, sizeof path, "test_optim_%ld.ckpt", (long)getpid());
+    for (int k = 0; k < N_KINDS; k++) {
+        tg_tensor *a = param("a", 3, (double[]){0.5, -1, 2}), *b = param("b", 2, (double[]){1, -3});
+        tg_tensor *a2 = tg_param_new("a", 1, (int[]){3}), *b2 = tg_param_new("b", 1, (int[]){2});
+        tg_params ps = {0}, st = {0}, ps2 = {0}, st2 = {0};
+        tg_params_add(&ps, a), tg_params_add(&ps, b), tg_params_add(&ps2, a2), tg_params_add(&ps2, b2);
+        tg_optim *o = make_kind(k, &ps), *o2 = make_kind(k, &ps2);
+        tg_sched *s = tg_sched_cosine(o, 15, 1e-4), *s2 = tg_sched_cosine(o2, 15, 1e-4);
+        tg_optim_state(o, &st), tg_optim_state(o2, &st2);
+        const char *nm = tg_optim_name(o);
+        for (int i = 0; i < 7; i++) fake_grad(&ps, i), tg_optim_step(o), tg_sched_step(s);
+
+        const tg_params *save[2] = {&ps, &st}, *load[2] = {&ps2, &st2};
+        tg_ckpt_meta meta = {0};
+        tg_ckpt_meta_add(&meta, (uint64_t)tg_sched_epoch(s));
+        CHECK(tg_checkpoint_save(path, save, 2, &meta) == TG_OK, "%s: save: %s", nm, tg_last_error());
+        tg_ckpt_meta got = {0};
+        CHECK(tg_checkpoint_load(path, load, 2, &got) == TG_OK, "%s: load: %s", nm, tg_last_error());
+        CHECK(got.n == 1 && tg_sched_set_epoch(s2, (int)got.v[0]) == TG_OK, "%s: epoch", nm);
+        CHECK(tg_optim_get_lr(o2) == tg_optim_get_lr(o), "%s: lr after resume", nm);
+
+        for (int i = 7; i < 20; i++) {
+            fake_grad(&ps, i), fake_grad(&ps2, i);
+            tg_optim_step(o), tg_optim_step(o2);
+            tg_sched_step(s), tg_sched_step(s2);
+        }
+        double x[64], y[64];
+        snapshot(&ps, &st, x);
+        snapshot(&ps2, &st2, y);
+        CHECK(memcmp(x, y, (tg_params_numel(&ps) + tg_params_numel(&st)) * sizeof *x) == 0,
+              "%s: resumed run differs: %.17g vs %.17g", nm, x[0], y[0]);
+
+        tg_sched_free(s), tg_sched_free(s2);
+        tg_optim_free(o), tg_optim_free(o2);
+        tg_params_free(&ps), tg_params_free(&st), tg_params_free(&ps2), tg_params_free(&st2);
+        tg_tensor_free(a), tg_tensor_free(b), tg_tensor_free(a2), tg_tensor_free(b2);
+    }
+    remove(path);
+}
+
 /* State is allocated once: steps, zero_grad, set_lr allocate nothing. */
 static void test_no_alloc_per_step(void) {
     tg_tensor *a = param("a", 3, (double[]){0.5, -1, 2}), *b = param("b", 2, (double[]){1, -3});
@@ -468,6 +514,7 @@ int main(void) {
     test_nonfinite_grad();
     test_remembered_list();
     test_state_restore();
+    test_checkpoint_resume();
     test_no_alloc_per_step();
     test_out_of_memory();
     return check_done();

@@ -137,7 +137,7 @@ static tg_sched *make_sched(const kv_line *s, tg_optim *opt) {
 
 typedef struct {
     const char *label;
-    double worst;
+    double worst, worst_rosen, worst_lsq;
     char worst_case[80];
     int cases, values;
 } summary;
@@ -210,6 +210,8 @@ static void replay_file(const char *file, summary *sum) {
                 sum->worst = case_worst;
                 snprintf(sum->worst_case, sizeof sum->worst_case, "%s", name);
             }
+            double *wp = strcmp(problem, "rosenbrock") == 0 ? &sum->worst_rosen : &sum->worst_lsq;
+            *wp = fmax(*wp, case_worst);
             sum->cases++;
             check_passed++;
             tg_sched_free(sch);
@@ -229,10 +231,10 @@ int main(void) {
                                   "sched.txt"};
     printf("worst error against PyTorch (%s build, tolerance %g):\n", TG_REAL_NAME, TOL);
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        summary s = {files[i], 0, "", 0, 0};
+        summary s = {files[i], 0, 0, 0, "", 0, 0};
         replay_file(files[i], &s);
-        printf("  %-12s %2d cases %5d values  worst %.3g (%s)\n", files[i], s.cases, s.values,
-               s.worst, s.worst_case);
+        printf("  %-12s %2d cases %5d values  worst %.3g (%s); rosenbrock %.3g, lsq %.3g\n", files[i],
+               s.cases, s.values, s.worst, s.worst_case, s.worst_rosen, s.worst_lsq);
     }
     return check_done();
 }
