@@ -38,6 +38,7 @@
 #include "tg_params.h"
 #include "tg_show.h"
 #include "tg_checkpoint.h"
+#include "tg_data.h"
 #include "tg_optim.h"
 #include "tg_layers.h"
 

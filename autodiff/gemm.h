@@ -10,9 +10,10 @@
  * beta == 1 accumulates, which the backward rules of tg_matmul use so that
  * dA += G B^T and dB += A^T G need no temporary.
  *
- * Pure and reentrant: no global state, no allocation; packing buffers live on the
- * stack (TG__GEMM_STACK_BYTES), so it may run on several threads at once as long as
- * their C blocks do not overlap. C must not overlap A or B.
+ * Reentrant, no allocation: packing buffers live on the stack of the thread that
+ * computes a block (TG__GEMM_STACK_BYTES). Large products are split across the thread
+ * pool (tg_threads.h) with results independent of the thread count. C must not
+ * overlap A or B.
  */
 #ifndef TG_GEMM_H
 #define TG_GEMM_H
@@ -27,5 +28,15 @@
 void tg__gemm(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, tg_real alpha,
               const tg_real *A, size_t lda, const tg_real *B, size_t ldb, tg_real beta,
               tg_real *C, size_t ldc);
+
+/* Micro-kernels by instruction set ("avx512", "avx2", "generic"; the list depends on
+ * the architecture). The best one this CPU supports is chosen at the first product. */
+int tg__gemm_isa_count(void);
+const char *tg__gemm_isa_name(int k);   /* NULL if k is out of range */
+const char *tg__gemm_isa(void);         /* the one in use */
+/* Tests and benchmarks: use kernel `name` from now on (false, and no change, if this
+ * CPU lacks it); NULL returns to the automatic choice. Not thread-safe with running
+ * products. */
+bool tg__gemm_use_isa(const char *name);
 
 #endif

@@ -65,27 +65,31 @@ static int by_key(const void *a, const void *b) {
     return p->index - q->index;
 }
 
-/* Compares one row and fills r. */
+/* Compares one row and fills r. The element reported is the one with the largest
+ * |hand - tape| when the hand values disagree, else the largest |tape| (so rounding
+ * noise does not pick it). */
 static void compare(hrow *h, const tg_handcheck_opts *o) {
     tg_handcheck_row *r = &h->r;
     r->size = h->x->size;
     r->hand_ok = r->tape_ok = true;
-    double worst = -1;
+    size_t worst_d = 0, big = 0;
+    double wd = -1;
     for (size_t j = 0; j < r->size; j++) {
         double a = h->hand[j], tp = h->tape[j], nu = h->num[j];
         double d = fabs(a - tp), e = fabs(tp - nu);
+        if (isnan(d)) d = INFINITY;
+        if (isnan(e)) e = INFINITY;
         if (!(d <= o->atol + o->rtol * fabs(tp))) r->hand_ok = false;
         if (!(e <= o->fd.atol + o->fd.rtol * fabs(nu))) r->tape_ok = false;
-        if (d > r->max_hand_tape || isnan(d)) r->max_hand_tape = isnan(d) ? INFINITY : d;
-        if (e > r->max_tape_numeric || isnan(e)) r->max_tape_numeric = isnan(e) ? INFINITY : e;
-        if (d > worst || (isnan(d) && worst < INFINITY)) {
-            worst = isnan(d) ? INFINITY : d;
-            r->worst = j;
-            r->hand = a;
-            r->tape = tp;
-            r->numeric = nu;
-        }
+        if (d > r->max_hand_tape) r->max_hand_tape = d;
+        if (e > r->max_tape_numeric) r->max_tape_numeric = e;
+        if (d > wd) wd = d, worst_d = j;
+        if (fabs(tp) > fabs(h->tape[big])) big = j;
     }
+    r->worst = r->hand_ok ? big : worst_d;
+    r->hand = h->hand[r->worst];
+    r->tape = h->tape[r->worst];
+    r->numeric = h->num[r->worst];
 }
 
 static void report(FILE *out, const hrow *rows, int n, const char *root, double eps,

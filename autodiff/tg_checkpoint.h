@@ -59,6 +59,10 @@
  *   TG_ERR_NOMEM  out of memory
  * A failed load changes nothing (no tensor, no meta); a failed save leaves any
  * previous file at path as it was and no temporary file behind.
+ *
+ * Threads: saves and loads of different paths may run in parallel; two threads of one
+ * process must not save to the same path at once (they would share the temporary
+ * file name).
  */
 #ifndef TG_CHECKPOINT_H
 #define TG_CHECKPOINT_H

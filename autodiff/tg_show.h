@@ -56,7 +56,9 @@ tg_show_opts tg_show_defaults(void);
 tg_tensor *tg_name(tg_tensor *x, const char *name);
 
 /* The first tensor named `name` on t's current step, looking at node outputs and
- * their inputs in recording order (parameters by their own name). NULL if none. */
+ * their inputs in recording order (parameters by their own name). NULL if none. The
+ * result is not the caller's to free: a step tensor dies with the step, a parameter
+ * belongs to whoever made it. */
 tg_tensor *tg_find(const tg_tape *t, const char *name);
 
 /* ---- the tape as a table ----
@@ -143,7 +145,8 @@ typedef struct tg_handcheck_opts {
 typedef struct tg_handcheck_row {
     char label[64];        /* "n1 z", "p0 w" */
     size_t size;           /* elements of the tensor */
-    size_t worst;          /* element with the largest |hand - tape| */
+    size_t worst;          /* the element reported: largest |hand - tape| if hand_ok is
+                              false, else largest |tape| */
     double hand, tape, numeric;   /* the three values at `worst` */
     double max_hand_tape;  /* max_j |hand_j - tape_j| */
     double max_tape_numeric;      /* max_j |tape_j - numeric_j| */

@@ -13,6 +13,8 @@
  *     = 4 sigmoid'(2z).
  *   - 003_… writes softmax(x)_i = exp(x_i) / sum_{j != i} exp(x_j). The denominator sums
  *     over ALL j (including i); otherwise the outputs do not sum to 1.
+ * Softmax is not elementwise: the program also prints its 3 x 3 Jacobian next to the
+ * vector-Jacobian product one backward sweep computes (tg_jacobian_view).
  * Run: ./build/examples/lecture_09_activations [values.svg [derivatives.svg]]
  *      (default ./activations.svg and ./activations_deriv.svg)
  */
@@ -92,6 +94,11 @@ static int lec09_compute(lec09 *r) {
     return 0;
 }
 
+static tg_tensor *lec09_softmax(tg_tape *t, tg_tensor *x, void *user) {
+    (void)user;
+    return tg_softmax(t, x);
+}
+
 static int lec09_run(FILE *out, const char *svg_values, const char *svg_derivs, lec09 *res) {
     static lec09 r; /* 9 KB: kept off the stack */
     memset(&r, 0, sizeof r);
@@ -119,6 +126,19 @@ static int lec09_run(FILE *out, const char *svg_values, const char *svg_derivs, 
             r.notes_softmax[0], r.notes_softmax[1], r.notes_softmax[2], r.notes_softmax_sum);
     fprintf(out, "  correct, sum over all j (tg_softmax):           (%.4f, %.4f, %.4f), sum %.4f\n",
             r.softmax[0], r.softmax[1], r.softmax[2], r.softmax_sum);
+    /* Softmax mixes its inputs: its Jacobian is the full matrix diag(p) - p p^T, and the
+     * sweep applies it to the upstream gradient without forming it. */
+    fprintf(out, "\n");
+    tg_tensor *x3 = tg_tensor_from(1, (int[]){3}, (tg_real[]){1, 2, 3}, 0);
+    tg_tensor *u3 = tg_tensor_from(1, (int[]){3}, (tg_real[]){1, 0, -1}, 0);
+    tg_jacobian jac;
+    tg_status st = tg_jacobian_view(out, "softmax", lec09_softmax, NULL, x3, u3, &jac);
+    tg_tensor_free(x3);
+    tg_tensor_free(u3);
+    if (st != TG_OK) {
+        fprintf(stderr, "lecture_09_activations: %s\n", tg_last_error());
+        return 1;
+    }
 #ifndef LECTURE_TEST
     const char *files[2] = {svg_values, svg_derivs};
     for (int k = 0; k < 2; k++) {

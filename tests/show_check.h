@@ -1,7 +1,7 @@
 /* show_check.h — capturing printed output and comparing it with golden files, for
  * test_show.c and test_lecture_examples.c (test code only).
  *
- *   show_buf b = show_open();  ... print to b.f ...;  char *s = show_close(&b);
+ *   show_buf b;  show_open(&b);  ... print to b.f ...;  char *s = show_close(&b);
  *   CHECK_GOLDEN("neuron_trace.txt", s);   // tests/golden/neuron_trace.txt, byte for byte
  *
  * Run a test program with --update to (re)write its golden files from the current
@@ -23,10 +23,10 @@ typedef struct show_buf {
     size_t len;
 } show_buf;
 
-static inline show_buf show_open(void) {
-    show_buf b = {0};
-    b.f = open_memstream(&b.data, &b.len);
-    return b;
+/* open_memstream keeps pointers to b's fields: b must stay where it is until closed. */
+static inline void show_open(show_buf *b) {
+    memset(b, 0, sizeof *b);
+    b->f = open_memstream(&b->data, &b->len);
 }
 
 /* Closes the stream; returns the text (caller frees). */

@@ -1,0 +1,369 @@
+/* gemm_kernels.c — the parts of the GEMM that depend on the instruction set: packing,
+ * the register-blocked micro-kernels, the loop nest around them, and the direct
+ * (unpacked) product. The algorithm and the driver are described in gemm.c.
+ *
+ * Micro-kernels, GCC vector extensions, MR rows x two vectors of accumulators:
+ *   avx512  MR = 12, two 64-byte vectors per row (NR = 32 float / 16 double): 24 of
+ *           the 32 zmm registers accumulate; fused multiply-add
+ *   avx2    MR = 6, two 32-byte vectors (NR = 16 / 8): 12 of 16 ymm; fused
+ *   generic MR = 6, two 16-byte vectors (NR = 8 / 4), multiply then add, with the
+ *           build's own instruction set (SSE2 on x86-64, NEON on arm64, ...)
+ * Each instruction set gets its own copy of the loop nest and the packing (one
+ * always_inline body instantiated under target attributes), so the default build
+ * runs at the speed of the CPU it finds; the choice is made once in gemm.c. FMA is
+ * asked for per function, optimize("fp-contract=fast"), because -std=c11 turns
+ * contraction off; the direct product calls fma() explicitly (see gemm.c on why every
+ * element must be computed by the same instructions wherever it lies).
+ *
+ * Blocking (reals: float / double): KC = 1 KiB of a row (256 / 128), so a KC x NR panel
+ * of B (32 KiB for avx512) stays in L1 while MR-panels of A stream from L2; MC = 96
+ * rows of A per packed block (96 KiB, L2); NC, the columns of B per packed block, is
+ * chosen by the caller from the buffer it has (gemm.c).
+ */
+#include <math.h>
+#include <string.h>
+#include "gemm_kernels.h"
+
+#if TG_REAL_IS_DOUBLE
+#define FMA_R fma
+#else
+#define FMA_R fmaf
+#endif
+#define AI static inline __attribute__((always_inline))
+#if defined(__GNUC__) && !defined(__clang__)
+#define TG_CONTRACT __attribute__((optimize("fp-contract=fast")))
+#else
+#define TG_CONTRACT /* clang contracts a * b + c by default */
+#endif
+
+typedef tg_real v16r __attribute__((vector_size(16)));
+typedef tg_real v32r __attribute__((vector_size(32)));
+typedef tg_real v64r __attribute__((vector_size(64)));
+
+static inline size_t min_sz(size_t a, size_t b) { return a < b ? a : b; }
+
+/* ---- micro-kernels ----
+ * C[0:mr, 0:nr] (+)= sum_p a[p,:]^T b[p,:] for one packed MR-panel a (kc x MR, element
+ * (p,i) at p*MR + i) and NR-panel b (kc x NR); add == false overwrites. An edge tile
+ * (mr < MR or nr < NR) is stored to `tile` first and its valid part written with the
+ * same single additions as a full tile. The three bodies are one code over three
+ * vector types. */
+typedef void (*kernel_fn)(size_t kc, const tg_real *a, const tg_real *b, tg_real *C,
+                          size_t ldc, size_t mr, size_t nr, bool add);
+
+AI void write_tile(const tg_real *tile, int NR, tg_real *C, size_t ldc, size_t mr, size_t nr,
+                   bool add) {
+    for (size_t i = 0; i < mr; i++)
+        for (size_t j = 0; j < nr; j++) {
+            tg_real v = tile[i * (size_t)NR + j];
+            C[i * ldc + j] = add ? C[i * ldc + j] + v : v;
+        }
+}
+
+AI void kernel_v64(const int MR, size_t kc, const tg_real *restrict a, const tg_real *restrict b,
+                   tg_real *restrict C, size_t ldc, size_t mr, size_t nr, bool add) {
+    enum { NV = 2, L = (int)(sizeof(v64r) / sizeof(tg_real)), NR = NV * L };
+    v64r acc[12][NV];
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; i++)
+#pragma GCC unroll 4
+        for (int j = 0; j < NV; j++) acc[i][j] = (v64r){0};
+    for (size_t p = 0; p < kc; p++, a += MR, b += NR) {
+        v64r bv[NV];
+#pragma GCC unroll 4
+        for (int j = 0; j < NV; j++) memcpy(&bv[j], b + j * L, sizeof bv[j]);
+#pragma GCC unroll 16
+        for (int i = 0; i < MR; i++)
+#pragma GCC unroll 4
+            for (int j = 0; j < NV; j++) acc[i][j] += a[i] * bv[j];
+    }
+    if (mr == (size_t)MR && nr == NR) {
+#pragma GCC unroll 16
+        for (int i = 0; i < MR; i++)
+#pragma GCC unroll 4
+            for (int j = 0; j < NV; j++) {
+                v64r c = acc[i][j];
+                if (add) {
+                    memcpy(&c, C + (size_t)i * ldc + j * L, sizeof c);
+                    c += acc[i][j];
+                }
+                memcpy(C + (size_t)i * ldc + j * L, &c, sizeof c);
+            }
+    } else {
+        _Alignas(64) tg_real tile[12 * NR];
+        memcpy(tile, acc, sizeof(tg_real) * (size_t)MR * NR);
+        write_tile(tile, NR, C, ldc, mr, nr, add);
+    }
+}
+
+AI void kernel_v32(const int MR, size_t kc, const tg_real *restrict a, const tg_real *restrict b,
+                   tg_real *restrict C, size_t ldc, size_t mr, size_t nr, bool add) {
+    enum { NV = 2, L = (int)(sizeof(v32r) / sizeof(tg_real)), NR = NV * L };
+    v32r acc[6][NV];
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; i++)
+#pragma GCC unroll 4
+        for (int j = 0; j < NV; j++) acc[i][j] = (v32r){0};
+    for (size_t p = 0; p < kc; p++, a += MR, b += NR) {
+        v32r bv[NV];
+#pragma GCC unroll 4
+        for (int j = 0; j < NV; j++) memcpy(&bv[j], b + j * L, sizeof bv[j]);
+#pragma GCC unroll 8
+        for (int i = 0; i < MR; i++)
+#pragma GCC unroll 4
+            for (int j = 0; j < NV; j++) acc[i][j] += a[i] * bv[j];
+    }
+    if (mr == (size_t)MR && nr == NR) {
+#pragma GCC unroll 8
+        for (int i = 0; i < MR; i++)
+#pragma GCC unroll 4
+            for (int j = 0; j < NV; j++) {
+                v32r c = acc[i][j];
+                if (add) {
+                    memcpy(&c, C + (size_t)i * ldc + j * L, sizeof c);
+                    c += acc[i][j];
+                }
+                memcpy(C + (size_t)i * ldc + j * L, &c, sizeof c);
+            }
+    } else {
+        _Alignas(64) tg_real tile[6 * NR];
+        memcpy(tile, acc, sizeof(tg_real) * (size_t)MR * NR);
+        write_tile(tile, NR, C, ldc, mr, nr, add);
+    }
+}
+
+AI void kernel_v16(const int MR, size_t kc, const tg_real *restrict a, const tg_real *restrict b,
+                   tg_real *restrict C, size_t ldc, size_t mr, size_t nr, bool add) {
+    enum { NV = 2, L = (int)(sizeof(v16r) / sizeof(tg_real)), NR = NV * L };
+    v16r acc[6][NV];
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; i++)
+#pragma GCC unroll 4
+        for (int j = 0; j < NV; j++) acc[i][j] = (v16r){0};
+    for (size_t p = 0; p < kc; p++, a += MR, b += NR) {
+        v16r bv[NV];
+#pragma GCC unroll 4
+        for (int j = 0; j < NV; j++) memcpy(&bv[j], b + j * L, sizeof bv[j]);
+#pragma GCC unroll 8
+        for (int i = 0; i < MR; i++)
+#pragma GCC unroll 4
+            for (int j = 0; j < NV; j++) acc[i][j] += a[i] * bv[j];
+    }
+    if (mr == (size_t)MR && nr == NR) {
+#pragma GCC unroll 8
+        for (int i = 0; i < MR; i++)
+#pragma GCC unroll 4
+            for (int j = 0; j < NV; j++) {
+                v16r c = acc[i][j];
+                if (add) {
+                    memcpy(&c, C + (size_t)i * ldc + j * L, sizeof c);
+                    c += acc[i][j];
+                }
+                memcpy(C + (size_t)i * ldc + j * L, &c, sizeof c);
+            }
+    } else {
+        _Alignas(64) tg_real tile[6 * NR];
+        memcpy(tile, acc, sizeof(tg_real) * (size_t)MR * NR);
+        write_tile(tile, NR, C, ldc, mr, nr, add);
+    }
+}
+
+/* ---- packing ---- */
+
+/* Ap <- alpha op(A)[0:mc, 0:kc] (A at the block's first row and column) as
+ * ceil(mc/MR) panels, each kc x MR, element (i,p) of a panel at p*MR + i; rows past mc
+ * are zero. alpha * x is x exactly when alpha == 1. */
+AI void pack_a(const int MR, bool trans, size_t mc, size_t kc, tg_real alpha,
+               const tg_real *A, size_t lda, tg_real *restrict Ap) {
+    for (size_t ir = 0; ir < mc; ir += MR, Ap += kc * MR) {
+        size_t mr = min_sz(MR, mc - ir);
+        if (trans) { /* op(A)(i,p) = A[p][i]: MR contiguous values per p */
+            const tg_real *src = A + ir;
+            if (mr == (size_t)MR) {
+                for (size_t p = 0; p < kc; p++)
+#pragma GCC unroll 16
+                    for (int i = 0; i < MR; i++) Ap[p * MR + i] = alpha * src[p * lda + i];
+            } else {
+                for (size_t p = 0; p < kc; p++)
+                    for (size_t i = 0; i < (size_t)MR; i++)
+                        Ap[p * MR + i] = i < mr ? alpha * src[p * lda + i] : 0;
+            }
+        } else { /* op(A)(i,p) = A[i][p]: MR rows read side by side */
+            const tg_real *src = A + ir * lda;
+            if (mr == (size_t)MR) {
+                for (size_t p = 0; p < kc; p++)
+#pragma GCC unroll 16
+                    for (int i = 0; i < MR; i++) Ap[p * MR + i] = alpha * src[i * lda + p];
+            } else {
+                for (size_t p = 0; p < kc; p++)
+                    for (size_t i = 0; i < (size_t)MR; i++)
+                        Ap[p * MR + i] = i < mr ? alpha * src[i * lda + p] : 0;
+            }
+        }
+    }
+}
+
+/* Bp <- op(B)[0:kc, 0:nc] (B at the block's first row and column) as ceil(nc/NR)
+ * panels, each kc x NR, element (p,j) of a panel at p*NR + j; columns past nc are 0. */
+AI void pack_b(const int NR, bool trans, size_t kc, size_t nc, const tg_real *B, size_t ldb,
+               tg_real *restrict Bp) {
+    for (size_t jr = 0; jr < nc; jr += NR, Bp += kc * NR) {
+        size_t nr = min_sz(NR, nc - jr);
+        if (trans) { /* op(B)(p,j) = B[j][p]: NR rows read side by side */
+            const tg_real *src = B + jr * ldb;
+            if (nr == (size_t)NR) {
+                for (size_t p = 0; p < kc; p++)
+#pragma GCC unroll 32
+                    for (int j = 0; j < NR; j++) Bp[p * NR + j] = src[j * ldb + p];
+            } else {
+                for (size_t p = 0; p < kc; p++)
+                    for (size_t j = 0; j < (size_t)NR; j++)
+                        Bp[p * NR + j] = j < nr ? src[j * ldb + p] : 0;
+            }
+        } else { /* op(B)(p,j) = B[p][j]: NR contiguous values per p */
+            const tg_real *src = B + jr;
+            if (nr == (size_t)NR) {
+                for (size_t p = 0; p < kc; p++)
+#pragma GCC unroll 32
+                    for (int j = 0; j < NR; j++) Bp[p * NR + j] = src[p * ldb + j];
+            } else {
+                for (size_t p = 0; p < kc; p++)
+                    for (size_t j = 0; j < (size_t)NR; j++)
+                        Bp[p * NR + j] = j < nr ? src[p * ldb + j] : 0;
+            }
+        }
+    }
+}
+
+/* ---- the loop nest around the micro-kernel (gemm.c's picture) ---- */
+AI void packed_body(const int MR, const int NR, const int KC, const int MC, kernel_fn kernel,
+                    const tg__gemm_args *g, size_t M, size_t N, const tg_real *A,
+                    const tg_real *B, tg_real *C, tg_real *buf, size_t NC) {
+    tg_real *Ap = buf, *Bp = buf + (size_t)MC * KC;
+    for (size_t jc = 0; jc < N; jc += NC) {
+        size_t nc = min_sz(NC, N - jc);
+        for (size_t pc = 0; pc < g->K; pc += KC) {
+            size_t kc = min_sz(KC, g->K - pc);
+            bool add = pc > 0 || !g->overwrite;
+            pack_b(NR, g->trans_b, kc, nc, g->trans_b ? B + jc * g->ldb + pc : B + pc * g->ldb + jc,
+                   g->ldb, Bp);
+            for (size_t ic = 0; ic < M; ic += MC) {
+                size_t mc = min_sz(MC, M - ic);
+                pack_a(MR, g->trans_a, mc, kc, g->alpha,
+                       g->trans_a ? A + pc * g->lda + ic : A + ic * g->lda + pc, g->lda, Ap);
+                for (size_t jr = 0; jr < nc; jr += NR) {
+                    const tg_real *bp = Bp + (jr / NR) * kc * NR;
+                    for (size_t ir = 0; ir < mc; ir += MR)
+                        kernel(kc, Ap + (ir / MR) * kc * MR, bp, C + (ic + ir) * g->ldc + jc + jr,
+                               g->ldc, min_sz(MR, mc - ir), min_sz(NR, nc - jr), add);
+                }
+            }
+        }
+    }
+}
+
+/* ---- the direct product (gemm.c) ----
+ *   op(B) = B:   C[i,:] += (alpha op(A)(i,p)) B[p,:]   axpy over contiguous rows of B
+ *   op(B) = B^T: C[i,j] += alpha <A[i,:], B[j,:]>     LANES partial sums, so that it
+ *                vectorises without reassociating
+ * fused: every multiply-add is one explicit fma (the same instruction for every
+ * element, in the vector body and in the remainder alike); otherwise multiply, add. */
+enum { LANES = 8 };
+
+AI void direct_body(bool fused, const tg__gemm_args *g, size_t M, size_t N, const tg_real *A,
+                    const tg_real *B, tg_real *C) {
+    size_t K = g->K, lda = g->lda, ldb = g->ldb;
+    tg_real alpha = g->alpha;
+    for (size_t i = 0; i < M; i++) {
+        tg_real *restrict c = C + i * g->ldc;
+        if (!g->trans_b) {
+            for (size_t p = 0; p < K; p++) {
+                tg_real a = alpha * (g->trans_a ? A[p * lda + i] : A[i * lda + p]);
+                const tg_real *restrict b = B + p * ldb;
+                for (size_t j = 0; j < N; j++) c[j] = fused ? FMA_R(a, b[j], c[j]) : c[j] + a * b[j];
+            }
+        } else {
+            for (size_t j = 0; j < N; j++) {
+                const tg_real *b = B + j * ldb;
+                tg_real lane[LANES] = {0}, s = 0;
+                size_t p = 0;
+                for (; p + LANES <= K; p += LANES)
+                    for (int l = 0; l < LANES; l++) {
+                        tg_real a = g->trans_a ? A[(p + l) * lda + i] : A[i * lda + p + l];
+                        lane[l] = fused ? FMA_R(a, b[p + l], lane[l]) : lane[l] + a * b[p + l];
+                    }
+                for (; p < K; p++) {
+                    tg_real a = g->trans_a ? A[p * lda + i] : A[i * lda + p];
+                    s = fused ? FMA_R(a, b[p], s) : s + a * b[p];
+                }
+                for (int l = 0; l < LANES; l++) s += lane[l];
+                c[j] = fused ? FMA_R(alpha, s, c[j]) : c[j] + alpha * s;
+            }
+        }
+    }
+}
+
+/* ---- one instance per instruction set ---- */
+#define RB (int)sizeof(tg_real)
+enum { KC_R = 1024 / RB, MC_R = 96 };
+
+static void kern_generic(size_t kc, const tg_real *a, const tg_real *b, tg_real *C, size_t ldc,
+                         size_t mr, size_t nr, bool add) {
+    kernel_v16(6, kc, a, b, C, ldc, mr, nr, add);
+}
+static void packed_generic(const tg__gemm_args *g, size_t M, size_t N, const tg_real *A,
+                           const tg_real *B, tg_real *C, tg_real *buf, size_t nc) {
+    packed_body(6, 32 / RB, KC_R, MC_R, kern_generic, g, M, N, A, B, C, buf, nc);
+}
+static void direct_generic(const tg__gemm_args *g, size_t M, size_t N, const tg_real *A,
+                           const tg_real *B, tg_real *C) {
+    direct_body(false, g, M, N, A, B, C);
+}
+static bool yes(void) { return true; }
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define TG_AVX2 __attribute__((target("avx2,fma"))) TG_CONTRACT
+#define TG_AVX512 __attribute__((target("avx512f,fma"))) TG_CONTRACT
+TG_AVX2 static void kern_avx2(size_t kc, const tg_real *a, const tg_real *b, tg_real *C,
+                              size_t ldc, size_t mr, size_t nr, bool add) {
+    kernel_v32(6, kc, a, b, C, ldc, mr, nr, add);
+}
+TG_AVX2 static void packed_avx2(const tg__gemm_args *g, size_t M, size_t N, const tg_real *A,
+                                const tg_real *B, tg_real *C, tg_real *buf, size_t nc) {
+    packed_body(6, 64 / RB, KC_R, MC_R, kern_avx2, g, M, N, A, B, C, buf, nc);
+}
+TG_AVX2 static void direct_avx2(const tg__gemm_args *g, size_t M, size_t N, const tg_real *A,
+                                const tg_real *B, tg_real *C) {
+    direct_body(true, g, M, N, A, B, C);
+}
+static bool has_avx2(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+TG_AVX512 static void kern_avx512(size_t kc, const tg_real *a, const tg_real *b, tg_real *C,
+                                  size_t ldc, size_t mr, size_t nr, bool add) {
+    kernel_v64(12, kc, a, b, C, ldc, mr, nr, add);
+}
+TG_AVX512 static void packed_avx512(const tg__gemm_args *g, size_t M, size_t N,
+                                    const tg_real *A, const tg_real *B, tg_real *C,
+                                    tg_real *buf, size_t nc) {
+    packed_body(12, 128 / RB, KC_R, MC_R, kern_avx512, g, M, N, A, B, C, buf, nc);
+}
+TG_AVX512 static void direct_avx512(const tg__gemm_args *g, size_t M, size_t N,
+                                    const tg_real *A, const tg_real *B, tg_real *C) {
+    direct_body(true, g, M, N, A, B, C);
+}
+static bool has_avx512(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && has_avx2();
+}
+#endif
+
+const tg__gemm_isa tg__gemm_isas[] = {
+#ifdef TG_AVX512
+    {"avx512", 12, 128 / RB, KC_R, MC_R, packed_avx512, direct_avx512, has_avx512},
+    {"avx2", 6, 64 / RB, KC_R, MC_R, packed_avx2, direct_avx2, has_avx2},
+#endif
+    {"generic", 6, 32 / RB, KC_R, MC_R, packed_generic, direct_generic, yes},
+};
+const int tg__gemm_n_isas = (int)(sizeof tg__gemm_isas / sizeof tg__gemm_isas[0]);

@@ -1,0 +1,38 @@
+/* gemm_kernels.h — the per-instruction-set parts of the GEMM (gemm_kernels.c), as
+ * the driver (gemm.c) sees them. Internal, not installed. */
+#ifndef TG_GEMM_KERNELS_H
+#define TG_GEMM_KERNELS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "tg_core.h"
+
+/* What every block of one product shares (see gemm.h for the meaning). */
+typedef struct {
+    bool trans_a, trans_b;
+    bool overwrite;      /* beta == 0: the first rank-KC update stores instead of adding */
+    size_t K;
+    tg_real alpha;
+    size_t lda, ldb, ldc;
+} tg__gemm_args;
+
+typedef struct {
+    const char *name;    /* "avx512", "avx2", "generic" */
+    int mr, nr;          /* register tile MR x NR */
+    int kc, mc;          /* KC reals of a row per rank update; MC rows per packed A block */
+    /* C[0:M, 0:N] (+)= alpha op(A) op(B) for one block (operands already offset),
+     * packed panels in buf: MC*KC reals for A, then KC*nc for B (nc % NR == 0). */
+    void (*packed)(const tg__gemm_args *g, size_t M, size_t N, const tg_real *A,
+                   const tg_real *B, tg_real *C, tg_real *buf, size_t nc);
+    /* C[0:M, 0:N] += alpha op(A) op(B) without packing (few rows or a short K); not
+     * for trans_a && trans_b, nor trans_b with M >= 4 (slow, still correct). */
+    void (*direct)(const tg__gemm_args *g, size_t M, size_t N, const tg_real *A,
+                   const tg_real *B, tg_real *C);
+    bool (*supported)(void);
+} tg__gemm_isa;
+
+/* Best first; the last one ("generic") runs everywhere. */
+extern const tg__gemm_isa tg__gemm_isas[];
+extern const int tg__gemm_n_isas;
+
+#endif

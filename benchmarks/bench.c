@@ -1,0 +1,284 @@
+/* bench.c — tapegrad's speed on the workloads of issue 7, one line per figure:
+ *
+ *   BENCH <name> <value> <unit>
+ *
+ *   gemm_<n>      GFLOP/s  C = A B, n x n float (tg_real) matrices, n = 256 ... 2048
+ *   tape_op       ns       one recorded op (1-element tg_mul), forward + backward,
+ *                          measured over chains of 1000 ops
+ *   xor_step      us       MLP 2-4-1 (tanh, sigmoid), 4 rows, MSE, SGD: one full step
+ *   mlp_epoch     s        MLP 784-256-10 (relu), batch 64, cross-entropy, Adam:
+ *                          one epoch of 60,000 rows (timed over 100 batches, scaled)
+ *   lstm_32x128   ms       one training step on a 64-step sequence: forward +
+ *   gru_32x128             backward + Adam; input 64, batch x hidden as named, loss
+ *   rnn_32x128             MSE of the outputs against a random target
+ *   lstm_32x512
+ *   lstm_1x32
+ *
+ * All on random data with fixed seeds. Each figure is the median of --reps timed
+ * repetitions (default 5) after one warm-up; a repetition runs at least ~0.1 s.
+ *
+ *   usage: bench [--threads N] [--reps R] [--isa avx512|avx2|generic] [name ...]
+ * Names select figures by prefix ("gemm" runs every gemm_<n>); none runs all.
+ * benchmarks/compare.py runs the same workloads in PyTorch and prints ratios.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "gemm.h"
+#include "tapegrad.h"
+#include "tg_threads.h"
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void die(const char *what, const char *msg) {
+    fprintf(stderr, "bench: %s: %s\n", what, msg);
+    exit(1);
+}
+
+/* ---- gemm ---- */
+typedef struct { int n; tg_real *A, *B, *C; } gemm_ctx;
+static void gemm_run(void *p, long iters) {
+    gemm_ctx *g = p;
+    size_t n = (size_t)g->n;
+    for (long i = 0; i < iters; i++) tg__gemm(false, false, n, n, n, 1, g->A, n, g->B, n, 0, g->C, n);
+}
+
+/* ---- tape_op: y = y * w, 1000 times, then backward ---- */
+enum { CHAIN = 1000 };
+typedef struct { tg_tape *t; tg_tensor *w; } tape_ctx;
+static void tape_run(void *p, long iters) {
+    tape_ctx *c = p;
+    for (long i = 0; i < iters; i++) {
+        tg_tape_reset(c->t);
+        tg_tensor *y = tg_tape_full(c->t, 1, (int[]){1}, 1);
+        for (int k = 0; k < CHAIN; k++) y = tg_mul(c->t, y, c->w);
+        if (tg_backward(c->t, y, NULL) != TG_OK) die("tape_op", tg_tape_message(c->t));
+    }
+}
+
+/* ---- models trained on random data ---- */
+typedef struct {
+    tg_tape *t;
+    tg_mlp *mlp;
+    tg_rnn *rnn;
+    tg_params ps;
+    tg_optim *opt;
+    tg_tensor *x, *y;  /* long-lived inputs and targets */
+    int *labels;
+    int batch, rows;   /* mlp: batch size and rows in the pool of inputs */
+    long cursor;
+} model_ctx;
+
+/* zero_grad, backward from loss, optimizer step. */
+static void train_step(model_ctx *m, tg_tensor *loss) {
+    tg_optim_zero_grad(m->opt);
+    if (!loss || tg_backward(m->t, loss, NULL) != TG_OK || tg_optim_step(m->opt) != TG_OK)
+        die("training step", tg_tape_message(m->t));
+}
+
+static void xor_run(void *p, long iters) {
+    model_ctx *m = p;
+    for (long i = 0; i < iters; i++) {
+        tg_tape_reset(m->t);
+        tg_tensor *out = tg_mlp_forward(m->t, m->mlp, m->x);
+        train_step(m, tg_mse_loss(m->t, out, m->y));
+    }
+}
+
+static void mlp_run(void *p, long iters) {
+    model_ctx *m = p;
+    for (long i = 0; i < iters; i++) {
+        int r0 = (int)(m->cursor++ % (m->rows / m->batch)) * m->batch;
+        tg_tape_reset(m->t);
+        tg_tensor *x = tg_tape_tensor(m->t, 2, (int[]){m->batch, 784},
+                                      m->x->data + (size_t)r0 * 784, 0);
+        tg_tensor *logits = tg_mlp_forward(m->t, m->mlp, x);
+        train_step(m, tg_cross_entropy(m->t, logits, m->labels + r0));
+    }
+}
+
+static void rnn_run(void *p, long iters) {
+    model_ctx *m = p;
+    for (long i = 0; i < iters; i++) {
+        tg_tape_reset(m->t);
+        tg_tensor *out = NULL;
+        tg_rnn_forward(m->t, m->rnn, m->x, NULL, NULL, &out, NULL, NULL);
+        train_step(m, tg_mse_loss(m->t, out, m->y));
+    }
+}
+
+static tg_tensor *random_tensor(tg_rng *g, int rank, const int *shape) {
+    tg_tensor *x = tg_tensor_new(rank, shape, 0);
+    if (!x) die("tensor", tg_last_error());
+    tg_tensor_uniform(x, g, -1, 1);
+    return x;
+}
+
+static void model_opt(model_ctx *m, bool adam) {
+    if (adam) {
+        tg_adam_opts o = tg_adam_defaults();
+        m->opt = tg_optim_adam(&m->ps, &o);
+    } else {
+        tg_sgd_opts o = tg_sgd_defaults();
+        o.lr = 0.1;
+        m->opt = tg_optim_sgd(&m->ps, &o);
+    }
+    m->t = tg_tape_new();
+    if (!m->opt || !m->t) die("optimizer", tg_last_error());
+}
+
+static void model_free(model_ctx *m) {
+    tg_optim_free(m->opt);
+    tg_params_free(&m->ps);
+    tg_mlp_free(m->mlp);
+    tg_rnn_free(m->rnn);
+    tg_tensor_free(m->x);
+    tg_tensor_free(m->y);
+    free(m->labels);
+    tg_tape_free(m->t);
+}
+
+/* Times `run`: one warm-up, then reps repetitions of enough iterations for ~min_s
+ * seconds each; returns the median seconds per iteration. */
+static double time_it(void (*run)(void *, long), void *ctx, int reps, double min_s) {
+    run(ctx, 1);
+    double t0 = now();
+    run(ctx, 1);
+    double one = now() - t0;
+    long iters = one > 0 ? (long)(min_s / one) + 1 : 1000;
+    double v[64];
+    if (reps > 64) reps = 64;
+    for (int r = 0; r < reps; r++) {
+        t0 = now();
+        run(ctx, iters);
+        v[r] = (now() - t0) / (double)iters;
+    }
+    for (int i = 1; i < reps; i++) /* insertion sort */
+        for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
+            double s = v[j]; v[j] = v[j - 1]; v[j - 1] = s;
+        }
+    return reps % 2 ? v[reps / 2] : (v[reps / 2 - 1] + v[reps / 2]) / 2;
+}
+
+static bool selected(const char *name, int argc, char **names) {
+    if (argc == 0) return true;
+    for (int i = 0; i < argc; i++)
+        if (strncmp(name, names[i], strlen(names[i])) == 0) return true;
+    return false;
+}
+
+static void report(const char *name, double value, const char *unit) {
+    printf("BENCH %s %.6g %s\n", name, value, unit);
+    fflush(stdout);
+}
+
+static void bench_gemm(int n, int reps) {
+    tg_rng g;
+    tg_rng_seed(&g, (uint64_t)n);
+    tg_tensor *a = random_tensor(&g, 2, (int[]){n, n}), *b = random_tensor(&g, 2, (int[]){n, n});
+    tg_tensor *c = random_tensor(&g, 2, (int[]){n, n});
+    gemm_ctx ctx = {n, a->data, b->data, c->data};
+    double s = time_it(gemm_run, &ctx, reps, 0.2);
+    char name[32];
+    snprintf(name, sizeof name, "gemm_%d", n);
+    report(name, 2.0 * n * n * (double)n / s / 1e9, "GFLOP/s");
+    tg_tensor_free(a), tg_tensor_free(b), tg_tensor_free(c);
+}
+
+static void bench_tape(int reps) {
+    tape_ctx c = {tg_tape_new(), tg_param_new("w", 1, (int[]){1})};
+    if (!c.t || !c.w) die("tape_op", tg_last_error());
+    c.w->data[0] = 1;
+    report("tape_op", time_it(tape_run, &c, reps, 0.1) / CHAIN * 1e9, "ns");
+    tg_tape_free(c.t);
+    tg_tensor_free(c.w);
+}
+
+static void bench_xor(int reps) {
+    model_ctx m = {0};
+    tg_rng g;
+    tg_rng_seed(&g, 1);
+    m.mlp = tg_mlp_new("xor", 3, (int[]){2, 4, 1}, TG_ACT_TANH, TG_ACT_SIGMOID, &g);
+    if (!m.mlp || tg_mlp_params(m.mlp, &m.ps) != TG_OK) die("xor", tg_last_error());
+    m.x = tg_tensor_from(2, (int[]){4, 2}, (tg_real[]){0, 0, 0, 1, 1, 0, 1, 1}, 0);
+    m.y = tg_tensor_from(2, (int[]){4, 1}, (tg_real[]){0, 1, 1, 0}, 0);
+    model_opt(&m, false);
+    report("xor_step", time_it(xor_run, &m, reps, 0.1) * 1e6, "us");
+    model_free(&m);
+}
+
+static void bench_mlp(int reps) {
+    model_ctx m = {0};
+    tg_rng g;
+    tg_rng_seed(&g, 2);
+    m.batch = 64, m.rows = 64 * 64;
+    m.mlp = tg_mlp_new("mlp", 3, (int[]){784, 256, 10}, TG_ACT_RELU, TG_ACT_IDENTITY, &g);
+    if (!m.mlp || tg_mlp_params(m.mlp, &m.ps) != TG_OK) die("mlp", tg_last_error());
+    m.x = random_tensor(&g, 2, (int[]){m.rows, 784});
+    m.labels = malloc(sizeof(int) * (size_t)m.rows);
+    for (int i = 0; i < m.rows; i++) m.labels[i] = (int)(tg_rng_u64(&g) % 10);
+    model_opt(&m, true);
+    report("mlp_epoch", time_it(mlp_run, &m, reps, 0.2) * 60000.0 / 64, "s");
+    model_free(&m);
+}
+
+static void bench_rnn(const char *name, tg_rnn_kind kind, int B, int H, int reps) {
+    enum { T = 64, F = 64 };
+    model_ctx m = {0};
+    tg_rng g;
+    tg_rng_seed(&g, 3);
+    tg_rnn_config cfg = {kind, F, H, 1, false};
+    m.rnn = tg_rnn_new("rnn", &cfg, &g);
+    if (!m.rnn || tg_rnn_params(m.rnn, &m.ps) != TG_OK) die(name, tg_last_error());
+    m.x = random_tensor(&g, 3, (int[]){T, B, F});
+    m.y = random_tensor(&g, 3, (int[]){T, B, H});
+    model_opt(&m, true);
+    report(name, time_it(rnn_run, &m, reps, 0.2) * 1e3, "ms");
+    model_free(&m);
+}
+
+int main(int argc, char **argv) {
+    int reps = 5;
+    char *names[64];
+    int n_names = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
+            if (tg_set_num_threads(atoi(argv[++i])) != TG_OK) die("--threads", tg_last_error());
+        } else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) {
+            reps = atoi(argv[++i]);
+            if (reps < 1) reps = 1;
+        } else if (strcmp(argv[i], "--isa") == 0 && i + 1 < argc) {
+            if (!tg__gemm_use_isa(argv[++i])) die("--isa", "not supported on this CPU");
+        } else if (argv[i][0] == '-') {
+            fprintf(stderr, "usage: bench [--threads N] [--reps R] [--isa NAME] [name ...]\n");
+            return 2;
+        } else if (n_names < 64) {
+            names[n_names++] = argv[i];
+        }
+    }
+    fprintf(stderr, "bench: %d thread(s), kernel %s, tg_real = %s\n", tg_get_num_threads(),
+            tg__gemm_isa(), TG_REAL_NAME);
+    static const int sizes[] = {256, 512, 1024, 2048};
+    for (int i = 0; i < 4; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "gemm_%d", sizes[i]);
+        if (selected(name, n_names, names)) bench_gemm(sizes[i], reps);
+    }
+    if (selected("tape_op", n_names, names)) bench_tape(reps);
+    if (selected("xor_step", n_names, names)) bench_xor(reps);
+    if (selected("mlp_epoch", n_names, names)) bench_mlp(reps);
+    static const struct { const char *name; tg_rnn_kind kind; int B, H; } rnns[] = {
+        {"lstm_32x128", TG_RNN_LSTM, 32, 128},     {"gru_32x128", TG_RNN_GRU_TORCH, 32, 128},
+        {"rnn_32x128", TG_RNN_TANH, 32, 128},      {"lstm_32x512", TG_RNN_LSTM, 32, 512},
+        {"lstm_1x32", TG_RNN_LSTM, 1, 32},
+    };
+    for (size_t i = 0; i < sizeof rnns / sizeof rnns[0]; i++)
+        if (selected(rnns[i].name, n_names, names))
+            bench_rnn(rnns[i].name, rnns[i].kind, rnns[i].B, rnns[i].H, reps);
+    return 0;
+}
