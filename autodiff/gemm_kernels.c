@@ -359,7 +359,7 @@ static bool has_avx512(void) {
 }
 #endif
 
-const tg__gemm_isa tg__gemm_isas[] = {
+const tg__gemm_kernels tg__gemm_isas[] = {
 #ifdef TG_AVX512
     {"avx512", 12, 128 / RB, KC_R, MC_R, packed_avx512, direct_avx512, has_avx512},
     {"avx2", 6, 64 / RB, KC_R, MC_R, packed_avx2, direct_avx2, has_avx2},

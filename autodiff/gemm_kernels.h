@@ -29,10 +29,10 @@ typedef struct {
     void (*direct)(const tg__gemm_args *g, size_t M, size_t N, const tg_real *A,
                    const tg_real *B, tg_real *C);
     bool (*supported)(void);
-} tg__gemm_isa;
+} tg__gemm_kernels;
 
 /* Best first; the last one ("generic") runs everywhere. */
-extern const tg__gemm_isa tg__gemm_isas[];
+extern const tg__gemm_kernels tg__gemm_isas[];
 extern const int tg__gemm_n_isas;
 
 #endif

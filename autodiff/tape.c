@@ -26,6 +26,7 @@ struct tg_tape {
     uint64_t epoch;
     bool grad_enabled;
     bool anomaly;
+    const char *who;      /* the op (or function) allocating now, for OOM messages */
     tg_trace_fn trace;
     void *trace_user;
     tg_status status;
@@ -46,7 +47,8 @@ static chunk *chunk_new(size_t cap) {
 void *tg_tape_alloc(tg_tape *t, size_t bytes) {
     if (!t) return NULL;
     if (bytes > SIZE_MAX / 4) {
-        tg_tape_fail(t, TG_ERR_NOMEM, "tg_tape: out of memory growing the arena by %zu bytes", bytes);
+        tg_tape_fail(t, TG_ERR_NOMEM, "%s: out of memory growing the tape's arena by %zu bytes",
+                     t->who ? t->who : "tg_tape_alloc", bytes);
         return NULL;
     }
     bytes = (bytes + 63) & ~(size_t)63;
@@ -66,7 +68,8 @@ void *tg_tape_alloc(tg_tape *t, size_t bytes) {
         if (cap < bytes) cap = bytes;
         chunk *n = chunk_new(cap);
         if (!n) {
-            tg_tape_fail(t, TG_ERR_NOMEM, "tg_tape: out of memory growing the arena by %zu bytes", cap);
+            tg_tape_fail(t, TG_ERR_NOMEM, "%s: out of memory growing the tape's arena by %zu bytes",
+                         t->who ? t->who : "tg_tape_alloc", cap);
             return NULL;
         }
         t->total_cap += cap;
@@ -214,6 +217,7 @@ tg_tensor *tg_tape_tensor(tg_tape *t, int rank, const int *shape, const tg_real 
         return NULL;
     }
     if (t->status != TG_OK) return NULL;
+    t->who = "tg_tape_tensor";
     tg_status st;
     size_t n = tg__shape_size("tg_tape_tensor", rank, shape, &st);
     if (st != TG_OK) {
@@ -237,6 +241,7 @@ tg_tensor *tg_tape_full(tg_tape *t, int rank, const int *shape, tg_real v) {
 tg_tensor *tg_detach(tg_tape *t, tg_tensor *x) {
     if (!t) return NULL;
     if (t->status != TG_OK) return NULL;
+    t->who = "tg_detach";
     if (!x) {
         tg_tape_fail(t, TG_ERR_ARG, "tg_detach: argument 1 (x) is NULL");
         return NULL;
@@ -257,6 +262,7 @@ tg_tensor *tg_apply(tg_tape *t, const tg_op *op, tg_tensor *const *in, int n_in,
         return NULL;
     }
     if (t->status != TG_OK) return NULL; /* sticky: the first error stays */
+    t->who = op ? op->name : "tg_apply";
     if (!op || !op->infer || !op->forward) {
         tg_tape_fail(t, TG_ERR_ARG, "tg_apply: op %s has no shape or forward function",
                      op && op->name ? op->name : "(NULL)");
@@ -389,6 +395,7 @@ tg_status tg_backward(tg_tape *t, tg_tensor *y, const tg_tensor *seed) {
     if (!t) return tg__error(TG_ERR_ARG, "tg_backward: tape is NULL");
     if (t->status != TG_OK)
         return tg__error(t->status, "tg_backward: the tape has failed earlier: %s", t->msg);
+    t->who = "tg_backward";
     if (!y) return tg_tape_fail(t, TG_ERR_ARG, "tg_backward: argument 1 (y) is NULL");
     if (!tg__tensor_live(t, y))
         return tg_tape_fail(t, TG_ERR_STATE,
