@@ -14,22 +14,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "check.h"
+#include "tmpdir.h"
 #include "tg_internal.h"
 
-static char dir[64];
 
-static const char *path_in(const char *name) {
-    static char buf[4][256];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-    return buf[k];
-}
 
 /* Number of files in dir whose name contains ".tmp.". */
 static int temp_files(void) {
     int n = 0;
-    DIR *d = opendir(dir);
+    DIR *d = opendir(tmp_dir);
     if (!d) return -1;
     struct dirent *e;
     while ((e = readdir(d)))
@@ -38,39 +31,8 @@ static int temp_files(void) {
     return n;
 }
 
-static void remove_dir(const char *p) {
-    DIR *d = opendir(p);
-    if (!d) return;
-    struct dirent *e;
-    char f[512];
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        snprintf(f, sizeof f, "%s/%s", p, e->d_name);
-        struct stat sb;
-        if (stat(f, &sb) == 0 && S_ISDIR(sb.st_mode))
-            remove_dir(f);
-        else
-            unlink(f);
-    }
-    closedir(d);
-    rmdir(p);
-}
 
-static unsigned char *slurp(const char *p, size_t *n) {
-    FILE *f = fopen(p, "rb");
-    if (!f) return NULL;
-    unsigned char *b = malloc(1 << 20);
-    *n = fread(b, 1, 1 << 20, f);
-    fclose(f);
-    return b;
-}
 
-static void spit(const char *p, const unsigned char *b, size_t n) {
-    FILE *f = fopen(p, "wb");
-    if (!f) return;
-    fwrite(b, 1, n, f);
-    fclose(f);
-}
 
 /* ---- a small model: parameters w (2,3), b (3), s (); "optimizer state" w.m, step ---- */
 
@@ -240,7 +202,7 @@ static void test_round_trip(void) {
     CHECK(tg_ckpt_meta_add(&meta, 3) == TG_OK, "meta add");
     CHECK(tg_ckpt_meta_add(&meta, 1234567890123ull) == TG_OK, "meta add");
     CHECK(tg_ckpt_meta_add_rng(&meta, &g) == TG_OK, "meta add rng");
-    const char *p = path_in("model.ckpt");
+    const char *p = tmp_path("model.ckpt");
     CHECK(tg_checkpoint_save(p, a.lists, 2, &meta) == TG_OK, "save: %s", tg_last_error());
     CHECK(temp_files() == 0, "temporary file left after a save");
     CHECK(!snap_eq(model_snap(&a), model_snap(&b)), "models differ before loading");
@@ -256,7 +218,7 @@ static void test_round_trip(void) {
 
     /* The file is exactly what the spec says (independent writer, byte for byte). */
     size_t n;
-    unsigned char *file = slurp(p, &n), ref[1024];
+    unsigned char *file = tmp_read(p, &n), ref[1024];
     trec r[5];
     double v[17];
     model_recs(&a, r, v);
@@ -291,7 +253,7 @@ static void test_round_trip(void) {
     CHECK(tg_checkpoint_save(p, a.lists, 2, NULL) == TG_OK, "save over: %s", tg_last_error());
     CHECK(tg_checkpoint_load(p, b.lists, 2, &got) == TG_OK && got.n == 0 && b.w->data[5] == 0.25,
           "second save replaced the first");
-    const char *pe = path_in("empty.ckpt");
+    const char *pe = tmp_path("empty.ckpt");
     CHECK(tg_checkpoint_save(pe, NULL, 0, &meta) == TG_OK, "save meta only: %s", tg_last_error());
     CHECK(tg_checkpoint_load(pe, NULL, 0, &got) == TG_OK && got.n == 8 && got.v[1] == meta.v[1],
           "load meta only");
@@ -337,7 +299,7 @@ static void test_dtype_conversion(void) {
 static void test_argument_errors(void) {
     model a;
     model_init(&a, 1);
-    const char *p = path_in("args.ckpt");
+    const char *p = tmp_path("args.ckpt");
     CHECK(tg_checkpoint_save(NULL, a.lists, 2, NULL) == TG_ERR_ARG, "NULL path");
     CHECK_ERR(NULL, TG_ERR_ARG, "tg_checkpoint_save: path is NULL");
     CHECK(tg_checkpoint_load("", a.lists, 2, NULL) == TG_ERR_ARG, "empty path");
@@ -382,9 +344,9 @@ static void test_argument_errors(void) {
     CHECK(access(p, F_OK) != 0, "no file written by failed saves");
     /* Missing file, a directory. */
     snap before = model_snap(&a);
-    CHECK(tg_checkpoint_load(path_in("nope.ckpt"), a.lists, 2, NULL) == TG_ERR_IO, "missing file");
+    CHECK(tg_checkpoint_load(tmp_path("nope.ckpt"), a.lists, 2, NULL) == TG_ERR_IO, "missing file");
     CHECK_ERR(NULL, TG_ERR_IO, "nope.ckpt: cannot open: No such file or directory");
-    CHECK(tg_checkpoint_load(dir, a.lists, 2, NULL) == TG_ERR_IO, "a directory");
+    CHECK(tg_checkpoint_load(tmp_dir, a.lists, 2, NULL) == TG_ERR_IO, "a directory");
     CHECK_ERR(NULL, TG_ERR_IO, "Is a directory");
     CHECK(snap_eq(before, model_snap(&a)), "model unchanged");
     CHECK(tg_checkpoint_load_mem(NULL, 5, NULL, a.lists, 2, NULL) == TG_ERR_ARG, "NULL buf");
@@ -412,20 +374,20 @@ static void test_argument_errors(void) {
 static void test_atomic_save(void) {
     model a, big;
     model_init(&a, 1);
-    const char *p = path_in("atomic.ckpt");
+    const char *p = tmp_path("atomic.ckpt");
     CHECK(tg_checkpoint_save(p, a.lists, 2, NULL) == TG_OK, "first save");
     size_t n0;
-    unsigned char *orig = slurp(p, &n0);
+    unsigned char *orig = tmp_read(p, &n0);
 
     /* 1. Into a directory that does not exist: the temporary file cannot be made. */
-    CHECK(tg_checkpoint_save(path_in("no/such/dir.ckpt"), a.lists, 2, NULL) == TG_ERR_IO, "no dir");
+    CHECK(tg_checkpoint_save(tmp_path("no/such/dir.ckpt"), a.lists, 2, NULL) == TG_ERR_IO, "no dir");
     CHECK_ERR(NULL, TG_ERR_IO, "tg_checkpoint_save: ");
     CHECK_ERR(NULL, TG_ERR_IO, "dir.ckpt: cannot create temporary file ");
     CHECK_ERR(NULL, TG_ERR_IO, "dir.ckpt.tmp.");
     CHECK_ERR(NULL, TG_ERR_IO, ": No such file or directory");
 
     /* 2. The rename fails (the target is a directory): the temporary file is removed. */
-    const char *pd = path_in("isdir.ckpt");
+    const char *pd = tmp_path("isdir.ckpt");
     mkdir(pd, 0755);
     CHECK(tg_checkpoint_save(pd, a.lists, 2, NULL) == TG_ERR_IO, "rename over a directory");
     CHECK_ERR(NULL, TG_ERR_IO, "cannot rename ");
@@ -447,7 +409,7 @@ static void test_atomic_save(void) {
         CHECK_ERR(NULL, TG_ERR_IO, "cannot write ");
         CHECK_ERR(NULL, TG_ERR_IO, "File too large");
         size_t nk;
-        unsigned char *kept = slurp(p, &nk);
+        unsigned char *kept = tmp_read(p, &nk);
         CHECK(kept && nk == n0 && memcmp(kept, orig, n0) == 0, "old file intact after a failed write");
         free(kept);
     } else {
@@ -467,18 +429,18 @@ static void test_atomic_save(void) {
         CHECK(st == TG_ERR_NOMEM, "allocation %zu: %s", k, tg_last_error());
         CHECK_ERR(NULL, TG_ERR_NOMEM, "tg_checkpoint_save: ");
         size_t nk;
-        unsigned char *kept = slurp(p, &nk);
+        unsigned char *kept = tmp_read(p, &nk);
         CHECK(kept && nk == n0 && memcmp(kept, orig, n0) == 0, "old file intact after allocation %zu fails", k);
         free(kept);
     }
 
     size_t n1;
-    unsigned char *now = slurp(p, &n1);
+    unsigned char *now = tmp_read(p, &n1);
     /* The last sweep step succeeded and replaced the file; before it, the file must
      * have been the original: check by saving again after restoring. */
     CHECK(now && n1 > n0, "the successful save wrote the new model");
     free(now);
-    spit(p, orig, n0);
+    tmp_write(p, orig, n0);
     model b;
     model_init(&b, 3);
     CHECK(tg_checkpoint_load(p, b.lists, 2, NULL) == TG_OK && snap_eq(model_snap(&a), model_snap(&b)),
@@ -496,10 +458,10 @@ static void test_failed_save_keeps_file(void) {
     model a, big;
     model_init(&a, 1);
     model_init(&big, 2);
-    const char *p = path_in("keep.ckpt");
+    const char *p = tmp_path("keep.ckpt");
     tg_checkpoint_save(p, a.lists, 2, NULL);
     size_t n0, n1;
-    unsigned char *before = slurp(p, &n0);
+    unsigned char *before = tmp_read(p, &n0);
     tg__alloc_fail_after(1);
     tg_status st = tg_checkpoint_save(p, big.lists, 2, NULL);
     tg__alloc_fail_after(0);
@@ -515,7 +477,7 @@ static void test_failed_save_keeps_file(void) {
         CHECK(st == TG_ERR_IO, "short write fails");
     }
     signal(SIGXFSZ, prev);
-    unsigned char *after = slurp(p, &n1);
+    unsigned char *after = tmp_read(p, &n1);
     CHECK(before && after && n0 == n1 && memcmp(before, after, n0) == 0,
           "previous file byte-identical after failed saves");
     CHECK(temp_files() == 0, "no temporary file left");
@@ -650,10 +612,10 @@ static void test_every_offset(void) {
     model_init(&b, 2);
     tg_ckpt_meta meta = {0};
     tg_ckpt_meta_add(&meta, 42);
-    const char *p = path_in("small.ckpt"), *pt = path_in("cut.ckpt");
+    const char *p = tmp_path("small.ckpt"), *pt = tmp_path("cut.ckpt");
     CHECK(tg_checkpoint_save(p, a.lists, 2, &meta) == TG_OK, "save");
     size_t n;
-    unsigned char *file = slurp(p, &n);
+    unsigned char *file = tmp_read(p, &n);
     snap before = model_snap(&b);
     size_t live = tg_alloc_live();
     int trunc_ok = 0, trunc_file_ok = 0, corrupt_ok = 0, meta_ok = 0;
@@ -665,7 +627,7 @@ static void test_every_offset(void) {
         else
             printf("truncated at %zu: %s %s\n", k, tg_status_name(st), tg_last_error());
         meta_ok += got.n == -5;
-        spit(pt, file, k);
+        tmp_write(pt, file, k);
         st = tg_checkpoint_load(pt, b.lists, 2, NULL);
         trunc_file_ok += st == TG_ERR_FORMAT && snap_eq(before, model_snap(&b));
     }
@@ -701,7 +663,7 @@ static void test_load_alloc_failure(void) {
     model a, b;
     model_init(&a, 1);
     model_init(&b, 2);
-    const char *p = path_in("oom.ckpt");
+    const char *p = tmp_path("oom.ckpt");
     tg_checkpoint_save(p, a.lists, 2, NULL);
     snap before = model_snap(&b);
     int fails = 0;
@@ -725,11 +687,7 @@ static void test_load_alloc_failure(void) {
 }
 
 int main(void) {
-    snprintf(dir, sizeof dir, "/tmp/tg-ckpt-XXXXXX");
-    if (!mkdtemp(dir)) {
-        printf("mkdtemp failed: %s\n", strerror(errno));
-        return 1;
-    }
+    if (!tmp_dir_make("tg-ckpt")) return 1;
     size_t live = tg_alloc_live();
     test_round_trip();
     test_dtype_conversion();
@@ -740,6 +698,6 @@ int main(void) {
     test_every_offset();
     test_load_alloc_failure();
     CHECK(tg_alloc_live() == live, "all library allocations freed (%zu live)", tg_alloc_live() - live);
-    remove_dir(dir);
+    tmp_dir_remove();
     return check_done();
 }

@@ -12,43 +12,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "check.h"
+#include "tmpdir.h"
 #include "tg_data.h"
 #include "tg_internal.h"
 
-static char dir[64];
 
-static const char *path_in(const char *name) {
-    static char buf[4][256];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-    return buf[k];
-}
 
-static void remove_dir(const char *p) {
-    DIR *d = opendir(p);
-    if (!d) return;
-    struct dirent *e;
-    char f[512];
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        snprintf(f, sizeof f, "%s/%s", p, e->d_name);
-        struct stat sb;
-        if (stat(f, &sb) == 0 && S_ISDIR(sb.st_mode))
-            remove_dir(f);
-        else
-            unlink(f);
-    }
-    closedir(d);
-    rmdir(p);
-}
 
-static void spit(const char *p, const void *b, size_t n) {
-    FILE *f = fopen(p, "wb");
-    if (!f) return;
-    fwrite(b, 1, n, f);
-    fclose(f);
-}
 
 /* Writes b gzip-compressed to p (through the gzip program). */
 static bool spit_gz(const char *p, const void *b, size_t n) {
@@ -145,29 +115,29 @@ static void test_idx(void) {
 
     /* Files: raw, gzipped (any name), a name with a quote, corrupt gzip, missing. */
     n = make_idx(b, 0x08, 2, (uint32_t[]){2, 3}, 6);
-    spit(path_in("raw.idx"), b, n);
-    CHECK(tg_idx_read(path_in("raw.idx"), &x) == TG_OK && x.size == 6 && x.data[4] == 4, "raw file");
+    tmp_write(tmp_path("raw.idx"), b, n);
+    CHECK(tg_idx_read(tmp_path("raw.idx"), &x) == TG_OK && x.size == 6 && x.data[4] == 4, "raw file");
     tg_idx_free(&x);
-    if (spit_gz(path_in("it's here.idx.gz"), b, n)) {
-        CHECK(tg_idx_read(path_in("it's here.idx.gz"), &x) == TG_OK && x.size == 6 && x.data[5] == 5,
+    if (spit_gz(tmp_path("it's here.idx.gz"), b, n)) {
+        CHECK(tg_idx_read(tmp_path("it's here.idx.gz"), &x) == TG_OK && x.size == 6 && x.data[5] == 5,
               "gzipped file with a quote in its name: %s", tg_last_error());
         tg_idx_free(&x);
         unsigned char bad[64] = {0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5};
-        spit(path_in("bad.gz"), bad, sizeof bad);
-        CHECK(tg_idx_read(path_in("bad.gz"), &x) == TG_ERR_FORMAT && idx_zero(&x), "corrupt gzip");
+        tmp_write(tmp_path("bad.gz"), bad, sizeof bad);
+        CHECK(tg_idx_read(tmp_path("bad.gz"), &x) == TG_ERR_FORMAT && idx_zero(&x), "corrupt gzip");
         CHECK_ERR(NULL, TG_ERR_FORMAT, "bad.gz: gzip -dc failed with exit status 1 (corrupt or truncated gzip data)");
         /* A gzipped file whose contents are not IDX: the IDX error, with the path. */
-        spit_gz(path_in("text.gz"), "hello", 5);
-        CHECK(tg_idx_read(path_in("text.gz"), &x) == TG_ERR_FORMAT, "gzipped non-IDX");
+        spit_gz(tmp_path("text.gz"), "hello", 5);
+        CHECK(tg_idx_read(tmp_path("text.gz"), &x) == TG_ERR_FORMAT, "gzipped non-IDX");
         CHECK_ERR(NULL, TG_ERR_FORMAT, "tg_idx_read: ");
         CHECK_ERR(NULL, TG_ERR_FORMAT, "text.gz: bad magic 68 65 6c 6c (an IDX file starts with two zero bytes)");
     } else {
         printf("note: gzip not available; gzip cases skipped\n");
     }
-    CHECK(tg_idx_read(path_in("missing.idx"), &x) == TG_ERR_IO, "missing file");
+    CHECK(tg_idx_read(tmp_path("missing.idx"), &x) == TG_ERR_IO, "missing file");
     CHECK_ERR(NULL, TG_ERR_IO, "tg_idx_read: ");
     CHECK_ERR(NULL, TG_ERR_IO, "missing.idx: No such file or directory");
-    CHECK(tg_idx_read(dir, &x) == TG_ERR_IO, "a directory");
+    CHECK(tg_idx_read(tmp_dir, &x) == TG_ERR_IO, "a directory");
     CHECK_ERR(NULL, TG_ERR_IO, "read error: Is a directory");
     CHECK(tg_idx_read(NULL, &x) == TG_ERR_ARG, "NULL path");
 
@@ -176,7 +146,7 @@ static void test_idx(void) {
     int fails = 0;
     for (size_t k = 1; k < 10; k++) {
         tg__alloc_fail_after(k);
-        tg_status st = tg_idx_read(path_in("raw.idx"), &x);
+        tg_status st = tg_idx_read(tmp_path("raw.idx"), &x);
         tg__alloc_fail_after(0);
         if (st == TG_OK) {
             tg_idx_free(&x);
@@ -192,7 +162,7 @@ static void test_fashion_mnist(void) {
     tg_idx im, lb;
     /* A fake data set in a directory: images gzipped, labels raw. */
     char fd[128];
-    snprintf(fd, sizeof fd, "%s/fm", dir);
+    snprintf(fd, sizeof fd, "%s/fm", tmp_dir);
     mkdir(fd, 0755);
     static unsigned char b[4 * 28 * 28 + 64];
     char p[256];
@@ -201,40 +171,40 @@ static void test_fashion_mnist(void) {
     bool gz = spit_gz(p, b, n);
     if (!gz) {
         snprintf(p, sizeof p, "%s/train-images-idx3-ubyte", fd);
-        spit(p, b, n);
+        tmp_write(p, b, n);
     }
     n = make_idx(b, 0x08, 1, (uint32_t[]){3}, 3);
     b[8] = 0, b[9] = 9, b[10] = 4;
     snprintf(p, sizeof p, "%s/train-labels-idx1-ubyte", fd);
-    spit(p, b, n);
+    tmp_write(p, b, n);
     CHECK(tg_fashion_mnist_load(fd, "train", &im, &lb) == TG_OK, "fake set loads: %s", tg_last_error());
     CHECK(im.rank == 3 && im.shape[0] == 3 && im.shape[1] == 28 && lb.size == 3 && lb.data[1] == 9,
           "fake set contents");
     tg_idx_free(&im);
     tg_idx_free(&lb);
     b[10] = 10;
-    spit(p, b, n);
+    tmp_write(p, b, n);
     CHECK(tg_fashion_mnist_load(fd, "train", &im, &lb) == TG_ERR_FORMAT && idx_zero(&im) && idx_zero(&lb),
           "label 10");
     CHECK_ERR(NULL, TG_ERR_FORMAT, "train-labels-idx1-ubyte: label 2 is 10 (must be 0..9)");
     n = make_idx(b, 0x08, 1, (uint32_t[]){2}, 2);
-    spit(p, b, n);
+    tmp_write(p, b, n);
     CHECK(tg_fashion_mnist_load(fd, "train", &im, &lb) == TG_ERR_FORMAT, "N differs");
     CHECK_ERR(NULL, TG_ERR_FORMAT, "holds 3 images but ");
     CHECK_ERR(NULL, TG_ERR_FORMAT, "train-labels-idx1-ubyte 2 labels");
     n = make_idx(b, 0x08, 2, (uint32_t[]){2, 1}, 2);
-    spit(p, b, n);
+    tmp_write(p, b, n);
     CHECK(tg_fashion_mnist_load(fd, "train", &im, &lb) == TG_ERR_FORMAT, "labels rank 2");
     CHECK_ERR(NULL, TG_ERR_FORMAT, "train-labels-idx1-ubyte: labels have shape (2,1), expected (N)");
     n = make_idx(b, 0x08, 3, (uint32_t[]){2, 28, 27}, 2 * 28 * 27);
     snprintf(p, sizeof p, "%s/t10k-images-idx3-ubyte", fd);
-    spit(p, b, n);
+    tmp_write(p, b, n);
     n = make_idx(b, 0x08, 1, (uint32_t[]){2}, 2);
     snprintf(p, sizeof p, "%s/t10k-labels-idx1-ubyte", fd);
-    spit(p, b, n);
+    tmp_write(p, b, n);
     CHECK(tg_fashion_mnist_load(fd, "test", &im, &lb) == TG_ERR_FORMAT, "image shape");
     CHECK_ERR(NULL, TG_ERR_FORMAT, "t10k-images-idx3-ubyte: images have shape (2,28,27), expected (N,28,28)");
-    CHECK(tg_fashion_mnist_load(path_in("nowhere"), "t10k", &im, &lb) == TG_ERR_IO, "missing dir");
+    CHECK(tg_fashion_mnist_load(tmp_path("nowhere"), "t10k", &im, &lb) == TG_ERR_IO, "missing dir");
     CHECK_ERR(NULL, TG_ERR_IO, "tg_fashion_mnist_load: ");
     CHECK_ERR(NULL, TG_ERR_IO,
               "nowhere/t10k-images-idx3-ubyte.gz: no such file (nor without .gz); install the Debian package dataset-fashion-mnist (apt-get install dataset-fashion-mnist) or give the directory that holds the files");
@@ -418,14 +388,14 @@ static void test_csv(void) {
     }
 
     /* Files. */
-    spit(path_in("t.csv"), "a,b\n1,2\n", 8);
-    CHECK(tg_csv_read(path_in("t.csv"), NULL, 0, &c) == TG_OK && c.rows == 1 && c.values[1] == 2, "csv file");
+    tmp_write(tmp_path("t.csv"), "a,b\n1,2\n", 8);
+    CHECK(tg_csv_read(tmp_path("t.csv"), NULL, 0, &c) == TG_OK && c.rows == 1 && c.values[1] == 2, "csv file");
     tg_csv_free(&c);
-    spit(path_in("bad.csv"), "a,b\n1,x\n", 8);
-    CHECK(tg_csv_read(path_in("bad.csv"), NULL, 0, &c) == TG_ERR_FORMAT, "bad csv file");
+    tmp_write(tmp_path("bad.csv"), "a,b\n1,x\n", 8);
+    CHECK(tg_csv_read(tmp_path("bad.csv"), NULL, 0, &c) == TG_ERR_FORMAT, "bad csv file");
     CHECK_ERR(NULL, TG_ERR_FORMAT, "tg_csv_read: ");
     CHECK_ERR(NULL, TG_ERR_FORMAT, "bad.csv: line 2, column 2 ('b'): 'x' is not a number");
-    CHECK(tg_csv_read(path_in("none.csv"), NULL, 0, &c) == TG_ERR_IO, "missing csv");
+    CHECK(tg_csv_read(tmp_path("none.csv"), NULL, 0, &c) == TG_ERR_IO, "missing csv");
     CHECK_ERR(NULL, TG_ERR_IO, "none.csv: No such file or directory");
     CHECK(tg_csv_read(NULL, NULL, 0, &c) == TG_ERR_ARG, "NULL path");
 
@@ -467,22 +437,22 @@ static void test_text(void) {
     CHECK(tg_text_from(NULL, 1, NULL, &t) == TG_ERR_ARG, "NULL buf");
     CHECK_ERR(NULL, TG_ERR_ARG, "tg_text_from: <memory>: buf is NULL");
     CHECK(tg_text_from("a", 1, NULL, NULL) == TG_ERR_ARG, "NULL out");
-    spit(path_in("t.txt"), "to be or not to be\n", 19);
-    CHECK(tg_text_read(path_in("t.txt"), &t) == TG_OK && t.n == 19 && t.vocab_size == 8 && t.vocab[0] == '\n',
+    tmp_write(tmp_path("t.txt"), "to be or not to be\n", 19);
+    CHECK(tg_text_read(tmp_path("t.txt"), &t) == TG_OK && t.n == 19 && t.vocab_size == 8 && t.vocab[0] == '\n',
           "text file");
     tg_text_free(&t);
-    spit(path_in("e.txt"), "", 0);
-    CHECK(tg_text_read(path_in("e.txt"), &t) == TG_ERR_FORMAT, "empty file");
+    tmp_write(tmp_path("e.txt"), "", 0);
+    CHECK(tg_text_read(tmp_path("e.txt"), &t) == TG_ERR_FORMAT, "empty file");
     CHECK_ERR(NULL, TG_ERR_FORMAT, "tg_text_read: ");
     CHECK_ERR(NULL, TG_ERR_FORMAT, "e.txt: the text is empty");
-    CHECK(tg_text_read(path_in("none.txt"), &t) == TG_ERR_IO, "missing text");
+    CHECK(tg_text_read(tmp_path("none.txt"), &t) == TG_ERR_IO, "missing text");
     CHECK_ERR(NULL, TG_ERR_IO, "tg_text_read: ");
     CHECK_ERR(NULL, TG_ERR_IO, "none.txt: No such file or directory");
     size_t live = tg_alloc_live();
     int fails = 0;
     for (size_t a = 1; a < 10; a++) {
         tg__alloc_fail_after(a);
-        tg_status st = tg_text_read(path_in("t.txt"), &t);
+        tg_status st = tg_text_read(tmp_path("t.txt"), &t);
         tg__alloc_fail_after(0);
         if (st == TG_OK) {
             tg_text_free(&t);
@@ -503,17 +473,13 @@ static void test_text(void) {
 }
 
 int main(void) {
-    snprintf(dir, sizeof dir, "/tmp/tg-data-XXXXXX");
-    if (!mkdtemp(dir)) {
-        printf("mkdtemp failed: %s\n", strerror(errno));
-        return 1;
-    }
+    if (!tmp_dir_make("tg-data")) return 1;
     size_t live = tg_alloc_live();
     test_idx();
     test_fashion_mnist();
     test_csv();
     test_text();
     CHECK(tg_alloc_live() == live, "all library allocations freed");
-    remove_dir(dir);
+    tmp_dir_remove();
     return check_done();
 }

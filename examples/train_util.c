@@ -1,0 +1,252 @@
+/* train_util.c — options, progress line and checkpoints of the real-data examples.
+ * See train_util.h. */
+#include "train_util.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- options ---- */
+
+int tu_parse_int(const char *prog, const char *opt, const char *s, long lo, long hi, int *out) {
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end != '\0' || errno == ERANGE) {
+        fprintf(stderr, "%s: %s: '%s' is not an integer\n", prog, opt, s);
+        return -1;
+    }
+    if (v < lo || v > hi) {
+        fprintf(stderr, "%s: %s must be in %ld..%ld, got %ld\n", prog, opt, lo, hi, v);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+int tu_parse_double(const char *prog, const char *opt, const char *s, double lo, double hi,
+                    double *out) {
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end != '\0' || errno == ERANGE || !isfinite(v)) {
+        fprintf(stderr, "%s: %s: '%s' is not a finite number\n", prog, opt, s);
+        return -1;
+    }
+    if (v < lo || v > hi) {
+        fprintf(stderr, "%s: %s must be in [%g, %g], got %g\n", prog, opt, lo, hi, v);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int tu_parse_u64(const char *prog, const char *opt, const char *s, uint64_t *out) {
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    /* strtoull accepts "-1" (as 2^64 - 1): refuse any sign. */
+    if (end == s || *end != '\0' || errno == ERANGE || s[0] == '-' || s[0] == '+') {
+        fprintf(stderr, "%s: %s: '%s' is not a non-negative integer\n", prog, opt, s);
+        return -1;
+    }
+    *out = (uint64_t)v;
+    return 0;
+}
+
+const char *tu_value(const char *prog, int argc, char **argv, int *i) {
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "%s: %s needs a value\n", prog, argv[*i]);
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+int tu_common_arg(const char *prog, int argc, char **argv, int *i, tu_opts *o) {
+    const char *a = argv[*i], *v;
+    if (strcmp(a, "--quick") == 0) {
+        o->quick = true;
+        return 1;
+    }
+    if (strcmp(a, "--epochs") && strcmp(a, "--seed") && strcmp(a, "--save") &&
+        strcmp(a, "--resume") && strcmp(a, "--svg"))
+        return 0;
+    if (!(v = tu_value(prog, argc, argv, i))) return -1;
+    if (strcmp(a, "--epochs") == 0) return tu_parse_int(prog, a, v, 1, 100000, &o->epochs) ? -1 : 1;
+    if (strcmp(a, "--seed") == 0) return tu_parse_u64(prog, a, v, &o->seed) ? -1 : 1;
+    if (v[0] == '\0') {
+        fprintf(stderr, "%s: %s: empty path\n", prog, a);
+        return -1;
+    }
+    if (strcmp(a, "--save") == 0) o->save = v;
+    else if (strcmp(a, "--resume") == 0) o->resume = v;
+    else o->svg = v;
+    return 1;
+}
+
+bool tu_has_quick(int argc, char **argv) {
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--quick") == 0) return true;
+    return false;
+}
+
+double tu_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ---- progress line ---- */
+
+void tu_progress_start(tu_progress *p, long steps_total, const char *unit) {
+    memset(p, 0, sizeof *p);
+    p->tty = isatty(fileno(stdout)) != 0;
+    p->unit = unit;
+    p->steps_total = steps_total;
+    p->t0 = tu_now();
+}
+
+/* "1h02m", "3m05s", "12s" */
+static void fmt_time(char *buf, size_t n, double s) {
+    long t = (long)(s + 0.5);
+    if (t >= 3600) snprintf(buf, n, "%ldh%02ldm", t / 3600, t / 60 % 60);
+    else if (t >= 60) snprintf(buf, n, "%ldm%02lds", t / 60, t % 60);
+    else snprintf(buf, n, "%lds", t);
+}
+
+void tu_progress_step(tu_progress *p, int epoch, int epochs, int step, int steps, double loss,
+                      long items) {
+    p->steps_done++;
+    p->items_done += (double)items;
+    p->loss_sum += loss;
+    p->loss_n++;
+    double now = tu_now(), el = now - p->t0;
+    bool last = step + 1 == steps;
+    if (p->tty) {
+        if (now - p->last_draw < 0.1 && !last) return;
+    } else if ((long)(step + 1) * 4 / steps == (long)step * 4 / steps) {
+        return; /* plain lines: at each quarter of the epoch only */
+    }
+    p->last_draw = now;
+    char left[32];
+    fmt_time(left, sizeof left, el / (double)p->steps_done * (double)(p->steps_total - p->steps_done));
+    char line[160];
+    int n = snprintf(line, sizeof line, "epoch %d/%d  step %d/%d  loss %.4f  %.0f %s/s  left %s",
+                     epoch + 1, epochs, step + 1, steps, p->loss_sum / p->loss_n,
+                     el > 0 ? p->items_done / el : 0.0, p->unit, left);
+    if (p->tty) {
+        /* Pad with spaces over a longer previous line; no escape sequences needed. */
+        printf("\r%s%*s", line, p->line_len > n ? p->line_len - n : 0, "");
+        p->line_len = n;
+    } else {
+        printf("%s\n", line);
+    }
+    fflush(stdout);
+}
+
+double tu_progress_epoch_end(tu_progress *p) {
+    double mean = p->loss_n ? p->loss_sum / p->loss_n : NAN;
+    if (p->tty && p->line_len) printf("\r%*s\r", p->line_len, "");
+    p->line_len = 0;
+    p->loss_sum = 0;
+    p->loss_n = 0;
+    fflush(stdout);
+    return mean;
+}
+
+/* ---- checkpoints ---- */
+
+uint64_t tu_hash(const char *s) { /* FNV-1a 64 */
+    uint64_t h = 0xcbf29ce484222325u;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3u;
+    return h;
+}
+
+#define META_WORDS (2 + TG_CKPT_RNG_WORDS)
+
+int tu_save(const char *prog, const char *path, const tg_params *ps, const tg_optim *opt,
+            uint64_t config, int epoch, const tg_rng *rng) {
+    tg_params state = {0};
+    tg_ckpt_meta meta = {0};
+    tg_status st = tg_optim_state(opt, &state);
+    if (st == TG_OK) st = tg_ckpt_meta_add(&meta, config);
+    if (st == TG_OK) st = tg_ckpt_meta_add(&meta, (uint64_t)epoch);
+    if (st == TG_OK) st = tg_ckpt_meta_add_rng(&meta, rng);
+    const tg_params *lists[2] = {ps, &state};
+    if (st == TG_OK) st = tg_checkpoint_save(path, lists, 2, &meta);
+    tg_params_free(&state);
+    if (st != TG_OK) {
+        fprintf(stderr, "%s: cannot save the checkpoint: %s\n", prog, tg_last_error());
+        return -1;
+    }
+    return 0;
+}
+
+int tu_resume(const char *prog, const char *path, const tg_params *ps, tg_optim *opt,
+              uint64_t config, int *epoch, tg_rng *rng) {
+    tg_params state = {0};
+    tg_ckpt_meta meta = {0};
+    /* Load into copies first, so a checkpoint from other settings (caught only by the
+     * meta words) leaves the model untouched too. */
+    tg_params copy = {0};
+    tg_status st = tg_optim_state(opt, &state);
+    int n = ps->n + state.n, ok = st == TG_OK;
+    tg_tensor **tmp = ok ? calloc((size_t)n, sizeof *tmp) : NULL;
+    if (ok && !tmp) ok = 0;
+    for (int i = 0; ok && i < n; i++) {
+        const tg_tensor *src = i < ps->n ? ps->items[i] : state.items[i - ps->n];
+        tmp[i] = tg_param_new(src->name, src->rank, src->shape);
+        ok = tmp[i] && tg_params_add(&copy, tmp[i]) == TG_OK;
+    }
+    const tg_params *copies[1] = {&copy};
+    if (!ok) {
+        fprintf(stderr, "%s: %s: %s\n", prog, path, tg_last_error());
+    } else if (tg_checkpoint_load(path, copies, 1, &meta) != TG_OK) {
+        fprintf(stderr, "%s: cannot resume: %s\n", prog, tg_last_error());
+        ok = 0;
+    } else if (meta.n != META_WORDS || meta.v[0] != config) {
+        fprintf(stderr, "%s: cannot resume: %s was written by another program or with other "
+                "settings (size, batch, learning rate, --quick, data ...)\n", prog, path);
+        ok = 0;
+    } else if (meta.v[1] > 100000) {
+        fprintf(stderr, "%s: cannot resume: %s: epoch count %" PRIu64 " is not plausible\n",
+                prog, path, meta.v[1]);
+        ok = 0;
+    }
+    if (ok) { /* everything validated: now change the model, optimizer and rng */
+        for (int i = 0; i < n; i++) {
+            tg_tensor *dst = i < ps->n ? ps->items[i] : state.items[i - ps->n];
+            memcpy(dst->data, tmp[i]->data, dst->size * sizeof *dst->data);
+        }
+        *epoch = (int)meta.v[1];
+        tg_ckpt_meta_get_rng(&meta, 2, rng);
+    }
+    for (int i = 0; tmp && i < n; i++) tg_tensor_free(tmp[i]);
+    free(tmp);
+    tg_params_free(&copy);
+    tg_params_free(&state);
+    return ok ? 0 : -1;
+}
+
+/* ---- small helpers ---- */
+
+void tu_shuffle(int *idx, int n, tg_rng *r) {
+    for (int i = 0; i < n; i++) idx[i] = i;
+    for (int i = n - 1; i > 0; i--) {
+        int j = (int)(tg_rng_u64(r) % (uint64_t)(i + 1));
+        int tmp = idx[i];
+        idx[i] = idx[j];
+        idx[j] = tmp;
+    }
+}
+
+void tu_steady_begin(tu_steady *s) { s->before = tg_alloc_count(); }
+
+void tu_steady_end(tu_steady *s) {
+    if (s->steps++ > 0) s->allocs += tg_alloc_count() - s->before;
+}

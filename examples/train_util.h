@@ -1,0 +1,118 @@
+/* train_util.h — the plumbing the real-data examples share (examples only; not part of
+ * the library): command-line options, a progress line, checkpoints that resume
+ * training bit-identically, and a few small helpers.
+ *
+ * Options every program takes (tu_common_arg):
+ *   --epochs N      train until N epochs in total are done (resumed ones count)
+ *   --seed S        seed of the run's tg_rng (initial weights, shuffling, ...)
+ *   --save PATH     write a checkpoint after every epoch (atomic: a crash mid-save
+ *                   leaves the previous one intact)
+ *   --resume PATH   continue from a checkpoint written with --save
+ *   --svg PATH      where the loss curve goes
+ *   --quick         a small, fast configuration (meson test runs it)
+ *
+ * A checkpoint (autodiff/tg_checkpoint.h) holds the model's parameters, the
+ * optimizer's state (moments and step count) and meta words: the program's settings
+ * fingerprint, the number of epochs done and the complete state of the run's tg_rng.
+ * Everything that evolves from epoch to epoch is in it, so training 2 epochs, saving,
+ * resuming in a new process and training 1 more gives the parameters that 3
+ * uninterrupted epochs give, bit for bit (examples/resume_check.c and
+ * tests/test_resume.c prove it).
+ *
+ * Exit codes of the programs: 0 done, 1 a run-time failure, 2 a bad command line,
+ * 77 the data set is not installed (meson counts the test as skipped).
+ */
+#ifndef TRAIN_UTIL_H
+#define TRAIN_UTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "tapegrad.h"
+
+#define TU_EXIT_USAGE 2
+#define TU_EXIT_NODATA 77
+
+typedef struct tu_opts {
+    int epochs;          /* --epochs (the program sets its default first) */
+    uint64_t seed;       /* --seed */
+    const char *save;    /* --save or NULL */
+    const char *resume;  /* --resume or NULL */
+    const char *svg;     /* --svg (the program sets its default first) */
+    bool quick;          /* --quick */
+} tu_opts;
+
+/* Strict number parsing: the whole string must be a number within [lo, hi]. On a
+ * mistake prints "<prog>: <opt>: '<s>' is not ..." to stderr and returns -1. */
+int tu_parse_int(const char *prog, const char *opt, const char *s, long lo, long hi, int *out);
+int tu_parse_double(const char *prog, const char *opt, const char *s, double lo, double hi,
+                    double *out);
+int tu_parse_u64(const char *prog, const char *opt, const char *s, uint64_t *out);
+
+/* The value of option argv[*i] ("--opt VALUE"): advances *i and returns argv[*i], or
+ * prints "<prog>: <opt> needs a value" and returns NULL. */
+const char *tu_value(const char *prog, int argc, char **argv, int *i);
+
+/* Handles argv[*i] if it is a common option (see above; advances *i past its value).
+ * Returns 1 if handled, 0 if argv[*i] is not a common option, -1 after printing an
+ * error (bad or missing value). */
+int tu_common_arg(const char *prog, int argc, char **argv, int *i, tu_opts *o);
+
+/* Whether "--quick" is among the arguments (checked before parsing, so the quick
+ * configuration's defaults can be set first and explicit options still override them). */
+bool tu_has_quick(int argc, char **argv);
+
+/* Seconds on a monotonic clock. */
+double tu_now(void);
+
+/* ---- progress line ----
+ * "epoch 2/10  step 300/938  loss 0.4312  48210 img/s  left 1m12s". On a terminal
+ * the line is redrawn in place with '\r' (at most 10 times a second); otherwise a
+ * plain line is printed at each quarter of an epoch. Loss is the mean of the epoch so
+ * far; throughput and time left are measured over this run. */
+typedef struct tu_progress {
+    bool tty;
+    const char *unit;        /* what an item is: "img", "char", "win" */
+    long steps_total;        /* steps this run will take (all epochs) */
+    long steps_done;
+    double items_done;
+    double t0, last_draw;
+    double loss_sum;         /* this epoch */
+    int loss_n;
+    int line_len;            /* characters drawn on the terminal line */
+} tu_progress;
+
+void tu_progress_start(tu_progress *p, long steps_total, const char *unit);
+/* After step `step` (0-based) of `steps` in epoch `epoch` (0-based) of `epochs`. */
+void tu_progress_step(tu_progress *p, int epoch, int epochs, int step, int steps, double loss,
+                      long items);
+/* Mean loss of the epoch just finished; clears the terminal line and resets the mean. */
+double tu_progress_epoch_end(tu_progress *p);
+
+/* ---- checkpoints ----
+ * config: a fingerprint of every setting that shapes training (tu_hash of a string
+ * such as "fashion_mnist hidden=256 batch=64 lr=0.001 quick=0"); a checkpoint only
+ * resumes a run with the same fingerprint. Meta words: [config, epochs done, rng x6]. */
+uint64_t tu_hash(const char *s);
+/* Saves ps, opt's state, epoch and rng. Returns 0, or -1 after printing the error. */
+int tu_save(const char *prog, const char *path, const tg_params *ps, const tg_optim *opt,
+            uint64_t config, int epoch, const tg_rng *rng);
+/* Loads what tu_save wrote into ps and opt's state and sets *epoch and *rng. On any
+ * error prints it and returns -1 with nothing changed. */
+int tu_resume(const char *prog, const char *path, const tg_params *ps, tg_optim *opt,
+              uint64_t config, int *epoch, tg_rng *rng);
+
+/* A permutation of 0..n-1 (Fisher-Yates with r): the shuffle of an epoch. */
+void tu_shuffle(int *idx, int n, tg_rng *r);
+
+/* Counts allocations made by the library during training steps after the first one
+ * (there must be none: the tape's arena is reused). Call tu_steady_begin before a
+ * step and tu_steady_end after it. */
+typedef struct tu_steady {
+    size_t before;
+    long steps;
+    size_t allocs;  /* allocations seen in steps 2, 3, ... */
+} tu_steady;
+void tu_steady_begin(tu_steady *s);
+void tu_steady_end(tu_steady *s);
+
+#endif
