@@ -19,8 +19,9 @@
  * per instruction set chosen at run time, are in gemm_kernels.c.
  *
  * Panels live in the scratch area of the thread that computes a block (threads.c,
- * 2 MiB: NC up to NC_MAX columns, so A is packed once per 2048 columns), or, for a
- * product run outside the pool, on the stack (TG__GEMM_STACK_BYTES, NC = 128).
+ * 2 MiB: B blocks of up to 1 MiB, NC = 1024 floats, so A is packed once per 1024
+ * columns), or, for a product run outside the pool, on the stack
+ * (TG__GEMM_STACK_BYTES, NC = 128).
  *
  * Thin products — fewer than DIRECT_M rows, or K <= DIRECT_K (batch-1 RNN steps,
  * rank-few updates) — skip packing, which would cost as much as the product: the
@@ -80,7 +81,9 @@ bool tg__gemm_use_isa(const char *name) {
 
 /* ---- blocks and tasks ---- */
 
-enum { NC_STACK = 128, NC_MAX = 2048 };
+enum { NC_STACK = 128 };
+#define NC_BYTES ((size_t)1 << 20)
+_Static_assert(NC_BYTES + 96 * 1024 <= TG__SCRATCH_BYTES, "panels fit the scratch area");
 
 typedef struct {
     const tg__gemm_kernels *g;
@@ -119,10 +122,14 @@ static void gemm_block(const gemm_job *jb, size_t M, size_t N, const tg_real *A,
         }
     if (jb->direct) {
         g->direct(&jb->args, M, N, A, B, C);
-    } else if (scratch) { /* as many columns of B as fit after A's block */
+    } else if (scratch) {
+        /* B blocks of at most NC_BYTES (they stay in L2 while the A blocks pass), as
+         * even as possible: N = 1100 is two blocks of 576, not 1024 + 76. */
         size_t KC = (size_t)g->kc, NR = (size_t)g->nr;
-        size_t nc = (TG__SCRATCH_BYTES / sizeof(tg_real) - (size_t)g->mc * KC) / KC / NR * NR;
-        g->packed(&jb->args, M, N, A, B, C, scratch, min_sz(nc, NC_MAX));
+        size_t nc_max = NC_BYTES / sizeof(tg_real) / KC / NR * NR;
+        size_t blocks = (N + nc_max - 1) / nc_max;
+        size_t nc = ((N + blocks - 1) / blocks + NR - 1) / NR * NR;
+        g->packed(&jb->args, M, N, A, B, C, scratch, nc);
     } else {
         packed_on_stack(jb, M, N, A, B, C);
     }
@@ -148,9 +155,10 @@ static void gemm_task(void *ctx, int i, void *scratch) {
 
 /* Thin products take the direct path. */
 enum { DIRECT_M = 4, DIRECT_K = 4 };
-/* Products below this many multiply-adds stay on the calling thread: a hand-off to a
- * spinning worker costs about a microsecond, to a sleeping one tens. */
-#define PAR_MIN_FMAS ((double)(1 << 18))
+/* Products below this many multiply-adds (about 8 us on one core) stay on the calling
+ * thread: besides the hand-off (a microsecond to a spinning worker, tens to a sleeping
+ * one), the other core must fetch the operands from this one's caches. */
+#define PAR_MIN_FMAS ((double)(1 << 20))
 
 void tg__gemm(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, tg_real alpha,
               const tg_real *A, size_t lda, const tg_real *B, size_t ldb, tg_real beta,

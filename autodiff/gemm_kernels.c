@@ -3,8 +3,10 @@
  * (unpacked) product. The algorithm and the driver are described in gemm.c.
  *
  * Micro-kernels, GCC vector extensions, MR rows x two vectors of accumulators:
- *   avx512  MR = 12, two 64-byte vectors per row (NR = 32 float / 16 double): 24 of
- *           the 32 zmm registers accumulate; fused multiply-add
+ *   avx512  MR = 8, two 64-byte vectors per row (NR = 32 float / 16 double): 16 of
+ *           the 32 zmm registers accumulate, enough to hide the FMA latency; MR = 8
+ *           fits the batch sizes (32, 64) that RNN and MLP products have, where 12
+ *           would leave a third of the last tile empty; fused multiply-add
  *   avx2    MR = 6, two 32-byte vectors (NR = 16 / 8): 12 of 16 ymm; fused
  *   generic MR = 6, two 16-byte vectors (NR = 8 / 4), multiply then add, with the
  *           build's own instruction set (SSE2 on x86-64, NEON on arm64, ...)
@@ -21,6 +23,7 @@
  * chosen by the caller from the buffer it has (gemm.c).
  */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 #include "gemm_kernels.h"
 
@@ -63,6 +66,12 @@ AI void write_tile(const tg_real *tile, int NR, tg_real *C, size_t ldc, size_t m
 AI void kernel_v64(const int MR, size_t kc, const tg_real *restrict a, const tg_real *restrict b,
                    tg_real *restrict C, size_t ldc, size_t mr, size_t nr, bool add) {
     enum { NV = 2, L = (int)(sizeof(v64r) / sizeof(tg_real)), NR = NV * L };
+    if (add) /* C's tile is read at the end: start fetching it now (it may be in L3) */
+#pragma GCC unroll 16
+        for (int i = 0; i < MR; i++) {
+            __builtin_prefetch(C + (size_t)i * ldc, 1, 3);
+            __builtin_prefetch(C + (size_t)i * ldc + NR - 1, 1, 3);
+        }
     v64r acc[12][NV];
 #pragma GCC unroll 16
     for (int i = 0; i < MR; i++)
@@ -99,6 +108,12 @@ AI void kernel_v64(const int MR, size_t kc, const tg_real *restrict a, const tg_
 AI void kernel_v32(const int MR, size_t kc, const tg_real *restrict a, const tg_real *restrict b,
                    tg_real *restrict C, size_t ldc, size_t mr, size_t nr, bool add) {
     enum { NV = 2, L = (int)(sizeof(v32r) / sizeof(tg_real)), NR = NV * L };
+    if (add) /* C's tile is read at the end: start fetching it now (it may be in L3) */
+#pragma GCC unroll 8
+        for (int i = 0; i < MR; i++) {
+            __builtin_prefetch(C + (size_t)i * ldc, 1, 3);
+            __builtin_prefetch(C + (size_t)i * ldc + NR - 1, 1, 3);
+        }
     v32r acc[6][NV];
 #pragma GCC unroll 8
     for (int i = 0; i < MR; i++)
@@ -135,6 +150,12 @@ AI void kernel_v32(const int MR, size_t kc, const tg_real *restrict a, const tg_
 AI void kernel_v16(const int MR, size_t kc, const tg_real *restrict a, const tg_real *restrict b,
                    tg_real *restrict C, size_t ldc, size_t mr, size_t nr, bool add) {
     enum { NV = 2, L = (int)(sizeof(v16r) / sizeof(tg_real)), NR = NV * L };
+    if (add) /* C's tile is read at the end: start fetching it now (it may be in L3) */
+#pragma GCC unroll 8
+        for (int i = 0; i < MR; i++) {
+            __builtin_prefetch(C + (size_t)i * ldc, 1, 3);
+            __builtin_prefetch(C + (size_t)i * ldc + NR - 1, 1, 3);
+        }
     v16r acc[6][NV];
 #pragma GCC unroll 8
     for (int i = 0; i < MR; i++)
@@ -170,35 +191,82 @@ AI void kernel_v16(const int MR, size_t kc, const tg_real *restrict a, const tg_
 
 /* ---- packing ---- */
 
+/* Gathering MR (or NR) rows side by side into panels is a transpose. Blocks of 8 x 8
+ * go through vector registers: 8 row loads, 24 two-vector shuffles, 8 stores. */
+typedef tg_real v8r __attribute__((vector_size(8 * sizeof(tg_real))));
+#if TG_REAL_IS_DOUBLE
+typedef int64_t v8i __attribute__((vector_size(64)));
+#else
+typedef int32_t v8i __attribute__((vector_size(32)));
+#endif
+
+/* dst[p*ldd + i] = s * src[i*lds + p] for i, p < 8. */
+AI void transpose8(const tg_real *src, size_t lds, tg_real *dst, size_t ldd, tg_real s) {
+    v8r r[8], t[8], u[8];
+    for (int i = 0; i < 8; i++) {
+        memcpy(&r[i], src + (size_t)i * lds, sizeof r[i]);
+        r[i] *= s;
+    }
+    for (int i = 0; i < 8; i += 2) { /* pairs of rows interleaved */
+        t[i] = __builtin_shuffle(r[i], r[i + 1], (v8i){0, 8, 1, 9, 4, 12, 5, 13});
+        t[i + 1] = __builtin_shuffle(r[i], r[i + 1], (v8i){2, 10, 3, 11, 6, 14, 7, 15});
+    }
+    for (int i = 0; i < 8; i += 4) { /* then pairs of pairs */
+        u[i] = __builtin_shuffle(t[i], t[i + 2], (v8i){0, 1, 8, 9, 4, 5, 12, 13});
+        u[i + 1] = __builtin_shuffle(t[i], t[i + 2], (v8i){2, 3, 10, 11, 6, 7, 14, 15});
+        u[i + 2] = __builtin_shuffle(t[i + 1], t[i + 3], (v8i){0, 1, 8, 9, 4, 5, 12, 13});
+        u[i + 3] = __builtin_shuffle(t[i + 1], t[i + 3], (v8i){2, 3, 10, 11, 6, 7, 14, 15});
+    }
+    for (int p = 0; p < 4; p++) { /* then the halves: column p and column p + 4 */
+        v8r lo = __builtin_shuffle(u[p], u[p + 4], (v8i){0, 1, 2, 3, 8, 9, 10, 11});
+        v8r hi = __builtin_shuffle(u[p], u[p + 4], (v8i){4, 5, 6, 7, 12, 13, 14, 15});
+        memcpy(dst + (size_t)p * ldd, &lo, sizeof lo);
+        memcpy(dst + (size_t)(p + 4) * ldd, &hi, sizeof hi);
+    }
+}
+
+/* Panel[p*W + i] = s * src[i*lds + p] for i < W (W rows of src side by side), p < kc:
+ * 8 x 8 blocks when W is a multiple of 8, one value at a time otherwise. */
+AI void gather_rows(const int W, size_t kc, tg_real s, const tg_real *src, size_t lds,
+                    tg_real *restrict panel) {
+    size_t p = 0;
+    if (W % 8 == 0)
+        for (; p + 8 <= kc; p += 8)
+            for (int i = 0; i < W; i += 8)
+                transpose8(src + (size_t)i * lds + p, lds, panel + p * W + i, (size_t)W, s);
+    for (; p < kc; p++)
+#pragma GCC unroll 32
+        for (int i = 0; i < W; i++) panel[p * W + i] = s * src[(size_t)i * lds + p];
+}
+
 /* Ap <- alpha op(A)[0:mc, 0:kc] (A at the block's first row and column) as
  * ceil(mc/MR) panels, each kc x MR, element (i,p) of a panel at p*MR + i; rows past mc
  * are zero. alpha * x is x exactly when alpha == 1. */
 AI void pack_a(const int MR, bool trans, size_t mc, size_t kc, tg_real alpha,
                const tg_real *A, size_t lda, tg_real *restrict Ap) {
+    if (trans) { /* op(A)(i,p) = A[p][i]: read row p of A once, across every panel */
+        for (size_t p = 0; p < kc; p++) {
+            const tg_real *src = A + p * lda;
+            tg_real *dst = Ap + p * MR;
+            size_t ir = 0;
+            for (; ir + MR <= mc; ir += MR, dst += kc * MR)
+#pragma GCC unroll 16
+                for (int i = 0; i < MR; i++) dst[i] = alpha * src[ir + i];
+            if (ir < mc)
+                for (size_t i = 0; i < (size_t)MR; i++) dst[i] = ir + i < mc ? alpha * src[ir + i] : 0;
+        }
+        return;
+    }
+    /* op(A)(i,p) = A[i][p]: MR rows read side by side */
     for (size_t ir = 0; ir < mc; ir += MR, Ap += kc * MR) {
         size_t mr = min_sz(MR, mc - ir);
-        if (trans) { /* op(A)(i,p) = A[p][i]: MR contiguous values per p */
-            const tg_real *src = A + ir;
-            if (mr == (size_t)MR) {
-                for (size_t p = 0; p < kc; p++)
-#pragma GCC unroll 16
-                    for (int i = 0; i < MR; i++) Ap[p * MR + i] = alpha * src[p * lda + i];
-            } else {
-                for (size_t p = 0; p < kc; p++)
-                    for (size_t i = 0; i < (size_t)MR; i++)
-                        Ap[p * MR + i] = i < mr ? alpha * src[p * lda + i] : 0;
-            }
-        } else { /* op(A)(i,p) = A[i][p]: MR rows read side by side */
-            const tg_real *src = A + ir * lda;
-            if (mr == (size_t)MR) {
-                for (size_t p = 0; p < kc; p++)
-#pragma GCC unroll 16
-                    for (int i = 0; i < MR; i++) Ap[p * MR + i] = alpha * src[i * lda + p];
-            } else {
-                for (size_t p = 0; p < kc; p++)
-                    for (size_t i = 0; i < (size_t)MR; i++)
-                        Ap[p * MR + i] = i < mr ? alpha * src[i * lda + p] : 0;
-            }
+        const tg_real *src = A + ir * lda;
+        if (mr == (size_t)MR) {
+            gather_rows(MR, kc, alpha, src, lda, Ap);
+        } else {
+            for (size_t p = 0; p < kc; p++)
+                for (size_t i = 0; i < (size_t)MR; i++)
+                    Ap[p * MR + i] = i < mr ? alpha * src[i * lda + p] : 0;
         }
     }
 }
@@ -207,30 +275,34 @@ AI void pack_a(const int MR, bool trans, size_t mc, size_t kc, tg_real alpha,
  * panels, each kc x NR, element (p,j) of a panel at p*NR + j; columns past nc are 0. */
 AI void pack_b(const int NR, bool trans, size_t kc, size_t nc, const tg_real *B, size_t ldb,
                tg_real *restrict Bp) {
+    if (!trans) { /* op(B)(p,j) = B[p][j]: NR contiguous values per row. Rows are
+                   * taken 8 at a time across every panel: 8 sequential read streams and
+                   * 1 KiB contiguous writes (one panel at a time would read NR values
+                   * per page; one row at a time, write with a stride of kc*NR). */
+        for (size_t p0 = 0; p0 < kc; p0 += 8) {
+            size_t p1 = min_sz(p0 + 8, kc);
+            tg_real *dst = Bp;
+            size_t jr = 0;
+            for (; jr + NR <= nc; jr += NR, dst += kc * NR)
+                for (size_t p = p0; p < p1; p++)
+#pragma GCC unroll 32
+                    for (int j = 0; j < NR; j++) dst[p * NR + j] = B[p * ldb + jr + j];
+            if (jr < nc)
+                for (size_t p = p0; p < p1; p++)
+                    for (size_t j = 0; j < (size_t)NR; j++)
+                        dst[p * NR + j] = jr + j < nc ? B[p * ldb + jr + j] : 0;
+        }
+        return;
+    }
+    /* op(B)(p,j) = B[j][p]: NR rows read side by side */
     for (size_t jr = 0; jr < nc; jr += NR, Bp += kc * NR) {
         size_t nr = min_sz(NR, nc - jr);
-        if (trans) { /* op(B)(p,j) = B[j][p]: NR rows read side by side */
-            const tg_real *src = B + jr * ldb;
-            if (nr == (size_t)NR) {
-                for (size_t p = 0; p < kc; p++)
-#pragma GCC unroll 32
-                    for (int j = 0; j < NR; j++) Bp[p * NR + j] = src[j * ldb + p];
-            } else {
-                for (size_t p = 0; p < kc; p++)
-                    for (size_t j = 0; j < (size_t)NR; j++)
-                        Bp[p * NR + j] = j < nr ? src[j * ldb + p] : 0;
-            }
-        } else { /* op(B)(p,j) = B[p][j]: NR contiguous values per p */
-            const tg_real *src = B + jr;
-            if (nr == (size_t)NR) {
-                for (size_t p = 0; p < kc; p++)
-#pragma GCC unroll 32
-                    for (int j = 0; j < NR; j++) Bp[p * NR + j] = src[p * ldb + j];
-            } else {
-                for (size_t p = 0; p < kc; p++)
-                    for (size_t j = 0; j < (size_t)NR; j++)
-                        Bp[p * NR + j] = j < nr ? src[p * ldb + j] : 0;
-            }
+        const tg_real *src = B + jr * ldb;
+        if (nr == (size_t)NR) {
+            gather_rows(NR, kc, 1, src, ldb, Bp);
+        } else {
+            for (size_t p = 0; p < kc; p++)
+                for (size_t j = 0; j < (size_t)NR; j++) Bp[p * NR + j] = j < nr ? src[j * ldb + p] : 0;
         }
     }
 }
@@ -305,7 +377,7 @@ AI void direct_body(bool fused, const tg__gemm_args *g, size_t M, size_t N, cons
 
 /* ---- one instance per instruction set ---- */
 #define RB (int)sizeof(tg_real)
-enum { KC_R = 1024 / RB, MC_R = 96 };
+enum { KC_R = 1024 / RB, MC_R = 96, MR512 = 8 };
 
 static void kern_generic(size_t kc, const tg_real *a, const tg_real *b, tg_real *C, size_t ldc,
                          size_t mr, size_t nr, bool add) {
@@ -342,12 +414,12 @@ static bool has_avx2(void) {
 }
 TG_AVX512 static void kern_avx512(size_t kc, const tg_real *a, const tg_real *b, tg_real *C,
                                   size_t ldc, size_t mr, size_t nr, bool add) {
-    kernel_v64(12, kc, a, b, C, ldc, mr, nr, add);
+    kernel_v64(MR512, kc, a, b, C, ldc, mr, nr, add);
 }
 TG_AVX512 static void packed_avx512(const tg__gemm_args *g, size_t M, size_t N,
                                     const tg_real *A, const tg_real *B, tg_real *C,
                                     tg_real *buf, size_t nc) {
-    packed_body(12, 128 / RB, KC_R, MC_R, kern_avx512, g, M, N, A, B, C, buf, nc);
+    packed_body(MR512, 128 / RB, KC_R, MC_R, kern_avx512, g, M, N, A, B, C, buf, nc);
 }
 TG_AVX512 static void direct_avx512(const tg__gemm_args *g, size_t M, size_t N,
                                     const tg_real *A, const tg_real *B, tg_real *C) {
@@ -361,7 +433,7 @@ static bool has_avx512(void) {
 
 const tg__gemm_kernels tg__gemm_isas[] = {
 #ifdef TG_AVX512
-    {"avx512", 12, 128 / RB, KC_R, MC_R, packed_avx512, direct_avx512, has_avx512},
+    {"avx512", MR512, 128 / RB, KC_R, MC_R, packed_avx512, direct_avx512, has_avx512},
     {"avx2", 6, 64 / RB, KC_R, MC_R, packed_avx2, direct_avx2, has_avx2},
 #endif
     {"generic", 6, 32 / RB, KC_R, MC_R, packed_generic, direct_generic, yes},

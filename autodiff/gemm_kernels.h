@@ -24,8 +24,8 @@ typedef struct {
      * packed panels in buf: MC*KC reals for A, then KC*nc for B (nc % NR == 0). */
     void (*packed)(const tg__gemm_args *g, size_t M, size_t N, const tg_real *A,
                    const tg_real *B, tg_real *C, tg_real *buf, size_t nc);
-    /* C[0:M, 0:N] += alpha op(A) op(B) without packing (few rows or a short K); not
-     * for trans_a && trans_b, nor trans_b with M >= 4 (slow, still correct). */
+    /* C[0:M, 0:N] += alpha op(A) op(B) without packing, for few rows or a short K
+     * (correct for any shape, fast only for those). */
     void (*direct)(const tg__gemm_args *g, size_t M, size_t N, const tg_real *A,
                    const tg_real *B, tg_real *C);
     bool (*supported)(void);

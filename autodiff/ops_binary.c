@@ -9,7 +9,9 @@
  * "da[ia] += ..." with stride 0 sums the gradient over the broadcast dimension: this
  * is exactly the reduction back to the input's shape.
  */
+#include <string.h>
 #include "ops_internal.h"
+#include "vmath.h" /* TG__CLONES */
 
 /* Per-node iteration plan: out shape and each input's element strides (0 = broadcast). */
 typedef struct {
@@ -20,6 +22,11 @@ typedef struct {
 
 static tg_status bcast_infer(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
     const tg_tensor *a = n->in[0], *b = n->in[1];
+    if (a->rank == b->rank && memcmp(a->shape, b->shape, sizeof a->shape) == 0) {
+        *rank = a->rank; /* the common case: equal shapes */
+        memcpy(shape, a->shape, sizeof a->shape);
+        return TG_OK;
+    }
     int r = a->rank > b->rank ? a->rank : b->rank;
     for (int i = 0; i < r; i++) {
         int da = i < r - a->rank ? 1 : a->shape[i - (r - a->rank)];
@@ -94,13 +101,32 @@ static void run_plan(const bplan *p, const tg_node *n, row_fwd_fn f, row_bwd_fn 
     }
 }
 
+/* Equal sizes, or one operand a single value: one row, no plan. */
+static bool one_row(const tg_node *n, size_t *sa, size_t *sb) {
+    size_t na = n->in[0]->size, nb = n->in[1]->size, ny = n->out->size;
+    if ((na != ny && na != 1) || (nb != ny && nb != 1)) return false;
+    *sa = na == ny, *sb = nb == ny;
+    return true;
+}
+
 static tg_status binary_fwd(tg_node *n, row_fwd_fn f) {
+    size_t sa, sb;
+    if (one_row(n, &sa, &sb)) {
+        f(n->out->size, n->in[0]->data, sa, n->in[1]->data, sb, n->out->data);
+        return TG_OK;
+    }
     bplan p;
     make_plan(n, &p);
     run_plan(&p, n, f, NULL);
     return TG_OK;
 }
 static void binary_bwd(tg_node *n, row_bwd_fn bw) {
+    size_t sa, sb;
+    if (one_row(n, &sa, &sb)) {
+        const tg_tensor *a = n->in[0], *b = n->in[1];
+        bw(n->out->size, a->data, sa, b->data, sb, n->out->grad, a->grad, b->grad);
+        return;
+    }
     bplan p;
     make_plan(n, &p);
     run_plan(&p, n, NULL, bw);
@@ -112,10 +138,10 @@ static tg_tensor *binary(tg_tape *t, const tg_op *op, tg_tensor *a, tg_tensor *b
 }
 
 /* add: y = a + b; da += g, db += g */
-static void add_row(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb, tg_real *y) {
+TG__CLONES static void add_row(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb, tg_real *y) {
     for (size_t j = 0; j < n; j++) y[j] = a[j * sa] + b[j * sb];
 }
-static void add_row_bwd(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb,
+TG__CLONES static void add_row_bwd(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb,
                         const tg_real *g, tg_real *da, tg_real *db) {
     (void)a, (void)b;
     if (da) for (size_t j = 0; j < n; j++) da[j * sa] += g[j];
@@ -127,10 +153,10 @@ const tg_op tg__op_add = {"tg_add", 2, 0, bcast_infer, add_fwd, add_bwd};
 tg_tensor *tg_add(tg_tape *t, tg_tensor *a, tg_tensor *b) { return binary(t, &tg__op_add, a, b); }
 
 /* sub: y = a - b; da += g, db -= g */
-static void sub_row(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb, tg_real *y) {
+TG__CLONES static void sub_row(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb, tg_real *y) {
     for (size_t j = 0; j < n; j++) y[j] = a[j * sa] - b[j * sb];
 }
-static void sub_row_bwd(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb,
+TG__CLONES static void sub_row_bwd(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb,
                         const tg_real *g, tg_real *da, tg_real *db) {
     (void)a, (void)b;
     if (da) for (size_t j = 0; j < n; j++) da[j * sa] += g[j];
@@ -142,10 +168,10 @@ const tg_op tg__op_sub = {"tg_sub", 2, 0, bcast_infer, sub_fwd, sub_bwd};
 tg_tensor *tg_sub(tg_tape *t, tg_tensor *a, tg_tensor *b) { return binary(t, &tg__op_sub, a, b); }
 
 /* mul: y = a b; da += g b, db += g a */
-static void mul_row(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb, tg_real *y) {
+TG__CLONES static void mul_row(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb, tg_real *y) {
     for (size_t j = 0; j < n; j++) y[j] = a[j * sa] * b[j * sb];
 }
-static void mul_row_bwd(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb,
+TG__CLONES static void mul_row_bwd(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb,
                         const tg_real *g, tg_real *da, tg_real *db) {
     if (da) for (size_t j = 0; j < n; j++) da[j * sa] += g[j] * b[j * sb];
     if (db) for (size_t j = 0; j < n; j++) db[j * sb] += g[j] * a[j * sa];

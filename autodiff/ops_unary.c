@@ -9,6 +9,7 @@
  */
 #include <math.h>
 #include "ops_internal.h"
+#include "vmath.h"
 
 /* Shape rule shared by every elementwise unary op: y has x's shape. */
 tg_status tg__infer_same(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
@@ -122,11 +123,13 @@ tg_tensor *tg_sqrt(tg_tape *t, tg_tensor *x) { return unary(t, &tg__op_sqrt, x, 
 /* exp: y = e^x; dx += g y */
 static tg_status exp_fwd(tg_tape *t, tg_node *n) {
     (void)t;
-    for (size_t i = 0; i < N_; i++) Y_[i] = exp(X_[i]);
+    tg__vexp(N_, X_, Y_); /* vmath.c: vectorised */
     return TG_OK;
 }
-static void exp_bwd(tg_node *n) {
-    if (DX_) for (size_t i = 0; i < N_; i++) DX_[i] += G_[i] * Y_[i];
+TG__CLONES static void exp_bwd(tg_node *n) {
+    tg_real *restrict dx = DX_;
+    const tg_real *restrict g = G_, *restrict y = Y_;
+    if (dx) for (size_t i = 0, m = N_; i < m; i++) dx[i] += g[i] * y[i];
 }
 const tg_op tg__op_exp = {"tg_exp", 1, 0, tg__infer_same, exp_fwd, exp_bwd};
 tg_tensor *tg_exp(tg_tape *t, tg_tensor *x) { return unary(t, &tg__op_exp, x, 0, 0); }
@@ -186,13 +189,17 @@ tg_tensor *tg_clamp(tg_tape *t, tg_tensor *x, tg_real lo, tg_real hi) {
 /* ---- activations ---- */
 
 /* relu: y = max(0, x); dx += g [x > 0]  (derivative 0 at the kink, as PyTorch) */
-static tg_status relu_fwd(tg_tape *t, tg_node *n) {
+TG__CLONES static tg_status relu_fwd(tg_tape *t, tg_node *n) {
     (void)t;
-    for (size_t i = 0; i < N_; i++) Y_[i] = X_[i] > 0 ? X_[i] : 0;
+    const tg_real *restrict x = X_;
+    tg_real *restrict y = Y_;
+    for (size_t i = 0, m = N_; i < m; i++) y[i] = x[i] > 0 ? x[i] : 0;
     return TG_OK;
 }
-static void relu_bwd(tg_node *n) {
-    if (DX_) for (size_t i = 0; i < N_; i++) DX_[i] += X_[i] > 0 ? G_[i] : 0;
+TG__CLONES static void relu_bwd(tg_node *n) {
+    tg_real *restrict dx = DX_;
+    const tg_real *restrict g = G_, *restrict x = X_;
+    if (dx) for (size_t i = 0, m = N_; i < m; i++) dx[i] += x[i] > 0 ? g[i] : 0;
 }
 const tg_op tg__op_relu = {"tg_relu", 1, 0, tg__infer_same, relu_fwd, relu_bwd};
 tg_tensor *tg_relu(tg_tape *t, tg_tensor *x) { return unary(t, &tg__op_relu, x, 0, 0); }
@@ -228,11 +235,13 @@ static tg_real sigmoid1(tg_real x) {
 }
 static tg_status sigmoid_fwd(tg_tape *t, tg_node *n) {
     (void)t;
-    for (size_t i = 0; i < N_; i++) Y_[i] = sigmoid1(X_[i]);
+    tg__vsigmoid(N_, X_, Y_); /* vmath.c: vectorised, as stable as sigmoid1 */
     return TG_OK;
 }
-static void sigmoid_bwd(tg_node *n) {
-    if (DX_) for (size_t i = 0; i < N_; i++) DX_[i] += G_[i] * Y_[i] * (1 - Y_[i]);
+TG__CLONES static void sigmoid_bwd(tg_node *n) {
+    tg_real *restrict dx = DX_;
+    const tg_real *restrict g = G_, *restrict y = Y_;
+    if (dx) for (size_t i = 0, m = N_; i < m; i++) dx[i] += g[i] * y[i] * (1 - y[i]);
 }
 const tg_op tg__op_sigmoid = {"tg_sigmoid", 1, 0, tg__infer_same, sigmoid_fwd, sigmoid_bwd};
 tg_tensor *tg_sigmoid(tg_tape *t, tg_tensor *x) { return unary(t, &tg__op_sigmoid, x, 0, 0); }
@@ -255,11 +264,13 @@ tg_tensor *tg_softplus(tg_tape *t, tg_tensor *x) { return unary(t, &tg__op_softp
 /* tanh: y = tanh x; dx += g (1 - y^2) */
 static tg_status tanh_fwd(tg_tape *t, tg_node *n) {
     (void)t;
-    for (size_t i = 0; i < N_; i++) Y_[i] = tanh(X_[i]);
+    tg__vtanh(N_, X_, Y_); /* vmath.c: vectorised */
     return TG_OK;
 }
-static void tanh_bwd(tg_node *n) {
-    if (DX_) for (size_t i = 0; i < N_; i++) DX_[i] += G_[i] * (1 - Y_[i] * Y_[i]);
+TG__CLONES static void tanh_bwd(tg_node *n) {
+    tg_real *restrict dx = DX_;
+    const tg_real *restrict g = G_, *restrict y = Y_;
+    if (dx) for (size_t i = 0, m = N_; i < m; i++) dx[i] += g[i] * (1 - y[i] * y[i]);
 }
 const tg_op tg__op_tanh = {"tg_tanh", 1, 0, tg__infer_same, tanh_fwd, tanh_bwd};
 tg_tensor *tg_tanh(tg_tape *t, tg_tensor *x) { return unary(t, &tg__op_tanh, x, 0, 0); }

@@ -78,6 +78,19 @@ void *tg_tape_alloc(tg_tape *t, size_t bytes) {
     }
 }
 
+/* The common case of tg_tape_alloc, inlined into the hot paths: room in the current
+ * chunk. bytes must already be a multiple of 64. */
+static inline void *arena_bump(tg_tape *t, size_t bytes) {
+    chunk *c = t->cur;
+    if (c && c->cap - c->used >= bytes) {
+        void *p = c->base + c->used;
+        c->used += bytes;
+        return p;
+    }
+    return tg_tape_alloc(t, bytes);
+}
+#define ROUND64(b) (((b) + 63) & ~(size_t)63)
+
 tg_tape *tg_tape_new(void) {
     tg_tape *t = tg__calloc(1, sizeof *t);
     if (!t) {
@@ -196,18 +209,38 @@ bool tg__tensor_live(const tg_tape *t, const tg_tensor *x) {
     return x->tape == t && x->epoch == t->epoch;
 }
 
-/* A step tensor header plus (unless view) its values, in the arena. */
-static tg_tensor *step_tensor(tg_tape *t, int rank, const int *shape, size_t n, bool alloc_data) {
-    tg_tensor *x = tg_tape_alloc(t, sizeof *x);
-    if (!x) return NULL;
-    tg__tensor_init(x, rank, shape, n);
+/* Fills a step tensor's header: every field zero but shape, size and the tape's
+ * stamp (what tg__tensor_init does, without a call and a 136-byte memset). */
+static inline void step_header(tg_tape *t, tg_tensor *x, int rank, const int *shape, size_t n) {
+    x->data = x->grad = NULL;
+    x->size = n;
+    x->rank = rank;
+    for (int i = 0; i < TG_MAX_RANK; i++) x->shape[i] = i < rank ? shape[i] : 1;
+    x->flags = 0;
+    x->node = NULL;
     x->tape = t;
     x->epoch = t->epoch;
-    if (alloc_data) {
-        x->data = tg_tape_alloc(t, n * sizeof(tg_real));
-        if (!x->data) return NULL;
-    }
+    x->name[0] = '\0';
+}
+
+/* A step tensor header plus (unless view) its values, in one piece of the arena;
+ * extra bytes (a multiple of 64) are reserved in front of it and returned in *pre. */
+static tg_tensor *step_tensor_pre(tg_tape *t, int rank, const int *shape, size_t n,
+                                  bool alloc_data, size_t extra, void **pre) {
+    size_t hdr = ROUND64(sizeof(tg_tensor));
+    size_t data = alloc_data ? n * sizeof(tg_real) : 0;
+    if (data > SIZE_MAX / 4) data = SIZE_MAX / 4 + 1; /* tg_tape_alloc reports it */
+    unsigned char *mem = arena_bump(t, extra + hdr + ROUND64(data));
+    if (!mem) return NULL;
+    if (pre) *pre = mem;
+    tg_tensor *x = (tg_tensor *)(mem + extra);
+    step_header(t, x, rank, shape, n);
+    if (alloc_data) x->data = (tg_real *)(mem + extra + hdr);
     return x;
+}
+
+static tg_tensor *step_tensor(tg_tape *t, int rank, const int *shape, size_t n, bool alloc_data) {
+    return step_tensor_pre(t, rank, shape, n, alloc_data, 0, NULL);
 }
 
 tg_tensor *tg_tape_tensor(tg_tape *t, int rank, const int *shape, const tg_real *data,
@@ -302,15 +335,17 @@ tg_tensor *tg_apply(tg_tape *t, const tg_op *op, tg_tensor *const *in, int n_in,
         tg_tape_fail(t, st, "%s", tg_last_error());
         return NULL;
     }
-    tg_tensor *out = step_tensor(t, rank, shape, n, !(op->flags & TG_OPF_VIEW));
+    /* One piece of the arena: [node | inputs | output header | output values]. */
+    size_t node_bytes = need_grad ? ROUND64(sizeof(tg_node) + (size_t)n_in * sizeof(tg_tensor *)) : 0;
+    void *pre = NULL;
+    tg_tensor *out = step_tensor_pre(t, rank, shape, n, !(op->flags & TG_OPF_VIEW), node_bytes, &pre);
     if (!out) return NULL;
     tg_node *node = &tmp;
     if (need_grad) {
-        node = tg_tape_alloc(t, sizeof *node);
-        tg_tensor **ins = tg_tape_alloc(t, (size_t)n_in * sizeof *ins);
-        if (!node || !ins) return NULL;
+        node = pre;
+        tg_tensor **ins = (tg_tensor **)(node + 1);
         *node = tmp;
-        memcpy(ins, in, (size_t)n_in * sizeof *ins);
+        for (int i = 0; i < n_in; i++) ins[i] = in[i];
         node->in = ins;
         out->flags |= TG_REQUIRES_GRAD;
     }
@@ -344,7 +379,8 @@ tg_tensor *tg_apply(tg_tape *t, const tg_op *op, tg_tensor *const *in, int n_in,
 
 static tg_status ensure_grad(tg_tape *t, tg_tensor *x) {
     if (x->grad) return TG_OK;
-    x->grad = tg_tape_alloc(t, x->size * sizeof(tg_real));
+    size_t bytes = x->size * sizeof(tg_real);
+    x->grad = bytes <= SIZE_MAX / 4 ? arena_bump(t, ROUND64(bytes)) : tg_tape_alloc(t, bytes);
     if (!x->grad) return TG_ERR_NOMEM;
     memset(x->grad, 0, x->size * sizeof(tg_real));
     return TG_OK;

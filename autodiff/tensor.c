@@ -16,6 +16,7 @@ char *tg__shape_fmt(int rank, const int *shape, char *buf, size_t n) {
 }
 
 char *tg_shape_str(const tg_tensor *x, char *buf, size_t n) {
+    if (!buf) return NULL; /* nowhere to write (n is then meaningless) */
     if (!x) {
         if (n) snprintf(buf, n, "(null)");
         return buf;
@@ -172,8 +173,17 @@ tg_real tg_item(const tg_tensor *x) {
 }
 
 tg_real tg_grad_at(const tg_tensor *x, size_t i) {
-    if (!x || !x->grad || i >= x->size) return 0;
-    return x->grad[i];
+    if (!x) {
+        tg__error(TG_ERR_ARG, "tg_grad_at: x is NULL");
+        return 0;
+    }
+    if (i >= x->size) { /* 0 as documented, and the mistake reported */
+        char b[128];
+        tg__error(TG_ERR_RANGE, "tg_grad_at: index %zu is outside 0..%zu of shape %s", i,
+                  x->size - 1, tg_shape_str(x, b, sizeof b));
+        return 0;
+    }
+    return x->grad ? x->grad[i] : 0;
 }
 
 /* ---- RNG: splitmix64 to seed xoshiro256** (Blackman & Vigna) ---- */
@@ -195,6 +205,10 @@ void tg_rng_seed(tg_rng *r, uint64_t seed) {
 static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
 uint64_t tg_rng_u64(tg_rng *r) {
+    if (!r) { /* a caller's mistake must not crash: 0 and the error */
+        tg__error(TG_ERR_ARG, "tg_rng_u64: r is NULL");
+        return 0;
+    }
     uint64_t *s = r->s;
     uint64_t result = rotl(s[1] * 5, 7) * 9;
     uint64_t t = s[1] << 17;
@@ -207,9 +221,19 @@ uint64_t tg_rng_u64(tg_rng *r) {
     return result;
 }
 
-double tg_rng_uniform(tg_rng *r) { return (double)(tg_rng_u64(r) >> 11) * 0x1.0p-53; }
+double tg_rng_uniform(tg_rng *r) {
+    if (!r) {
+        tg__error(TG_ERR_ARG, "tg_rng_uniform: r is NULL");
+        return NAN;
+    }
+    return (double)(tg_rng_u64(r) >> 11) * 0x1.0p-53;
+}
 
 double tg_rng_normal(tg_rng *r) {
+    if (!r) {
+        tg__error(TG_ERR_ARG, "tg_rng_normal: r is NULL");
+        return NAN;
+    }
     if (r->has_spare) {
         r->has_spare = 0;
         return r->spare;
@@ -223,12 +247,18 @@ double tg_rng_normal(tg_rng *r) {
 }
 
 void tg_tensor_uniform(tg_tensor *x, tg_rng *r, tg_real lo, tg_real hi) {
-    if (!x || !r) return;
+    if (!x || !r) { /* nothing to fill or nothing to draw from: say so */
+        tg__error(TG_ERR_ARG, "tg_tensor_uniform: %s is NULL", x ? "r" : "x");
+        return;
+    }
     for (size_t i = 0; i < x->size; i++)
         x->data[i] = (tg_real)(lo + (hi - lo) * tg_rng_uniform(r));
 }
 
 void tg_tensor_normal(tg_tensor *x, tg_rng *r, tg_real mean, tg_real std) {
-    if (!x || !r) return;
+    if (!x || !r) {
+        tg__error(TG_ERR_ARG, "tg_tensor_normal: %s is NULL", x ? "r" : "x");
+        return;
+    }
     for (size_t i = 0; i < x->size; i++) x->data[i] = (tg_real)(mean + std * tg_rng_normal(r));
 }

@@ -110,7 +110,8 @@ tg_real tg_tensor_get(const tg_tensor *x, const int *idx);
 tg_status tg_tensor_set(tg_tensor *x, const int *idx, tg_real v);
 /* The single value of a size-1 tensor (NAN otherwise). */
 tg_real tg_item(const tg_tensor *x);
-/* Gradient element i in row-major order (0 if no gradient buffer). */
+/* Gradient element i in row-major order (0 if no gradient buffer; 0 and an error for a
+ * NULL x or an i outside 0..size-1). */
 tg_real tg_grad_at(const tg_tensor *x, size_t i);
 /* Writes "(3,4)" into buf (always NUL-terminated); returns buf. */
 char *tg_shape_str(const tg_tensor *x, char *buf, size_t n);
@@ -123,6 +124,7 @@ void tg_rng_seed(tg_rng *r, uint64_t seed);
 uint64_t tg_rng_u64(tg_rng *r);
 double tg_rng_uniform(tg_rng *r);                 /* [0, 1) with 53 random bits */
 double tg_rng_normal(tg_rng *r);                  /* mean 0, std 1 */
+/* (A NULL r gives 0 or NAN and TG_ERR_ARG; the fills below then change nothing.) */
 void tg_tensor_uniform(tg_tensor *x, tg_rng *r, tg_real lo, tg_real hi);
 void tg_tensor_normal(tg_tensor *x, tg_rng *r, tg_real mean, tg_real std);
 

@@ -1,62 +1,81 @@
 /* threads.c — one pool of worker threads, started lazily, shared by every kernel.
  *
+ * A job is n tasks. Tasks are not dealt to threads in advance: every participant (the
+ * caller and the workers awake at the time) claims the next unclaimed task until none
+ * is left. So a worker that is asleep, or not scheduled because the machine is busy,
+ * delays nothing: the caller runs the tasks itself, and a job never costs more than
+ * running it on one thread plus a few atomic operations. Which thread runs a task
+ * does not change its result (threads_internal.h).
+ *
  * Protocol (one job at a time; the `busy` mutex says whose job it is):
- *   - the caller writes the job (fn, ctx, n_tasks), sets `pending` to the number of
- *     workers taking part, then publishes the job by storing a new value of `gen`
- *     (sequence number * 128 + number of threads T taking part);
- *   - worker w (1..started) waits for `gen` to change: first spinning (a job often
- *     follows the last one within microseconds: the matmuls of an RNN's time steps),
- *     then sleeping on the `wake` condition variable. If w < T it runs tasks w, w+T,
- *     w+2T, ... and decrements `pending`; otherwise it goes back to waiting without
- *     reading the job (which a later job may be overwriting);
- *   - the caller runs tasks 0, T, 2T, ..., then waits (spin, then `done`) until
- *     `pending` is 0. Only then may the next job overwrite the fields.
- * Sleeping is race-free because both sides use the Dekker pattern with seq_cst
- * atomics: a worker announces itself in `sleepers` and then re-reads `gen`; the caller
- * stores `gen` and then reads `sleepers` (and symmetrically for `pending` and
- * `caller_waiting`); whoever sees the other takes the mutex before signalling.
- * Memory: the task results are published by the seq_cst decrement of `pending` and
- * acquired by the caller's load of it.
+ *   - `claim` packs (job sequence number, task count, next task) in one atomic word.
+ *     The caller writes the job's fields (fn, ctx), sets `done` to 0, then publishes
+ *     the job by storing claim = (seq, n, 0);
+ *   - a participant takes task i by a compare-and-swap of claim from (seq, n, i) to
+ *     (seq, n, i + 1) with i < n. Success proves job seq is still current and cannot
+ *     finish before task i does, so only then does a worker read fn and ctx; after
+ *     running the task it increments `done`;
+ *   - the caller, out of tasks to claim, waits until done == n (the remaining tasks are
+ *     running on workers); only then may the next job overwrite the fields.
+ * Idle workers spin on `claim` for about IDLE_SPIN_NS (a job often follows the last
+ * one within microseconds: the matmuls of an RNN's time steps) — pausing, then
+ * yielding the CPU, so that on a busy machine a spinning thread does not keep the
+ * caller off it — and then sleep on the `wake` condition variable. Sleeping is race-free by the Dekker pattern with seq_cst
+ * atomics: a worker counts itself in `sleepers` and then re-reads `claim`; the caller
+ * stores `claim` and then reads `sleepers`, and whoever sees the other takes the
+ * mutex before signalling. The caller's wait for `done` is the same with
+ * `caller_waiting` and the `done_cv` condition variable.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "threads_internal.h"
 #include "tg_internal.h"
 
-enum { SPIN_WORKER = 1 << 14, SPIN_CALLER = 1 << 16, GEN_T = 128 };
+/* Spins are bounded in time, not iterations (a pause instruction takes 10 to 150
+ * cycles depending on the CPU). */
+#define IDLE_SPIN_NS 1000000L /* a worker after its last task */
+#define WAIT_SPIN_NS 200000L  /* the caller waiting for running tasks, before yielding */
 /* Worker stacks: the scratch area plus room for the kernels' own frames (GEMM's
  * fallback panels are TG__GEMM_STACK_BYTES). */
 #define WORKER_STACK ((size_t)1 << 20)
-_Static_assert(TG_MAX_THREADS < GEN_T, "the thread count fits in gen's low bits");
+
+/* claim = seq << 40 | n << 20 | next */
+#define CLAIM(seq, n, next) ((uint64_t)(seq) << 40 | (uint64_t)(n) << 20 | (uint64_t)(next))
+#define CLAIM_SEQ(c) ((c) >> 40)
+#define CLAIM_N(c) (((c) >> 20) & 0xfffff)
+#define CLAIM_NEXT(c) ((c) & 0xfffff)
+#define MAX_TASKS 0xfffff
 
 static struct {
     pthread_mutex_t busy;            /* held by the thread whose job the pool runs */
     pthread_mutex_t lock;            /* guards sleeping and waking */
-    pthread_cond_t wake, done;
-    atomic_ulong gen;                /* seq * GEN_T + T of the last published job */
-    atomic_int pending;              /* workers still working on the current job */
+    pthread_cond_t wake, done_cv;
+    _Atomic uint64_t claim;          /* (seq, n, next) of the current job */
+    atomic_int done;                 /* tasks of the current job finished */
     atomic_int sleepers;             /* workers blocked on `wake` */
-    atomic_int caller_waiting;       /* the caller is blocked on `done` */
-    tg__task_fn fn;                  /* the current job (valid while pending > 0) */
+    atomic_int caller_waiting;       /* the caller is blocked on `done_cv` */
+    tg__task_fn fn;                  /* the current job (stable while it runs) */
     void *ctx;
-    int n_tasks;
+    uint64_t seq;                    /* the current job's sequence number */
     int started;                     /* workers running (guarded by busy) */
     atomic_int setting;              /* requested thread count; 0 = not yet read */
     atomic_int limit;                /* started + 1 after a failed start, else MAX */
     atomic_int fail_countdown;       /* test hook */
-    unsigned long first_gen[TG_MAX_THREADS]; /* gen when worker w was started */
     pthread_t tid[TG_MAX_THREADS];
-    _Alignas(64) unsigned char scratch[TG__SCRATCH_BYTES]; /* thread 0's (guarded by busy) */
+    _Alignas(64) unsigned char scratch[TG__SCRATCH_BYTES]; /* the caller's (guarded by busy) */
 } pool = {
     .busy = PTHREAD_MUTEX_INITIALIZER,
     .lock = PTHREAD_MUTEX_INITIALIZER,
     .wake = PTHREAD_COND_INITIALIZER,
-    .done = PTHREAD_COND_INITIALIZER,
+    .done_cv = PTHREAD_COND_INITIALIZER,
     .limit = TG_MAX_THREADS,
 };
 
@@ -66,6 +85,12 @@ static inline void cpu_relax(void) {
 #elif defined(__aarch64__)
     __asm__ __volatile__("yield");
 #endif
+}
+
+static long now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000000000L + ts.tv_nsec;
 }
 
 int tg__threads_parse(const char *s) {
@@ -120,35 +145,64 @@ int tg__threads_started(void) {
     return n;
 }
 
-/* Waits until gen differs from seen; returns the new value. */
-static unsigned long wait_job(unsigned long seen) {
-    unsigned long g;
-    for (int i = 0; i < SPIN_WORKER; i++) {
-        g = atomic_load_explicit(&pool.gen, memory_order_acquire);
-        if (g != seen) return g;
-        cpu_relax();
+/* Claims the next task of job seq: its index, or -1 if the job has none left (or is
+ * over). */
+static int claim_task(uint64_t seq) {
+    uint64_t c = atomic_load(&pool.claim);
+    while (CLAIM_SEQ(c) == seq && CLAIM_NEXT(c) < CLAIM_N(c))
+        if (atomic_compare_exchange_weak(&pool.claim, &c, c + 1)) return (int)CLAIM_NEXT(c);
+    return -1;
+}
+
+static void task_done(void) {
+    atomic_fetch_add(&pool.done, 1);
+    if (atomic_load(&pool.caller_waiting)) {
+        pthread_mutex_lock(&pool.lock);
+        pthread_cond_broadcast(&pool.done_cv);
+        pthread_mutex_unlock(&pool.lock);
+    }
+}
+
+/* One step of a spin: pause for the first ~PAUSES rounds, then sched_yield, which
+ * costs a microsecond when the CPU is ours and hands it over when another thread (the
+ * caller, on a busy machine) is waiting for it. */
+enum { PAUSES = 256 };
+static void spin_step(int i) {
+    if (i < PAUSES) cpu_relax();
+    else sched_yield();
+}
+
+/* Waits until claim shows a job other than seen with tasks left; returns its seq. */
+static uint64_t wait_job(uint64_t seen) {
+    long deadline = now_ns() + IDLE_SPIN_NS;
+    for (int i = 0;; i++) {
+        uint64_t c = atomic_load_explicit(&pool.claim, memory_order_acquire);
+        if (CLAIM_SEQ(c) != seen && CLAIM_NEXT(c) < CLAIM_N(c)) return CLAIM_SEQ(c);
+        if ((i & 15) == 15 && now_ns() > deadline) break;
+        spin_step(i);
     }
     pthread_mutex_lock(&pool.lock);
     atomic_fetch_add(&pool.sleepers, 1);
-    while ((g = atomic_load(&pool.gen)) == seen) pthread_cond_wait(&pool.wake, &pool.lock);
+    uint64_t c;
+    while (CLAIM_SEQ(c = atomic_load(&pool.claim)) == seen || CLAIM_NEXT(c) >= CLAIM_N(c)) {
+        seen = CLAIM_SEQ(c); /* a job that ended while we slept is not ours either */
+        pthread_cond_wait(&pool.wake, &pool.lock);
+    }
     atomic_fetch_sub(&pool.sleepers, 1);
     pthread_mutex_unlock(&pool.lock);
-    return g;
+    return CLAIM_SEQ(c);
 }
 
 static void *worker_main(void *arg) {
-    int w = (int)(intptr_t)arg;
+    (void)arg;
     _Alignas(64) unsigned char scratch[TG__SCRATCH_BYTES]; /* the stack is sized for it */
-    unsigned long seen = pool.first_gen[w]; /* written before pthread_create */
+    uint64_t seen = 0;
     for (;;) {
         seen = wait_job(seen);
-        int T = (int)(seen % GEN_T);
-        if (w >= T) continue; /* not in this job: do not read its fields */
-        for (int i = w; i < pool.n_tasks; i += T) pool.fn(pool.ctx, i, scratch);
-        if (atomic_fetch_sub(&pool.pending, 1) == 1 && atomic_load(&pool.caller_waiting)) {
-            pthread_mutex_lock(&pool.lock);
-            pthread_cond_broadcast(&pool.done);
-            pthread_mutex_unlock(&pool.lock);
+        int i;
+        while ((i = claim_task(seen)) >= 0) { /* fn, ctx are stable once we hold a task */
+            pool.fn(pool.ctx, i, scratch);
+            task_done();
         }
     }
     return NULL;
@@ -167,12 +221,11 @@ static void start_workers(int want) {
             sigset_t all, old;
             sigfillset(&all);
             pthread_sigmask(SIG_SETMASK, &all, &old);
-            pool.first_gen[w] = atomic_load(&pool.gen);
             pthread_attr_t attr;
             err = pthread_attr_init(&attr);
             if (!err) {
                 pthread_attr_setstacksize(&attr, TG__SCRATCH_BYTES + WORKER_STACK);
-                err = pthread_create(&pool.tid[w], &attr, worker_main, (void *)(intptr_t)w);
+                err = pthread_create(&pool.tid[w], &attr, worker_main, NULL);
                 pthread_attr_destroy(&attr);
             }
             pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -189,34 +242,42 @@ static void start_workers(int want) {
 
 void tg__parallel(int n_tasks, tg__task_fn fn, void *ctx) {
     if (n_tasks < 1) return;
-    if (pthread_mutex_trylock(&pool.busy) != 0) { /* busy elsewhere, or nested */
-        for (int i = 0; i < n_tasks; i++) fn(ctx, i, NULL);
+    if (n_tasks > MAX_TASKS || pthread_mutex_trylock(&pool.busy) != 0) {
+        for (int i = 0; i < n_tasks; i++) fn(ctx, i, NULL); /* busy elsewhere, or nested */
         return;
     }
     int T = n_tasks < tg__threads_max() ? n_tasks : tg__threads_max();
     if (T > 1) start_workers(T - 1);
-    if (T > pool.started + 1) T = pool.started + 1;
-    if (T > 1) {
-        pool.fn = fn;
-        pool.ctx = ctx;
-        pool.n_tasks = n_tasks;
-        atomic_store(&pool.pending, T - 1);
-        unsigned long g = atomic_load(&pool.gen);
-        atomic_store(&pool.gen, (g / GEN_T + 1) * GEN_T + (unsigned long)T);
-        if (atomic_load(&pool.sleepers) > 0) {
-            pthread_mutex_lock(&pool.lock);
-            pthread_cond_broadcast(&pool.wake);
-            pthread_mutex_unlock(&pool.lock);
-        }
+    if (T < 2 || pool.started == 0) {
+        for (int i = 0; i < n_tasks; i++) fn(ctx, i, pool.scratch);
+        pthread_mutex_unlock(&pool.busy);
+        return;
     }
-    for (int i = 0; i < n_tasks; i += T) fn(ctx, i, pool.scratch);
-    if (T > 1) {
-        int spin = 0;
-        while (atomic_load(&pool.pending) != 0 && spin++ < SPIN_CALLER) cpu_relax();
-        if (atomic_load(&pool.pending) != 0) {
+    uint64_t seq = pool.seq = (pool.seq + 1) & 0xffffff; /* 24 bits in claim */
+    pool.fn = fn;
+    pool.ctx = ctx;
+    atomic_store(&pool.done, 0);
+    atomic_store(&pool.claim, CLAIM(seq, n_tasks, 0));
+    if (atomic_load(&pool.sleepers) > 0) {
+        pthread_mutex_lock(&pool.lock);
+        pthread_cond_broadcast(&pool.wake);
+        pthread_mutex_unlock(&pool.lock);
+    }
+    int i, mine = 0;
+    while ((i = claim_task(seq)) >= 0) {
+        fn(ctx, i, pool.scratch);
+        mine++;
+    }
+    /* The other tasks are running on workers: spin briefly, then yield, then sleep. */
+    long deadline = now_ns() + WAIT_SPIN_NS;
+    for (int k = 0; atomic_load(&pool.done) + mine < n_tasks; k++) {
+        if ((k & 15) != 15 || now_ns() <= deadline) {
+            spin_step(k);
+        } else {
             pthread_mutex_lock(&pool.lock);
             atomic_store(&pool.caller_waiting, 1);
-            while (atomic_load(&pool.pending) != 0) pthread_cond_wait(&pool.done, &pool.lock);
+            while (atomic_load(&pool.done) + mine < n_tasks)
+                pthread_cond_wait(&pool.done_cv, &pool.lock);
             atomic_store(&pool.caller_waiting, 0);
             pthread_mutex_unlock(&pool.lock);
         }

@@ -15,7 +15,16 @@ const char *tg_act_name(tg_act a) {
 }
 
 tg_tensor *tg_activate(tg_tape *t, tg_tensor *x, tg_act act, tg_real slope) {
-    if (!t || tg_tape_status(t) != TG_OK || !x) return NULL;
+    if (!tg__tape_ok(t, "tg_activate")) return NULL;
+    if (!x) { /* on a healthy tape a NULL is the caller's, not a failed op's */
+        tg_tape_fail(t, TG_ERR_ARG, "tg_activate: x is NULL");
+        return NULL;
+    }
+    if (!tg__tensor_live(t, x)) {
+        tg_tape_fail(t, TG_ERR_STATE,
+                     "tg_activate: x belongs to another tape or to a step before the last tg_tape_reset");
+        return NULL;
+    }
     switch (act) {
     case TG_ACT_IDENTITY: return x;
     case TG_ACT_RELU: return tg_relu(t, x);

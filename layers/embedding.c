@@ -43,7 +43,7 @@ tg_status tg_embedding_params(const tg_embedding *e, tg_params *ps) {
 
 tg_tensor *tg_embedding_forward(tg_tape *t, const tg_embedding *e, const int *idx, int n) {
     const char *fn = "tg_embedding_forward";
-    if (!t || tg_tape_status(t) != TG_OK) return NULL;
+    if (!tg__tape_ok(t, fn)) return NULL;
     if (!e || !idx) {
         tg_tape_fail(t, TG_ERR_ARG, "%s: %s is NULL", fn, e ? "idx" : "layer");
         return NULL;

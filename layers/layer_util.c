@@ -39,7 +39,23 @@ tg_tensor *tg__layer_param(const char *fn, const char *prefix, int rank, const i
 bool tg__arg_ok(tg_tape *t, const char *fn, const char *layer, const char *arg,
                 const tg_tensor *x) {
     if (tg_tape_status(t) != TG_OK) return false;
-    if (x) return true;
-    tg_tape_fail(t, TG_ERR_ARG, "%s: '%s': %s is NULL", fn, layer, arg);
-    return false;
+    if (!x) {
+        tg_tape_fail(t, TG_ERR_ARG, "%s: '%s': %s is NULL", fn, layer, arg);
+        return false;
+    }
+    if (!tg__tensor_live(t, x)) { /* said here, naming the layer, not by a primitive */
+        tg_tape_fail(t, TG_ERR_STATE,
+                     "%s: '%s': %s belongs to another tape or to a step before the last tg_tape_reset",
+                     fn, layer, arg);
+        return false;
+    }
+    return true;
+}
+
+bool tg__tape_ok(tg_tape *t, const char *fn) {
+    if (!t) {
+        tg__error(TG_ERR_ARG, "%s: tape is NULL", fn);
+        return false;
+    }
+    return tg_tape_status(t) == TG_OK;
 }

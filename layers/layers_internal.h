@@ -25,11 +25,16 @@ tg_tensor *tg__layer_param(const char *fn, const char *prefix, int rank, const i
 #endif
     ;
 
-/* x must be a live tensor of t (not NULL); else fails t with "<fn>: '<layer>': <arg>
- * is NULL". Returns true when usable. A NULL from an earlier failed op is not
+/* x must be a live tensor of t (not NULL, not of another tape or an earlier step);
+ * else fails t with "<fn>: '<layer>': <arg> is NULL" (or "... belongs to another
+ * tape ..."). Returns true when usable. A NULL from an earlier failed op is not
  * reported again (the tape already holds the first error). */
 bool tg__arg_ok(tg_tape *t, const char *fn, const char *layer, const char *arg,
                 const tg_tensor *x);
+
+/* The tape a layer function was given is usable: false, with the thread error
+ * "<fn>: tape is NULL", for NULL; false (nothing new recorded) if it has failed. */
+bool tg__tape_ok(tg_tape *t, const char *fn);
 
 /* Writes "(3,4)" for x into buf. */
 static inline const char *tg__shp(const tg_tensor *x, char *buf, size_t n) {

@@ -52,7 +52,7 @@ tg_status tg_linear_params(const tg_linear *l, tg_params *ps) {
 }
 
 tg_tensor *tg_linear_forward(tg_tape *t, const tg_linear *l, tg_tensor *x) {
-    if (!t) return NULL;
+    if (!tg__tape_ok(t, "tg_linear_forward")) return NULL;
     if (!l) {
         tg_tape_fail(t, TG_ERR_ARG, "tg_linear_forward: layer is NULL");
         return NULL;
@@ -151,7 +151,7 @@ tg_status tg_mlp_params(const tg_mlp *m, tg_params *ps) {
 }
 
 tg_tensor *tg_mlp_forward(tg_tape *t, const tg_mlp *m, tg_tensor *x) {
-    if (!t) return NULL;
+    if (!tg__tape_ok(t, "tg_mlp_forward")) return NULL;
     if (!m) {
         tg_tape_fail(t, TG_ERR_ARG, "tg_mlp_forward: mlp is NULL");
         return NULL;

@@ -45,7 +45,7 @@ tg_status tg_neuron_params(const tg_neuron *n, tg_params *ps) {
 }
 
 tg_tensor *tg_neuron_preact(tg_tape *t, const tg_neuron *n, tg_tensor *x) {
-    if (!t) return NULL;
+    if (!tg__tape_ok(t, "tg_neuron_preact")) return NULL;
     if (!n) {
         tg_tape_fail(t, TG_ERR_ARG, "tg_neuron_preact: neuron is NULL");
         return NULL;
@@ -62,6 +62,7 @@ tg_tensor *tg_neuron_preact(tg_tape *t, const tg_neuron *n, tg_tensor *x) {
 }
 
 tg_tensor *tg_neuron_forward(tg_tape *t, const tg_neuron *n, tg_tensor *x) {
+    if (!tg__tape_ok(t, "tg_neuron_forward")) return NULL;
     tg_tensor *z = tg_neuron_preact(t, n, x);
     return z ? tg_activate(t, z, n->act, n->slope) : NULL;
 }
@@ -80,6 +81,7 @@ static tg_tensor *target_col(tg_tape *t, const char *fn, const tg_neuron *n, tg_
 }
 
 tg_tensor *tg_perceptron_loss(tg_tape *t, const tg_neuron *n, tg_tensor *x, tg_tensor *y) {
+    if (!tg__tape_ok(t, "tg_perceptron_loss")) return NULL;
     tg_tensor *z = tg_neuron_preact(t, n, x); /* (N,1), records the graph to w, b */
     if (!z) return NULL;
     tg_tensor *yc = target_col(t, "tg_perceptron_loss", n, y, z->shape[0]);
@@ -91,6 +93,7 @@ tg_tensor *tg_perceptron_loss(tg_tape *t, const tg_neuron *n, tg_tensor *x, tg_t
 }
 
 tg_tensor *tg_neuron_l2_loss(tg_tape *t, const tg_neuron *n, tg_tensor *x, tg_tensor *y) {
+    if (!tg__tape_ok(t, "tg_neuron_l2_loss")) return NULL;
     tg_tensor *h = tg_neuron_forward(t, n, x);             /* (N,1) */
     if (!h) return NULL;
     tg_tensor *yc = target_col(t, "tg_neuron_l2_loss", n, y, h->shape[0]);

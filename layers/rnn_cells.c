@@ -100,6 +100,7 @@ static tg_tensor *step(tg_tape *t, const layer_view *v, tg_tensor *xw, tg_tensor
 static bool state_ok(tg_tape *t, const char *fn, const tg_rnn *m, const char *arg,
                      const tg_tensor *s, int rank, int L, int B) {
     if (!s) return true;
+    if (!tg__arg_ok(t, fn, m->name, arg, s)) return false; /* another tape, old step */
     int H = m->hidden_size;
     bool ok = s->rank == rank && (rank == 2 ? s->shape[0] == B && s->shape[1] == H
                                             : s->shape[0] == L && s->shape[1] == B &&

@@ -1,11 +1,14 @@
 /* test_ops_matmul.c — tg_matmul and its kernel tg__gemm: hand-computed products,
  * gradient checks of the three shape forms, backward against naive products at odd
  * sizes, the GEMM against a naive triple loop for every transpose combination at
- * sizes 1, 7, 33, 255, 257, and every error path with its message. */
+ * sizes 1, 7, 33, 255, 257 (all 125 combinations for the kernel in use, the corners
+ * for the CPU's other kernels and for 2 threads), and every error path with its
+ * message. */
 #include <float.h>
 #include <stdlib.h>
 #include "check.h"
 #include "gemm.h" /* internal kernel, tested directly */
+#include "tg_threads.h"
 
 #if TG_REAL_IS_DOUBLE
 #define REAL_EPS DBL_EPSILON
@@ -238,23 +241,28 @@ static double gemm_case(tg_rng *g, bool ta, bool tb, int M, int N, int K, double
     return worst;
 }
 
-static void test_gemm_vs_naive(void) {
+/* full: every (M,N,K) from {1, 7, 33, 255, 257}^3; otherwise the 1 and 257 corners
+ * and a few mixed sizes (the other kernels and thread counts, to keep the test quick). */
+static void gemm_vs_naive(const char *isa, int threads, bool full) {
     static const int sizes[] = {1, 7, 33, 255, 257};
+    static const int few[][3] = {{1, 1, 1}, {257, 257, 257}, {1, 257, 257}, {257, 1, 257},
+                                 {257, 257, 1}, {7, 33, 255}, {255, 7, 33}, {33, 255, 7}};
+    int n_cases = full ? 125 : (int)(sizeof few / sizeof few[0]);
     tg_rng g;
     tg_rng_seed(&g, 2024);
     for (int ta = 0; ta < 2; ta++)
         for (int tb = 0; tb < 2; tb++) {
             double worst = 0;
             int wm = 0, wn = 0, wk = 0;
-            for (int im = 0; im < 5; im++)
-                for (int in = 0; in < 5; in++)
-                    for (int ik = 0; ik < 5; ik++) {
-                        int M = sizes[im], N = sizes[in], K = sizes[ik];
-                        double w = gemm_case(&g, ta, tb, M, N, K, 1, 0, 0);
-                        if (!(w <= worst)) worst = w, wm = M, wn = N, wk = K;
-                    }
-            CHECK(worst <= 1, "gemm ta=%d tb=%d: worst error %.3g of the bound at M=%d N=%d K=%d",
-                  ta, tb, worst, wm, wn, wk);
+            for (int c = 0; c < n_cases; c++) {
+                int M = full ? sizes[c / 25] : few[c][0];
+                int N = full ? sizes[c / 5 % 5] : few[c][1];
+                int K = full ? sizes[c % 5] : few[c][2];
+                double w = gemm_case(&g, ta, tb, M, N, K, 1, 0, 0);
+                if (!(w <= worst)) worst = w, wm = M, wn = N, wk = K;
+            }
+            CHECK(worst <= 1, "gemm %s, %d thread(s), ta=%d tb=%d: worst error %.3g of the bound at M=%d N=%d K=%d",
+                  isa, threads, ta, tb, worst, wm, wn, wk);
         }
     /* alpha, beta (accumulate, scale) and leading dimensions wider than the rows. */
     static const struct { int M, N, K; double alpha, beta; int pad; } extra[] = {
@@ -267,10 +275,25 @@ static void test_gemm_vs_naive(void) {
             for (int tb = 0; tb < 2; tb++) {
                 double w = gemm_case(&g, ta, tb, extra[c].M, extra[c].N, extra[c].K,
                                      extra[c].alpha, extra[c].beta, extra[c].pad);
-                CHECK(w <= 1, "gemm ta=%d tb=%d M=%d N=%d K=%d alpha=%g beta=%g pad=%d: error %.3g of the bound",
-                      ta, tb, extra[c].M, extra[c].N, extra[c].K, extra[c].alpha, extra[c].beta,
-                      extra[c].pad, w);
+                CHECK(w <= 1, "gemm %s, %d thread(s), ta=%d tb=%d M=%d N=%d K=%d alpha=%g beta=%g pad=%d: error %.3g of the bound",
+                      isa, threads, ta, tb, extra[c].M, extra[c].N, extra[c].K, extra[c].alpha,
+                      extra[c].beta, extra[c].pad, w);
             }
+}
+
+/* Every micro-kernel this CPU has (avx512, avx2, generic: the fast paths against the
+ * naive product) on one thread; the one in use also on two (split products). */
+static void test_gemm_vs_naive(void) {
+    tg_set_num_threads(1);
+    gemm_vs_naive(tg__gemm_isa(), 1, true);
+    for (int k = 0; k < tg__gemm_isa_count(); k++) {
+        const char *isa = tg__gemm_isa_name(k);
+        if (strcmp(isa, tg__gemm_isa()) == 0 || !tg__gemm_use_isa(isa)) continue;
+        gemm_vs_naive(isa, 1, false);
+        tg__gemm_use_isa(NULL);
+    }
+    tg_set_num_threads(2);
+    gemm_vs_naive(tg__gemm_isa(), 2, false);
 }
 
 /* ---- errors ---- */

@@ -1,0 +1,251 @@
+#!/usr/bin/python3
+"""compare.py — tapegrad's `bench` side by side with PyTorch on the same workloads.
+
+    /usr/bin/python3 benchmarks/compare.py [--bench BUILD/benchmarks/bench]
+        [--threads 1,2] [--reps 5] [--inner 3] [name-prefix ...]
+
+For each thread count and each repetition, every selected figure is measured once by
+tapegrad (a fresh `bench --threads N --reps INNER <name>` process) and once by PyTorch
+(a worker process kept alive for that thread count), alternating, so that a change in
+the machine's load hits both sides. The medians over the repetitions are printed as a
+table and as lines
+
+    RATIO <name> <speed-up> threads=<N>
+
+where speed-up > 1 means tapegrad is faster (ours/theirs for GFLOP/s, theirs/ours for
+times). The PyTorch side uses Debian's python3-torch (1.13) with the same shapes, the
+same optimizers and random data (see bench.c and torch_workload below):
+
+  - torch.set_num_threads(N), OMP_NUM_THREADS=N, OMP_WAIT_POLICY=PASSIVE (idle OpenMP
+    threads sleep instead of spinning against ours), OPENBLAS_NUM_THREADS=N (OpenBLAS
+    runs its own threads; torch.set_num_threads does not reach them);
+  - BLAS: needs `apt-get install -y libopenblas0-pthread`, without which PyTorch uses
+    the reference BLAS (about 1.5 GFLOP/s). OpenBLAS 0.3.21 does not recognise recent
+    Xeons and falls back to its SSE3 ("Prescott") kernels; unless OPENBLAS_CORETYPE is
+    set, this script sets it to SkylakeX on CPUs with AVX-512 (Haswell with AVX2), so
+    that the comparison is against OpenBLAS's own best kernels.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+NAMES = ["gemm_256", "gemm_512", "gemm_1024", "gemm_2048", "tape_op", "xor_step",
+         "mlp_epoch", "lstm_32x128", "gru_32x128", "rnn_32x128", "lstm_32x512", "lstm_1x32"]
+HIGHER_IS_BETTER = {"GFLOP/s"}
+
+
+# ---------------------------------------------------------------- PyTorch worker
+def torch_workload(name, inner):
+    """Runs one figure in PyTorch; returns (value, unit). Mirrors bench.c."""
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    torch.manual_seed(0)
+
+    def time_it(run, min_s):
+        run(1)
+        t0 = time.perf_counter()
+        run(1)
+        one = time.perf_counter() - t0
+        iters = int(min_s / one) + 1 if one > 0 else 1000
+        v = []
+        for _ in range(inner):
+            t0 = time.perf_counter()
+            run(iters)
+            v.append((time.perf_counter() - t0) / iters)
+        return statistics.median(v)
+
+    if name.startswith("gemm_"):
+        n = int(name[5:])
+        a, b, c = torch.rand(n, n) * 2 - 1, torch.rand(n, n) * 2 - 1, torch.empty(n, n)
+
+        def run(k):
+            for _ in range(k):
+                torch.mm(a, b, out=c)
+        return 2.0 * n ** 3 / time_it(run, 0.2) / 1e9, "GFLOP/s"
+
+    if name == "tape_op":
+        w = torch.ones(1, requires_grad=True)
+
+        def run(k):
+            for _ in range(k):
+                y = torch.ones(1)
+                for _ in range(1000):
+                    y = y * w
+                y.backward()
+        return time_it(run, 0.1) / 1000 * 1e9, "ns"
+
+    def train(model, opt, batches, min_s):
+        def run(k):
+            for _ in range(k):
+                x, loss_fn = next(batches)
+                opt.zero_grad()
+                loss = loss_fn(model, x)
+                loss.backward()
+                opt.step()
+        return time_it(run, min_s)
+
+    if name == "xor_step":
+        x = torch.tensor([[0., 0], [0, 1], [1, 0], [1, 1]])
+        y = torch.tensor([[0.], [1], [1], [0]])
+        model = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 1), nn.Sigmoid())
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+
+        def batches():
+            while True:
+                yield x, lambda m, xb: F.mse_loss(m(xb), y)
+        return train(model, opt, batches(), 0.1) * 1e6, "us"
+
+    if name == "mlp_epoch":
+        rows, batch = 64 * 64, 64
+        data = torch.rand(rows, 784) * 2 - 1
+        labels = torch.randint(0, 10, (rows,))
+        model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
+        opt = torch.optim.Adam(model.parameters())
+
+        def batches():
+            i = 0
+            while True:
+                r0 = (i % (rows // batch)) * batch
+                i += 1
+                lab = labels[r0:r0 + batch]
+                yield data[r0:r0 + batch], lambda m, xb, lab=lab: F.cross_entropy(m(xb), lab)
+        return train(model, opt, batches(), 0.2) * 60000 / 64, "s"
+
+    kinds = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
+    kind, shape = name.split("_")
+    B, H = (int(v) for v in shape.split("x"))
+    T, Fin = 64, 64
+    rnn = kinds[kind](Fin, H)
+    x = torch.rand(T, B, Fin) * 2 - 1
+    target = torch.rand(T, B, H) * 2 - 1
+    opt = torch.optim.Adam(rnn.parameters())
+
+    def batches():
+        while True:
+            yield x, lambda m, xb: F.mse_loss(m(xb)[0], target)
+    return train(rnn, opt, batches(), 0.2) * 1e3, "ms"
+
+
+def worker_main(threads, inner):
+    import torch
+    torch.set_num_threads(threads)
+    try:
+        torch.set_num_interop_threads(1)
+    except RuntimeError:
+        pass
+    print("READY", flush=True)
+    for line in sys.stdin:
+        name = line.strip()
+        if not name:
+            continue
+        value, unit = torch_workload(name, inner)
+        print(json.dumps([name, value, unit]), flush=True)
+
+
+# ---------------------------------------------------------------- driver
+def cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def check_openblas():
+    r = subprocess.run(["dpkg-query", "-W", "-f=${Status}", "libopenblas0-pthread"],
+                       capture_output=True, text=True)
+    if "install ok installed" not in r.stdout:
+        sys.exit("compare.py: libopenblas0-pthread is not installed; PyTorch would use the "
+                 "reference BLAS. Run: apt-get install -y libopenblas0-pthread")
+
+
+def start_worker(threads, inner):
+    env = dict(os.environ)
+    env.update({"OMP_NUM_THREADS": str(threads), "OPENBLAS_NUM_THREADS": str(threads),
+                "MKL_NUM_THREADS": str(threads), "OMP_WAIT_POLICY": "PASSIVE"})
+    p = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--worker",
+                          "--threads", str(threads), "--inner", str(inner)],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+    assert p.stdout.readline().strip() == "READY", "torch worker failed to start"
+    return p
+
+
+def run_torch(worker, name):
+    worker.stdin.write(name + "\n")
+    worker.stdin.flush()
+    n, value, unit = json.loads(worker.stdout.readline())
+    return value, unit
+
+
+def run_ours(bench, threads, inner, name):
+    r = subprocess.run([bench, "--threads", str(threads), "--reps", str(inner), name],
+                       capture_output=True, text=True, check=True)
+    for line in r.stdout.splitlines():
+        f = line.split()
+        if len(f) == 4 and f[0] == "BENCH" and f[1] == name:
+            return float(f[2]), f[3]
+    sys.exit("compare.py: no BENCH line for %s in:\n%s" % (name, r.stdout))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--bench", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                    "..", "build", "benchmarks", "bench"))
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--inner", type=int, default=3)
+    ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("names", nargs="*")
+    a = ap.parse_args()
+    if a.worker:
+        return worker_main(int(a.threads), a.inner)
+
+    check_openblas()
+    if "OPENBLAS_CORETYPE" not in os.environ:
+        flags = cpu_flags()
+        if "avx512f" in flags:
+            os.environ["OPENBLAS_CORETYPE"] = "SkylakeX"
+        elif "avx2" in flags:
+            os.environ["OPENBLAS_CORETYPE"] = "Haswell"
+    names = [n for n in NAMES if not a.names or any(n.startswith(p) for p in a.names)]
+    bench = os.path.abspath(a.bench)
+    print("# %s, bench %s, OPENBLAS_CORETYPE=%s, %d repetitions, alternating" %
+          (time.strftime("%Y-%m-%d %H:%M"), bench, os.environ.get("OPENBLAS_CORETYPE", "auto"),
+           a.reps), flush=True)
+    for threads in (int(t) for t in a.threads.split(",")):
+        worker = start_worker(threads, a.inner)
+        ours = {n: [] for n in names}
+        theirs = {n: [] for n in names}
+        units = {}
+        for rep in range(a.reps):
+            for n in names:
+                v, units[n] = run_ours(bench, threads, a.inner, n)
+                ours[n].append(v)
+                theirs[n].append(run_torch(worker, n)[0])
+        worker.stdin.close()
+        worker.wait()
+        print("\n## %d thread%s (medians of %d)" % (threads, "s" if threads > 1 else "", a.reps))
+        print("| figure | unit | tapegrad | PyTorch 1.13 | speed-up |")
+        print("|---|---|---|---|---|")
+        ratios = []
+        for n in names:
+            o, t = statistics.median(ours[n]), statistics.median(theirs[n])
+            r = o / t if units[n] in HIGHER_IS_BETTER else t / o
+            ratios.append((n, r))
+            print("| %s | %s | %.4g | %.4g | %.2fx |" % (n, units[n], o, t, r))
+        for n, r in ratios:
+            print("RATIO %s %.3f threads=%d" % (n, r, threads))
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

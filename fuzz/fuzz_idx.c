@@ -1,0 +1,8 @@
+/* fuzz_idx.c — libFuzzer harness for the idx reader (see fuzz_targets.h and run.sh). */
+#include "fuzz_targets.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    fuzz_idx(data, size);
+    return 0;
+}

@@ -1,0 +1,115 @@
+/* test_vmath.c — the vectorised exp, sigmoid and tanh behind tg_exp, tg_sigmoid and
+ * tg_tanh (autodiff/vmath.c): within one ulp of the correctly rounded value over a
+ * sweep of arguments, special values (NaN, infinities, zeros, overflow, underflow),
+ * array lengths that leave every kind of vector remainder (1, 7, 33, 255, 257), and
+ * the same for the portable instantiation. */
+#include <float.h>
+#include <stdlib.h>
+#include "check.h"
+#include "vmath.h"
+
+typedef void (*vfn)(size_t n, const tg_real *x, tg_real *y);
+
+static double ref_exp(double x) { return exp(x); }
+static double ref_sigmoid(double x) { return x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x)); }
+static double ref_tanh(double x) { return tanh(x); }
+
+/* Distance in ulps between y and the reference r rounded to tg_real: 0 if equal
+ * (NaN with NaN, inf with inf), else the count of representable steps (capped). */
+static int ulps(tg_real y, double r) {
+    tg_real want = (tg_real)r;
+    if (isnan(want) || isnan(y)) return isnan(want) && isnan(y) ? 0 : 1000;
+    if (y == want) return 0;
+    int k = 0;
+    tg_real v = want;
+    tg_real dir = y > want ? (tg_real)INFINITY : -(tg_real)INFINITY;
+    while (v != y && k < 1000) {
+#if TG_REAL_IS_DOUBLE
+        v = nextafter(v, dir);
+#else
+        v = nextafterf(v, dir);
+#endif
+        k++;
+    }
+    return k;
+}
+
+/* Worst ulp error of f against ref on x[0..n). */
+static int worst(vfn f, double (*ref)(double), const tg_real *x, size_t n, size_t *at) {
+    tg_real *y = malloc(sizeof(tg_real) * n);
+    f(n, x, y);
+    int w = 0;
+    for (size_t i = 0; i < n; i++) {
+        int u = ulps(y[i], ref((double)x[i]));
+        if (u > w) w = u, *at = i;
+    }
+    free(y);
+    return w;
+}
+
+static void check_fn(const char *name, vfn f, double (*ref)(double)) {
+    /* Specials first, then a sweep: wide, near zero, near the overflow edges. */
+    static const double special[] = {0.0, -0.0, INFINITY, -INFINITY, NAN, 1, -1, 88.7, 88.8,
+                                     -87.3, -103.9, -104, -150, 200, -200, 1e-30, -1e-30,
+                                     0x1p-12, -0x1p-12, 0x1.0000p-13, 9.01, 20, -20, 40};
+    enum { N = 4096 };
+    tg_real *x = malloc(sizeof(tg_real) * N);
+    tg_rng g;
+    tg_rng_seed(&g, 3);
+    size_t ns = sizeof special / sizeof special[0];
+    for (size_t i = 0; i < N; i++) {
+        double u = tg_rng_uniform(&g);
+        x[i] = (tg_real)(i < ns ? special[i]
+                         : i % 4 == 0 ? 200 * u - 100
+                         : i % 4 == 1 ? 2e-3 * u - 1e-3
+                         : i % 4 == 2 ? 20 * u - 10
+                                      : 2 * u - 1);
+    }
+    size_t at = 0;
+    int w = worst(f, ref, x, N, &at);
+    CHECK(w <= 1, "%s: %d ulps at x = %.9g", name, w, (double)x[at]);
+    /* Every remainder length, at several offsets (unaligned starts too). */
+    static const size_t lens[] = {1, 7, 33, 255, 257};
+    for (size_t l = 0; l < 5; l++)
+        for (size_t off = 0; off < 3; off++) {
+            w = worst(f, ref, x + off, lens[l], &at);
+            CHECK(w <= 1, "%s: length %zu offset %zu: %d ulps at x = %.9g", name, lens[l], off, w,
+                  (double)x[off + at]);
+        }
+    free(x);
+}
+
+static void test_values(void) {
+    check_fn("exp", tg__vexp, ref_exp);
+    check_fn("sigmoid", tg__vsigmoid, ref_sigmoid);
+    check_fn("tanh", tg__vtanh, ref_tanh);
+    check_fn("exp (generic)", tg__vexp_generic, ref_exp);
+    check_fn("sigmoid (generic)", tg__vsigmoid_generic, ref_sigmoid);
+    check_fn("tanh (generic)", tg__vtanh_generic, ref_tanh);
+}
+
+/* Exact values the ops promise: e^0 = 1, sigmoid(0) = 1/2, tanh(0) = 0 with its sign,
+ * saturation to 1 and 0, inf and 0 at the ends, NaN through. */
+static void test_exact(void) {
+    tg_real x[8] = {0, (tg_real)-0.0, 100, -110, (tg_real)INFINITY, -(tg_real)INFINITY, (tg_real)NAN, 30};
+    tg_real y[8];
+    tg__vexp(8, x, y);
+    CHECK(y[0] == 1 && y[1] == 1 && y[5] == 0 && isinf(y[4]) && isnan(y[6]), "exp specials");
+#if !TG_REAL_IS_DOUBLE
+    CHECK(isinf(y[2]) && y[3] == 0, "exp overflows to inf and underflows to 0 in float");
+#endif
+    tg__vsigmoid(8, x, y);
+    CHECK(y[0] == 0.5 && y[1] == 0.5 && y[2] == 1 && y[3] >= 0 && y[3] < 1e-40 && y[4] == 1 &&
+              y[5] == 0 && isnan(y[6]),
+          "sigmoid specials");
+    tg__vtanh(8, x, y);
+    CHECK(y[0] == 0 && !signbit(y[0]) && y[1] == 0 && signbit(y[1]), "tanh(+-0) = +-0");
+    CHECK(y[2] == 1 && y[3] == -1 && y[4] == 1 && y[5] == -1 && isnan(y[6]) && y[7] == 1,
+          "tanh saturates to +-1; NaN");
+}
+
+int main(void) {
+    test_values();
+    test_exact();
+    return check_done();
+}
