@@ -40,6 +40,7 @@
 #include "tg_checkpoint.h"
 #include "tg_data.h"
 #include "tg_optim.h"
+#include "tg_threads.h"
 #include "tg_layers.h"
 
 #endif

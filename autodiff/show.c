@@ -138,6 +138,9 @@ void tg__show_map_free(tg__show_map *m) {
 tg_status tg__show_map_build(tg__show_map *m, const tg_tape *t, const tg_tensor *root,
                              const char *fn) {
     memset(m, 0, sizeof *m);
+    if (root && !tg__tensor_live(t, root))
+        return tg__error(TG_ERR_STATE,
+                         "%s: root belongs to another tape or to a step before the last tg_tape_reset", fn);
     const tg_node *last = tg_tape_last(t);
     size_t n = last ? last->id + 1 : 0, slots = 1;
     for (const tg_node *nd = last; nd; nd = nd->prev) slots += (size_t)nd->n_in;

@@ -45,7 +45,10 @@ static chunk *chunk_new(size_t cap) {
 }
 
 void *tg_tape_alloc(tg_tape *t, size_t bytes) {
-    if (!t) return NULL;
+    if (!t) {
+        tg__error(TG_ERR_ARG, "tg_tape_alloc: tape is NULL");
+        return NULL;
+    }
     if (bytes > SIZE_MAX / 4) {
         tg_tape_fail(t, TG_ERR_NOMEM, "%s: out of memory growing the tape's arena by %zu bytes",
                      t->who ? t->who : "tg_tape_alloc", bytes);
@@ -243,21 +246,23 @@ static tg_tensor *step_tensor(tg_tape *t, int rank, const int *shape, size_t n, 
     return step_tensor_pre(t, rank, shape, n, alloc_data, 0, NULL);
 }
 
-tg_tensor *tg_tape_tensor(tg_tape *t, int rank, const int *shape, const tg_real *data,
-                          unsigned flags) {
+/* tg_tape_tensor and tg_tape_full: `who` names the public function in messages. */
+static tg_tensor *tape_tensor(tg_tape *t, const char *who, int rank, const int *shape,
+                              const tg_real *data, unsigned flags) {
     if (!t) {
-        tg__error(TG_ERR_ARG, "tg_tape_tensor: tape is NULL");
+        tg__error(TG_ERR_ARG, "%s: tape is NULL", who);
         return NULL;
     }
     if (t->status != TG_OK) return NULL;
-    t->who = "tg_tape_tensor";
+    t->who = who;
     tg_status st;
-    size_t n = tg__shape_size("tg_tape_tensor", rank, shape, &st);
+    size_t n = tg__shape_size(who, rank, shape, &st);
     if (st != TG_OK) {
         tg_tape_fail(t, st, "%s", tg_last_error());
         return NULL;
     }
     tg_tensor *x = step_tensor(t, rank, shape, n, true);
+    t->who = NULL;
     if (!x) return NULL;
     if (data) memcpy(x->data, data, n * sizeof(tg_real));
     else memset(x->data, 0, n * sizeof(tg_real));
@@ -265,21 +270,35 @@ tg_tensor *tg_tape_tensor(tg_tape *t, int rank, const int *shape, const tg_real 
     return x;
 }
 
+tg_tensor *tg_tape_tensor(tg_tape *t, int rank, const int *shape, const tg_real *data,
+                          unsigned flags) {
+    return tape_tensor(t, "tg_tape_tensor", rank, shape, data, flags);
+}
+
 tg_tensor *tg_tape_full(tg_tape *t, int rank, const int *shape, tg_real v) {
-    tg_tensor *x = tg_tape_tensor(t, rank, shape, NULL, 0);
+    tg_tensor *x = tape_tensor(t, "tg_tape_full", rank, shape, NULL, 0);
     if (x) tg_tensor_fill(x, v);
     return x;
 }
 
 tg_tensor *tg_detach(tg_tape *t, tg_tensor *x) {
-    if (!t) return NULL;
+    if (!t) {
+        tg__error(TG_ERR_ARG, "tg_detach: tape is NULL");
+        return NULL;
+    }
     if (t->status != TG_OK) return NULL;
-    t->who = "tg_detach";
     if (!x) {
         tg_tape_fail(t, TG_ERR_ARG, "tg_detach: argument 1 (x) is NULL");
         return NULL;
     }
+    if (!tg__tensor_live(t, x)) {
+        tg_tape_fail(t, TG_ERR_STATE,
+                     "tg_detach: argument 1 (x) belongs to another tape or to a step before the last tg_tape_reset");
+        return NULL;
+    }
+    t->who = "tg_detach";
     tg_tensor *y = step_tensor(t, x->rank, x->shape, x->size, false);
+    t->who = NULL;
     if (!y) return NULL;
     y->data = x->data; /* shares storage; no gradient link */
     y->flags = TG_VIEW;
@@ -301,7 +320,11 @@ tg_tensor *tg_apply(tg_tape *t, const tg_op *op, tg_tensor *const *in, int n_in,
                      op && op->name ? op->name : "(NULL)");
         return NULL;
     }
-    if (n_in < 1 || (op->n_in >= 0 && n_in != op->n_in) || !in) {
+    if (!in) {
+        tg_tape_fail(t, TG_ERR_ARG, "%s: the input array is NULL", op->name);
+        return NULL;
+    }
+    if (n_in < 1 || (op->n_in >= 0 && n_in != op->n_in)) {
         tg_tape_fail(t, TG_ERR_ARG, "%s: expected %d inputs, got %d", op->name, op->n_in, n_in);
         return NULL;
     }
@@ -354,6 +377,7 @@ tg_tensor *tg_apply(tg_tape *t, const tg_op *op, tg_tensor *const *in, int n_in,
         if (t->status == TG_OK) tg_tape_fail(t, TG_ERR_VALUE, "%s: forward failed", op->name);
         return NULL;
     }
+    t->who = NULL; /* a caller's own tg_tape_alloc is named as such */
     if (op->flags & TG_OPF_VIEW) /* a view op may still copy (slice off axis 0) */
         for (int i = 0; i < n_in; i++) {
             uintptr_t o = (uintptr_t)out->data, b = (uintptr_t)in[i]->data;
@@ -468,5 +492,6 @@ tg_status tg_backward(tg_tape *t, tg_tensor *y, const tg_tensor *seed) {
             n->op->backward(n);
         }
     }
+    t->who = NULL;
     return TG_OK;
 }

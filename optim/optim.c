@@ -227,6 +227,26 @@ static double step_limit(void) { return sizeof(tg_real) == sizeof(float) ? 16777
 
 static bool valid_step(double s) { return s >= 0 && s < step_limit() && s == floor(s); }
 
+/* True when no element of g is NaN or infinite: the exponent bits are all ones only
+ * for those. Written as an OR over integer compares so that it vectorises (it runs
+ * over every gradient on every step); the caller finds the element on failure. */
+static bool all_finite(const tg_real *g, size_t n) {
+#if TG_REAL_IS_DOUBLE
+    typedef uint64_t bits;
+    const bits exp_mask = UINT64_C(0x7ff0000000000000);
+#else
+    typedef uint32_t bits;
+    const bits exp_mask = UINT32_C(0x7f800000);
+#endif
+    unsigned bad = 0;
+    for (size_t j = 0; j < n; j++) {
+        bits u;
+        memcpy(&u, &g[j], sizeof u);
+        bad |= (u & exp_mask) == exp_mask;
+    }
+    return bad == 0;
+}
+
 tg_status tg_optim_step(tg_optim *o) {
     static const char fn[] = "tg_optim_step";
     if (!o) return tg__error(TG_ERR_ARG, "%s: opt is NULL", fn);
@@ -240,6 +260,7 @@ tg_status tg_optim_step(tg_optim *o) {
         if (!p->grad || !p->data || p->size != o->size[i])
             return tg__error(TG_ERR_STATE, "%s: parameter %d ('%s') lost its gradient buffer or changed size",
                              fn, i, p->name);
+        if (all_finite(p->grad, o->size[i])) continue;
         for (size_t j = 0; j < o->size[i]; j++)
             if (!isfinite((double)p->grad[j]))
                 return tg__error(TG_ERR_VALUE, "%s: gradient of '%s' is not finite at element %zu: %g",

@@ -150,6 +150,18 @@ void tg__update_adam(tg_optim *o, double t) {
         tg_real *m = tg__optim_buf(o, i, 0);
         tg_real *v = tg__optim_buf(o, i, 1);
         tg_real *vmax = s->amsgrad ? tg__optim_buf(o, i, 2) : NULL;
+        if (!decoupled && wd == 0 && !vmax) {
+            /* Plain Adam: the same arithmetic as below without branches, so the
+             * compiler vectorises it (with -fno-math-errno, sqrt is an instruction). */
+            for (size_t j = 0; j < o->size[i]; j++) {
+                double d = (double)g[j];
+                m[j] = (tg_real)((double)m[j] * b1 + b1c * d);
+                v[j] = (tg_real)((double)v[j] * b2 + b2c * (d * d));
+                double denom = sqrt((double)v[j]) / bc2_sqrt + eps;
+                p[j] = (tg_real)((double)p[j] + (-step_size) * ((double)m[j] / denom));
+            }
+            continue;
+        }
         for (size_t j = 0; j < o->size[i]; j++) {
             double d = (double)g[j];
             if (decoupled)
