@@ -217,7 +217,7 @@ tg_status tg_handcheck(FILE *out, tg_loss_fn f, void *user, tg_tensor *const *pa
     for (int k = 0; k < n_hands && st == TG_OK; k++)
         st = numeric(t, &m, y, hr[k].x, o.fd.eps, hr[k].num);
     tg_tape_set_grad_enabled(t, old);
-    if (st != TG_OK) {
+    if (st != TG_OK) { /* only if the arena cannot grow during the replay (out of memory) */
         st = tg__error(st, "tg_handcheck: re-running the forward pass failed: %s", tg_tape_message(t));
         goto restore;
     }

@@ -194,7 +194,7 @@ char *tg__show_id(const tg__show_map *m, const tg_tensor *x, char *buf, size_t n
     size_t k = nd ? 0 : tg__show_leaf_index(m, x);
     if (nd) snprintf(buf, n, "n%zu", nd->id);
     else if (k != (size_t)-1) snprintf(buf, n, "%c%zu", m->leaf_kind[k], m->leaf_num[k]);
-    else snprintf(buf, n, "?");
+    else snprintf(buf, n, "?"); /* not reached: every tensor shown is on the map */
     return buf;
 }
 

@@ -125,6 +125,9 @@ static const vset generic = {exp_generic, sigmoid_generic, tanh_generic};
 T512 static void exp_avx512(size_t n, const float *x, float *y) { exp_body(n, x, y); }
 T512 static void sigmoid_avx512(size_t n, const float *x, float *y) { sigmoid_body(n, x, y); }
 T512 static void tanh_avx512(size_t n, const float *x, float *y) { tanh_body(n, x, y); }
+/* The AVX2 versions run only on CPUs with AVX2 but without AVX-512; on the AVX-512
+ * machines the tests and coverage run on they are never chosen, so they show as
+ * uncovered there. They compile the same body as the other two. */
 T256 static void exp_avx2(size_t n, const float *x, float *y) { exp_body(n, x, y); }
 T256 static void sigmoid_avx2(size_t n, const float *x, float *y) { sigmoid_body(n, x, y); }
 T256 static void tanh_avx2(size_t n, const float *x, float *y) { tanh_body(n, x, y); }
