@@ -54,15 +54,8 @@ static void input_strides(const tg_tensor *x, const tg_tensor *out, size_t *s) {
 }
 
 static void make_plan(const tg_node *n, bplan *p) {
+    /* (Equal sizes and single values never get here: one_row below handles them.) */
     const tg_tensor *a = n->in[0], *b = n->in[1], *y = n->out;
-    /* Common cases collapse to one dimension. */
-    if ((a->size == y->size || a->size == 1) && (b->size == y->size || b->size == 1)) {
-        p->rank = 1;
-        p->shape[0] = (int)y->size;
-        p->sa[0] = a->size == 1 && y->size != 1 ? 0 : 1;
-        p->sb[0] = b->size == 1 && y->size != 1 ? 0 : 1;
-        return;
-    }
     p->rank = y->rank;
     for (int i = 0; i < y->rank; i++) p->shape[i] = y->shape[i];
     input_strides(a, y, p->sa);

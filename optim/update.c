@@ -152,7 +152,21 @@ void tg__update_adam(tg_optim *o, double t) {
         tg_real *vmax = s->amsgrad ? tg__optim_buf(o, i, 2) : NULL;
         if (!decoupled && wd == 0 && !vmax) {
             /* Plain Adam: the same arithmetic as below without branches, so the
-             * compiler vectorises it (with -fno-math-errno, sqrt is an instruction). */
+             * compiler vectorises it (with -fno-math-errno, sqrt is an instruction).
+             * In the float build it runs in float, as torch.optim does for float
+             * tensors: twice the vector width for the sqrt and the division, which
+             * dominate the update. */
+#if !TG_REAL_IS_DOUBLE
+            const float fb1 = (float)b1, fb1c = (float)b1c, fb2 = (float)b2, fb2c = (float)b2c;
+            const float fbc2 = (float)bc2_sqrt, feps = (float)eps, fstep = (float)step_size;
+            for (size_t j = 0; j < o->size[i]; j++) {
+                float d = g[j];
+                m[j] = m[j] * fb1 + fb1c * d;
+                v[j] = v[j] * fb2 + fb2c * (d * d);
+                p[j] = p[j] - fstep * (m[j] / (sqrtf(v[j]) / fbc2 + feps));
+            }
+            continue;
+#endif
             for (size_t j = 0; j < o->size[i]; j++) {
                 double d = (double)g[j];
                 m[j] = (tg_real)((double)m[j] * b1 + b1c * d);
