@@ -186,15 +186,14 @@ int main(int argc, char **argv) {
     tg_sched *sched = opt ? tg_sched_step_decay(opt, 5, 0.5) : NULL;
     tg_tape *t = tg_tape_new();
     const int steps = (c.n_train + c.batch - 1) / c.batch;
-    const int ticks = 20; /* loss-curve points per epoch */
     int *perm = malloc((size_t)c.n_train * sizeof *perm);
     int *labels = malloc((size_t)c.batch * sizeof *labels);
-    double *curve_x = malloc((size_t)(c.o.epochs * ticks + 1) * sizeof *curve_x);
-    double *curve_y = malloc((size_t)(c.o.epochs * ticks + 1) * sizeof *curve_y);
+    tu_curve curve;
+    bool curve_ok = tu_curve_init(&curve, c.o.epochs, 20); /* 20 points per epoch */
     double *test_x = malloc((size_t)c.o.epochs * sizeof *test_x);
     double *test_y = malloc((size_t)c.o.epochs * sizeof *test_y);
     int status = 1;
-    if (!sched || !t || !perm || !labels || !curve_x || !curve_y || !test_x || !test_y) {
+    if (!sched || !t || !perm || !labels || !curve_ok || !test_x || !test_y) {
         fprintf(stderr, PROG ": setup failed: %s\n", tg_last_error());
         goto done;
     }
@@ -212,13 +211,12 @@ int main(int argc, char **argv) {
 
     tu_progress prog;
     tu_steady steady = {0};
-    int n_curve = 0, n_test = 0;
+    int n_test = 0;
     double acc = 0, test_loss = 0, train_time = 0;
     int epochs_run = 0;
     tu_progress_start(&prog, (long)(c.o.epochs - epoch) * steps, "img");
     for (; epoch < c.o.epochs; epoch++) {
-        double t0 = tu_now(), tick_sum = 0;
-        int tick_n = 0;
+        double t0 = tu_now();
         tu_shuffle(perm, c.n_train, &rng);
         for (int s = 0; s < steps; s++) {
             int off = s * c.batch, bs = c.n_train - off < c.batch ? c.n_train - off : c.batch;
@@ -238,12 +236,7 @@ int main(int argc, char **argv) {
             tu_steady_end(&steady);
             double l = (double)tg_item(loss);
             tu_progress_step(&prog, epoch, c.o.epochs, s, steps, l, bs);
-            tick_sum += l, tick_n++;
-            if ((long)(s + 1) * ticks / steps != (long)s * ticks / steps) {
-                curve_x[n_curve] = epoch + (double)(s + 1) / steps;
-                curve_y[n_curve++] = tick_sum / tick_n;
-                tick_sum = 0, tick_n = 0;
-            }
+            tu_curve_step(&curve, epoch, s, steps, l);
         }
         double train_loss = tu_progress_epoch_end(&prog), dt = tu_now() - t0;
         train_time += dt, epochs_run++;
@@ -276,7 +269,7 @@ int main(int argc, char **argv) {
     svg_chart *ch = svg_chart_new("Fashion-MNIST: cross-entropy loss", "epoch", "loss");
     if (ch) {
         svg_chart_set_log_y(ch, 1);
-        svg_chart_add(ch, "train (mean per 1/20 epoch)", curve_x, curve_y, n_curve);
+        svg_chart_add(ch, "train (mean per 1/20 epoch)", curve.x, curve.y, curve.n);
         svg_chart_add(ch, "test", test_x, test_y, n_test);
         if (svg_chart_write(ch, c.o.svg) == 0) printf("loss curve: %s\n", c.o.svg);
         else perror(c.o.svg);
@@ -290,8 +283,7 @@ int main(int argc, char **argv) {
 done:
     free(perm);
     free(labels);
-    free(curve_x);
-    free(curve_y);
+    if (curve_ok) tu_curve_free(&curve);
     free(test_x);
     free(test_y);
     tg_tape_free(t);

@@ -227,16 +227,15 @@ int main(int argc, char **argv) {
     int *test_tgt = malloc((size_t)n * sizeof *test_tgt), n_test = 0;
     int *perm = malloc((size_t)n * sizeof *perm), *bt = malloc((size_t)c.batch * sizeof *bt);
     double *pred = malloc((size_t)n * sizeof *pred);
-    const int ticks = 10;
-    double *cx = malloc((size_t)(c.o.epochs * ticks + 1) * sizeof *cx);
-    double *cy = malloc((size_t)(c.o.epochs * ticks + 1) * sizeof *cy);
+    tu_curve curve;
+    bool curve_ok = tu_curve_init(&curve, c.o.epochs, 10); /* 10 points per epoch */
     double *tx = malloc((size_t)c.o.epochs * sizeof *tx), *ty = malloc((size_t)c.o.epochs * sizeof *ty);
     model m = {0};
     tg_optim *opt = NULL;
     tg_sched *sched = NULL;
     tg_tape *t = tg_tape_new();
     int status = 1;
-    if (!z || !train_tgt || !test_tgt || !perm || !bt || !pred || !cx || !cy || !tx || !ty || !t) {
+    if (!z || !train_tgt || !test_tgt || !perm || !bt || !pred || !curve_ok || !tx || !ty || !t) {
         fprintf(stderr, PROG ": out of memory\n");
         goto done;
     }
@@ -293,12 +292,11 @@ int main(int argc, char **argv) {
     const int steps = (n_train + c.batch - 1) / c.batch;
     tu_progress prog;
     tu_steady steady = {0};
-    int nc = 0, nt = 0, epochs_run = 0;
+    int nt = 0, epochs_run = 0;
     double train_time = 0, test_mse = NAN;
     tu_progress_start(&prog, (long)(c.o.epochs - epoch) * steps, "win");
     for (; epoch < c.o.epochs; epoch++) {
-        double t0 = tu_now(), tick_sum = 0;
-        int tick_n = 0;
+        double t0 = tu_now();
         tu_shuffle(perm, n_train, &rng);
         for (int s = 0; s < steps; s++) {
             int off = s * c.batch, B = n_train - off < c.batch ? n_train - off : c.batch;
@@ -321,12 +319,7 @@ int main(int argc, char **argv) {
             tu_steady_end(&steady);
             double l = (double)tg_item(loss);
             tu_progress_step(&prog, epoch, c.o.epochs, s, steps, l, B);
-            tick_sum += l, tick_n++;
-            if ((long)(s + 1) * ticks / steps != (long)s * ticks / steps) {
-                cx[nc] = epoch + (double)(s + 1) / steps;
-                cy[nc++] = tick_sum / tick_n;
-                tick_sum = 0, tick_n = 0;
-            }
+            tu_curve_step(&curve, epoch, s, steps, l);
         }
         double train_mse = tu_progress_epoch_end(&prog), dt = tu_now() - t0;
         train_time += dt, epochs_run++;
@@ -354,7 +347,7 @@ int main(int argc, char **argv) {
                 steady.allocs);
         goto done;
     }
-    write_charts(&c, cx, cy, nc, tx, ty, nt, series, test_tgt[0], pred);
+    write_charts(&c, curve.x, curve.y, curve.n, tx, ty, nt, series, test_tgt[0], pred);
     status = c.o.quick || rmse < persist_rmse ? 0 : 1;
 done:
     free(z);
@@ -363,8 +356,7 @@ done:
     free(perm);
     free(bt);
     free(pred);
-    free(cx);
-    free(cy);
+    if (curve_ok) tu_curve_free(&curve);
     free(tx);
     free(ty);
     tg_tape_free(t);

@@ -250,3 +250,28 @@ void tu_steady_begin(tu_steady *s) { s->before = tg_alloc_count(); }
 void tu_steady_end(tu_steady *s) {
     if (s->steps++ > 0) s->allocs += tg_alloc_count() - s->before;
 }
+
+bool tu_curve_init(tu_curve *c, int epochs, int ticks) {
+    memset(c, 0, sizeof *c);
+    c->ticks = ticks;
+    c->x = malloc((size_t)(epochs * ticks + 1) * sizeof *c->x);
+    c->y = malloc((size_t)(epochs * ticks + 1) * sizeof *c->y);
+    if (c->x && c->y) return true;
+    tu_curve_free(c);
+    return false;
+}
+
+void tu_curve_step(tu_curve *c, int epoch, int s, int steps, double loss) {
+    c->sum += loss, c->count++;
+    if ((long)(s + 1) * c->ticks / steps != (long)s * c->ticks / steps) {
+        c->x[c->n] = epoch + (double)(s + 1) / steps;
+        c->y[c->n++] = c->sum / c->count;
+        c->sum = 0, c->count = 0;
+    }
+}
+
+void tu_curve_free(tu_curve *c) {
+    free(c->x);
+    free(c->y);
+    c->x = c->y = NULL;
+}

@@ -41,6 +41,19 @@ typedef struct tu_opts {
     bool quick;          /* --quick */
 } tu_opts;
 
+/* A training-loss curve with `ticks` points per epoch, each the mean loss of the steps
+ * since the previous point (the last step of an epoch always closes a point). */
+typedef struct tu_curve {
+    double *x, *y;  /* n points: x in epochs, y the mean loss */
+    int n, ticks, count;
+    double sum;
+} tu_curve;
+/* Room for `epochs` epochs; false (nothing allocated) if out of memory. */
+bool tu_curve_init(tu_curve *c, int epochs, int ticks);
+/* Records step s (0-based) of `steps` in epoch `epoch` with its loss. */
+void tu_curve_step(tu_curve *c, int epoch, int s, int steps, double loss);
+void tu_curve_free(tu_curve *c);
+
 /* Strict number parsing: the whole string must be a number within [lo, hi]. On a
  * mistake prints "<prog>: <opt>: '<s>' is not ..." to stderr and returns -1. */
 int tu_parse_int(const char *prog, const char *opt, const char *s, long lo, long hi, int *out);
