@@ -111,14 +111,8 @@ static int parse(int argc, char **argv, config *c) {
         }
         if (!(v = tu_value(PROG, argc, argv, &i))) return -1;
         int bad = 0;
-        if (!strcmp(a, "--model")) {
-            if (!strcmp(v, "lstm")) c->kind = TG_RNN_LSTM;
-            else if (!strcmp(v, "gru")) c->kind = TG_RNN_GRU_TORCH;
-            else {
-                fprintf(stderr, PROG ": --model must be lstm or gru, got '%s'\n", v);
-                bad = 1;
-            }
-        } else if (!strcmp(a, "--hidden")) bad = tu_parse_int(PROG, a, v, 1, 4096, &c->hidden);
+        if (!strcmp(a, "--model")) bad = tu_parse_model(PROG, v, &c->kind) != 0;
+        else if (!strcmp(a, "--hidden")) bad = tu_parse_int(PROG, a, v, 1, 4096, &c->hidden);
         else if (!strcmp(a, "--layers")) bad = tu_parse_int(PROG, a, v, 1, 8, &c->layers);
         else if (!strcmp(a, "--seq")) bad = tu_parse_int(PROG, a, v, 1, 4096, &c->seq);
         else if (!strcmp(a, "--batch")) bad = tu_parse_int(PROG, a, v, 1, 4096, &c->batch);

@@ -90,14 +90,8 @@ static int parse(int argc, char **argv, config *c) {
         }
         if (!(v = tu_value(PROG, argc, argv, &i))) return -1;
         int bad = 0;
-        if (!strcmp(a, "--model")) {
-            if (!strcmp(v, "gru")) c->kind = TG_RNN_GRU_TORCH;
-            else if (!strcmp(v, "lstm")) c->kind = TG_RNN_LSTM;
-            else {
-                fprintf(stderr, PROG ": --model must be gru or lstm, got '%s'\n", v);
-                bad = 1;
-            }
-        } else if (!strcmp(a, "--hidden")) bad = tu_parse_int(PROG, a, v, 1, 4096, &c->hidden);
+        if (!strcmp(a, "--model")) bad = tu_parse_model(PROG, v, &c->kind) != 0;
+        else if (!strcmp(a, "--hidden")) bad = tu_parse_int(PROG, a, v, 1, 4096, &c->hidden);
         else if (!strcmp(a, "--batch")) bad = tu_parse_int(PROG, a, v, 1, 100000, &c->batch);
         else if (!strcmp(a, "--lr")) bad = tu_parse_double(PROG, a, v, 0, 10, &c->lr);
         else if (v[0] == '\0') {

@@ -275,3 +275,13 @@ void tu_curve_free(tu_curve *c) {
     free(c->y);
     c->x = c->y = NULL;
 }
+
+int tu_parse_model(const char *prog, const char *s, tg_rnn_kind *out) {
+    if (!strcmp(s, "lstm")) *out = TG_RNN_LSTM;
+    else if (!strcmp(s, "gru")) *out = TG_RNN_GRU_TORCH;
+    else {
+        fprintf(stderr, "%s: --model must be lstm or gru, got '%s'\n", prog, s);
+        return -1;
+    }
+    return 0;
+}

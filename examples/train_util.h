@@ -60,6 +60,9 @@ int tu_parse_int(const char *prog, const char *opt, const char *s, long lo, long
 int tu_parse_double(const char *prog, const char *opt, const char *s, double lo, double hi,
                     double *out);
 int tu_parse_u64(const char *prog, const char *opt, const char *s, uint64_t *out);
+/* --model: "lstm" (TG_RNN_LSTM) or "gru" (TG_RNN_GRU_TORCH); otherwise prints
+ * "<prog>: --model must be lstm or gru, got '<s>'" and returns -1. */
+int tu_parse_model(const char *prog, const char *s, tg_rnn_kind *out);
 
 /* The value of option argv[*i] ("--opt VALUE"): advances *i and returns argv[*i], or
  * prints "<prog>: <opt> needs a value" and returns NULL. */
