@@ -308,6 +308,26 @@ AI void pack_b(const int NR, bool trans, size_t kc, size_t nc, const tg_real *B,
 }
 
 /* ---- the loop nest around the micro-kernel (gemm.c's picture) ---- */
+
+/* C[0:M, 0:nc] (+)= alpha op(A)[0:M, 0:kc] Bp for one packed kc x nc block Bp of op(B)
+ * (A at the block's first row and column): A packed MC rows at a time into Ap, then
+ * every MR x NR tile. add == false stores the first rank-kc update. */
+AI void rows_body(const int MR, const int NR, const int MC, kernel_fn kernel,
+                  const tg__gemm_args *g, size_t M, size_t nc, size_t kc, bool add,
+                  const tg_real *A, const tg_real *Bp, tg_real *C, tg_real *Ap) {
+    for (size_t ic = 0; ic < M; ic += MC) {
+        size_t mc = min_sz(MC, M - ic);
+        pack_a(MR, g->trans_a, mc, kc, g->alpha, g->trans_a ? A + ic : A + ic * g->lda, g->lda, Ap);
+        for (size_t jr = 0; jr < nc; jr += NR) {
+            const tg_real *bp = Bp + (jr / NR) * kc * NR;
+            for (size_t ir = 0; ir < mc; ir += MR)
+                kernel(kc, Ap + (ir / MR) * kc * MR, bp, C + (ic + ir) * g->ldc + jr, g->ldc,
+                       min_sz(MR, mc - ir), min_sz(NR, nc - jr), add);
+        }
+    }
+}
+
+/* The whole nest for one block of C: B packed NC columns x KC rows at a time. */
 AI void packed_body(const int MR, const int NR, const int KC, const int MC, kernel_fn kernel,
                     const tg__gemm_args *g, size_t M, size_t N, const tg_real *A,
                     const tg_real *B, tg_real *C, tg_real *buf, size_t NC) {
@@ -316,20 +336,10 @@ AI void packed_body(const int MR, const int NR, const int KC, const int MC, kern
         size_t nc = min_sz(NC, N - jc);
         for (size_t pc = 0; pc < g->K; pc += KC) {
             size_t kc = min_sz(KC, g->K - pc);
-            bool add = pc > 0 || !g->overwrite;
             pack_b(NR, g->trans_b, kc, nc, g->trans_b ? B + jc * g->ldb + pc : B + pc * g->ldb + jc,
                    g->ldb, Bp);
-            for (size_t ic = 0; ic < M; ic += MC) {
-                size_t mc = min_sz(MC, M - ic);
-                pack_a(MR, g->trans_a, mc, kc, g->alpha,
-                       g->trans_a ? A + pc * g->lda + ic : A + ic * g->lda + pc, g->lda, Ap);
-                for (size_t jr = 0; jr < nc; jr += NR) {
-                    const tg_real *bp = Bp + (jr / NR) * kc * NR;
-                    for (size_t ir = 0; ir < mc; ir += MR)
-                        kernel(kc, Ap + (ir / MR) * kc * MR, bp, C + (ic + ir) * g->ldc + jc + jr,
-                               g->ldc, min_sz(MR, mc - ir), min_sz(NR, nc - jr), add);
-                }
-            }
+            rows_body(MR, NR, MC, kernel, g, M, nc, kc, pc > 0 || !g->overwrite,
+                      g->trans_a ? A + pc * g->lda : A + pc, Bp, C + jc, Ap);
         }
     }
 }
@@ -387,6 +397,14 @@ static void packed_generic(const tg__gemm_args *g, size_t M, size_t N, const tg_
                            const tg_real *B, tg_real *C, tg_real *buf, size_t nc) {
     packed_body(6, 32 / RB, KC_R, MC_R, kern_generic, g, M, N, A, B, C, buf, nc);
 }
+static void pack_b_generic(const tg__gemm_args *g, size_t kc, size_t nc, const tg_real *B,
+                           tg_real *Bp) {
+    pack_b(32 / RB, g->trans_b, kc, nc, B, g->ldb, Bp);
+}
+static void rows_generic(const tg__gemm_args *g, size_t M, size_t nc, size_t kc, bool add,
+                         const tg_real *A, const tg_real *Bp, tg_real *C, tg_real *Ap) {
+    rows_body(6, 32 / RB, MC_R, kern_generic, g, M, nc, kc, add, A, Bp, C, Ap);
+}
 static void direct_generic(const tg__gemm_args *g, size_t M, size_t N, const tg_real *A,
                            const tg_real *B, tg_real *C) {
     direct_body(false, g, M, N, A, B, C);
@@ -403,6 +421,14 @@ TG_AVX2 static void kern_avx2(size_t kc, const tg_real *a, const tg_real *b, tg_
 TG_AVX2 static void packed_avx2(const tg__gemm_args *g, size_t M, size_t N, const tg_real *A,
                                 const tg_real *B, tg_real *C, tg_real *buf, size_t nc) {
     packed_body(6, 64 / RB, KC_R, MC_R, kern_avx2, g, M, N, A, B, C, buf, nc);
+}
+TG_AVX2 static void pack_b_avx2(const tg__gemm_args *g, size_t kc, size_t nc, const tg_real *B,
+                                tg_real *Bp) {
+    pack_b(64 / RB, g->trans_b, kc, nc, B, g->ldb, Bp);
+}
+TG_AVX2 static void rows_avx2(const tg__gemm_args *g, size_t M, size_t nc, size_t kc, bool add,
+                              const tg_real *A, const tg_real *Bp, tg_real *C, tg_real *Ap) {
+    rows_body(6, 64 / RB, MC_R, kern_avx2, g, M, nc, kc, add, A, Bp, C, Ap);
 }
 TG_AVX2 static void direct_avx2(const tg__gemm_args *g, size_t M, size_t N, const tg_real *A,
                                 const tg_real *B, tg_real *C) {
@@ -421,6 +447,15 @@ TG_AVX512 static void packed_avx512(const tg__gemm_args *g, size_t M, size_t N,
                                     tg_real *buf, size_t nc) {
     packed_body(MR512, 128 / RB, KC_R, MC_R, kern_avx512, g, M, N, A, B, C, buf, nc);
 }
+TG_AVX512 static void pack_b_avx512(const tg__gemm_args *g, size_t kc, size_t nc,
+                                    const tg_real *B, tg_real *Bp) {
+    pack_b(128 / RB, g->trans_b, kc, nc, B, g->ldb, Bp);
+}
+TG_AVX512 static void rows_avx512(const tg__gemm_args *g, size_t M, size_t nc, size_t kc,
+                                  bool add, const tg_real *A, const tg_real *Bp, tg_real *C,
+                                  tg_real *Ap) {
+    rows_body(MR512, 128 / RB, MC_R, kern_avx512, g, M, nc, kc, add, A, Bp, C, Ap);
+}
 TG_AVX512 static void direct_avx512(const tg__gemm_args *g, size_t M, size_t N,
                                     const tg_real *A, const tg_real *B, tg_real *C) {
     direct_body(true, g, M, N, A, B, C);
@@ -433,9 +468,11 @@ static bool has_avx512(void) {
 
 const tg__gemm_kernels tg__gemm_isas[] = {
 #ifdef TG_AVX512
-    {"avx512", MR512, 128 / RB, KC_R, MC_R, packed_avx512, direct_avx512, has_avx512},
-    {"avx2", 6, 64 / RB, KC_R, MC_R, packed_avx2, direct_avx2, has_avx2},
+    {"avx512", MR512, 128 / RB, KC_R, MC_R, packed_avx512, pack_b_avx512, rows_avx512,
+     direct_avx512, has_avx512},
+    {"avx2", 6, 64 / RB, KC_R, MC_R, packed_avx2, pack_b_avx2, rows_avx2, direct_avx2, has_avx2},
 #endif
-    {"generic", 6, 32 / RB, KC_R, MC_R, packed_generic, direct_generic, yes},
+    {"generic", 6, 32 / RB, KC_R, MC_R, packed_generic, pack_b_generic, rows_generic,
+     direct_generic, yes},
 };
 const int tg__gemm_n_isas = (int)(sizeof tg__gemm_isas / sizeof tg__gemm_isas[0]);

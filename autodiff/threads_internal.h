@@ -23,11 +23,16 @@ typedef void (*tg__task_fn)(void *ctx, int task, void *scratch);
 int tg__threads_max(void);
 
 /* Runs fn(ctx, i, scratch) for i = 0..n_tasks-1 and returns when all have finished.
- * Tasks are dealt round-robin to min(n_tasks, tg__threads_max()) threads, the caller
- * being thread 0 (with a scratch area of its own). Starts the workers on first use.
+ * Up to tg__threads_max() threads, the caller among them (with a scratch area of its
+ * own), claim tasks in index order as they come free. Starts the workers on first use.
  * If the pool is in use (by another application thread, or because this call is
  * nested in a task), the caller runs every task itself, in order, with scratch NULL. */
 void tg__parallel(int n_tasks, tg__task_fn fn, void *ctx);
+
+/* One round of a wait for another thread of the pool: a pause instruction for the
+ * first few hundred rounds (i = 0, 1, ...), then sched_yield, so that on a busy
+ * machine the waiter hands its CPU to the thread it waits for. */
+void tg__spin_step(int i);
 
 /* Parses a TG_NUM_THREADS value: the integer 1..TG_MAX_THREADS it spells (leading and
  * trailing blanks allowed), or 0 if it is not one. */

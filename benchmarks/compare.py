@@ -4,16 +4,20 @@
     /usr/bin/python3 benchmarks/compare.py [--bench BUILD/benchmarks/bench]
         [--threads 1,2] [--reps 5] [--inner 3] [name-prefix ...]
 
-For each thread count and each repetition, every selected figure is measured once by
-tapegrad (a fresh `bench --threads N --reps INNER <name>` process) and once by PyTorch
-(a worker process kept alive for that thread count), alternating, so that a change in
-the machine's load hits both sides. The medians over the repetitions are printed as a
-table and as lines
+In each repetition, every selected figure is measured, for each thread count in
+turn, once by tapegrad (a fresh `bench --threads N --reps INNER <name>` process) and
+once by PyTorch (a worker process kept alive per thread count), alternating, so that
+a change in the machine's load hits both sides. The medians over the repetitions are
+printed as a table per thread count and as lines
 
     RATIO <name> <speed-up> threads=<N>
 
 where speed-up > 1 means tapegrad is faster (ours/theirs for GFLOP/s, theirs/ours for
-times). The PyTorch side uses Debian's python3-torch (1.13) with the same shapes, the
+times). Then, for each further thread count N against the first one B, the median
+over repetitions of the speed-up from the extra threads (runs of one figure seconds
+apart), for both sides:
+
+    SCALING <name> <tapegrad's> <PyTorch's> threads=<N>/<B> The PyTorch side uses Debian's python3-torch (1.13) with the same shapes, the
 same optimizers and random data (see bench.c and torch_workload below):
 
   - torch.set_num_threads(N), OMP_NUM_THREADS=N, OMP_WAIT_POLICY=PASSIVE (idle OpenMP
@@ -221,31 +225,56 @@ def main():
     print("# %s, bench %s, OPENBLAS_CORETYPE=%s, %d repetitions, alternating" %
           (time.strftime("%Y-%m-%d %H:%M"), bench, os.environ.get("OPENBLAS_CORETYPE", "auto"),
            a.reps), flush=True)
-    for threads in (int(t) for t in a.threads.split(",")):
-        worker = start_worker(threads, a.inner)
-        ours = {n: [] for n in names}
-        theirs = {n: [] for n in names}
-        units = {}
-        for rep in range(a.reps):
-            for n in names:
-                v, units[n] = run_ours(bench, threads, a.inner, n)
-                ours[n].append(v)
-                theirs[n].append(run_torch(worker, n)[0])
-        worker.stdin.close()
-        worker.wait()
-        print("\n## %d thread%s (medians of %d)" % (threads, "s" if threads > 1 else "", a.reps))
+    counts = [int(t) for t in a.threads.split(",")]
+    workers = {t: start_worker(t, a.inner) for t in counts}
+    ours = {(t, n): [] for t in counts for n in names}
+    theirs = {(t, n): [] for t in counts for n in names}
+    units = {}
+    # The thread counts of one figure run back to back, so that the speed-up from more
+    # threads is a ratio of runs seconds apart, not minutes (the load of a shared
+    # machine changes in between).
+    for rep in range(a.reps):
+        for n in names:
+            for t in counts:
+                v, units[n] = run_ours(bench, t, a.inner, n)
+                ours[t, n].append(v)
+                theirs[t, n].append(run_torch(workers[t], n)[0])
+    for w in workers.values():
+        w.stdin.close()
+        w.wait()
+
+    def speed(unit, v):  # higher is faster
+        return v if unit in HIGHER_IS_BETTER else 1.0 / v
+
+    for t in counts:
+        print("\n## %d thread%s (medians of %d)" % (t, "s" if t > 1 else "", a.reps))
         print("| figure | unit | tapegrad | PyTorch 1.13 | speed-up |")
         print("|---|---|---|---|---|")
         ratios = []
         for n in names:
-            o, t = statistics.median(ours[n]), statistics.median(theirs[n])
-            r = o / t if units[n] in HIGHER_IS_BETTER else t / o
+            o, th = statistics.median(ours[t, n]), statistics.median(theirs[t, n])
+            r = speed(units[n], o) / speed(units[n], th)
             ratios.append((n, r))
-            print("| %s | %s | %.4g | %.4g | %.2fx |" % (n, units[n], o, t, r))
+            print("| %s | %s | %.4g | %.4g | %.2fx |" % (n, units[n], o, th, r))
         for n, r in ratios:
-            print("RATIO %s %.3f threads=%d" % (n, r, threads))
-        sys.stdout.flush()
-
+            print("RATIO %s %.3f threads=%d" % (n, r, t))
+    base = counts[0]
+    for t in counts[1:]:
+        print("\n## %d threads against %d (median of the %d ratios of back-to-back runs)"
+              % (t, base, a.reps))
+        print("| figure | tapegrad | PyTorch 1.13 |")
+        print("|---|---|---|")
+        lines = []
+        for n in names:
+            u = units[n]
+            so = statistics.median(speed(u, x) / speed(u, y)
+                                   for x, y in zip(ours[t, n], ours[base, n]))
+            st = statistics.median(speed(u, x) / speed(u, y)
+                                   for x, y in zip(theirs[t, n], theirs[base, n]))
+            lines.append("SCALING %s %.3f %.3f threads=%d/%d" % (n, so, st, t, base))
+            print("| %s | %.2fx | %.2fx |" % (n, so, st))
+        print("\n".join(lines))
+    sys.stdout.flush()
 
 if __name__ == "__main__":
     main()

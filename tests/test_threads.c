@@ -57,6 +57,8 @@ static int gemm_cases_identical(const char *isa) {
         {257, 255, 33}, {33, 257, 255}, {255, 33, 257}, /* split along M or N */
         {7, 600, 260}, {3, 2000, 200}, {3, 257, 1},     /* few rows; direct, split in N */
         {300, 900, 4}, {64, 700, 260}, {1, 7, 33},      /* short K; two K blocks; tiny */
+        {300, 1100, 20}, {520, 40, 300},                /* split along M: two column blocks;
+                                                         * many row chunks, two K blocks */
     };
     static const double betas[] = {0, 1, -0.5};
     tg_rng g;
@@ -173,11 +175,13 @@ static void *concurrent_main(void *p) {
     return NULL;
 }
 
-static void test_nested_and_concurrent(void) {
+/* M x N x K: 70 x 300 x 90 splits along N, 300 x 70 x 90 along M (with the shared
+ * packed B, which only one of two concurrent products can have). */
+static void nested_and_concurrent(int M, int N, int K) {
     tg_set_num_threads(3);
     tg_rng g;
     tg_rng_seed(&g, 9);
-    nest_ctx c = {70, 300, 90, NULL, NULL, {NULL}};
+    nest_ctx c = {M, N, K, NULL, NULL, {NULL}};
     tg_real *A = random_array(&g, (size_t)c.M * c.K), *B = random_array(&g, (size_t)c.K * c.N);
     c.A = A, c.B = B;
     size_t bytes = sizeof(tg_real) * (size_t)c.M * c.N;
@@ -190,7 +194,8 @@ static void test_nested_and_concurrent(void) {
     /* Products inside tasks: the pool is busy, so they run on their own thread. */
     tg__parallel(4, nested_task, &c);
     for (int i = 0; i < 4; i++)
-        CHECK(memcmp(c.C[i], ref, bytes) == 0, "nested product %d equals the 1-thread result", i);
+        CHECK(memcmp(c.C[i], ref, bytes) == 0, "%dx%dx%d: nested product %d equals the 1-thread result",
+              M, N, K, i);
     /* Two application threads using the pool at once. */
     nest_ctx c2 = c;
     for (int i = 0; i < 4; i++) c2.C[i] = malloc(bytes);
@@ -200,9 +205,14 @@ static void test_nested_and_concurrent(void) {
     pthread_join(th, NULL);
     for (int i = 1; i < 4; i++)
         CHECK(memcmp(c.C[i], ref, bytes) == 0 && memcmp(c2.C[i], ref, bytes) == 0,
-              "concurrent products %d equal the 1-thread result", i);
+              "%dx%dx%d: concurrent products %d equal the 1-thread result", M, N, K, i);
     for (int i = 0; i < 4; i++) free(c.C[i]), free(c2.C[i]);
     free(A), free(B), free(ref);
+}
+
+static void test_nested_and_concurrent(void) {
+    nested_and_concurrent(70, 300, 90);
+    nested_and_concurrent(300, 70, 90);
 }
 
 /* ---- a worker that cannot start ---- */
