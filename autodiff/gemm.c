@@ -31,14 +31,13 @@
  * across the pool by blocks of C. Wide products (more NR-columns than MR-rows, and
  * the direct path) split along N, at multiples of NR (or of 64 for the direct path),
  * one task per thread, each running the code above on its columns. Tall and square
- * ones split along M, at multiples of MR, with one packed B for all threads and rows
- * handed out as threads come free (shared_b_product below). An element's value is a
- * function of its row of op(A), its column of op(B), the K-blocking (the same for
- * every block and buffer) and its lane in the tile (the same, since blocks start at
- * multiples of MR and NR); in the direct path every element is one chain of explicit
- * fma (or multiply then add in the generic kernels). So results are bit-identical
- * for any thread count. They do depend on the kernel: FMA rounds once where
- * multiply-add rounds twice.
+ * ones split along M, at multiples of MR, with rows handed out as threads come free
+ * (split_rows below). An element's value is a function of its row of op(A), its
+ * column of op(B), the K-blocking (the same for every block and buffer) and its lane
+ * in the tile (the same, since blocks start at multiples of MR and NR); in the direct
+ * path every element is one chain of explicit fma (or multiply then add in the
+ * generic kernels). So results are bit-identical for any thread count. They do
+ * depend on the kernel: FMA rounds once where multiply-add rounds twice.
  */
 #include <stdatomic.h>
 #include <string.h>
@@ -102,12 +101,12 @@ typedef struct {
 } gemm_job;
 
 /* Outside the pool: panels on this thread's stack. */
-static void packed_on_stack(const gemm_job *jb, size_t M, size_t N, const tg_real *A,
-                            const tg_real *B, tg_real *C) {
+static void packed_on_stack(const tg__gemm_kernels *g, const tg__gemm_args *a, size_t M,
+                            size_t N, const tg_real *A, const tg_real *B, tg_real *C) {
     _Alignas(64) tg_real buf[TG__GEMM_STACK_BYTES / sizeof(tg_real)];
     _Static_assert((AP_BYTES + 1024 * NC_STACK) <= TG__GEMM_STACK_BYTES,
                    "MC x KC and KC x NC_STACK panels fit the stack bound");
-    jb->g->packed(&jb->args, M, N, A, B, C, buf, NC_STACK);
+    g->packed(a, M, N, A, B, C, buf, NC_STACK);
 }
 
 /* C := beta C on a block, except where the packed path's first rank-KC update
@@ -138,7 +137,7 @@ static void gemm_block(const gemm_job *jb, size_t M, size_t N, const tg_real *A,
     scale_c(jb, M, N, C);
     if (jb->direct) jb->g->direct(&jb->args, M, N, A, B, C);
     else if (scratch) jb->g->packed(&jb->args, M, N, A, B, C, scratch, block_cols(jb->g, N));
-    else packed_on_stack(jb, M, N, A, B, C);
+    else packed_on_stack(jb->g, &jb->args, M, N, A, B, C);
 }
 
 /* Task i of `tasks` takes units [*lo, *lo + *n): whole units, as even as possible. */
@@ -166,65 +165,29 @@ static void gemm_task(void *ctx, int i, void *scratch) {
     }
 }
 
-/* ---- a split along M with one packed B for every thread ----
- * Tasks that each packed the whole of op(B) for their rows would do that work once per
- * thread. Instead, each rank-KC update of each column block is one job whose tasks
- * are chunks of rows: a task first helps pack the block's NR-panels into one shared
- * buffer, claiming panels one at a time until none is left, waits until every panel
- * is packed (a panel is only ever claimed by a running task, so the wait ends), then
- * takes chunks of rows, packs them from A and multiplies them by the whole block,
- * until no rows are left. Chunks are claimed as threads come free and shrink towards
- * the end, so a core that runs slower (a busy neighbour on a shared machine, a worker
- * that wakes late) takes fewer rows instead of holding the others up (with equal
- * halves the caller waited 8 % of every job at n = 512 and 1024; now under 1 %).
+/* ---- a split along M, rows handed out as threads come free ----
+ * Each rank-KC update of each column block of C is one job. Every task packs the
+ * block of op(B) into its own scratch area, then takes chunks of rows, packs them
+ * from A and multiplies them by the block, until no rows are left. Chunks are claimed
+ * as threads come free and shrink towards the end (guided scheduling), so a core that
+ * runs slower (a busy neighbour on a shared machine, a worker that wakes late) takes
+ * fewer rows instead of holding the others up: with fixed halves the caller waited
+ * 8 % of every job at n = 512 and 1024; now under 1 %. (One block packed by all
+ * threads together into a shared buffer halves the packing work but was no faster:
+ * every line a thread writes there must first be taken back from the other cores'
+ * caches, which read it in the job before. In a profile at n = 512, packing half of
+ * each block that way took 4.6 % of the time, packing all of it per thread 4.3 %.)
  * The blocking is gemm_block's and chunks start at multiples of MR, so the result is
- * the same to the bit. The buffer is static (no allocation); a product that finds it
- * in use (by another application thread's product) splits the other way. */
-static _Alignas(64) tg_real shared_bp[NC_BYTES / sizeof(tg_real)];
-static atomic_flag shared_busy = ATOMIC_FLAG_INIT;
-
+ * the same to the bit. */
 typedef struct {
     const gemm_job *jb;
     size_t jc, nc, pc, kc; /* C[:, jc:jc+nc] (+)= op(A)[:, pc:pc+kc] op(B)[pc:pc+kc, jc:jc+nc] */
-    size_t panels;         /* NR-panels in the block */
-    atomic_size_t next_panel, packed, next_row;
-} shared_step;
-
-/* Packs unclaimed panels of the block, then waits until all are packed. */
-static void pack_shared(shared_step *s) {
-    const gemm_job *jb = s->jb;
-    const tg__gemm_args *a = &jb->args;
-    size_t NR = (size_t)jb->g->nr, p;
-    while ((p = atomic_fetch_add_explicit(&s->next_panel, 1, memory_order_relaxed)) < s->panels) {
-        size_t j0 = p * NR, col = s->jc + j0;
-        const tg_real *B = a->trans_b ? jb->B + col * a->ldb + s->pc : jb->B + s->pc * a->ldb + col;
-        jb->g->pack_b(a, s->kc, min_sz(NR, s->nc - j0), B, shared_bp + j0 * s->kc);
-        atomic_fetch_add_explicit(&s->packed, 1, memory_order_release);
-    }
-    for (int i = 0; atomic_load_explicit(&s->packed, memory_order_acquire) < s->panels; i++)
-        tg__spin_step(i);
-}
-
-/* Multiplies rows [lo, lo + rows) by the packed block, A packed into ap (MC x KC). */
-static void rows_with(const shared_step *s, size_t lo, size_t rows, tg_real *ap) {
-    const gemm_job *jb = s->jb;
-    const tg__gemm_args *a = &jb->args;
-    tg_real *C = jb->C + lo * a->ldc + s->jc;
-    if (s->pc == 0) scale_c(jb, rows, s->nc, C);
-    const tg_real *A = a->trans_a ? jb->A + s->pc * a->lda + lo : jb->A + lo * a->lda + s->pc;
-    jb->g->rows(a, rows, s->nc, s->kc, s->pc > 0 || !a->overwrite, A, shared_bp, C, ap);
-}
-
-static __attribute__((noinline)) void rows_on_stack(const shared_step *s, size_t lo,
-                                                    size_t rows) {
-    _Alignas(64) tg_real ap[AP_BYTES / sizeof(tg_real)];
-    rows_with(s, lo, rows, ap);
-}
+    atomic_size_t next_row;
+} row_job;
 
 /* Claims the next chunk of rows: 1/(2T) of the rows left, rounded up to a multiple of
- * MR (guided scheduling: large chunks first, one tile at the end, so that the threads
- * finish within a tile of each other). */
-static bool claim_rows(shared_step *s, size_t *lo, size_t *rows) {
+ * MR (large chunks first, one tile at the end). */
+static bool claim_rows(row_job *s, size_t *lo, size_t *rows) {
     size_t M = s->jb->M, MR = (size_t)s->jb->g->mr, parts = 2 * (size_t)s->jb->tasks;
     size_t next = atomic_load_explicit(&s->next_row, memory_order_relaxed), n;
     do {
@@ -237,30 +200,53 @@ static bool claim_rows(shared_step *s, size_t *lo, size_t *rows) {
     return true;
 }
 
-static void shared_task(void *ctx, int i, void *scratch) {
-    (void)i; /* every task packs, then takes chunks of rows while there are any */
-    shared_step *s = ctx;
-    pack_shared(s);
+/* Outside the pool (no scratch area): rows [lo, lo + rows) of this rank-KC update,
+ * with the stack's panels; one KC block, so the same arithmetic. */
+static void rows_on_stack(const row_job *s, size_t lo, size_t rows) {
+    const gemm_job *jb = s->jb;
+    tg__gemm_args a = jb->args;
+    a.K = s->kc;
+    a.overwrite = jb->args.overwrite && s->pc == 0;
+    const tg_real *A = a.trans_a ? jb->A + s->pc * a.lda + lo : jb->A + lo * a.lda + s->pc;
+    const tg_real *B = a.trans_b ? jb->B + s->jc * a.ldb + s->pc : jb->B + s->pc * a.ldb + s->jc;
+    packed_on_stack(jb->g, &a, rows, s->nc, A, B, jb->C + lo * a.ldc + s->jc);
+}
+
+static void row_task(void *ctx, int i, void *scratch) {
+    (void)i; /* every task takes chunks of rows while there are any */
+    row_job *s = ctx;
+    const gemm_job *jb = s->jb;
+    const tg__gemm_args *a = &jb->args;
+    tg_real *ap = scratch, *bp = scratch ? ap + AP_BYTES / sizeof(tg_real) : NULL;
     size_t lo, rows;
+    bool packed = false;
     while (claim_rows(s, &lo, &rows)) {
-        if (scratch) rows_with(s, lo, rows, scratch);
-        else rows_on_stack(s, lo, rows);
+        tg_real *C = jb->C + lo * a->ldc + s->jc;
+        if (s->pc == 0) scale_c(jb, rows, s->nc, C);
+        if (!scratch) {
+            rows_on_stack(s, lo, rows);
+            continue;
+        }
+        if (!packed) { /* the block, once per task that has rows to do */
+            const tg_real *B = a->trans_b ? jb->B + s->jc * a->ldb + s->pc
+                                          : jb->B + s->pc * a->ldb + s->jc;
+            jb->g->pack_b(a, s->kc, s->nc, B, bp);
+            packed = true;
+        }
+        const tg_real *A = a->trans_a ? jb->A + s->pc * a->lda + lo : jb->A + lo * a->lda + s->pc;
+        jb->g->rows(a, rows, s->nc, s->kc, s->pc > 0 || !a->overwrite, A, bp, C, ap);
     }
 }
 
-static void shared_b_product(const gemm_job *jb) {
-    const tg__gemm_kernels *g = jb->g;
-    size_t KC = (size_t)g->kc, NR = (size_t)g->nr, nc = block_cols(g, jb->N);
-    shared_step s = {.jb = jb};
+static void split_rows(const gemm_job *jb) {
+    size_t KC = (size_t)jb->g->kc, nc = block_cols(jb->g, jb->N);
+    row_job s = {.jb = jb};
     for (s.jc = 0; s.jc < jb->N; s.jc += nc) {
         s.nc = min_sz(nc, jb->N - s.jc);
-        s.panels = (s.nc + NR - 1) / NR;
         for (s.pc = 0; s.pc < jb->args.K; s.pc += KC) {
             s.kc = min_sz(KC, jb->args.K - s.pc);
-            atomic_store(&s.next_panel, 0);
-            atomic_store(&s.packed, 0);
             atomic_store(&s.next_row, 0);
-            tg__parallel(jb->tasks, shared_task, &s);
+            tg__parallel(jb->tasks, row_task, &s);
         }
     }
 }
@@ -299,10 +285,9 @@ void tg__gemm(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, tg_real 
     }
     /* Packed products wider than the stack's panels go through the pool even on one
      * thread, for its scratch areas; the rest run here. */
-    if (jb.tasks > 1 && !jb.split_n && !atomic_flag_test_and_set(&shared_busy)) {
-        shared_b_product(&jb);
-        atomic_flag_clear(&shared_busy);
-    } else if (jb.tasks > 1 || (!jb.direct && N > NC_STACK && fmas >= PAR_MIN_FMAS))
+    if (jb.tasks > 1 && !jb.split_n)
+        split_rows(&jb);
+    else if (jb.tasks > 1 || (!jb.direct && N > NC_STACK && fmas >= PAR_MIN_FMAS))
         tg__parallel(jb.tasks, gemm_task, &jb);
     else
         gemm_block(&jb, M, N, A, B, C, NULL);

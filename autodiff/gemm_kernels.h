@@ -24,11 +24,10 @@ typedef struct {
      * packed panels in buf: MC*KC reals for A, then KC*nc for B (nc % NR == 0). */
     void (*packed)(const tg__gemm_args *g, size_t M, size_t N, const tg_real *A,
                    const tg_real *B, tg_real *C, tg_real *buf, size_t nc);
-    /* The two halves of `packed` for one rank-kc update, for products whose threads
-     * share one packed block of op(B) (gemm.c):
+    /* The two halves of `packed` for one rank-kc update, for products whose rows are
+     * shared out among threads (gemm.c):
      * pack_b: Bp <- op(B)[0:kc, 0:nc] (B at the block's first row and column) as
-     *   ceil(nc/NR) panels of kc x NR, zero-padded; a range of panels is packed by
-     *   offsetting B by its first column and Bp by that column times kc;
+     *   ceil(nc/NR) panels of kc x NR, zero-padded;
      * rows: C[0:M, 0:nc] (+)= alpha op(A)[0:M, 0:kc] Bp (A at the block's first row
      *   and column; add == false stores), A packed into Ap (MC*KC reals). */
     void (*pack_b)(const tg__gemm_args *g, size_t kc, size_t nc, const tg_real *B,

@@ -167,7 +167,7 @@ static void task_done(void) {
  * costs a microsecond when the CPU is ours and hands it over when another thread (the
  * caller, on a busy machine) is waiting for it. */
 enum { PAUSES = 256 };
-void tg__spin_step(int i) {
+static void spin_step(int i) {
     if (i < PAUSES) cpu_relax();
     else sched_yield();
 }
@@ -179,7 +179,7 @@ static uint64_t wait_job(uint64_t seen) {
         uint64_t c = atomic_load_explicit(&pool.claim, memory_order_acquire);
         if (CLAIM_SEQ(c) != seen && CLAIM_NEXT(c) < CLAIM_N(c)) return CLAIM_SEQ(c);
         if ((i & 15) == 15 && now_ns() > deadline) break;
-        tg__spin_step(i);
+        spin_step(i);
     }
     pthread_mutex_lock(&pool.lock);
     atomic_fetch_add(&pool.sleepers, 1);
@@ -272,7 +272,7 @@ void tg__parallel(int n_tasks, tg__task_fn fn, void *ctx) {
     long deadline = now_ns() + WAIT_SPIN_NS;
     for (int k = 0; atomic_load(&pool.done) + mine < n_tasks; k++) {
         if ((k & 15) != 15 || now_ns() <= deadline) {
-            tg__spin_step(k);
+            spin_step(k);
         } else {
             pthread_mutex_lock(&pool.lock);
             atomic_store(&pool.caller_waiting, 1);

@@ -29,11 +29,6 @@ int tg__threads_max(void);
  * nested in a task), the caller runs every task itself, in order, with scratch NULL. */
 void tg__parallel(int n_tasks, tg__task_fn fn, void *ctx);
 
-/* One round of a wait for another thread of the pool: a pause instruction for the
- * first few hundred rounds (i = 0, 1, ...), then sched_yield, so that on a busy
- * machine the waiter hands its CPU to the thread it waits for. */
-void tg__spin_step(int i);
-
 /* Parses a TG_NUM_THREADS value: the integer 1..TG_MAX_THREADS it spells (leading and
  * trailing blanks allowed), or 0 if it is not one. */
 int tg__threads_parse(const char *s);

@@ -175,8 +175,9 @@ static void *concurrent_main(void *p) {
     return NULL;
 }
 
-/* M x N x K: 70 x 300 x 90 splits along N, 300 x 70 x 90 along M (with the shared
- * packed B, which only one of two concurrent products can have). */
+/* M x N x K: 70 x 300 x 90 splits along N; 300 x 70 x 300 along M, in rank-KC
+ * updates whose rows are handed out (inside a task they all run on one thread, with
+ * the stack's panels). */
 static void nested_and_concurrent(int M, int N, int K) {
     tg_set_num_threads(3);
     tg_rng g;
@@ -212,7 +213,7 @@ static void nested_and_concurrent(int M, int N, int K) {
 
 static void test_nested_and_concurrent(void) {
     nested_and_concurrent(70, 300, 90);
-    nested_and_concurrent(300, 70, 90);
+    nested_and_concurrent(300, 70, 300);
 }
 
 /* ---- a worker that cannot start ---- */
