@@ -16,7 +16,9 @@
  * strides, and pads edge panels with zeros so the micro-kernel always computes a full
  * MR x NR tile (the zeros keep stale values, possibly NaN, out of the lanes that are
  * written); only the valid part of an edge tile is written back. The kernels, one set
- * per instruction set chosen at run time, are in gemm_kernels.c.
+ * per instruction set chosen at run time, are in gemm_kernels.c. A block of at most
+ * MC rows (a batch of 32 or 64) packs each panel of B just before its tiles instead,
+ * where it stays in L1: there is no second block of A to reuse Bp.
  *
  * Panels live in the scratch area of the thread that computes a block (threads.c,
  * 2 MiB: B blocks of up to 1 MiB, NC = 1024 floats, so A is packed once per 1024

