@@ -77,6 +77,7 @@ AI void kernel_v64(const int MR, size_t kc, const tg_real *restrict a, const tg_
     for (int i = 0; i < MR; i++)
 #pragma GCC unroll 4
         for (int j = 0; j < NV; j++) acc[i][j] = (v64r){0};
+#pragma GCC unroll 4
     for (size_t p = 0; p < kc; p++, a += MR, b += NR) {
         v64r bv[NV];
 #pragma GCC unroll 4
@@ -119,6 +120,7 @@ AI void kernel_v32(const int MR, size_t kc, const tg_real *restrict a, const tg_
     for (int i = 0; i < MR; i++)
 #pragma GCC unroll 4
         for (int j = 0; j < NV; j++) acc[i][j] = (v32r){0};
+#pragma GCC unroll 4
     for (size_t p = 0; p < kc; p++, a += MR, b += NR) {
         v32r bv[NV];
 #pragma GCC unroll 4
@@ -161,6 +163,7 @@ AI void kernel_v16(const int MR, size_t kc, const tg_real *restrict a, const tg_
     for (int i = 0; i < MR; i++)
 #pragma GCC unroll 4
         for (int j = 0; j < NV; j++) acc[i][j] = (v16r){0};
+#pragma GCC unroll 4
     for (size_t p = 0; p < kc; p++, a += MR, b += NR) {
         v16r bv[NV];
 #pragma GCC unroll 4
