@@ -173,8 +173,9 @@ static void gemm_task(void *ctx, int i, void *scratch) {
  * from A and multiplies them by the block, until no rows are left. Chunks are claimed
  * as threads come free and shrink towards the end (guided scheduling), so a core that
  * runs slower (a busy neighbour on a shared machine, a worker that wakes late) takes
- * fewer rows instead of holding the others up: with fixed halves the caller waited
- * 8 % of every job at n = 512 and 1024; now under 1 %. (One block packed by all
+ * fewer rows instead of holding the others up: with eight equal chunks per job the
+ * caller waited 8-9 % of every job at n = 512 and 1024 (fixed halves spent ~10 % of a
+ * profile waiting); now 1-1.4 % and 0.5 %. (One block packed by all
  * threads together into a shared buffer halves the packing work but was no faster:
  * every line a thread writes there must first be taken back from the other cores'
  * caches, which read it in the job before. In a profile at n = 512, packing half of
