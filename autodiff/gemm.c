@@ -142,20 +142,13 @@ static void gemm_block(const gemm_job *jb, size_t M, size_t N, const tg_real *A,
     else packed_on_stack(jb->g, &jb->args, M, N, A, B, C);
 }
 
-/* Task i of `tasks` takes units [*lo, *lo + *n): whole units, as even as possible. */
-static void share(size_t units, int tasks, int i, size_t *lo, size_t *n) {
-    size_t per = units / (size_t)tasks, extra = units % (size_t)tasks;
-    *lo = (size_t)i * per + min_sz((size_t)i, extra);
-    *n = per + ((size_t)i < extra);
-}
-
-/* Task i: its share of whole units. */
+/* Task i: its share of whole units, as even as possible. */
 static void gemm_task(void *ctx, int i, void *scratch) {
     const gemm_job *jb = ctx;
     const tg__gemm_args *a = &jb->args;
-    size_t lo, len;
-    share(jb->units, jb->tasks, i, &lo, &len);
-    lo *= jb->unit, len *= jb->unit;
+    size_t per = jb->units / (size_t)jb->tasks, extra = jb->units % (size_t)jb->tasks;
+    size_t lo = ((size_t)i * per + min_sz((size_t)i, extra)) * jb->unit;
+    size_t len = (per + ((size_t)i < extra)) * jb->unit;
     if (jb->split_n) {
         if (lo >= jb->N) return;
         const tg_real *B = a->trans_b ? jb->B + lo * a->ldb : jb->B + lo;
