@@ -31,16 +31,16 @@
 #ifndef TAPEGRAD_H
 #define TAPEGRAD_H
 
-#include "tg_core.h"
-#include "tg_tape.h"
-#include "tg_ops.h"
-#include "tg_gradcheck.h"
-#include "tg_params.h"
-#include "tg_show.h"
-#include "tg_checkpoint.h"
-#include "tg_data.h"
-#include "tg_optim.h"
-#include "tg_threads.h"
-#include "tg_layers.h"
+#include <tapegrad/tg_core.h>
+#include <tapegrad/tg_tape.h>
+#include <tapegrad/tg_ops.h>
+#include <tapegrad/tg_gradcheck.h>
+#include <tapegrad/tg_params.h>
+#include <tapegrad/tg_show.h>
+#include <tapegrad/tg_checkpoint.h>
+#include <tapegrad/tg_data.h>
+#include <tapegrad/tg_optim.h>
+#include <tapegrad/tg_threads.h>
+#include <tapegrad/tg_layers.h>
 
 #endif

@@ -25,9 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "gemm.h"
+#include <tg/gemm.h>
 #include "tapegrad.h"
-#include "tg_threads.h"
+#include <tapegrad/tg_threads.h>
 
 static double now(void) {
     struct timespec ts;

@@ -10,7 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include "data_internal.h"
+#include <tapegrad/tg_data.h>
+#include <tg/io.h>
 
 static uint32_t get_be32(const unsigned char *p) {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
@@ -94,7 +95,7 @@ tg_status tg_idx_parse(const void *buf, size_t n, const char *label, tg_idx *out
 static tg_status idx_read(const char *fn, const char *path, tg_idx *out) {
     unsigned char *buf;
     size_t n;
-    tg_status st = tg__data_read_file(fn, path, true, &buf, &n);
+    tg_status st = tg__read_file(fn, path, true, &buf, &n);
     if (st != TG_OK) return st;
     st = idx_parse(fn, buf, n, path, out);
     tg__free(buf);

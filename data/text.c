@@ -6,7 +6,8 @@
  * tokens: simple, and the model learns to emit valid sequences.
  */
 #include <string.h>
-#include "data_internal.h"
+#include <tapegrad/tg_data.h>
+#include <tg/io.h>
 
 static tg_status text_build(const char *fn, const unsigned char *b, size_t n, const char *label,
                             tg_text *out) {
@@ -52,7 +53,7 @@ tg_status tg_text_read(const char *path, tg_text *out) {
     if (!path) return tg__error(TG_ERR_ARG, "tg_text_read: path is NULL");
     unsigned char *buf;
     size_t n;
-    tg_status st = tg__data_read_file("tg_text_read", path, false, &buf, &n);
+    tg_status st = tg__read_file("tg_text_read", path, false, &buf, &n);
     if (st != TG_OK) return st;
     st = text_build("tg_text_read", buf, n, path, out);
     tg__free(buf);

@@ -30,7 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "svg_chart.h"
-#include "tg_threads.h"
+#include <tapegrad/tg_threads.h>
 #include "train_util.h"
 
 #define PROG "fashion_mnist"

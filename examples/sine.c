@@ -29,7 +29,7 @@
 #include <time.h>
 #include "svg_chart.h"
 #include "tapegrad.h"
-#include "tg_optim.h"
+#include <tapegrad/tg_optim.h>
 
 #define LEN 1200   /* series length */
 #define TRAIN 1000 /* training prefix */

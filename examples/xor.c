@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include "svg_chart.h"
 #include "tapegrad.h"
-#include "tg_optim.h"
+#include <tapegrad/tg_optim.h>
 
 #define STEPS 600
 

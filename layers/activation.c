@@ -1,5 +1,5 @@
 /* activation.c — dispatch from tg_act to the primitive op that computes it. */
-#include "layers_internal.h"
+#include "layers_private.h"
 
 static const char *const act_names[TG_ACT_COUNT] = {
     [TG_ACT_IDENTITY] = "identity", [TG_ACT_RELU] = "relu",

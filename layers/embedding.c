@@ -1,5 +1,5 @@
 /* embedding.c — token embedding as one tg_gather_rows (tg_embedding.h). */
-#include "layers_internal.h"
+#include "layers_private.h"
 
 tg_embedding *tg_embedding_new(const char *prefix, int num, int dim, tg_rng *rng) {
     const char *fn = "tg_embedding_new";

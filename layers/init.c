@@ -1,6 +1,6 @@
 /* init.c — initialisation schemes (see tg_init.h for the formulas and sources). */
 #include <math.h>
-#include "layers_internal.h"
+#include "layers_private.h"
 
 tg_init tg_init_for_act(tg_act a) {
     switch (a) {

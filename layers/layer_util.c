@@ -1,7 +1,7 @@
 /* layer_util.c — parameter naming and argument checks shared by the layers. */
 #include <stdarg.h>
 #include <string.h>
-#include "layers_internal.h"
+#include "layers_private.h"
 
 tg_status tg__check_prefix(const char *fn, const char *prefix) {
     if (!prefix) return tg__error(TG_ERR_ARG, "%s: prefix is NULL", fn);

@@ -1,7 +1,7 @@
 /* linear.c — Linear and MLP as compositions of tg_matmul, tg_add and activations
  * (equations in tg_linear.h). */
 #include <string.h>
-#include "layers_internal.h"
+#include "layers_private.h"
 
 /* Fills *l in place (used by tg_linear_new and, per layer, by tg_mlp_new). fn names
  * the public caller in messages. On failure *l holds no tensors. */

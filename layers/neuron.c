@@ -1,6 +1,6 @@
 /* neuron.c — perceptron and sigmoid neuron as compositions of ops (tg_neuron.h). */
 #include <string.h>
-#include "layers_internal.h"
+#include "layers_private.h"
 
 tg_neuron *tg_neuron_new(const char *prefix, int in, tg_act act, tg_rng *rng) {
     if (tg__check_prefix("tg_neuron_new", prefix) != TG_OK) return NULL;

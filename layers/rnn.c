@@ -2,7 +2,7 @@
  * (tg_rnn.h). The equations themselves are in rnn_cells.c. */
 #include <limits.h>
 #include <math.h>
-#include "layers_internal.h"
+#include "layers_private.h"
 
 static const char *const kind_names[TG_RNN_KIND_COUNT] = {
     [TG_RNN_TANH] = "rnn_tanh", [TG_RNN_RELU] = "rnn_relu", [TG_RNN_LSTM] = "lstm",

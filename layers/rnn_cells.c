@@ -2,7 +2,7 @@
  * and the time loop over a (T,B,F) sequence. Gate equations: lecture notes
  * ../shared/seeds/000_… (LSTM, GRU) and 001_…/004_… (Elman RNN).
  * Shapes: B batch rows, H hidden, G gates; xw is x W_x + b for one step, (B, G*H). */
-#include "layers_internal.h"
+#include "layers_private.h"
 
 /* One layer as a step sees it. For TG_RNN_GRU the candidate's recurrent matmul must
  * wait for r, so W_h's column blocks are sliced apart once per call (two tg_slice

@@ -15,7 +15,7 @@
  * Sums are accumulated in double.
  */
 #include <math.h>
-#include "optim_internal.h"
+#include "optim_private.h"
 
 /* ||x||_p of n values in double; p = INFINITY gives max |x|. */
 static double pnorm(const tg_real *x, size_t n, double p) {

@@ -4,7 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include "optim_internal.h"
+#include "optim_private.h"
 
 /* ---- defaults (PyTorch's, except SGD's lr, which PyTorch requires) ---- */
 

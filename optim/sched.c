@@ -12,7 +12,7 @@
  */
 #include <limits.h>
 #include <math.h>
-#include "optim_internal.h"
+#include "optim_private.h"
 
 typedef enum { SCHED_STEP, SCHED_EXPONENTIAL, SCHED_COSINE, SCHED_LINEAR, SCHED_SEQUENTIAL } sched_kind;
 

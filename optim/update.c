@@ -15,7 +15,7 @@
  * (C11 without -ffp-contract=fast evaluates these without fused multiply-adds.)
  */
 #include <math.h>
-#include "optim_internal.h"
+#include "optim_private.h"
 
 /* ---- SGD with momentum, dampening, Nesterov and weight decay ----
  * Seed ../shared/seeds/003_568823dc99454fac.txt ("Momentum"):

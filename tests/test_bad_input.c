@@ -35,8 +35,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "check.h"
-#include "tg_internal.h"
-#include "tg_threads.h"
+#include <tg/core.h>
+#include <tapegrad/tg_threads.h>
 
 #ifndef TG_SOURCE_ROOT
 #define TG_SOURCE_ROOT "."
@@ -2313,12 +2313,14 @@ static int scan_header(const char *path, char names[][40], int n, int cap) {
 
 /* Every public function has at least one row. */
 static void check_api_covered(void) {
-    static const char *const folders[] = {"autodiff", "layers", "optim", "data"};
+    static const char *const folders[] = {
+        "autodiff/core", "autodiff/tape", "autodiff/kernels", "autodiff/ops", "autodiff/inspect",
+        "autodiff/io", "layers", "optim", "data"};
     static char names[512][40];
     int n = 0, headers = 0;
-    for (int d = 0; d < 4; d++) {
+    for (size_t d = 0; d < sizeof folders / sizeof folders[0]; d++) {
         char path[512];
-        snprintf(path, sizeof path, "%s/%s", TG_SOURCE_ROOT, folders[d]);
+        snprintf(path, sizeof path, "%s/%s/include/tapegrad", TG_SOURCE_ROOT, folders[d]);
         DIR *dp = opendir(path);
         CHECK(dp != NULL, "cannot open %s", path);
         if (!dp) continue;

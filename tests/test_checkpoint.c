@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include "check.h"
 #include "tmpdir.h"
-#include "tg_internal.h"
+#include <tg/core.h>
 
 
 

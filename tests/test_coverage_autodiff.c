@@ -23,8 +23,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "check.h"
-#include "gemm.h"
-#include "tg_internal.h"
+#include <tg/gemm.h>
+#include <tg/core.h>
 
 /* ---- 1. allocation failure in the tools ---- */
 

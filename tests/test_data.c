@@ -13,8 +13,8 @@
 #include <unistd.h>
 #include "check.h"
 #include "tmpdir.h"
-#include "tg_data.h"
-#include "tg_internal.h"
+#include <tapegrad/tg_data.h>
+#include <tg/core.h>
 
 
 

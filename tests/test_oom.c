@@ -33,7 +33,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "check.h"
-#include "tg_internal.h"
+#include <tg/core.h>
 
 enum { MLP, LSTM };
 

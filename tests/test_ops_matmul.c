@@ -7,8 +7,8 @@
 #include <float.h>
 #include <stdlib.h>
 #include "check.h"
-#include "gemm.h" /* internal kernel, tested directly */
-#include "tg_threads.h"
+#include <tg/gemm.h> /* internal kernel, tested directly */
+#include <tapegrad/tg_threads.h>
 
 #if TG_REAL_IS_DOUBLE
 #define REAL_EPS DBL_EPSILON

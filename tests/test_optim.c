@@ -6,7 +6,7 @@
  */
 #include <unistd.h>
 #include "check.h"
-#include "tg_internal.h" /* tg__alloc_fail_after: out-of-memory paths */
+#include <tg/core.h> /* tg__alloc_fail_after: out-of-memory paths */
 
 #if TG_REAL_IS_DOUBLE
 #define EPS 1e-14

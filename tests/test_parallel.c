@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "check.h"
-#include "tg_threads.h"
+#include <tapegrad/tg_threads.h>
 
 enum { IN = 32, HID = 256, OUT = 10, BATCH = 64, STEPS = 12, JOBS = 4 };
 

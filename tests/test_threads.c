@@ -6,9 +6,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include "check.h"
-#include "gemm.h"
-#include "threads_internal.h"
-#include "tg_threads.h"
+#include <tg/gemm.h>
+#include <tg/threads.h>
+#include <tapegrad/tg_threads.h>
 
 /* ---- the count ---- */
 

@@ -6,7 +6,7 @@
 #include <float.h>
 #include <stdlib.h>
 #include "check.h"
-#include "vmath.h"
+#include <tg/vmath.h>
 
 typedef void (*vfn)(size_t n, const tg_real *x, tg_real *y);
 

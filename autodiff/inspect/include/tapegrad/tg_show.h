@@ -1,0 +1,197 @@
+/* tg_show.h — seeing the chain rule: the tape as a table, as a Graphviz picture, the
+ * backward sweep as a trace, hand-derived gradients checked against the tape, and
+ * small Jacobians next to the vector-Jacobian product the sweep computes.
+ *
+ * Everything here prints to a FILE* the caller passes (never on its own) and only
+ * reads the tape: nothing in this header computes a derivative. The trace reports
+ * what the backward kernels ADDED (tg_tape_set_trace), the Jacobian view runs the
+ * sweep once per one-hot seed, the hand check compares with the sweep and with
+ * central finite differences.
+ *
+ * Names in printouts (deterministic; no addresses):
+ *   n<k>  the output of node k (tg_node.id, recording order: n0, n1, ...)
+ *   p<k>  the k-th parameter (TG_PARAM) the tape reads, in order of first use
+ *   i<k>  the k-th other leaf (inputs, constants), in order of first use
+ * A tensor may also carry a name: a parameter's own name, or one given to a step
+ * tensor with tg_name(x, "z"). Expressions (dL/dz) use the name when there is one,
+ * else the id. Values print with %.4g (tg_show_opts.precision), -0 as 0, and
+ * tensors with more than max_elems elements elided: [a, b, c, d, e, ..., z].
+ *
+ * Example (the lecture notes' single neuron, examples/lecture_01_neuron.c):
+ *
+ *   tg_tensor *z = tg_name(tg_add(t, tg_mul(t, w, x), b), "z");
+ *   tg_tensor *yhat = tg_name(tg_sigmoid(t, z), "yhat");
+ *   tg_tensor *L = tg_name(tg_mul_scalar(t, tg_square(t, tg_sub(t, y, yhat)), 0.5), "L");
+ *   tg_tape_print(stdout, t, L, NULL);        // the table (before or after backward)
+ *   tg_backward_trace(stdout, t, L, NULL, NULL);  // runs tg_backward, printing each step
+ *   tg_tape_dot(f, t, L, NULL);               // then: dot -Tsvg f.dot > f.svg
+ *
+ * Errors: functions return TG_OK or a status with tg_last_error() set ("tg_tape_print:
+ * out is NULL"); tg_backward_trace returns tg_backward's status. A write error of out
+ * is reported as TG_ERR_IO.
+ */
+#ifndef TG_SHOW_H
+#define TG_SHOW_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <tapegrad/tg_gradcheck.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct tg_show_opts {
+    int precision;   /* significant digits of every number (%.*g); default 4 */
+    int max_elems;   /* tensors with more elements are elided; default 6 */
+} tg_show_opts;
+
+/* Defaults: precision 4, max_elems 6. */
+tg_show_opts tg_show_defaults(void);
+
+/* Gives x a name for printouts (copied, at most 47 bytes) and returns x, so it can wrap
+ * an expression: tg_tensor *z = tg_name(tg_add(t, a, b), "z"). NULL x returns NULL
+ * (a failed op passes through). Meant for step tensors; on a parameter it renames the
+ * parameter (whose name checkpoints and tg_params_find use). */
+tg_tensor *tg_name(tg_tensor *x, const char *name);
+
+/* The first tensor named `name` on t's current step, looking at node outputs and
+ * their inputs in recording order (parameters by their own name). NULL if none. The
+ * result is not the caller's to free: a step tensor dies with the step, a parameter
+ * belongs to whoever made it. */
+tg_tensor *tg_find(const tg_tape *t, const char *name);
+
+/* ---- the tape as a table ----
+ * One row per tensor, in recording order: each leaf (parameter p<k>, input i<k>) just
+ * before the first node that reads it, then the node:
+ *
+ *   id  name  op       inputs  shape  value   grad
+ *   p0  w     param            ()     0.5     -0.1058
+ *   i0        input            ()     2       -
+ *   n0        mul      p0 i0   ()     1       -0.05287
+ *
+ * grad "-" means no gradient buffer (not on a path to the sweep's root, or no sweep
+ * yet). root NULL prints every node; otherwise only root and its ancestors. If the
+ * tape has failed (an anomaly, a shape error), a last line gives its message. */
+tg_status tg_tape_print(FILE *out, const tg_tape *t, const tg_tensor *root,
+                        const tg_show_opts *opts);
+
+/* ---- the tape as a Graphviz DOT graph ----
+ * Each tensor is a graph node labelled with id, name, op, shape, value and gradient;
+ * edges run from inputs to the op that reads them (numbered when the op has several
+ * inputs). Parameters are filled blue boxes, other leaves grey dashed boxes, op
+ * outputs white ellipses, the root a double ellipse. Render with Graphviz (optional,
+ * Debian package graphviz): dot -Tsvg tape.dot > tape.svg. root as in tg_tape_print. */
+tg_status tg_tape_dot(FILE *out, const tg_tape *t, const tg_tensor *root,
+                      const tg_show_opts *opts);
+
+/* ---- the backward sweep, traced ----
+ * Runs tg_backward(t, y, seed) with a trace hook installed and prints, for every node
+ * in the order the sweep visits it (reverse recording order), one header line and one
+ * line per input that received a gradient, in the lecture notes' notation:
+ *
+ *   n2 yhat = sigmoid(z)
+ *     dL/dz += dL/dyhat * dyhat/dz = -0.2689 * 0.1966 = -0.05287
+ *
+ * upstream * local = contribution. The contribution is exactly what the op's backward
+ * kernel added to the input's gradient (tg_tape_set_trace), not a re-computation.
+ * For elementwise ops whose input has the output's shape the local derivative is
+ * shown as contribution / upstream, element by element ("?" where the upstream is
+ * 0); "*" is then the elementwise product. For every other op (matmul, reductions,
+ * softmax, broadcasting) the line shows the contribution tensor, the vector-Jacobian
+ * product "dL/dn3 . dn3/dW" that the sweep computes without forming the Jacobian.
+ * "+=" because a tensor read by several nodes receives one contribution from each.
+ * The sweep's own errors (an anomaly) end the trace with a line "stopped: <message>".
+ * The hook is removed afterwards (any other hook on t is replaced). */
+tg_status tg_backward_trace(FILE *out, tg_tape *t, tg_tensor *y, const tg_tensor *seed,
+                            const tg_show_opts *opts);
+
+/* ---- hand-derived gradients against the tape and finite differences ----
+ * A student writes the function as a tg_loss_fn (tg_gradcheck.h), names the tensors
+ * of interest inside it with tg_name, and supplies dL/d(tensor) for some of them:
+ * either fixed numbers (grad, n values row-major) or a function computing them from
+ * the forward values (fn; it may look other tensors up with tg_find). tg_handcheck
+ * runs f once, sweeps, and for each named tensor compares
+ *   hand   the student's dL/dx,
+ *   tape   the gradient the sweep left in x->grad,
+ *   numeric a central difference (L(x + eps e_j) - L(x - eps e_j)) / 2 eps, obtained by
+ *          perturbing x's value and re-running the forward kernels of the nodes
+ *          recorded after x (so it works for intermediate tensors as well as
+ *          parameters).
+ * Rows are reported in the order the sweep finishes them (backward order); the first
+ * row whose hand value differs from the tape is "where they part".
+ * Limits: f must be deterministic and read x only through recorded ops (a tg_detach
+ * of x or a view of it sees the perturbation too). Parameters' values and gradients
+ * are restored on return. */
+typedef void (*tg_hand_fn)(const tg_tape *t, const tg_tensor *x, tg_real *grad_out,
+                           void *user);
+
+typedef struct tg_hand {
+    const char *name;     /* a parameter's name or a tg_name given inside f */
+    const tg_real *grad;  /* n values of dL/dx, or NULL when fn is given */
+    size_t n;             /* must equal x->size when grad is given */
+    tg_hand_fn fn;        /* writes x->size values of dL/dx; used when grad is NULL */
+    void *user;           /* passed to fn */
+} tg_hand;
+
+typedef struct tg_handcheck_opts {
+    tg_gradcheck_opts fd; /* eps, and the tape-vs-numeric tolerances; default
+                             tg_gradcheck_defaults() */
+    double atol, rtol;    /* hand vs tape: |hand - tape| <= atol + rtol |tape|;
+                             default the same as fd. Loosen rtol to 5e-3 for values
+                             worked to three digits. */
+} tg_handcheck_opts;
+
+typedef struct tg_handcheck_row {
+    char label[64];        /* "n1 z", "p0 w" */
+    size_t size;           /* elements of the tensor */
+    size_t worst;          /* the element reported: largest |hand - tape| if hand_ok is
+                              false, else largest |tape| */
+    double hand, tape, numeric;   /* the three values at `worst` */
+    double max_hand_tape;  /* max_j |hand_j - tape_j| */
+    double max_tape_numeric;      /* max_j |tape_j - numeric_j| */
+    bool hand_ok;          /* hand agrees with the tape (atol, rtol) */
+    bool tape_ok;          /* the tape agrees with finite differences (fd tolerances) */
+} tg_handcheck_row;
+
+tg_handcheck_opts tg_handcheck_defaults(void);
+
+/* Runs the check and, if out is not NULL, prints one line per row and a verdict.
+ * rows (may be NULL) receives n_hands rows in backward order; *first_bad (may be
+ * NULL) the index of the first row with !hand_ok, or -1. Returns TG_OK when the check
+ * ran (whatever it found); TG_ERR_ARG for a NULL argument, a name that f does not
+ * produce ("tg_handcheck: no tensor named 'zz'"), a size mismatch; f's own error. */
+tg_status tg_handcheck(FILE *out, tg_loss_fn f, void *user, tg_tensor *const *params,
+                       int n_params, const tg_hand *hands, int n_hands,
+                       const tg_handcheck_opts *opts, tg_handcheck_row *rows,
+                       int *first_bad);
+
+/* ---- small Jacobians ----
+ * For y = f(x) with at most TG_JAC_MAX elements each, builds the full Jacobian
+ * J[i][j] = dy_i/dx_j row by row, one backward sweep seeded with the one-hot e_i per
+ * row, then runs ONE sweep seeded with the upstream gradient u (y's shape; NULL means
+ * all ones) and prints J, u, the product u^T J taken from the rows, and the sweep's
+ * vector-Jacobian product: they agree, but the sweep never built J (m x n numbers),
+ * which is why reverse mode costs one pass per output instead of one per input.
+ * x is copied (any long-lived or step tensor); f receives a step tensor of the same
+ * shape that requires a gradient, and returns y on that tape. out may be NULL. */
+#define TG_JAC_MAX 16
+
+typedef tg_tensor *(*tg_jac_fn)(tg_tape *t, tg_tensor *x, void *user);
+
+typedef struct tg_jacobian {
+    size_t m, n;                      /* y->size, x->size */
+    double J[TG_JAC_MAX][TG_JAC_MAX]; /* J[i][j] = dy_i / dx_j */
+    double u[TG_JAC_MAX];             /* the upstream gradient used */
+    double uJ[TG_JAC_MAX];            /* u^T J from the rows */
+    double vjp[TG_JAC_MAX];           /* the one seeded sweep */
+    double max_diff;                  /* max_j |uJ_j - vjp_j| */
+} tg_jacobian;
+
+tg_status tg_jacobian_view(FILE *out, const char *title, tg_jac_fn f, void *user,
+                           const tg_tensor *x, const tg_tensor *u, tg_jacobian *res);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,68 @@
+/* show_internal.h — helpers shared by show.c, show_dot.c and handcheck.c: the names
+ * of a tape's tensors (n<k>, p<k>, i<k>) and number formatting. Not installed. */
+#ifndef TG_SHOW_INTERNAL_H
+#define TG_SHOW_INTERNAL_H
+
+#include <tg/core.h>
+#include <tg/tape.h>
+#include <tapegrad/tg_show.h>
+
+/* Buffer size for one formatted tensor or label. */
+#define TG__SHOW_BUF 2048
+
+/* Names of a tape's tensors. Nodes are indexed by id (recording order). Leaves (tensors
+ * no node of this step produced) are numbered over the WHOLE tape in order of first
+ * use, so every printout of a step names them alike whatever its root. */
+typedef struct tg__show_map {
+    const tg_node **nodes;      /* nodes[id], id 0..n_nodes-1 */
+    size_t n_nodes;
+    bool *keep;                 /* node id is the root or one of its ancestors */
+    const tg_tensor **leaves;   /* in order of first use */
+    char *leaf_kind;            /* 'p' parameter, 'i' other leaf */
+    size_t *leaf_num;           /* k in p<k> / i<k> */
+    size_t *leaf_first;         /* id of the first node reading the leaf */
+    size_t n_leaves;
+    const tg_tensor **hkeys;    /* open-addressing hash: tensor -> leaf index */
+    size_t *hvals;
+    size_t hcap;
+} tg__show_map;
+
+/* Builds the map of t's current step; root NULL keeps every node. TG_ERR_NOMEM with
+ * tg_last_error naming fn on failure. Free with tg__show_map_free. */
+tg_status tg__show_map_build(tg__show_map *m, const tg_tape *t, const tg_tensor *root,
+                             const char *fn);
+void tg__show_map_free(tg__show_map *m);
+/* The node that produced x on this step, or NULL if x is a leaf. */
+const tg_node *tg__show_node_of(const tg__show_map *m, const tg_tensor *x);
+/* Leaf index of x, or (size_t)-1. */
+size_t tg__show_leaf_index(const tg__show_map *m, const tg_tensor *x);
+/* "n3", "p0", "i1" ("?" for a tensor the map does not know). */
+char *tg__show_id(const tg__show_map *m, const tg_tensor *x, char *buf, size_t n);
+/* The name if x has one, else its id: what expressions (dL/dz) use. */
+char *tg__show_short(const tg__show_map *m, const tg_tensor *x, char *buf, size_t n);
+/* "mul_scalar(0.5)", "sum_axis(1)", "sigmoid": the op without its tg_ prefix and
+ * with its scalar arguments when it has any; with_args false gives the bare name. */
+char *tg__show_op(const tg_node *nd, bool with_args, const tg_show_opts *o, char *buf,
+                  size_t n);
+/* True for the elementwise ops whose local derivative is contribution / upstream. */
+bool tg__show_elementwise(const tg_op *op);
+
+/* Options with defaults filled in and clamped (precision 1..17, max_elems 2..64). */
+tg_show_opts tg__show_opts(const tg_show_opts *o);
+/* One number with %.{precision}g; -0 prints as 0. Returns buf. */
+char *tg__show_num(double v, const tg_show_opts *o, char *buf, size_t n);
+/* n values given by get(ctx, i): a bare number when n == 1, else "[a, b, c]", elided
+ * to the first max_elems - 1 and the last when n > max_elems; NaN prints as nan_as
+ * when that is not NULL. Returns buf. */
+char *tg__show_seq(size_t n, double (*get)(const void *ctx, size_t i), const void *ctx,
+                   const tg_show_opts *o, const char *nan_as, char *buf, size_t cap);
+/* tg__show_seq of a tg_real array; "-" when v is NULL. */
+char *tg__show_vals(const tg_real *v, size_t n, const tg_show_opts *o, char *buf,
+                    size_t cap);
+/* tg__show_seq of a double array. */
+char *tg__show_dvals(const double *v, size_t n, const tg_show_opts *o, char *buf,
+                     size_t cap);
+/* TG_ERR_IO with a message naming fn if out has a write error, else TG_OK. */
+tg_status tg__show_io(FILE *out, const char *fn);
+
+#endif

@@ -1,0 +1,42 @@
+/* vmath.h — exp, logistic sigmoid and tanh over arrays, vectorised (vmath.c).
+ * Internal, not installed. y[i] = f(x[i]) for i < n; y may equal x.
+ *
+ * In the float build the functions are computed in double precision with a
+ * polynomial exp (relative error below 1e-12) and rounded once to float, so each
+ * result is the correctly rounded value or one of its neighbours, NaN, infinities,
+ * overflow and underflow included; the code is compiled for AVX-512, AVX2 and the
+ * build's own instruction set and chosen at run time like the GEMM kernels. In the
+ * double build they are libm's exp and tanh, and the stable two-sided sigmoid. */
+#ifndef TG_VMATH_H
+#define TG_VMATH_H
+
+#include <stddef.h>
+#include <string.h> /* for __GLIBC__ */
+#include <tapegrad/tg_core.h>
+
+/* TG__CLONES before a small elementwise kernel compiles it three times (AVX-512,
+ * AVX2, and the build's baseline) and picks one at load time (GCC target_clones; an
+ * ifunc, so glibc on x86-64 only; elsewhere the attribute is empty). Only for kernels
+ * without fused multiply-adds to contract, so that every clone gives the same bits.
+ * Not under AddressSanitizer or ThreadSanitizer: an ifunc resolver runs while the
+ * program is being relocated, before the sanitizer's runtime exists, and the
+ * instrumented resolver would crash. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
+    defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__) && \
+    !defined(TG_NO_CLONES)
+#define TG__CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define TG__CLONES
+#endif
+
+void tg__vexp(size_t n, const tg_real *x, tg_real *y);
+void tg__vsigmoid(size_t n, const tg_real *x, tg_real *y);
+void tg__vtanh(size_t n, const tg_real *x, tg_real *y);
+
+/* Tests: the same three through the portable instantiation only (float build; in
+ * the double build these equal the functions above). */
+void tg__vexp_generic(size_t n, const tg_real *x, tg_real *y);
+void tg__vsigmoid_generic(size_t n, const tg_real *x, tg_real *y);
+void tg__vtanh_generic(size_t n, const tg_real *x, tg_real *y);
+
+#endif

@@ -1,0 +1,193 @@
+/* ops_binary.c — elementwise binary ops with NumPy broadcasting.
+ *
+ * Shape rule (all four ops): align shapes on the right; each pair of dimensions is
+ * equal or one of them is 1; the output takes the larger. A missing leading dimension
+ * counts as 1.
+ *
+ * Kernels run row by row over the output's last axis with per-input strides that are
+ * 0 along broadcast dimensions. The backward kernels use the same strides, so
+ * "da[ia] += ..." with stride 0 sums the gradient over the broadcast dimension: this
+ * is exactly the reduction back to the input's shape.
+ */
+#include <string.h>
+#include "ops_private.h"
+#include <tg/vmath.h> /* TG__CLONES */
+
+/* Per-node iteration plan: out shape and each input's element strides (0 = broadcast). */
+typedef struct {
+    int rank;                 /* >= 1 */
+    int shape[TG_MAX_RANK];
+    size_t sa[TG_MAX_RANK], sb[TG_MAX_RANK];
+} bplan;
+
+static tg_status bcast_infer(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
+    const tg_tensor *a = n->in[0], *b = n->in[1];
+    if (a->rank == b->rank && memcmp(a->shape, b->shape, sizeof a->shape) == 0) {
+        *rank = a->rank; /* the common case: equal shapes */
+        memcpy(shape, a->shape, sizeof a->shape);
+        return TG_OK;
+    }
+    int r = a->rank > b->rank ? a->rank : b->rank;
+    for (int i = 0; i < r; i++) {
+        int da = i < r - a->rank ? 1 : a->shape[i - (r - a->rank)];
+        int db = i < r - b->rank ? 1 : b->shape[i - (r - b->rank)];
+        if (da != db && da != 1 && db != 1) {
+            char s1[128], s2[128];
+            return tg_tape_fail(t, TG_ERR_SHAPE, "%s: shapes cannot broadcast: %s and %s (axis %d: %d vs %d)",
+                                n->op->name, tg_shape_str(a, s1, sizeof s1), tg_shape_str(b, s2, sizeof s2),
+                                i, da, db);
+        }
+        shape[i] = da > db ? da : db;
+    }
+    *rank = r;
+    return TG_OK;
+}
+
+static void input_strides(const tg_tensor *x, const tg_tensor *out, size_t *s) {
+    int r = out->rank, off = r - x->rank;
+    size_t st = 1;
+    for (int i = r - 1; i >= 0; i--) {
+        int d = i < off ? 1 : x->shape[i - off];
+        s[i] = d == 1 && out->shape[i] != 1 ? 0 : st;
+        st *= (size_t)d;
+    }
+}
+
+static void make_plan(const tg_node *n, bplan *p) {
+    /* (Equal sizes and single values never get here: one_row below handles them.) */
+    const tg_tensor *a = n->in[0], *b = n->in[1], *y = n->out;
+    p->rank = y->rank;
+    for (int i = 0; i < y->rank; i++) p->shape[i] = y->shape[i];
+    input_strides(a, y, p->sa);
+    input_strides(b, y, p->sb);
+}
+
+/* Row kernels: n elements along the last axis; sa, sb in {0, 1}. */
+typedef void (*row_fwd_fn)(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb,
+                           tg_real *y);
+typedef void (*row_bwd_fn)(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb,
+                           const tg_real *g, tg_real *da, tg_real *db);
+
+/* Visits every output row with the matching input offsets (an odometer over the
+ * leading axes). Backward passes da/db (may be NULL) with the same offsets. */
+static void run_plan(const bplan *p, const tg_node *n, row_fwd_fn f, row_bwd_fn bw) {
+    const tg_tensor *a = n->in[0], *b = n->in[1], *y = n->out;
+    int r = p->rank;
+    size_t len = (size_t)p->shape[r - 1], rows = y->size / len;
+    int idx[TG_MAX_RANK] = {0};
+    size_t ia = 0, ib = 0;
+    for (size_t row = 0; row < rows; row++) {
+        size_t iy = row * len;
+        if (f)
+            f(len, a->data + ia, p->sa[r - 1], b->data + ib, p->sb[r - 1], y->data + iy);
+        else
+            bw(len, a->data + ia, p->sa[r - 1], b->data + ib, p->sb[r - 1], y->grad + iy,
+               a->grad ? a->grad + ia : NULL, b->grad ? b->grad + ib : NULL);
+        for (int d = r - 2; d >= 0; d--) { /* advance the odometer */
+            ia += p->sa[d];
+            ib += p->sb[d];
+            if (++idx[d] < p->shape[d]) break;
+            ia -= p->sa[d] * (size_t)p->shape[d];
+            ib -= p->sb[d] * (size_t)p->shape[d];
+            idx[d] = 0;
+        }
+    }
+}
+
+/* Equal sizes, or one operand a single value: one row, no plan. */
+static bool one_row(const tg_node *n, size_t *sa, size_t *sb) {
+    size_t na = n->in[0]->size, nb = n->in[1]->size, ny = n->out->size;
+    if ((na != ny && na != 1) || (nb != ny && nb != 1)) return false;
+    *sa = na == ny, *sb = nb == ny;
+    return true;
+}
+
+static tg_status binary_fwd(tg_node *n, row_fwd_fn f) {
+    size_t sa, sb;
+    if (one_row(n, &sa, &sb)) {
+        f(n->out->size, n->in[0]->data, sa, n->in[1]->data, sb, n->out->data);
+        return TG_OK;
+    }
+    bplan p;
+    make_plan(n, &p);
+    run_plan(&p, n, f, NULL);
+    return TG_OK;
+}
+static void binary_bwd(tg_node *n, row_bwd_fn bw) {
+    size_t sa, sb;
+    if (one_row(n, &sa, &sb)) {
+        const tg_tensor *a = n->in[0], *b = n->in[1];
+        bw(n->out->size, a->data, sa, b->data, sb, n->out->grad, a->grad, b->grad);
+        return;
+    }
+    bplan p;
+    make_plan(n, &p);
+    run_plan(&p, n, NULL, bw);
+}
+
+static tg_tensor *binary(tg_tape *t, const tg_op *op, tg_tensor *a, tg_tensor *b) {
+    tg_tensor *in[2] = {a, b};
+    return tg_apply(t, op, in, 2, NULL);
+}
+
+/* add: y = a + b; da += g, db += g */
+TG__CLONES static void add_row(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb, tg_real *y) {
+    for (size_t j = 0; j < n; j++) y[j] = a[j * sa] + b[j * sb];
+}
+TG__CLONES static void add_row_bwd(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb,
+                        const tg_real *g, tg_real *da, tg_real *db) {
+    (void)a, (void)b;
+    if (da) for (size_t j = 0; j < n; j++) da[j * sa] += g[j];
+    if (db) for (size_t j = 0; j < n; j++) db[j * sb] += g[j];
+}
+static tg_status add_fwd(tg_tape *t, tg_node *n) { (void)t; return binary_fwd(n, add_row); }
+static void add_bwd(tg_node *n) { binary_bwd(n, add_row_bwd); }
+const tg_op tg__op_add = {"tg_add", 2, 0, bcast_infer, add_fwd, add_bwd};
+tg_tensor *tg_add(tg_tape *t, tg_tensor *a, tg_tensor *b) { return binary(t, &tg__op_add, a, b); }
+
+/* sub: y = a - b; da += g, db -= g */
+TG__CLONES static void sub_row(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb, tg_real *y) {
+    for (size_t j = 0; j < n; j++) y[j] = a[j * sa] - b[j * sb];
+}
+TG__CLONES static void sub_row_bwd(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb,
+                        const tg_real *g, tg_real *da, tg_real *db) {
+    (void)a, (void)b;
+    if (da) for (size_t j = 0; j < n; j++) da[j * sa] += g[j];
+    if (db) for (size_t j = 0; j < n; j++) db[j * sb] -= g[j];
+}
+static tg_status sub_fwd(tg_tape *t, tg_node *n) { (void)t; return binary_fwd(n, sub_row); }
+static void sub_bwd(tg_node *n) { binary_bwd(n, sub_row_bwd); }
+const tg_op tg__op_sub = {"tg_sub", 2, 0, bcast_infer, sub_fwd, sub_bwd};
+tg_tensor *tg_sub(tg_tape *t, tg_tensor *a, tg_tensor *b) { return binary(t, &tg__op_sub, a, b); }
+
+/* mul: y = a b; da += g b, db += g a */
+TG__CLONES static void mul_row(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb, tg_real *y) {
+    for (size_t j = 0; j < n; j++) y[j] = a[j * sa] * b[j * sb];
+}
+TG__CLONES static void mul_row_bwd(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb,
+                        const tg_real *g, tg_real *da, tg_real *db) {
+    if (da) for (size_t j = 0; j < n; j++) da[j * sa] += g[j] * b[j * sb];
+    if (db) for (size_t j = 0; j < n; j++) db[j * sb] += g[j] * a[j * sa];
+}
+static tg_status mul_fwd(tg_tape *t, tg_node *n) { (void)t; return binary_fwd(n, mul_row); }
+static void mul_bwd(tg_node *n) { binary_bwd(n, mul_row_bwd); }
+const tg_op tg__op_mul = {"tg_mul", 2, 0, bcast_infer, mul_fwd, mul_bwd};
+tg_tensor *tg_mul(tg_tape *t, tg_tensor *a, tg_tensor *b) { return binary(t, &tg__op_mul, a, b); }
+
+/* div: y = a / b; da += g / b, db -= g a / b^2  (b = 0 gives inf/NaN, as IEEE) */
+static void div_row(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb, tg_real *y) {
+    for (size_t j = 0; j < n; j++) y[j] = a[j * sa] / b[j * sb];
+}
+static void div_row_bwd(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb,
+                        const tg_real *g, tg_real *da, tg_real *db) {
+    if (da) for (size_t j = 0; j < n; j++) da[j * sa] += g[j] / b[j * sb];
+    if (db)
+        for (size_t j = 0; j < n; j++) {
+            tg_real bj = b[j * sb];
+            db[j * sb] -= g[j] * a[j * sa] / (bj * bj);
+        }
+}
+static tg_status div_fwd(tg_tape *t, tg_node *n) { (void)t; return binary_fwd(n, div_row); }
+static void div_bwd(tg_node *n) { binary_bwd(n, div_row_bwd); }
+const tg_op tg__op_div = {"tg_div", 2, 0, bcast_infer, div_fwd, div_bwd};
+tg_tensor *tg_div(tg_tape *t, tg_tensor *a, tg_tensor *b) { return binary(t, &tg__op_div, a, b); }

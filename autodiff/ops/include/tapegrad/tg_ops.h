@@ -1,0 +1,118 @@
+/* tg_ops.h — the primitive ops. Each records itself on the tape t when an input
+ * requires a gradient, and carries its own local derivative (see the op's .c file,
+ * where forward and backward sit side by side).
+ *
+ * Common contract of every builder below:
+ *   - returns a step tensor owned by t (dies at tg_tape_reset / tg_tape_free);
+ *   - returns NULL if t has already failed or any input is NULL, and on a caller's
+ *     mistake records "<op>: <problem>: <details>" on t (see tg_tape.h);
+ *   - never changes its inputs.
+ * "x" may be a long-lived tensor (parameter, constant) or a step tensor of t's
+ * current step.
+ *
+ * Broadcasting follows NumPy: shapes are aligned on the right; each pair of
+ * dimensions must be equal or one of them 1. The backward rule sums the gradient back
+ * over broadcast dimensions, so every input's gradient has the input's shape.
+ */
+#ifndef TG_OPS_H
+#define TG_OPS_H
+
+#include <tapegrad/tg_tape.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- elementwise binary, broadcasting (ops_binary.c) ---- */
+tg_tensor *tg_add(tg_tape *t, tg_tensor *a, tg_tensor *b); /* a + b; da += g, db += g */
+tg_tensor *tg_sub(tg_tape *t, tg_tensor *a, tg_tensor *b); /* a - b; da += g, db -= g */
+tg_tensor *tg_mul(tg_tape *t, tg_tensor *a, tg_tensor *b); /* a * b; da += g b, db += g a */
+tg_tensor *tg_div(tg_tape *t, tg_tensor *a, tg_tensor *b); /* a / b; da += g/b, db -= g a/b^2 */
+
+/* ---- elementwise unary (ops_unary.c) ---- */
+tg_tensor *tg_neg(tg_tape *t, tg_tensor *x);                   /* -x */
+tg_tensor *tg_add_scalar(tg_tape *t, tg_tensor *x, tg_real c); /* x + c */
+tg_tensor *tg_mul_scalar(tg_tape *t, tg_tensor *x, tg_real c); /* c x */
+/* x^p for a scalar p. For non-integer p, x must be > 0 where the value is used
+ * (NaN otherwise, as pow does); dx += g p x^(p-1). */
+tg_tensor *tg_pow_scalar(tg_tape *t, tg_tensor *x, tg_real p);
+tg_tensor *tg_square(tg_tape *t, tg_tensor *x);  /* x^2; dx += 2 x g */
+tg_tensor *tg_sqrt(tg_tape *t, tg_tensor *x);    /* sqrt(x); dx += g / (2 y) */
+tg_tensor *tg_exp(tg_tape *t, tg_tensor *x);     /* e^x; dx += g y */
+tg_tensor *tg_log(tg_tape *t, tg_tensor *x);     /* ln x; dx += g / x */
+tg_tensor *tg_abs(tg_tape *t, tg_tensor *x);     /* |x|; dx += g sign(x) (0 at 0) */
+/* min(max(x, lo), hi); dx += g where lo < x < hi, else 0. lo may be -INFINITY and
+ * hi INFINITY for a one-sided clamp. Error if lo > hi or either is NaN. */
+tg_tensor *tg_clamp(tg_tape *t, tg_tensor *x, tg_real lo, tg_real hi);
+
+/* ---- activations (ops_unary.c) ---- */
+tg_tensor *tg_relu(tg_tape *t, tg_tensor *x);    /* max(0,x); dx += g [x > 0] */
+/* x if x > 0 else slope x; dx += g (x > 0 ? 1 : slope). slope must be finite. */
+tg_tensor *tg_leaky_relu(tg_tape *t, tg_tensor *x, tg_real slope);
+tg_tensor *tg_softplus(tg_tape *t, tg_tensor *x); /* ln(1 + e^x), stable; dx += g sigmoid(x) */
+tg_tensor *tg_sigmoid(tg_tape *t, tg_tensor *x);  /* 1/(1+e^-x), stable; dx += g y (1 - y) */
+tg_tensor *tg_tanh(tg_tape *t, tg_tensor *x);     /* tanh x; dx += g (1 - y^2) */
+/* Heaviside step: 1 if x >= 0 else 0 (the seeds' threshold). Its derivative is zero
+ * wherever it exists, so NO gradient flows back through it (dx += 0). */
+tg_tensor *tg_step(tg_tape *t, tg_tensor *x);
+/* sign(x) in {-1, 0, 1}; zero derivative as tg_step. */
+tg_tensor *tg_sign(tg_tape *t, tg_tensor *x);
+
+/* ---- matrix product and shapes (ops_matmul.c, ops_shape.c) ---- */
+/* (M,K) x (K,N) -> (M,N); (B,M,K) x (B,K,N) -> (B,M,N); (B,M,K) x (K,N) -> (B,M,N).
+ * dA += G B^T, dB += A^T G (summed over the batch when B is shared). */
+tg_tensor *tg_matmul(tg_tape *t, tg_tensor *a, tg_tensor *b);
+/* Swaps axes a0 and a1 (negative counts from the end). The result is a copy. */
+tg_tensor *tg_transpose(tg_tape *t, tg_tensor *x, int a0, int a1);
+/* Same values, new shape (element counts must match; one dimension may be -1 and is
+ * inferred). Shares x's storage (a view): no copy. */
+tg_tensor *tg_reshape(tg_tape *t, tg_tensor *x, int rank, const int *shape);
+/* x[..., start:start+len, ...] along axis (negative counts from the end). Along axis
+ * 0 it is a view (no copy). */
+tg_tensor *tg_slice(tg_tape *t, tg_tensor *x, int axis, int start, int len);
+/* Joins n tensors along axis (negative counts from the end); all other dimensions
+ * must match. */
+tg_tensor *tg_concat(tg_tape *t, tg_tensor *const *xs, int n, int axis);
+/* Rows of a (V,D) table by index: out[i,:] = table[idx[i],:], shape (n,D). Indices are
+ * copied; each must be in 0..V-1. dtable[idx[i],:] += g[i,:] (repeats accumulate). */
+tg_tensor *tg_gather_rows(tg_tape *t, tg_tensor *table, const int *idx, int n);
+
+/* ---- reductions (ops_reduce.c) ---- */
+tg_tensor *tg_sum(tg_tape *t, tg_tensor *x);   /* all elements -> rank 0 */
+tg_tensor *tg_mean(tg_tape *t, tg_tensor *x);  /* all elements -> rank 0 */
+/* Along one axis (negative counts from the end); keepdim keeps it as size 1. */
+tg_tensor *tg_sum_axis(tg_tape *t, tg_tensor *x, int axis, bool keepdim);
+tg_tensor *tg_mean_axis(tg_tape *t, tg_tensor *x, int axis, bool keepdim);
+/* Maximum along axis; the gradient goes to the first arg-max only. */
+tg_tensor *tg_max_axis(tg_tape *t, tg_tensor *x, int axis, bool keepdim);
+
+/* ---- softmax (ops_softmax.c): along the last axis, max-subtracted (stable) ---- */
+tg_tensor *tg_softmax(tg_tape *t, tg_tensor *x);     /* dx = y (g - sum(g y)) */
+tg_tensor *tg_log_softmax(tg_tape *t, tg_tensor *x); /* dx = g - softmax(x) sum(g) */
+
+/* ---- losses (ops_loss.c): all return a rank-0 mean ---- */
+/* mean((pred - target)^2) over all elements; shapes must be equal. */
+tg_tensor *tg_mse_loss(tg_tape *t, tg_tensor *pred, tg_tensor *target);
+/* -mean(y ln p + (1-y) ln(1-p)); p in [0,1] (clamped away from 0 and 1 by 1e-12 in
+ * double, 1e-7 in float, as documented), y in [0,1]; shapes equal. */
+tg_tensor *tg_bce_loss(tg_tape *t, tg_tensor *p, tg_tensor *target);
+/* The same on logits z: mean(max(z,0) - z y + ln(1 + e^-|z|)); stable for |z| of 1000. */
+tg_tensor *tg_bce_with_logits(tg_tape *t, tg_tensor *z, tg_tensor *target);
+/* Categorical cross-entropy of logits (N,C) with integer labels[0..N-1] in 0..C-1:
+ * -mean_i log_softmax(z)[i, labels[i]]. Labels are copied. */
+tg_tensor *tg_cross_entropy(tg_tape *t, tg_tensor *logits, const int *labels);
+
+/* ---- the op table ----
+ * Every built-in op, for tests that walk it (each must have a gradient check) and
+ * for printing. */
+typedef struct tg_op_info {
+    const char *name;        /* builder name, e.g. "tg_tanh" */
+    const tg_op *op;         /* its definition */
+} tg_op_info;
+/* The table of built-in ops; *n receives its length. Static storage. */
+const tg_op_info *tg_op_table(size_t *n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

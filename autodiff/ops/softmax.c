@@ -1,0 +1,104 @@
+/* ops_softmax.c — softmax and log-softmax along the LAST axis.
+ *
+ * Shapes: x of any rank >= 1, viewed as R rows of C = shape[rank-1] contiguous
+ * elements (R = size / C); y has x's shape. Rank 0 has no last axis: an error.
+ *
+ * Stability: both subtract the row maximum m before exponentiating, so every
+ * exponent is <= 0 and the largest term is exactly e^0 = 1; the row sum s lies in
+ * [1, C] and never overflows or vanishes, whatever the magnitude of x (rows holding
+ * +-1e4 or FLT_MAX give an exact one-hot softmax and log-softmax 0 and -(m - x_j)).
+ * Sums, differences and logs are taken in double and rounded to tg_real once.
+ *
+ * The softmax sums over ALL j of the row, e^{x_i} / sum_j e^{x_j}; the table in
+ * ../shared/seeds/003_… writes sum_{j != i}, a typo (the outputs would not sum to 1).
+ *
+ * Notation as ops_unary.c: y = out->data, g = out->grad (dL/dy), dx = in[0]->grad.
+ * Nothing is saved in the arena: backward needs only y (for log-softmax the softmax
+ * is recovered as e^y).
+ */
+#include <math.h>
+#include "ops_private.h"
+
+/* Shape rule of both ops: rank >= 1, y has x's shape. */
+static tg_status softmax_infer(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
+    if (n->in[0]->rank < 1)
+        return tg_tape_fail(t, TG_ERR_SHAPE,
+                            "%s: input must have rank >= 1 (it works along the last axis): got shape ()",
+                            n->op->name);
+    return tg__infer_same(t, n, rank, shape);
+}
+
+static tg_tensor *softmax_apply(tg_tape *t, const tg_op *op, tg_tensor *x) {
+    return tg_apply(t, op, &x, 1, NULL);
+}
+
+/* Row length C and row count R of the node's input. */
+static size_t row_len(const tg_node *n) { return (size_t)n->in[0]->shape[n->in[0]->rank - 1]; }
+
+/* Max of x[0..c-1] and s = sum_j e^{x_j - max}, both in double. */
+static double row_max_sum(const tg_real *x, size_t c, double *s) {
+    double m = x[0];
+    for (size_t j = 1; j < c; j++)
+        if (x[j] > m) m = x[j];
+    double acc = 0;
+    for (size_t j = 0; j < c; j++) acc += exp((double)x[j] - m);
+    *s = acc;
+    return m;
+}
+
+/* softmax: y_j = e^{x_j - m} / s, s = sum_k e^{x_k - m}, m = max_k x_k (per row).
+ * dy_j/dx_i = y_j ([i = j] - y_i), so dx_i += y_i (g_i - sum_j g_j y_j). */
+static tg_status softmax_fwd(tg_tape *t, tg_node *n) {
+    (void)t;
+    size_t c = row_len(n), rows = n->out->size / c;
+    for (size_t r = 0; r < rows; r++) {
+        const tg_real *x = n->in[0]->data + r * c;
+        tg_real *y = n->out->data + r * c;
+        double s, m = row_max_sum(x, c, &s);
+        for (size_t j = 0; j < c; j++) y[j] = (tg_real)(exp((double)x[j] - m) / s);
+    }
+    return TG_OK;
+}
+static void softmax_bwd(tg_node *n) {
+    tg_real *dx = n->in[0]->grad;
+    if (!dx) return;
+    size_t c = row_len(n), rows = n->out->size / c;
+    for (size_t r = 0; r < rows; r++) {
+        const tg_real *y = n->out->data + r * c, *g = n->out->grad + r * c;
+        double gy = 0; /* sum_j g_j y_j */
+        for (size_t j = 0; j < c; j++) gy += (double)g[j] * y[j];
+        for (size_t j = 0; j < c; j++) dx[r * c + j] += (tg_real)(y[j] * ((double)g[j] - gy));
+    }
+}
+const tg_op tg__op_softmax = {"tg_softmax", 1, 0, softmax_infer, softmax_fwd, softmax_bwd};
+tg_tensor *tg_softmax(tg_tape *t, tg_tensor *x) { return softmax_apply(t, &tg__op_softmax, x); }
+
+/* log_softmax: y_j = (x_j - m) - ln s (per row, m and s as above).
+ * dy_j/dx_i = [i = j] - softmax_i, so dx_i += g_i - e^{y_i} sum_j g_j. */
+static tg_status log_softmax_fwd(tg_tape *t, tg_node *n) {
+    (void)t;
+    size_t c = row_len(n), rows = n->out->size / c;
+    for (size_t r = 0; r < rows; r++) {
+        const tg_real *x = n->in[0]->data + r * c;
+        tg_real *y = n->out->data + r * c;
+        double s, m = row_max_sum(x, c, &s);
+        double ls = log(s); /* in [0, ln C] */
+        for (size_t j = 0; j < c; j++) y[j] = (tg_real)(((double)x[j] - m) - ls);
+    }
+    return TG_OK;
+}
+static void log_softmax_bwd(tg_node *n) {
+    tg_real *dx = n->in[0]->grad;
+    if (!dx) return;
+    size_t c = row_len(n), rows = n->out->size / c;
+    for (size_t r = 0; r < rows; r++) {
+        const tg_real *y = n->out->data + r * c, *g = n->out->grad + r * c;
+        double gs = 0; /* sum_j g_j */
+        for (size_t j = 0; j < c; j++) gs += g[j];
+        for (size_t j = 0; j < c; j++) dx[r * c + j] += (tg_real)((double)g[j] - exp((double)y[j]) * gs);
+    }
+}
+const tg_op tg__op_log_softmax = {"tg_log_softmax", 1, 0, softmax_infer, log_softmax_fwd, log_softmax_bwd};
+tg_tensor *tg_log_softmax(tg_tape *t, tg_tensor *x) {
+    return softmax_apply(t, &tg__op_log_softmax, x);
+}

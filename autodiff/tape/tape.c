@@ -1,0 +1,254 @@
+/* tape.c — a tape's life (new, reset, free, the sticky error, settings), the step
+ * tensors it owns, and recording: tg_apply runs an op and appends its node. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include "tape_private.h"
+
+tg_tape *tg_tape_new(void) {
+    tg_tape *t = tg__calloc(1, sizeof *t);
+    if (!t) {
+        tg__error(TG_ERR_NOMEM, "tg_tape_new: out of memory");
+        return NULL;
+    }
+    t->grad_enabled = true;
+    t->epoch = 1;
+    return t;
+}
+
+void tg_tape_free(tg_tape *t) {
+    if (!t) return;
+    for (chunk *c = t->first, *n; c; c = n) {
+        n = c->next;
+        tg__free(c);
+    }
+    tg__free(t);
+}
+
+void tg_tape_reset(tg_tape *t) {
+    if (!t) return;
+    t->cur = t->first;
+    if (t->cur) t->cur->used = 0;
+    t->last = NULL;
+    t->n_nodes = 0;
+    t->epoch++;
+    t->status = TG_OK;
+    t->msg[0] = '\0';
+}
+
+tg_status tg_tape_status(const tg_tape *t) { return t ? t->status : TG_ERR_ARG; }
+const char *tg_tape_message(const tg_tape *t) { return t ? t->msg : "tg_tape: tape is NULL"; }
+
+tg_status tg_tape_fail(tg_tape *t, tg_status s, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    if (t && t->status == TG_OK) {
+        va_list aq;
+        va_copy(aq, ap);
+        t->status = s;
+        vsnprintf(t->msg, sizeof t->msg, fmt, aq);
+        va_end(aq);
+    }
+    tg__verror(s, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+bool tg_tape_set_grad_enabled(tg_tape *t, bool enabled) {
+    if (!t) return false;
+    bool old = t->grad_enabled;
+    t->grad_enabled = enabled;
+    return old;
+}
+bool tg_tape_grad_enabled(const tg_tape *t) { return t && t->grad_enabled; }
+size_t tg_tape_node_count(const tg_tape *t) { return t ? t->n_nodes : 0; }
+const tg_node *tg_tape_last(const tg_tape *t) { return t ? t->last : NULL; }
+
+/* ---- step tensors ---- */
+
+bool tg__tensor_live(const tg_tape *t, const tg_tensor *x) {
+    if (!x->tape) return true;
+    return x->tape == t && x->epoch == t->epoch;
+}
+
+/* Fills a step tensor's header: every field zero but shape, size and the tape's
+ * stamp (what tg__tensor_init does, without a call and a 136-byte memset). */
+static inline void step_header(tg_tape *t, tg_tensor *x, int rank, const int *shape, size_t n) {
+    x->data = x->grad = NULL;
+    x->size = n;
+    x->rank = rank;
+    for (int i = 0; i < TG_MAX_RANK; i++) x->shape[i] = i < rank ? shape[i] : 1;
+    x->flags = 0;
+    x->node = NULL;
+    x->tape = t;
+    x->epoch = t->epoch;
+    x->name[0] = '\0';
+}
+
+/* A step tensor header plus (unless view) its values, in one piece of the arena;
+ * extra bytes (a multiple of 64) are reserved in front of it and returned in *pre. */
+static tg_tensor *step_tensor_pre(tg_tape *t, int rank, const int *shape, size_t n,
+                                  bool alloc_data, size_t extra, void **pre) {
+    size_t hdr = ROUND64(sizeof(tg_tensor));
+    size_t data = alloc_data ? n * sizeof(tg_real) : 0;
+    if (data > SIZE_MAX / 4) data = SIZE_MAX / 4 + 1; /* tg_tape_alloc reports it */
+    unsigned char *mem = tg__arena_bump(t, extra + hdr + ROUND64(data));
+    if (!mem) return NULL;
+    if (pre) *pre = mem;
+    tg_tensor *x = (tg_tensor *)(mem + extra);
+    step_header(t, x, rank, shape, n);
+    if (alloc_data) x->data = (tg_real *)(mem + extra + hdr);
+    return x;
+}
+
+static tg_tensor *step_tensor(tg_tape *t, int rank, const int *shape, size_t n, bool alloc_data) {
+    return step_tensor_pre(t, rank, shape, n, alloc_data, 0, NULL);
+}
+
+/* tg_tape_tensor and tg_tape_full: `who` names the public function in messages. */
+static tg_tensor *tape_tensor(tg_tape *t, const char *who, int rank, const int *shape,
+                              const tg_real *data, unsigned flags) {
+    if (!t) {
+        tg__error(TG_ERR_ARG, "%s: tape is NULL", who);
+        return NULL;
+    }
+    if (t->status != TG_OK) return NULL;
+    t->who = who;
+    tg_status st;
+    size_t n = tg__shape_size(who, rank, shape, &st);
+    if (st != TG_OK) {
+        tg_tape_fail(t, st, "%s", tg_last_error());
+        return NULL;
+    }
+    tg_tensor *x = step_tensor(t, rank, shape, n, true);
+    t->who = NULL;
+    if (!x) return NULL;
+    if (data) memcpy(x->data, data, n * sizeof(tg_real));
+    else memset(x->data, 0, n * sizeof(tg_real));
+    x->flags = flags & TG_REQUIRES_GRAD;
+    return x;
+}
+
+tg_tensor *tg_tape_tensor(tg_tape *t, int rank, const int *shape, const tg_real *data,
+                          unsigned flags) {
+    return tape_tensor(t, "tg_tape_tensor", rank, shape, data, flags);
+}
+
+tg_tensor *tg_tape_full(tg_tape *t, int rank, const int *shape, tg_real v) {
+    tg_tensor *x = tape_tensor(t, "tg_tape_full", rank, shape, NULL, 0);
+    if (x) tg_tensor_fill(x, v);
+    return x;
+}
+
+tg_tensor *tg_detach(tg_tape *t, tg_tensor *x) {
+    if (!t) {
+        tg__error(TG_ERR_ARG, "tg_detach: tape is NULL");
+        return NULL;
+    }
+    if (t->status != TG_OK) return NULL;
+    if (!x) {
+        tg_tape_fail(t, TG_ERR_ARG, "tg_detach: argument 1 (x) is NULL");
+        return NULL;
+    }
+    if (!tg__tensor_live(t, x)) {
+        tg_tape_fail(t, TG_ERR_STATE,
+                     "tg_detach: argument 1 (x) belongs to another tape or to a step before the last tg_tape_reset");
+        return NULL;
+    }
+    t->who = "tg_detach";
+    tg_tensor *y = step_tensor(t, x->rank, x->shape, x->size, false);
+    t->who = NULL;
+    if (!y) return NULL;
+    y->data = x->data; /* shares storage; no gradient link */
+    y->flags = TG_VIEW;
+    return y;
+}
+
+/* ---- recording ---- */
+
+tg_tensor *tg_apply(tg_tape *t, const tg_op *op, tg_tensor *const *in, int n_in,
+                    const tg_op_args *args) {
+    if (!t) {
+        tg__error(TG_ERR_ARG, "%s: tape is NULL", op ? op->name : "tg_apply");
+        return NULL;
+    }
+    if (t->status != TG_OK) return NULL; /* sticky: the first error stays */
+    t->who = op ? op->name : "tg_apply";
+    if (!op || !op->infer || !op->forward) {
+        tg_tape_fail(t, TG_ERR_ARG, "tg_apply: op %s has no shape or forward function",
+                     op && op->name ? op->name : "(NULL)");
+        return NULL;
+    }
+    if (!in) {
+        tg_tape_fail(t, TG_ERR_ARG, "%s: the input array is NULL", op->name);
+        return NULL;
+    }
+    if (n_in < 1 || (op->n_in >= 0 && n_in != op->n_in)) {
+        tg_tape_fail(t, TG_ERR_ARG, "%s: expected %d inputs, got %d", op->name, op->n_in, n_in);
+        return NULL;
+    }
+    bool need_grad = false;
+    for (int i = 0; i < n_in; i++) {
+        if (!in[i]) {
+            tg_tape_fail(t, TG_ERR_ARG, "%s: argument %d is NULL", op->name, i + 1);
+            return NULL;
+        }
+        if (!tg__tensor_live(t, in[i])) {
+            tg_tape_fail(t, TG_ERR_STATE,
+                         "%s: argument %d belongs to another tape or to a step before the last tg_tape_reset",
+                         op->name, i + 1);
+            return NULL;
+        }
+        need_grad |= tg__requires_grad(in[i]);
+    }
+    need_grad = need_grad && t->grad_enabled;
+
+    tg_node tmp = {.op = op, .in = (tg_tensor **)in, .n_in = n_in};
+    if (args) tmp.args = *args;
+    int rank = 0, shape[TG_MAX_RANK];
+    for (int i = 0; i < TG_MAX_RANK; i++) shape[i] = 1;
+    if (op->infer(t, &tmp, &rank, shape) != TG_OK) {
+        if (t->status == TG_OK) tg_tape_fail(t, TG_ERR_SHAPE, "%s: invalid arguments", op->name);
+        return NULL;
+    }
+    tg_status st;
+    size_t n = tg__shape_size(op->name, rank, shape, &st);
+    if (st != TG_OK) {
+        tg_tape_fail(t, st, "%s", tg_last_error());
+        return NULL;
+    }
+    /* One piece of the arena: [node | inputs | output header | output values]. */
+    size_t node_bytes = need_grad ? ROUND64(sizeof(tg_node) + (size_t)n_in * sizeof(tg_tensor *)) : 0;
+    void *pre = NULL;
+    tg_tensor *out = step_tensor_pre(t, rank, shape, n, !(op->flags & TG_OPF_VIEW), node_bytes, &pre);
+    if (!out) return NULL;
+    tg_node *node = &tmp;
+    if (need_grad) {
+        node = pre;
+        tg_tensor **ins = (tg_tensor **)(node + 1);
+        *node = tmp;
+        for (int i = 0; i < n_in; i++) ins[i] = in[i];
+        node->in = ins;
+        out->flags |= TG_REQUIRES_GRAD;
+    }
+    node->out = out;
+    if (op->forward(t, node) != TG_OK) {
+        if (t->status == TG_OK) tg_tape_fail(t, TG_ERR_VALUE, "%s: forward failed", op->name);
+        return NULL;
+    }
+    t->who = NULL; /* a caller's own tg_tape_alloc is named as such */
+    if (op->flags & TG_OPF_VIEW) /* a view op may still copy (slice off axis 0) */
+        for (int i = 0; i < n_in; i++) {
+            uintptr_t o = (uintptr_t)out->data, b = (uintptr_t)in[i]->data;
+            if (o >= b && o < b + in[i]->size * sizeof(tg_real)) out->flags |= TG_VIEW;
+        }
+    if (t->anomaly && tg__watch_forward(t, op, in, n_in, out) != TG_OK) return NULL;
+    if (need_grad) {
+        node->id = t->n_nodes++;
+        node->prev = t->last;
+        t->last = node;
+        out->node = node;
+    }
+    return out;
+}
+

@@ -1,0 +1,55 @@
+/* tape_private.h — the tape's representation, shared by the files of tape/ only.
+ *
+ * A tape is an arena (a list of chunks kept across resets), the list of recorded
+ * nodes, and the sticky error. arena.c allocates, tape.c records, backward.c sweeps,
+ * watch.c checks values and reports what the sweep did. */
+#ifndef TG_TAPE_PRIVATE_H
+#define TG_TAPE_PRIVATE_H
+
+#include <stdbool.h>
+#include <tg/core.h>
+#include <tg/tape.h>
+
+typedef struct chunk {
+    struct chunk *next;
+    size_t cap, used;
+    unsigned char *base; /* 64-byte aligned start of usable memory */
+} chunk;
+
+struct tg_tape {
+    chunk *first, *cur;
+    size_t total_cap;
+    tg_node *last;
+    size_t n_nodes;
+    uint64_t epoch;
+    bool grad_enabled;
+    bool anomaly;
+    const char *who;      /* the op (or function) allocating now, for OOM messages */
+    tg_trace_fn trace;
+    void *trace_user;
+    tg_status status;
+    char msg[512];
+};
+
+#define ROUND64(b) (((b) + 63) & ~(size_t)63)
+
+/* The common case of tg_tape_alloc, inlined into the hot paths: room in the current
+ * chunk. bytes must already be a multiple of 64. */
+static inline void *tg__arena_bump(tg_tape *t, size_t bytes) {
+    chunk *c = t->cur;
+    if (c && c->cap - c->used >= bytes) {
+        void *p = c->base + c->used;
+        c->used += bytes;
+        return p;
+    }
+    return tg_tape_alloc(t, bytes);
+}
+
+/* watch.c: anomaly detection on a forward output (fails t and returns its status on
+ * the first non-finite value), and one node's backward run with the trace hook and
+ * the anomaly checks around it. */
+tg_status tg__watch_forward(tg_tape *t, const tg_op *op, tg_tensor *const *in, int n_in,
+                            const tg_tensor *out);
+tg_status tg__watched_backward(tg_tape *t, tg_node *n);
+
+#endif

@@ -1,0 +1,45 @@
+/* layers_internal.h — helpers shared by layers/ source files. Not installed.
+ * Layers use only the public op builders of tg_ops.h; from autodiff's internals they
+ * take just the counted allocator and the thread error (tg_internal.h). */
+#ifndef TG_LAYERS_INTERNAL_H
+#define TG_LAYERS_INTERNAL_H
+
+#include <stdio.h>
+#include <tg/core.h>
+#include <tg/tape.h>
+#include <tapegrad/tg_layers.h>
+
+/* Longest prefix a caller may give a layer: the parameter names built from it
+ * ("<prefix>.<layer>.W_x") must fit tg_tensor.name (47 characters). */
+#define TG__PREFIX_MAX 32
+
+/* Checks a layer prefix (non-NULL, 1..TG__PREFIX_MAX characters); on failure sets
+ * the thread error "<fn>: ..." and returns its status. */
+tg_status tg__check_prefix(const char *fn, const char *prefix);
+
+/* A parameter named "<prefix><suffix>" (suffix printf-style, e.g. ".%d.W_x").
+ * NULL with "<fn>: ..." in tg_last_error on a name that does not fit, or OOM. */
+tg_tensor *tg__layer_param(const char *fn, const char *prefix, int rank, const int *shape,
+                           const char *suffix_fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
+
+/* x must be a live tensor of t (not NULL, not of another tape or an earlier step);
+ * else fails t with "<fn>: '<layer>': <arg> is NULL" (or "... belongs to another
+ * tape ..."). Returns true when usable. A NULL from an earlier failed op is not
+ * reported again (the tape already holds the first error). */
+bool tg__arg_ok(tg_tape *t, const char *fn, const char *layer, const char *arg,
+                const tg_tensor *x);
+
+/* The tape a layer function was given is usable: false, with the thread error
+ * "<fn>: tape is NULL", for NULL; false (nothing new recorded) if it has failed. */
+bool tg__tape_ok(tg_tape *t, const char *fn);
+
+/* Writes "(3,4)" for x into buf. */
+static inline const char *tg__shp(const tg_tensor *x, char *buf, size_t n) {
+    return tg_shape_str(x, buf, n);
+}
+
+#endif
