@@ -2,13 +2,16 @@
 # run_all.sh — the whole test suite, as CI runs it: three builds (float, double, and
 # double with AddressSanitizer + UndefinedBehaviorSanitizer), warnings as errors, then
 # `meson test` in each. Prints every build's summary and, last, one line
-# "N passed, N failed" counting test programs over all builds. Exit 0 only if all pass.
+# "N passed, N failed, N skipped" counting test programs over all builds (a program
+# skips when what it needs is not installed, such as a data package). Exit 0 only if
+# none failed.
 # Usage: sh tests/run_all.sh [BUILD_ROOT]   (default: build-all/)
 set -u
 root=${1:-build-all}
 src=$(cd "$(dirname "$0")/.." && pwd)
 passed=0
 failed=0
+skipped=0
 
 run_build() { # name, test args, meson setup options...
     name=$1; targs=$2; shift 2
@@ -30,6 +33,7 @@ run_build() { # name, test args, meson setup options...
     meson test -C "$dir" --print-errorlogs $targs >"$dir.test.log" 2>&1
     grep -E "^ *[0-9]+/[0-9]+ |^(Ok|Fail|Expected Fail|Unexpected Pass|Skipped|Timeout):" "$dir.test.log"
     ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$dir.test.log" | tail -n 1)
+    skip=$(sed -n 's/^Skipped: *\([0-9]*\).*/\1/p' "$dir.test.log" | tail -n 1)
     bad=0
     for k in Fail "Unexpected Pass" Timeout; do
         n=$(sed -n "s/^$k: *\([0-9]*\).*/\1/p" "$dir.test.log" | tail -n 1)
@@ -42,9 +46,10 @@ run_build() { # name, test args, meson setup options...
     elif [ "$bad" -gt 0 ]; then
         grep -B 5 -A 40 "FAIL" "$dir.test.log" | head -150
     fi
-    echo "build '$name': $ok passed, $bad failed"
+    echo "build '$name': $ok passed, $bad failed, ${skip:-0} skipped"
     passed=$((passed + ok))
     failed=$((failed + bad))
+    skipped=$((skipped + ${skip:-0}))
 }
 
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
@@ -58,5 +63,5 @@ run_build double "" -Dreal=double -Dwerror=true
 run_build sanitize "--no-suite install" -Dreal=double -Dwerror=true \
     -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized
 
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

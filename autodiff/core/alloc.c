@@ -1,7 +1,8 @@
 /* alloc.c — the library's single allocation path, with counters and a test hook.
  *
  * Counters are atomics so that tapes trained on several threads count correctly.
- * Every caller of malloc in tapegrad goes through tg__malloc; a grep test keeps it so.
+ * Every allocation of the library goes through tg__malloc or tg__realloc, so the
+ * counters see them all (tests/house/check_house.sh fails on a direct malloc).
  */
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -33,6 +34,32 @@ void *tg__calloc(size_t n, size_t size) {
     void *p = tg__malloc(n * size);
     if (p) memset(p, 0, n * size);
     return p;
+}
+
+void *tg__realloc(void *p, size_t bytes) {
+    if (!p) return tg__malloc(bytes);
+    size_t c = atomic_load(&fail_countdown);
+    if (c != 0 && atomic_fetch_sub(&fail_countdown, 1) == 1) return NULL;
+    void *q = realloc(p, bytes ? bytes : 1);
+    if (q) atomic_fetch_add(&n_allocs, 1); /* still one block live */
+    return q;
+}
+
+bool tg__grow(void *array, size_t *cap, size_t need, size_t elem, size_t first) {
+    if (need <= *cap) return true;
+    size_t n = *cap ? (*cap > SIZE_MAX / 2 ? SIZE_MAX : *cap * 2) : first;
+    if (n < need) n = need;
+    if (elem && n > SIZE_MAX / elem) {
+        n = need; /* doubling overflows; the request itself may still fit */
+        if (n > SIZE_MAX / elem) return false;
+    }
+    void *old;
+    memcpy(&old, array, sizeof old);
+    void *p = tg__realloc(old, n * elem);
+    if (!p) return false;
+    memcpy(array, &p, sizeof p);
+    *cap = n;
+    return true;
 }
 
 void tg__free(void *p) {

@@ -1,7 +1,17 @@
 /* params.c — parameter lists. */
+#include <limits.h>
 #include <string.h>
 #include <tg/core.h>
 #include <tapegrad/tg_params.h>
+
+tg_status tg__params_reserve(tg_params *ps, int more) {
+    if (ps->n < 0 || ps->cap < ps->n || more < 0 || ps->n > INT_MAX - more) return TG_ERR_RANGE;
+    size_t cap = (size_t)ps->cap;
+    if (!tg__grow(&ps->items, &cap, (size_t)ps->n + (size_t)more, sizeof *ps->items, 16))
+        return TG_ERR_NOMEM;
+    ps->cap = cap > INT_MAX ? INT_MAX : (int)cap;
+    return TG_OK;
+}
 
 tg_status tg_params_add(tg_params *ps, tg_tensor *p) {
     if (!ps || !p) return tg__error(TG_ERR_ARG, "tg_params_add: %s is NULL", ps ? "p" : "ps");
@@ -15,15 +25,8 @@ tg_status tg_params_add(tg_params *ps, tg_tensor *p) {
         if (p->name[0] && strcmp(ps->items[i]->name, p->name) == 0)
             return tg__error(TG_ERR_ARG, "tg_params_add: duplicate parameter name '%s'", p->name);
     }
-    if (ps->n == ps->cap) {
-        int cap = ps->cap ? ps->cap * 2 : 16;
-        tg_tensor **a = tg__malloc((size_t)cap * sizeof *a);
-        if (!a) return tg__error(TG_ERR_NOMEM, "tg_params_add: out of memory");
-        if (ps->n) memcpy(a, ps->items, (size_t)ps->n * sizeof *a);
-        tg__free(ps->items);
-        ps->items = a;
-        ps->cap = cap;
-    }
+    tg_status st = tg__params_reserve(ps, 1);
+    if (st != TG_OK) return tg__error(st, "tg_params_add: %s", st == TG_ERR_NOMEM ? "out of memory" : "the list is full");
     ps->items[ps->n++] = p;
     return TG_OK;
 }

@@ -53,6 +53,13 @@ size_t tg__shape_size(const char *op, int rank, const int *shape, tg_status *st)
     return n;
 }
 
+bool tg__same_shape(const tg_tensor *a, const tg_tensor *b) {
+    if (a->rank != b->rank) return false;
+    for (int i = 0; i < a->rank; i++)
+        if (a->shape[i] != b->shape[i]) return false;
+    return true;
+}
+
 void tg__tensor_init(tg_tensor *x, int rank, const int *shape, size_t size) {
     memset(x, 0, sizeof *x);
     x->rank = rank;

@@ -6,11 +6,20 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <tapegrad/tg_core.h>
+#include <tapegrad/tg_params.h>
 
 /* The one allocation function of the library (counted; see tg_alloc_count). */
 void *tg__malloc(size_t bytes);
 void *tg__calloc(size_t n, size_t size);
 void tg__free(void *p);
+/* realloc through the same counters (one allocation more, none more live); NULL p
+ * allocates. On failure returns NULL and p is untouched. */
+void *tg__realloc(void *p, size_t bytes);
+/* Makes the array at *(T **)array, of *cap elements of elem bytes, hold at least need:
+ * it grows to the larger of need and twice *cap (first when *cap is 0), keeping its
+ * contents. false, changing nothing, when out of memory or when the size overflows
+ * size_t. Usage: if (!tg__grow(&list->items, &list->cap, n + 1, sizeof *list->items, 16)) */
+bool tg__grow(void *array, size_t *cap, size_t need, size_t elem, size_t first);
 /* Test hook: the n-th allocation from now fails (0 disables). */
 void tg__alloc_fail_after(size_t n);
 
@@ -29,6 +38,14 @@ size_t tg__shape_size(const char *op, int rank, const int *shape, tg_status *st)
 
 /* Fills a step tensor's header in memory the caller provides (arena). */
 void tg__tensor_init(tg_tensor *x, int rank, const int *shape, size_t size);
+
+/* Room for `more` entries beyond ps->n (the array grows by doubling): TG_OK,
+ * TG_ERR_NOMEM, or TG_ERR_RANGE when the count would pass INT_MAX. Sets no message:
+ * the caller names itself. */
+tg_status tg__params_reserve(tg_params *ps, int more);
+
+/* a and b have the same rank and dimensions. */
+bool tg__same_shape(const tg_tensor *a, const tg_tensor *b);
 
 /* True when gradients flow into x. */
 static inline bool tg__requires_grad(const tg_tensor *x) {
