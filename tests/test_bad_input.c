@@ -684,7 +684,7 @@ static void r_apply_n_in(fx *f, out *o) {
     const tg_op_info *ops = tg_op_table(&n);
     const tg_op *add = NULL;
     for (size_t i = 0; i < n; i++)
-        if (strcmp(ops[i].name, "tg_add") == 0) add = ops[i].op;
+        if (strcmp(ops[i].op->name, "tg_add") == 0) add = ops[i].op;
     on_tape(o, f->t, tg_apply(f->t, add, &f->a, 1, NULL));
 }
 static void r_apply_in_null(fx *f, out *o) {
@@ -775,6 +775,14 @@ static void r_op_table_null(fx *f, out *o) {
     (void)f;
     size_t n = 0;
     on_value(o, tg_op_table(NULL) != NULL && tg_op_table(&n) != NULL && n > 30, "the table");
+}
+static void r_op_info_of(fx *f, out *o) {
+    (void)f;
+    static const tg_op custom = {"my_op", 1, 0, NULL, NULL, NULL};
+    size_t n;
+    const tg_op_info *tab = tg_op_table(&n);
+    on_value(o, tg_op_info_of(NULL) == NULL && tg_op_info_of(&custom) == NULL &&
+                    tg_op_info_of(tab[n - 1].op) == &tab[n - 1], "NULL for NULL and for a custom op");
 }
 
 /* tg_gradcheck.h */
@@ -1722,6 +1730,8 @@ static const row rows[] = {
     {"tg_cross_entropy", "negative label", r_ce_label_neg,
      TG_ERR_RANGE, "tg_cross_entropy: label -1 at row 0 is outside 0..2", NULL},
     {"tg_op_table", "n NULL", r_op_table_null,
+     TG_OK, "", NULL},
+    {"tg_op_info_of", "NULL, and an op that is not built in", r_op_info_of,
      TG_OK, "", NULL},
     {"tg_gradcheck_defaults", "no arguments", r_gc_defaults,
      TG_OK, "", NULL},

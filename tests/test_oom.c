@@ -268,7 +268,7 @@ static bool fn_allowed(const phase *p, const char *fn) {
         size_t n;
         const tg_op_info *ops = tg_op_table(&n);
         for (size_t i = 0; i < n; i++)
-            if (strcmp(ops[i].name, fn) == 0) return true;
+            if (strcmp(ops[i].op->name, fn) == 0) return true;
     }
     return false;
 }

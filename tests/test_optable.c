@@ -106,12 +106,14 @@ int main(void) {
     tg_rng_seed(&g, 17);
     for (size_t i = 0; i < n; i++) {
         const row *r = NULL;
+        const char *name = table[i].op && table[i].op->name ? table[i].op->name : "(unnamed)";
         for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++)
-            if (strcmp(rows[k].name, table[i].name) == 0) r = &rows[k];
-        CHECK(r != NULL, "op %s has no gradient check in test_optable.c", table[i].name);
-        CHECK(table[i].op && table[i].op->infer && table[i].op->forward &&
-                  strcmp(table[i].op->name, table[i].name) == 0,
-              "op %s is defined (infer, forward, name)", table[i].name);
+            if (strcmp(rows[k].name, name) == 0) r = &rows[k];
+        CHECK(r != NULL, "op %s has no gradient check in test_optable.c", name);
+        CHECK(table[i].op && table[i].op->infer && table[i].op->forward && table[i].op->backward &&
+                  strncmp(name, "tg_", 3) == 0 && tg_op_info_of(table[i].op) == &table[i] &&
+                  table[i].derivative && table[i].derivative[0] && table[i].format_args,
+              "op %s is defined (shape rule, forward, backward, name, derivative, formatter)", name);
         if (!r || !table[i].op->infer) continue;
         tg_tensor *in[3] = {0};
         for (int k = 0; k < r->n_in; k++) {

@@ -15,6 +15,12 @@ char *tg__shape_fmt(int rank, const int *shape, char *buf, size_t n) {
     return buf;
 }
 
+char *tg__num_fmt(double v, int precision, char *buf, size_t n) {
+    if (v == 0) v = 0; /* -0 prints as 0: the sign of a zero is rounding noise here */
+    snprintf(buf, n, "%.*g", precision, v);
+    return buf;
+}
+
 char *tg_shape_str(const tg_tensor *x, char *buf, size_t n) {
     if (!buf) return NULL; /* nowhere to write (n is then meaningless) */
     if (!x) {
@@ -51,13 +57,6 @@ size_t tg__shape_size(const char *op, int rank, const int *shape, tg_status *st)
         n *= (size_t)shape[i];
     }
     return n;
-}
-
-bool tg__same_shape(const tg_tensor *a, const tg_tensor *b) {
-    if (a->rank != b->rank) return false;
-    for (int i = 0; i < a->rank; i++)
-        if (a->shape[i] != b->shape[i]) return false;
-    return true;
 }
 
 void tg__tensor_init(tg_tensor *x, int rank, const int *shape, size_t size) {
@@ -109,6 +108,11 @@ tg_tensor *tg_tensor_from(int rank, const int *shape, const tg_real *data, unsig
 tg_tensor *tg_param_new(const char *name, int rank, const int *shape) {
     tg_tensor *x = tensor_new("tg_param_new", rank, shape, TG_PARAM | TG_REQUIRES_GRAD);
     if (x && name) snprintf(x->name, sizeof x->name, "%s", name);
+    return x;
+}
+
+tg_tensor *tg_name(tg_tensor *x, const char *name) {
+    if (x) snprintf(x->name, sizeof x->name, "%s", name ? name : "");
     return x;
 }
 

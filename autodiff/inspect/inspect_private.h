@@ -1,10 +1,12 @@
-/* show_internal.h — helpers shared by show.c, show_dot.c and handcheck.c: the names
- * of a tape's tensors (n<k>, p<k>, i<k>) and number formatting. Not installed. */
-#ifndef TG_SHOW_INTERNAL_H
-#define TG_SHOW_INTERNAL_H
+/* inspect_private.h — what the files of inspect/ share: the names of a tape's tensors
+ * (n<k>, p<k>, i<k>; names.c), number and value formatting (format.c), and the central
+ * difference of both gradient checks (fd.c). */
+#ifndef TG_INSPECT_PRIVATE_H
+#define TG_INSPECT_PRIVATE_H
 
 #include <tg/core.h>
 #include <tg/tape.h>
+#include <tapegrad/tg_ops.h>
 #include <tapegrad/tg_show.h>
 
 /* Buffer size for one formatted tensor or label. */
@@ -44,8 +46,6 @@ char *tg__show_short(const tg__show_map *m, const tg_tensor *x, char *buf, size_
  * with its scalar arguments when it has any; with_args false gives the bare name. */
 char *tg__show_op(const tg_node *nd, bool with_args, const tg_show_opts *o, char *buf,
                   size_t n);
-/* True for the elementwise ops whose local derivative is contribution / upstream. */
-bool tg__show_elementwise(const tg_op *op);
 
 /* Options with defaults filled in and clamped (precision 1..17, max_elems 2..64). */
 tg_show_opts tg__show_opts(const tg_show_opts *o);
@@ -62,7 +62,17 @@ char *tg__show_vals(const tg_real *v, size_t n, const tg_show_opts *o, char *buf
 /* tg__show_seq of a double array. */
 char *tg__show_dvals(const double *v, size_t n, const tg_show_opts *o, char *buf,
                      size_t cap);
+/* Appends s to buf (capacity cap, current length *k), truncating. */
+void tg__show_put(char *buf, size_t cap, size_t *k, const char *s);
 /* TG_ERR_IO with a message naming fn if out has a write error, else TG_OK. */
 tg_status tg__show_io(FILE *out, const char *fn);
+
+/* ---- finite differences (fd.c) ----
+ * eval computes the function's value after the caller's perturbation of one element. */
+typedef tg_status (*tg__eval_fn)(void *ctx, double *value);
+/* Central difference (f(x0 + eps) - f(x0 - eps)) / (step taken) of the value eval
+ * computes, perturbing *x and restoring it. NAN when the step rounds to nothing (x0 +-
+ * eps == x0 in tg_real). Returns eval's first error. */
+tg_status tg__central_diff(tg_real *x, double eps, tg__eval_fn eval, void *ctx, double *d);
 
 #endif

@@ -1,4 +1,4 @@
-/* ops_binary.c — elementwise binary ops with NumPy broadcasting.
+/* binary.c — elementwise binary ops with NumPy broadcasting.
  *
  * Shape rule (all four ops): align shapes on the right; each pair of dimensions is
  * equal or one of them is 1; the output takes the larger. A missing leading dimension
@@ -20,9 +20,9 @@ typedef struct {
     size_t sa[TG_MAX_RANK], sb[TG_MAX_RANK];
 } bplan;
 
-static tg_status bcast_infer(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
+tg_status tg__infer_bcast(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
     const tg_tensor *a = n->in[0], *b = n->in[1];
-    if (a->rank == b->rank && memcmp(a->shape, b->shape, sizeof a->shape) == 0) {
+    if (tg__same_shape(a, b)) {
         *rank = a->rank; /* the common case: equal shapes */
         memcpy(shape, a->shape, sizeof a->shape);
         return TG_OK;
@@ -140,9 +140,8 @@ TG__CLONES static void add_row_bwd(size_t n, const tg_real *a, size_t sa, const 
     if (da) for (size_t j = 0; j < n; j++) da[j * sa] += g[j];
     if (db) for (size_t j = 0; j < n; j++) db[j * sb] += g[j];
 }
-static tg_status add_fwd(tg_tape *t, tg_node *n) { (void)t; return binary_fwd(n, add_row); }
-static void add_bwd(tg_node *n) { binary_bwd(n, add_row_bwd); }
-const tg_op tg__op_add = {"tg_add", 2, 0, bcast_infer, add_fwd, add_bwd};
+tg_status tg__add_fwd(tg_tape *t, tg_node *n) { (void)t; return binary_fwd(n, add_row); }
+void tg__add_bwd(tg_node *n) { binary_bwd(n, add_row_bwd); }
 tg_tensor *tg_add(tg_tape *t, tg_tensor *a, tg_tensor *b) { return binary(t, &tg__op_add, a, b); }
 
 /* sub: y = a - b; da += g, db -= g */
@@ -155,9 +154,8 @@ TG__CLONES static void sub_row_bwd(size_t n, const tg_real *a, size_t sa, const 
     if (da) for (size_t j = 0; j < n; j++) da[j * sa] += g[j];
     if (db) for (size_t j = 0; j < n; j++) db[j * sb] -= g[j];
 }
-static tg_status sub_fwd(tg_tape *t, tg_node *n) { (void)t; return binary_fwd(n, sub_row); }
-static void sub_bwd(tg_node *n) { binary_bwd(n, sub_row_bwd); }
-const tg_op tg__op_sub = {"tg_sub", 2, 0, bcast_infer, sub_fwd, sub_bwd};
+tg_status tg__sub_fwd(tg_tape *t, tg_node *n) { (void)t; return binary_fwd(n, sub_row); }
+void tg__sub_bwd(tg_node *n) { binary_bwd(n, sub_row_bwd); }
 tg_tensor *tg_sub(tg_tape *t, tg_tensor *a, tg_tensor *b) { return binary(t, &tg__op_sub, a, b); }
 
 /* mul: y = a b; da += g b, db += g a */
@@ -169,9 +167,8 @@ TG__CLONES static void mul_row_bwd(size_t n, const tg_real *a, size_t sa, const 
     if (da) for (size_t j = 0; j < n; j++) da[j * sa] += g[j] * b[j * sb];
     if (db) for (size_t j = 0; j < n; j++) db[j * sb] += g[j] * a[j * sa];
 }
-static tg_status mul_fwd(tg_tape *t, tg_node *n) { (void)t; return binary_fwd(n, mul_row); }
-static void mul_bwd(tg_node *n) { binary_bwd(n, mul_row_bwd); }
-const tg_op tg__op_mul = {"tg_mul", 2, 0, bcast_infer, mul_fwd, mul_bwd};
+tg_status tg__mul_fwd(tg_tape *t, tg_node *n) { (void)t; return binary_fwd(n, mul_row); }
+void tg__mul_bwd(tg_node *n) { binary_bwd(n, mul_row_bwd); }
 tg_tensor *tg_mul(tg_tape *t, tg_tensor *a, tg_tensor *b) { return binary(t, &tg__op_mul, a, b); }
 
 /* div: y = a / b; da += g / b, db -= g a / b^2  (b = 0 gives inf/NaN, as IEEE) */
@@ -187,7 +184,6 @@ static void div_row_bwd(size_t n, const tg_real *a, size_t sa, const tg_real *b,
             db[j * sb] -= g[j] * a[j * sa] / (bj * bj);
         }
 }
-static tg_status div_fwd(tg_tape *t, tg_node *n) { (void)t; return binary_fwd(n, div_row); }
-static void div_bwd(tg_node *n) { binary_bwd(n, div_row_bwd); }
-const tg_op tg__op_div = {"tg_div", 2, 0, bcast_infer, div_fwd, div_bwd};
+tg_status tg__div_fwd(tg_tape *t, tg_node *n) { (void)t; return binary_fwd(n, div_row); }
+void tg__div_bwd(tg_node *n) { binary_bwd(n, div_row_bwd); }
 tg_tensor *tg_div(tg_tape *t, tg_tensor *a, tg_tensor *b) { return binary(t, &tg__op_div, a, b); }

@@ -1,4 +1,4 @@
-/* ops_loss.c — loss primitives: MSE, binary cross-entropy (on probabilities and on
+/* loss.c — loss primitives: MSE, binary cross-entropy (on probabilities and on
  * logits) and categorical cross-entropy of logits with integer labels.
  *
  * Every loss returns a rank-0 tensor, the MEAN over the N elements (rows for cross
@@ -6,7 +6,8 @@
  * accumulated in double and rounded to tg_real once. Each backward ACCUMULATES into
  * every input whose grad is not NULL (targets may require a gradient too, e.g. soft
  * targets produced by another model).
- * Formulas: MSE ../shared/seeds/001_… and 004_…; binary cross-entropy 004_…;
+ * Formulas: MSE from the introductory lecture and the W6 lecture on neural networks,
+ * binary cross-entropy from the W6 lecture;
  * the stable logit forms are the usual max(z,0) + log1p(e^-|z|) rewriting.
  */
 #include <math.h>
@@ -26,12 +27,10 @@ static tg_tensor *loss2(tg_tape *t, const tg_op *op, tg_tensor *a, tg_tensor *b)
 }
 
 /* Shape rule of the elementwise losses: both inputs have equal shapes; out rank 0. */
-static tg_status infer_pair(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
+tg_status tg__infer_pair(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
     (void)shape;
     const tg_tensor *a = n->in[0], *b = n->in[1];
-    bool same = a->rank == b->rank;
-    for (int i = 0; same && i < a->rank; i++) same = a->shape[i] == b->shape[i];
-    if (!same) {
+    if (!tg__same_shape(a, b)) {
         char b1[128], b2[128];
         return tg_tape_fail(t, TG_ERR_SHAPE, "%s: shapes differ: %s vs %s", n->op->name,
                             tg_shape_str(a, b1, sizeof b1), tg_shape_str(b, b2, sizeof b2));
@@ -52,7 +51,7 @@ static tg_status check_unit(tg_tape *t, const char *op, const char *what, const 
 
 /* ---- mse_loss: L = (1/N) sum_i (a_i - b_i)^2;
  *      da_i += g 2 (a_i - b_i) / N,  db_i -= g 2 (a_i - b_i) / N ---- */
-static tg_status mse_fwd(tg_tape *t, tg_node *n) {
+tg_status tg__mse_fwd(tg_tape *t, tg_node *n) {
     (void)t;
     double s = 0;
     for (size_t i = 0; i < NA_; i++) {
@@ -62,7 +61,7 @@ static tg_status mse_fwd(tg_tape *t, tg_node *n) {
     n->out->data[0] = (tg_real)(s / (double)NA_);
     return TG_OK;
 }
-static void mse_bwd(tg_node *n) {
+void tg__mse_bwd(tg_node *n) {
     double k = 2 * G0_ / (double)NA_;
     for (size_t i = 0; i < NA_; i++) {
         double d = k * ((double)A_[i] - B_[i]);
@@ -70,7 +69,6 @@ static void mse_bwd(tg_node *n) {
         if (DB_) DB_[i] -= (tg_real)d;
     }
 }
-const tg_op tg__op_mse_loss = {"tg_mse_loss", 2, 0, infer_pair, mse_fwd, mse_bwd};
 tg_tensor *tg_mse_loss(tg_tape *t, tg_tensor *pred, tg_tensor *target) {
     return loss2(t, &tg__op_mse_loss, pred, target);
 }
@@ -88,8 +86,8 @@ tg_tensor *tg_mse_loss(tg_tape *t, tg_tensor *pred, tg_tensor *target) {
 #else
 #define BCE_EPS 1e-7
 #endif
-static tg_status bce_infer(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
-    tg_status st = infer_pair(t, n, rank, shape);
+tg_status tg__infer_bce(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
+    tg_status st = tg__infer_pair(t, n, rank, shape);
     if (st == TG_OK) st = check_unit(t, "tg_bce_loss", "p", n->in[0]);
     if (st == TG_OK) st = check_unit(t, "tg_bce_loss", "target", n->in[1]);
     return st;
@@ -99,7 +97,7 @@ static double bce_q(tg_real p) {
     const tg_real lo = (tg_real)BCE_EPS, hi = (tg_real)(1 - BCE_EPS);
     return p < lo ? lo : p > hi ? hi : p;
 }
-static tg_status bce_fwd(tg_tape *t, tg_node *n) {
+tg_status tg__bce_fwd(tg_tape *t, tg_node *n) {
     (void)t;
     double s = 0;
     for (size_t i = 0; i < NA_; i++) {
@@ -109,7 +107,7 @@ static tg_status bce_fwd(tg_tape *t, tg_node *n) {
     n->out->data[0] = (tg_real)(-s / (double)NA_);
     return TG_OK;
 }
-static void bce_bwd(tg_node *n) {
+void tg__bce_bwd(tg_node *n) {
     const tg_real lo = (tg_real)BCE_EPS, hi = (tg_real)(1 - BCE_EPS);
     double k = G0_ / (double)NA_;
     for (size_t i = 0; i < NA_; i++) {
@@ -118,7 +116,6 @@ static void bce_bwd(tg_node *n) {
         if (DB_) DB_[i] -= (tg_real)(k * (log(q) - log1p(-q)));
     }
 }
-const tg_op tg__op_bce_loss = {"tg_bce_loss", 2, 0, bce_infer, bce_fwd, bce_bwd};
 tg_tensor *tg_bce_loss(tg_tape *t, tg_tensor *p, tg_tensor *target) {
     return loss2(t, &tg__op_bce_loss, p, target);
 }
@@ -129,8 +126,8 @@ tg_tensor *tg_bce_loss(tg_tape *t, tg_tensor *p, tg_tensor *target) {
  *   dz_i += g (sigmoid(z_i) - y_i) / N  (sigmoid in its stable two-branch form),
  *   dy_i += -g z_i / N.
  * Targets are checked to lie in [0,1] as for tg_bce_loss. ---- */
-static tg_status bcel_infer(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
-    tg_status st = infer_pair(t, n, rank, shape);
+tg_status tg__infer_bcel(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
+    tg_status st = tg__infer_pair(t, n, rank, shape);
     if (st == TG_OK) st = check_unit(t, "tg_bce_with_logits", "target", n->in[1]);
     return st;
 }
@@ -139,7 +136,7 @@ static double sigmoid_d(double z) {
     double e = exp(z);
     return e / (1 + e);
 }
-static tg_status bcel_fwd(tg_tape *t, tg_node *n) {
+tg_status tg__bcel_fwd(tg_tape *t, tg_node *n) {
     (void)t;
     double s = 0;
     for (size_t i = 0; i < NA_; i++) {
@@ -149,7 +146,7 @@ static tg_status bcel_fwd(tg_tape *t, tg_node *n) {
     n->out->data[0] = (tg_real)(s / (double)NA_);
     return TG_OK;
 }
-static void bcel_bwd(tg_node *n) {
+void tg__bcel_bwd(tg_node *n) {
     double k = G0_ / (double)NA_;
     for (size_t i = 0; i < NA_; i++) {
         double z = A_[i], y = B_[i];
@@ -157,7 +154,6 @@ static void bcel_bwd(tg_node *n) {
         if (DB_) DB_[i] -= (tg_real)(k * z);
     }
 }
-const tg_op tg__op_bce_with_logits = {"tg_bce_with_logits", 2, 0, bcel_infer, bcel_fwd, bcel_bwd};
 tg_tensor *tg_bce_with_logits(tg_tape *t, tg_tensor *z, tg_tensor *target) {
     return loss2(t, &tg__op_bce_with_logits, z, target);
 }
@@ -176,7 +172,7 @@ typedef struct ce_saved {
     double *ls;   /* (N) ln sum_j e^{z_ij - m_i}; lse_i = m_i + ls_i */
 } ce_saved;
 
-static tg_status ce_infer(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
+tg_status tg__infer_ce(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
     (void)shape;
     const tg_tensor *z = n->in[0];
     const int *labels = n->args.p;
@@ -194,7 +190,7 @@ static tg_status ce_infer(tg_tape *t, const tg_node *n, int *rank, int shape[TG_
     *rank = 0;
     return TG_OK;
 }
-static tg_status ce_fwd(tg_tape *t, tg_node *n) {
+tg_status tg__ce_fwd(tg_tape *t, tg_node *n) {
     const tg_tensor *z = n->in[0];
     size_t rows = (size_t)z->shape[0], c = (size_t)z->shape[1];
     ce_saved *sv = tg_tape_alloc(t, sizeof *sv);
@@ -223,7 +219,7 @@ static tg_status ce_fwd(tg_tape *t, tg_node *n) {
     n->out->data[0] = (tg_real)(s / (double)rows);
     return TG_OK;
 }
-static void ce_bwd(tg_node *n) {
+void tg__ce_bwd(tg_node *n) {
     tg_real *dz = n->in[0]->grad;
     if (!dz) return;
     const ce_saved *sv = n->saved;
@@ -236,7 +232,6 @@ static void ce_bwd(tg_node *n) {
             dz[i * c + j] += (tg_real)(k * (p - (j == (size_t)sv->labels[i] ? 1 : 0)));
         }
 }
-const tg_op tg__op_cross_entropy = {"tg_cross_entropy", 1, 0, ce_infer, ce_fwd, ce_bwd};
 tg_tensor *tg_cross_entropy(tg_tape *t, tg_tensor *logits, const int *labels) {
     tg_op_args args = {.p = labels};
     return tg_apply(t, &tg__op_cross_entropy, &logits, 1, &args);

@@ -1,4 +1,4 @@
-/* ops_matmul.c — the matrix product, the hot path of every layer.
+/* matmul.c — the matrix product, the hot path of every layer.
  *
  * matmul: C = A B, C[m,n] = sum_k A[m,k] B[k,n]
  *   dA += G B^T   (dA[m,k] += sum_n G[m,n] B[k,n])
@@ -43,7 +43,7 @@ static mm_dims mm_dims_of(const tg_tensor *a, const tg_tensor *b) {
 }
 
 /* Shape check: ranks 2 or 3, the three forms above, inner dimensions equal. */
-static tg_status matmul_infer(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
+tg_status tg__infer_matmul(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
     const tg_tensor *a = n->in[0], *b = n->in[1];
     char sa[128], sb[128];
     tg_shape_str(a, sa, sizeof sa);
@@ -66,7 +66,7 @@ static tg_status matmul_infer(tg_tape *t, const tg_node *n, int *rank, int shape
 }
 
 /* C_i = A_i B_i for each batch entry i (beta = 0: C's arena memory is not read). */
-static tg_status matmul_fwd(tg_tape *t, tg_node *n) {
+tg_status tg__matmul_fwd(tg_tape *t, tg_node *n) {
     (void)t;
     mm_dims d = mm_dims_of(n->in[0], n->in[1]);
     const tg_real *A = n->in[0]->data, *B = n->in[1]->data;
@@ -78,7 +78,7 @@ static tg_status matmul_fwd(tg_tape *t, tg_node *n) {
 }
 
 /* dA_i += G_i B_i^T: (M,N) x (N,K);  dB_i += A_i^T G_i: (K,M) x (M,N). */
-static void matmul_bwd(tg_node *n) {
+void tg__matmul_bwd(tg_node *n) {
     mm_dims d = mm_dims_of(n->in[0], n->in[1]);
     const tg_real *A = n->in[0]->data, *B = n->in[1]->data, *G = n->out->grad;
     tg_real *dA = n->in[0]->grad, *dB = n->in[1]->grad;
@@ -89,7 +89,6 @@ static void matmul_bwd(tg_node *n) {
     }
 }
 
-const tg_op tg__op_matmul = {"tg_matmul", 2, 0, matmul_infer, matmul_fwd, matmul_bwd};
 
 tg_tensor *tg_matmul(tg_tape *t, tg_tensor *a, tg_tensor *b) {
     tg_tensor *in[2] = {a, b};

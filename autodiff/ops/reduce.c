@@ -1,4 +1,4 @@
-/* ops_reduce.c — sum, mean (over everything or one axis) and max along an axis.
+/* reduce.c — sum, mean (over everything or one axis) and max along an axis.
  *
  * An axis reduction views x as (outer, len, inner): outer = product of the dimensions
  * before the axis, inner = product after it. The output is (outer, inner), shaped
@@ -9,7 +9,7 @@
 
 /* ---- sum and mean of all elements: rank-0 output ---- */
 
-static tg_status infer_scalar(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
+tg_status tg__infer_scalar(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
     (void)t, (void)n, (void)shape;
     *rank = 0;
     return TG_OK;
@@ -22,31 +22,29 @@ static double sum_all(const tg_tensor *x) {
 }
 
 /* sum: y = sum_i x_i; dx_i += g */
-static tg_status sum_fwd(tg_tape *t, tg_node *n) {
+tg_status tg__sum_fwd(tg_tape *t, tg_node *n) {
     (void)t;
     n->out->data[0] = (tg_real)sum_all(n->in[0]);
     return TG_OK;
 }
-static void sum_bwd(tg_node *n) {
+void tg__sum_bwd(tg_node *n) {
     tg_real g = n->out->grad[0];
     tg_real *dx = n->in[0]->grad;
     if (dx) for (size_t i = 0; i < n->in[0]->size; i++) dx[i] += g;
 }
-const tg_op tg__op_sum = {"tg_sum", 1, 0, infer_scalar, sum_fwd, sum_bwd};
 tg_tensor *tg_sum(tg_tape *t, tg_tensor *x) { return tg_apply(t, &tg__op_sum, &x, 1, NULL); }
 
 /* mean: y = sum_i x_i / N; dx_i += g / N */
-static tg_status mean_fwd(tg_tape *t, tg_node *n) {
+tg_status tg__mean_fwd(tg_tape *t, tg_node *n) {
     (void)t;
     n->out->data[0] = (tg_real)(sum_all(n->in[0]) / (double)n->in[0]->size);
     return TG_OK;
 }
-static void mean_bwd(tg_node *n) {
+void tg__mean_bwd(tg_node *n) {
     tg_real g = (tg_real)(n->out->grad[0] / (double)n->in[0]->size);
     tg_real *dx = n->in[0]->grad;
     if (dx) for (size_t i = 0; i < n->in[0]->size; i++) dx[i] += g;
 }
-const tg_op tg__op_mean = {"tg_mean", 1, 0, infer_scalar, mean_fwd, mean_bwd};
 tg_tensor *tg_mean(tg_tape *t, tg_tensor *x) { return tg_apply(t, &tg__op_mean, &x, 1, NULL); }
 
 /* ---- axis reductions: args.i[0] = axis (normalised), args.i[1] = keepdim ---- */
@@ -60,7 +58,7 @@ static axis_view view_of(const tg_tensor *x, int axis) {
     return v;
 }
 
-static tg_status axis_infer(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
+tg_status tg__infer_axis(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
     const tg_tensor *x = n->in[0];
     long axis = n->args.i[0];
     if (x->rank == 0 || axis < -x->rank || axis >= x->rank) {
@@ -81,10 +79,8 @@ static tg_status axis_infer(tg_tape *t, const tg_node *n, int *rank, int shape[T
     return TG_OK;
 }
 
-static int norm_axis(const tg_node *n) {
-    long a = n->args.i[0];
-    return (int)(a < 0 ? a + n->in[0]->rank : a);
-}
+/* The node's axis, made non-negative (the shape rule has checked it). */
+static int axis_of(const tg_node *n) { return tg__norm_axis(n->args.i[0], n->in[0]->rank); }
 
 static tg_tensor *axis_op(tg_tape *t, const tg_op *op, tg_tensor *x, int axis, bool keepdim) {
     tg_op_args args = {.i = {axis, keepdim ? 1 : 0}};
@@ -94,7 +90,7 @@ static tg_tensor *axis_op(tg_tape *t, const tg_op *op, tg_tensor *x, int axis, b
 /* sum_axis: y[o,i] = sum_k x[o,k,i]; dx[o,k,i] += g[o,i]
  * mean_axis: the same divided by len. scale = 1 or 1/len. */
 static void sum_axis_kernel(tg_node *n, double scale) {
-    axis_view v = view_of(n->in[0], norm_axis(n));
+    axis_view v = view_of(n->in[0], axis_of(n));
     const tg_real *x = n->in[0]->data;
     tg_real *y = n->out->data;
     for (size_t o = 0; o < v.outer; o++)
@@ -107,7 +103,7 @@ static void sum_axis_kernel(tg_node *n, double scale) {
 static void sum_axis_bwd_kernel(tg_node *n, double scale) {
     tg_real *dx = n->in[0]->grad;
     if (!dx) return;
-    axis_view v = view_of(n->in[0], norm_axis(n));
+    axis_view v = view_of(n->in[0], axis_of(n));
     const tg_real *g = n->out->grad;
     for (size_t o = 0; o < v.outer; o++)
         for (size_t k = 0; k < v.len; k++)
@@ -115,26 +111,24 @@ static void sum_axis_bwd_kernel(tg_node *n, double scale) {
                 dx[(o * v.len + k) * v.inner + i] += (tg_real)(g[o * v.inner + i] * scale);
 }
 
-static tg_status sum_axis_fwd(tg_tape *t, tg_node *n) {
+tg_status tg__sum_axis_fwd(tg_tape *t, tg_node *n) {
     (void)t;
     sum_axis_kernel(n, 1.0);
     return TG_OK;
 }
-static void sum_axis_bwd(tg_node *n) { sum_axis_bwd_kernel(n, 1.0); }
-const tg_op tg__op_sum_axis = {"tg_sum_axis", 1, 0, axis_infer, sum_axis_fwd, sum_axis_bwd};
+void tg__sum_axis_bwd(tg_node *n) { sum_axis_bwd_kernel(n, 1.0); }
 tg_tensor *tg_sum_axis(tg_tape *t, tg_tensor *x, int axis, bool keepdim) {
     return axis_op(t, &tg__op_sum_axis, x, axis, keepdim);
 }
 
-static tg_status mean_axis_fwd(tg_tape *t, tg_node *n) {
+tg_status tg__mean_axis_fwd(tg_tape *t, tg_node *n) {
     (void)t;
-    sum_axis_kernel(n, 1.0 / n->in[0]->shape[norm_axis(n)]);
+    sum_axis_kernel(n, 1.0 / n->in[0]->shape[axis_of(n)]);
     return TG_OK;
 }
-static void mean_axis_bwd(tg_node *n) {
-    sum_axis_bwd_kernel(n, 1.0 / n->in[0]->shape[norm_axis(n)]);
+void tg__mean_axis_bwd(tg_node *n) {
+    sum_axis_bwd_kernel(n, 1.0 / n->in[0]->shape[axis_of(n)]);
 }
-const tg_op tg__op_mean_axis = {"tg_mean_axis", 1, 0, axis_infer, mean_axis_fwd, mean_axis_bwd};
 tg_tensor *tg_mean_axis(tg_tape *t, tg_tensor *x, int axis, bool keepdim) {
     return axis_op(t, &tg__op_mean_axis, x, axis, keepdim);
 }
@@ -142,8 +136,8 @@ tg_tensor *tg_mean_axis(tg_tape *t, tg_tensor *x, int axis, bool keepdim) {
 /* max_axis: y[o,i] = max_k x[o,k,i]; dx[o,k*,i] += g[o,i] at the first arg-max k*
  * (saved in forward as one index per output element). NaN compares as not greater,
  * so a row of NaNs keeps k* = 0. */
-static tg_status max_axis_fwd(tg_tape *t, tg_node *n) {
-    axis_view v = view_of(n->in[0], norm_axis(n));
+tg_status tg__max_axis_fwd(tg_tape *t, tg_node *n) {
+    axis_view v = view_of(n->in[0], axis_of(n));
     const tg_real *x = n->in[0]->data;
     tg_real *y = n->out->data;
     size_t *arg = NULL;
@@ -168,17 +162,16 @@ static tg_status max_axis_fwd(tg_tape *t, tg_node *n) {
     n->saved = arg;
     return TG_OK;
 }
-static void max_axis_bwd(tg_node *n) {
+void tg__max_axis_bwd(tg_node *n) {
     tg_real *dx = n->in[0]->grad;
     const size_t *arg = n->saved;
     if (!dx) return;
-    axis_view v = view_of(n->in[0], norm_axis(n));
+    axis_view v = view_of(n->in[0], axis_of(n));
     const tg_real *g = n->out->grad;
     for (size_t o = 0; o < v.outer; o++)
         for (size_t i = 0; i < v.inner; i++)
             dx[(o * v.len + arg[o * v.inner + i]) * v.inner + i] += g[o * v.inner + i];
 }
-const tg_op tg__op_max_axis = {"tg_max_axis", 1, 0, axis_infer, max_axis_fwd, max_axis_bwd};
 tg_tensor *tg_max_axis(tg_tape *t, tg_tensor *x, int axis, bool keepdim) {
     return axis_op(t, &tg__op_max_axis, x, axis, keepdim);
 }

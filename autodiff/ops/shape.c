@@ -1,4 +1,4 @@
-/* ops_shape.c — ops that move values without arithmetic: transpose, reshape, slice,
+/* shape.c — ops that move values without arithmetic: transpose, reshape, slice,
  * concat, gather_rows. Each backward routes the upstream gradient g back to where the
  * value came from, with += (an input used twice collects both contributions).
  *
@@ -15,13 +15,6 @@
 #include <limits.h>
 #include <string.h>
 #include "ops_private.h"
-
-/* Axis `axis` of a rank-`rank` tensor with negative values counting from the end;
- * -1 if out of range (every axis is, for rank 0). */
-static int norm_axis(long axis, int rank) {
-    if (axis < 0) axis += rank;
-    return axis >= 0 && axis < rank ? (int)axis : -1;
-}
 
 /* Product of shape[lo..hi) (1 if empty). */
 static size_t dims_prod(const int *shape, int lo, int hi) {
@@ -49,14 +42,14 @@ static void swap_axes(const tg_real *src, tg_real *dst, size_t P, size_t A, size
                 }
 }
 
-static tg_status transpose_infer(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
+tg_status tg__infer_transpose(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
     const tg_tensor *x = n->in[0];
     char sx[128];
     for (int k = 0; k < 2; k++)
-        if (norm_axis(n->args.i[k], x->rank) < 0)
+        if (tg__norm_axis(n->args.i[k], x->rank) < 0)
             return tg_tape_fail(t, TG_ERR_RANGE, "tg_transpose: axis %ld is out of range for shape %s",
                                 n->args.i[k], tg_shape_str(x, sx, sizeof sx));
-    int a0 = norm_axis(n->args.i[0], x->rank), a1 = norm_axis(n->args.i[1], x->rank);
+    int a0 = tg__norm_axis(n->args.i[0], x->rank), a1 = tg__norm_axis(n->args.i[1], x->rank);
     *rank = x->rank;
     for (int i = 0; i < x->rank; i++) shape[i] = x->shape[i];
     shape[a0] = x->shape[a1];
@@ -68,7 +61,7 @@ static tg_status transpose_infer(tg_tape *t, const tg_node *n, int *rank, int sh
  * a plain copy. */
 static void transpose_dims(const tg_node *n, size_t d[5]) {
     const tg_tensor *x = n->in[0];
-    int a0 = norm_axis(n->args.i[0], x->rank), a1 = norm_axis(n->args.i[1], x->rank);
+    int a0 = tg__norm_axis(n->args.i[0], x->rank), a1 = tg__norm_axis(n->args.i[1], x->rank);
     int lo = a0 < a1 ? a0 : a1, hi = a0 < a1 ? a1 : a0;
     if (lo == hi) {
         d[0] = x->size, d[1] = d[2] = d[3] = d[4] = 1;
@@ -81,21 +74,20 @@ static void transpose_dims(const tg_node *n, size_t d[5]) {
     d[4] = dims_prod(x->shape, hi + 1, x->rank);
 }
 
-static tg_status transpose_fwd(tg_tape *t, tg_node *n) {
+tg_status tg__transpose_fwd(tg_tape *t, tg_node *n) {
     (void)t;
     size_t d[5];
     transpose_dims(n, d);
     swap_axes(n->in[0]->data, n->out->data, d[0], d[1], d[2], d[3], d[4], false);
     return TG_OK;
 }
-static void transpose_bwd(tg_node *n) {
+void tg__transpose_bwd(tg_node *n) {
     size_t d[5];
     transpose_dims(n, d);
     /* g is (P,B,Q,A,R); swapping back gives dx's (P,A,Q,B,R). */
     if (n->in[0]->grad)
         swap_axes(n->out->grad, n->in[0]->grad, d[0], d[3], d[2], d[1], d[4], true);
 }
-const tg_op tg__op_transpose = {"tg_transpose", 1, 0, transpose_infer, transpose_fwd, transpose_bwd};
 tg_tensor *tg_transpose(tg_tape *t, tg_tensor *x, int a0, int a1) {
     tg_op_args args = {.i = {a0, a1}};
     return tg_apply(t, &tg__op_transpose, &x, 1, &args);
@@ -105,7 +97,7 @@ tg_tensor *tg_transpose(tg_tape *t, tg_tensor *x, int a0, int a1) {
  * y = x with a new shape of the same element count; y->data == x->data.
  * dx += g element by element (row-major order is unchanged).
  * args: i[0] = rank, p = shape (the caller's; one entry may be -1: inferred). */
-static tg_status reshape_infer(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
+tg_status tg__infer_reshape(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
     const tg_tensor *x = n->in[0];
     long r = n->args.i[0];
     const int *req = n->args.p;
@@ -150,18 +142,17 @@ static tg_status reshape_infer(tg_tape *t, const tg_node *n, int *rank, int shap
     for (int i = 0; i < r; i++) shape[i] = i == infer_at ? (int)(x->size / known) : req[i];
     return TG_OK;
 }
-static tg_status reshape_fwd(tg_tape *t, tg_node *n) {
+tg_status tg__reshape_fwd(tg_tape *t, tg_node *n) {
     (void)t;
     n->out->data = n->in[0]->data;
     n->args.p = NULL; /* the resolved shape is out->shape; keep no caller pointer */
     return TG_OK;
 }
-static void reshape_bwd(tg_node *n) {
+void tg__reshape_bwd(tg_node *n) {
     tg_real *dx = n->in[0]->grad;
     const tg_real *g = n->out->grad;
     if (dx) for (size_t i = 0; i < n->out->size; i++) dx[i] += g[i];
 }
-const tg_op tg__op_reshape = {"tg_reshape", 1, TG_OPF_VIEW, reshape_infer, reshape_fwd, reshape_bwd};
 tg_tensor *tg_reshape(tg_tape *t, tg_tensor *x, int rank, const int *shape) {
     tg_op_args args = {.i = {rank}, .p = shape};
     return tg_apply(t, &tg__op_reshape, &x, 1, &args);
@@ -173,12 +164,12 @@ tg_tensor *tg_reshape(tg_tape *t, tg_tensor *x, int rank, const int *shape) {
  * dx[o,start+j,i] += g[o,j,i]. Along axis 0 (O = 1) y is the contiguous block
  * x->data + start*I: a view. Otherwise forward copies into the arena.
  * args: i[0] = axis, i[1] = start, i[2] = len. */
-static tg_status slice_infer(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
+tg_status tg__infer_slice(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
     const tg_tensor *x = n->in[0];
     long axis = n->args.i[0], start = n->args.i[1], len = n->args.i[2];
     char sx[128];
     tg_shape_str(x, sx, sizeof sx);
-    int a = norm_axis(axis, x->rank);
+    int a = tg__norm_axis(axis, x->rank);
     if (a < 0)
         return tg_tape_fail(t, TG_ERR_RANGE, "tg_slice: axis %ld is out of range for shape %s", axis, sx);
     long dim = x->shape[a];
@@ -200,12 +191,12 @@ static tg_status slice_infer(tg_tape *t, const tg_node *n, int *rank, int shape[
 /* x as (O, D, I) around the sliced axis. */
 static void slice_dims(const tg_node *n, int *axis, size_t *O, size_t *D, size_t *I) {
     const tg_tensor *x = n->in[0];
-    *axis = norm_axis(n->args.i[0], x->rank);
+    *axis = tg__norm_axis(n->args.i[0], x->rank);
     *O = dims_prod(x->shape, 0, *axis);
     *D = (size_t)x->shape[*axis];
     *I = dims_prod(x->shape, *axis + 1, x->rank);
 }
-static tg_status slice_fwd(tg_tape *t, tg_node *n) {
+tg_status tg__slice_fwd(tg_tape *t, tg_node *n) {
     int axis;
     size_t O, D, I, start = (size_t)n->args.i[1], len = (size_t)n->args.i[2];
     slice_dims(n, &axis, &O, &D, &I);
@@ -221,7 +212,7 @@ static tg_status slice_fwd(tg_tape *t, tg_node *n) {
         memcpy(y + o * len * I, x + (o * D + start) * I, len * I * sizeof *y);
     return TG_OK;
 }
-static void slice_bwd(tg_node *n) {
+void tg__slice_bwd(tg_node *n) {
     int axis;
     size_t O, D, I, start = (size_t)n->args.i[1], len = (size_t)n->args.i[2];
     slice_dims(n, &axis, &O, &D, &I);
@@ -235,7 +226,6 @@ static void slice_bwd(tg_node *n) {
     }
 }
 /* TG_OPF_VIEW because forward chooses out->data itself (a view or an arena copy). */
-const tg_op tg__op_slice = {"tg_slice", 1, TG_OPF_VIEW, slice_infer, slice_fwd, slice_bwd};
 tg_tensor *tg_slice(tg_tape *t, tg_tensor *x, int axis, int start, int len) {
     tg_op_args args = {.i = {axis, start, len}};
     return tg_apply(t, &tg__op_slice, &x, 1, &args);
@@ -245,12 +235,12 @@ tg_tensor *tg_slice(tg_tape *t, tg_tensor *x, int axis, int start, int len) {
  * y = [x_1, ..., x_n] joined along axis; every other dimension equal. With each x_k
  * viewed as (O, D_k, I): y[o, off_k + j, i] = x_k[o, j, i], off_k = D_1 + ... + D_{k-1};
  * dx_k[o,j,i] += g[o, off_k + j, i]. args: i[0] = axis. */
-static tg_status concat_infer(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
+tg_status tg__infer_concat(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
     const tg_tensor *x0 = n->in[0];
     long axis = n->args.i[0];
     char s0[128], sk[128];
     tg_shape_str(x0, s0, sizeof s0);
-    int a = norm_axis(axis, x0->rank);
+    int a = tg__norm_axis(axis, x0->rank);
     if (a < 0)
         return tg_tape_fail(t, TG_ERR_RANGE, "tg_concat: axis %ld is out of range for shape %s", axis, s0);
     long long total = 0;
@@ -275,12 +265,12 @@ static tg_status concat_infer(tg_tape *t, const tg_node *n, int *rank, int shape
 /* O and I of the (O, D_k, I) views. */
 static int concat_dims(const tg_node *n, size_t *O, size_t *I) {
     const tg_tensor *y = n->out;
-    int a = norm_axis(n->args.i[0], y->rank);
+    int a = tg__norm_axis(n->args.i[0], y->rank);
     *O = dims_prod(y->shape, 0, a);
     *I = dims_prod(y->shape, a + 1, y->rank);
     return a;
 }
-static tg_status concat_fwd(tg_tape *t, tg_node *n) {
+tg_status tg__concat_fwd(tg_tape *t, tg_node *n) {
     (void)t;
     size_t O, I;
     int a = concat_dims(n, &O, &I);
@@ -293,7 +283,7 @@ static tg_status concat_fwd(tg_tape *t, tg_node *n) {
         }
     return TG_OK;
 }
-static void concat_bwd(tg_node *n) {
+void tg__concat_bwd(tg_node *n) {
     size_t O, I;
     int a = concat_dims(n, &O, &I);
     const tg_real *g = n->out->grad;
@@ -308,7 +298,6 @@ static void concat_bwd(tg_node *n) {
             g += cnt;
         }
 }
-const tg_op tg__op_concat = {"tg_concat", -1, 0, concat_infer, concat_fwd, concat_bwd};
 tg_tensor *tg_concat(tg_tape *t, tg_tensor *const *xs, int n, int axis) {
     /* Clearer messages than tg_apply's generic input-count check. */
     if (t && tg_tape_status(t) == TG_OK) {
@@ -329,7 +318,7 @@ tg_tensor *tg_concat(tg_tape *t, tg_tensor *const *xs, int n, int axis) {
  * y[i,:] = table[idx[i],:], table (V,D) -> y (n,D) (an embedding lookup);
  * dtable[idx[i],:] += g[i,:] — a scatter-add, so repeated indices accumulate.
  * args: i[0] = n, p = idx (the caller's; copied into the arena by forward). */
-static tg_status gather_infer(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
+tg_status tg__infer_gather(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
     const tg_tensor *table = n->in[0];
     const int *idx = n->args.p;
     long cnt = n->args.i[0];
@@ -351,7 +340,7 @@ static tg_status gather_infer(tg_tape *t, const tg_node *n, int *rank, int shape
     shape[1] = table->shape[1];
     return TG_OK;
 }
-static tg_status gather_fwd(tg_tape *t, tg_node *n) {
+tg_status tg__gather_fwd(tg_tape *t, tg_node *n) {
     size_t cnt = (size_t)n->args.i[0], D = (size_t)n->in[0]->shape[1];
     int *idx = tg_tape_alloc(t, cnt * sizeof *idx);
     if (!idx) return TG_ERR_NOMEM;
@@ -362,7 +351,7 @@ static tg_status gather_fwd(tg_tape *t, tg_node *n) {
         memcpy(n->out->data + i * D, n->in[0]->data + (size_t)idx[i] * D, D * sizeof(tg_real));
     return TG_OK;
 }
-static void gather_bwd(tg_node *n) {
+void tg__gather_bwd(tg_node *n) {
     size_t cnt = (size_t)n->args.i[0], D = (size_t)n->in[0]->shape[1];
     const int *idx = n->saved;
     tg_real *dt = n->in[0]->grad;
@@ -373,7 +362,6 @@ static void gather_bwd(tg_node *n) {
         for (size_t j = 0; j < D; j++) row[j] += g[i * D + j];
     }
 }
-const tg_op tg__op_gather_rows = {"tg_gather_rows", 1, 0, gather_infer, gather_fwd, gather_bwd};
 tg_tensor *tg_gather_rows(tg_tape *t, tg_tensor *table, const int *idx, int n) {
     tg_op_args args = {.i = {n}, .p = idx};
     return tg_apply(t, &tg__op_gather_rows, &table, 1, &args);

@@ -1,4 +1,4 @@
-/* ops_softmax.c — softmax and log-softmax along the LAST axis.
+/* softmax.c — softmax and log-softmax along the LAST axis.
  *
  * Shapes: x of any rank >= 1, viewed as R rows of C = shape[rank-1] contiguous
  * elements (R = size / C); y has x's shape. Rank 0 has no last axis: an error.
@@ -9,10 +9,11 @@
  * +-1e4 or FLT_MAX give an exact one-hot softmax and log-softmax 0 and -(m - x_j)).
  * Sums, differences and logs are taken in double and rounded to tg_real once.
  *
- * The softmax sums over ALL j of the row, e^{x_i} / sum_j e^{x_j}; the table in
- * ../shared/seeds/003_… writes sum_{j != i}, a typo (the outputs would not sum to 1).
+ * The softmax sums over ALL j of the row, e^{x_i} / sum_j e^{x_j}; the activation table
+ * of the lecture notes on neural networks (FFNN, MLP) writes sum_{j != i}, a typo (the
+ * outputs would not sum to 1).
  *
- * Notation as ops_unary.c: y = out->data, g = out->grad (dL/dy), dx = in[0]->grad.
+ * Notation as unary.c: y = out->data, g = out->grad (dL/dy), dx = in[0]->grad.
  * Nothing is saved in the arena: backward needs only y (for log-softmax the softmax
  * is recovered as e^y).
  */
@@ -20,7 +21,7 @@
 #include "ops_private.h"
 
 /* Shape rule of both ops: rank >= 1, y has x's shape. */
-static tg_status softmax_infer(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
+tg_status tg__infer_softmax(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
     if (n->in[0]->rank < 1)
         return tg_tape_fail(t, TG_ERR_SHAPE,
                             "%s: input must have rank >= 1 (it works along the last axis): got shape ()",
@@ -48,7 +49,7 @@ static double row_max_sum(const tg_real *x, size_t c, double *s) {
 
 /* softmax: y_j = e^{x_j - m} / s, s = sum_k e^{x_k - m}, m = max_k x_k (per row).
  * dy_j/dx_i = y_j ([i = j] - y_i), so dx_i += y_i (g_i - sum_j g_j y_j). */
-static tg_status softmax_fwd(tg_tape *t, tg_node *n) {
+tg_status tg__softmax_fwd(tg_tape *t, tg_node *n) {
     (void)t;
     size_t c = row_len(n), rows = n->out->size / c;
     for (size_t r = 0; r < rows; r++) {
@@ -59,7 +60,7 @@ static tg_status softmax_fwd(tg_tape *t, tg_node *n) {
     }
     return TG_OK;
 }
-static void softmax_bwd(tg_node *n) {
+void tg__softmax_bwd(tg_node *n) {
     tg_real *dx = n->in[0]->grad;
     if (!dx) return;
     size_t c = row_len(n), rows = n->out->size / c;
@@ -70,12 +71,11 @@ static void softmax_bwd(tg_node *n) {
         for (size_t j = 0; j < c; j++) dx[r * c + j] += (tg_real)(y[j] * ((double)g[j] - gy));
     }
 }
-const tg_op tg__op_softmax = {"tg_softmax", 1, 0, softmax_infer, softmax_fwd, softmax_bwd};
 tg_tensor *tg_softmax(tg_tape *t, tg_tensor *x) { return softmax_apply(t, &tg__op_softmax, x); }
 
 /* log_softmax: y_j = (x_j - m) - ln s (per row, m and s as above).
  * dy_j/dx_i = [i = j] - softmax_i, so dx_i += g_i - e^{y_i} sum_j g_j. */
-static tg_status log_softmax_fwd(tg_tape *t, tg_node *n) {
+tg_status tg__log_softmax_fwd(tg_tape *t, tg_node *n) {
     (void)t;
     size_t c = row_len(n), rows = n->out->size / c;
     for (size_t r = 0; r < rows; r++) {
@@ -87,7 +87,7 @@ static tg_status log_softmax_fwd(tg_tape *t, tg_node *n) {
     }
     return TG_OK;
 }
-static void log_softmax_bwd(tg_node *n) {
+void tg__log_softmax_bwd(tg_node *n) {
     tg_real *dx = n->in[0]->grad;
     if (!dx) return;
     size_t c = row_len(n), rows = n->out->size / c;
@@ -98,7 +98,6 @@ static void log_softmax_bwd(tg_node *n) {
         for (size_t j = 0; j < c; j++) dx[r * c + j] += (tg_real)((double)g[j] - exp((double)y[j]) * gs);
     }
 }
-const tg_op tg__op_log_softmax = {"tg_log_softmax", 1, 0, softmax_infer, log_softmax_fwd, log_softmax_bwd};
 tg_tensor *tg_log_softmax(tg_tape *t, tg_tensor *x) {
     return softmax_apply(t, &tg__op_log_softmax, x);
 }

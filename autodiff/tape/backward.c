@@ -35,8 +35,7 @@ tg_status tg_backward(tg_tape *t, tg_tensor *y, const tg_tensor *seed) {
         return tg_tape_fail(t, TG_ERR_SHAPE,
                             "tg_backward: y has shape %s; a seed gradient is needed unless y has one element",
                             tg_shape_str(y, b1, sizeof b1));
-    if (seed && (seed->size != y->size || seed->rank != y->rank ||
-                 memcmp(seed->shape, y->shape, sizeof y->shape) != 0))
+    if (seed && (seed->size != y->size || !tg__same_shape(seed, y)))
         return tg_tape_fail(t, TG_ERR_SHAPE, "tg_backward: seed shape %s differs from y shape %s",
                             tg_shape_str(seed, b1, sizeof b1), tg_shape_str(y, b2, sizeof b2));
 

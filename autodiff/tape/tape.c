@@ -64,6 +64,18 @@ bool tg_tape_grad_enabled(const tg_tape *t) { return t && t->grad_enabled; }
 size_t tg_tape_node_count(const tg_tape *t) { return t ? t->n_nodes : 0; }
 const tg_node *tg_tape_last(const tg_tape *t) { return t ? t->last : NULL; }
 
+tg_tensor *tg_find(const tg_tape *t, const char *name) {
+    if (!t || !name || !name[0]) return NULL;
+    /* Walking backwards, the last match seen is the first in recording order. */
+    tg_tensor *found = NULL;
+    for (const tg_node *nd = t->last; nd; nd = nd->prev) {
+        if (strcmp(nd->out->name, name) == 0) found = nd->out;
+        for (int i = nd->n_in; i-- > 0;)
+            if (strcmp(nd->in[i]->name, name) == 0) found = nd->in[i];
+    }
+    return found;
+}
+
 /* ---- step tensors ---- */
 
 bool tg__tensor_live(const tg_tape *t, const tg_tensor *x) {

@@ -100,6 +100,16 @@ tg_tensor *tg_param_new(const char *name, int rank, const int *shape);
  * (their tape owns them). */
 void tg_tensor_free(tg_tensor *x);
 
+/* Gives x a name for printouts (copied, at most 47 bytes kept) and returns x, so it can wrap
+ * an expression: tg_tensor *z = tg_name(tg_add(t, a, b), "z"). NULL x returns NULL
+ * (a failed op passes through). Meant for step tensors; on a parameter it renames the
+ * parameter (whose name checkpoints and tg_params_find use). */
+tg_tensor *tg_name(tg_tensor *x, const char *name);
+
+/* The first tensor named `name` on t's current step, looking at node outputs and
+ * their inputs in recording order (parameters by their own name). NULL if none. The
+ * result is not the caller's to free: a step tensor dies with the step, a parameter
+ * belongs to whoever made it. */
 /* ---- filling and reading (any tensor) ---- */
 void tg_tensor_fill(tg_tensor *x, tg_real v);        /* zeros: v = 0, ones: v = 1 */
 tg_status tg_tensor_copy_from(tg_tensor *x, const tg_real *data, size_t n); /* n == size */

@@ -33,6 +33,8 @@ tg_status tg__verror(tg_status s, const char *fmt, va_list ap);
 
 /* Formats a shape "(3,4)" into buf. */
 char *tg__shape_fmt(int rank, const int *shape, char *buf, size_t n);
+/* One number with %.{precision}g into buf, -0 as 0 (what every printout uses). */
+char *tg__num_fmt(double v, int precision, char *buf, size_t n);
 /* Element count of a shape; 0 and an error naming op if invalid or overflowing. */
 size_t tg__shape_size(const char *op, int rank, const int *shape, tg_status *st);
 
@@ -44,8 +46,13 @@ void tg__tensor_init(tg_tensor *x, int rank, const int *shape, size_t size);
  * the caller names itself. */
 tg_status tg__params_reserve(tg_params *ps, int more);
 
-/* a and b have the same rank and dimensions. */
-bool tg__same_shape(const tg_tensor *a, const tg_tensor *b);
+/* a and b have the same rank and dimensions. Inline: every binary op asks it. */
+static inline bool tg__same_shape(const tg_tensor *a, const tg_tensor *b) {
+    if (a->rank != b->rank) return false;
+    for (int i = 0; i < a->rank; i++)
+        if (a->shape[i] != b->shape[i]) return false;
+    return true;
+}
 
 /* True when gradients flow into x. */
 static inline bool tg__requires_grad(const tg_tensor *x) {

@@ -49,18 +49,6 @@ typedef struct tg_show_opts {
 /* Defaults: precision 4, max_elems 6. */
 tg_show_opts tg_show_defaults(void);
 
-/* Gives x a name for printouts (copied, at most 47 bytes) and returns x, so it can wrap
- * an expression: tg_tensor *z = tg_name(tg_add(t, a, b), "z"). NULL x returns NULL
- * (a failed op passes through). Meant for step tensors; on a parameter it renames the
- * parameter (whose name checkpoints and tg_params_find use). */
-tg_tensor *tg_name(tg_tensor *x, const char *name);
-
-/* The first tensor named `name` on t's current step, looking at node outputs and
- * their inputs in recording order (parameters by their own name). NULL if none. The
- * result is not the caller's to free: a step tensor dies with the step, a parameter
- * belongs to whoever made it. */
-tg_tensor *tg_find(const tg_tape *t, const char *name);
-
 /* ---- the tape as a table ----
  * One row per tensor, in recording order: each leaf (parameter p<k>, input i<k>) just
  * before the first node that reads it, then the node:

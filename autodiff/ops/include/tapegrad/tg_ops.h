@@ -23,13 +23,13 @@
 extern "C" {
 #endif
 
-/* ---- elementwise binary, broadcasting (ops_binary.c) ---- */
+/* ---- elementwise binary, broadcasting (ops/binary.c) ---- */
 tg_tensor *tg_add(tg_tape *t, tg_tensor *a, tg_tensor *b); /* a + b; da += g, db += g */
 tg_tensor *tg_sub(tg_tape *t, tg_tensor *a, tg_tensor *b); /* a - b; da += g, db -= g */
 tg_tensor *tg_mul(tg_tape *t, tg_tensor *a, tg_tensor *b); /* a * b; da += g b, db += g a */
 tg_tensor *tg_div(tg_tape *t, tg_tensor *a, tg_tensor *b); /* a / b; da += g/b, db -= g a/b^2 */
 
-/* ---- elementwise unary (ops_unary.c) ---- */
+/* ---- elementwise unary (ops/unary.c) ---- */
 tg_tensor *tg_neg(tg_tape *t, tg_tensor *x);                   /* -x */
 tg_tensor *tg_add_scalar(tg_tape *t, tg_tensor *x, tg_real c); /* x + c */
 tg_tensor *tg_mul_scalar(tg_tape *t, tg_tensor *x, tg_real c); /* c x */
@@ -45,7 +45,7 @@ tg_tensor *tg_abs(tg_tape *t, tg_tensor *x);     /* |x|; dx += g sign(x) (0 at 0
  * hi INFINITY for a one-sided clamp. Error if lo > hi or either is NaN. */
 tg_tensor *tg_clamp(tg_tape *t, tg_tensor *x, tg_real lo, tg_real hi);
 
-/* ---- activations (ops_unary.c) ---- */
+/* ---- activations (ops/unary.c) ---- */
 tg_tensor *tg_relu(tg_tape *t, tg_tensor *x);    /* max(0,x); dx += g [x > 0] */
 /* x if x > 0 else slope x; dx += g (x > 0 ? 1 : slope). slope must be finite. */
 tg_tensor *tg_leaky_relu(tg_tape *t, tg_tensor *x, tg_real slope);
@@ -58,7 +58,7 @@ tg_tensor *tg_step(tg_tape *t, tg_tensor *x);
 /* sign(x) in {-1, 0, 1}; zero derivative as tg_step. */
 tg_tensor *tg_sign(tg_tape *t, tg_tensor *x);
 
-/* ---- matrix product and shapes (ops_matmul.c, ops_shape.c) ---- */
+/* ---- matrix product and shapes (ops/matmul.c, ops/shape.c) ---- */
 /* (M,K) x (K,N) -> (M,N); (B,M,K) x (B,K,N) -> (B,M,N); (B,M,K) x (K,N) -> (B,M,N).
  * dA += G B^T, dB += A^T G (summed over the batch when B is shared). */
 tg_tensor *tg_matmul(tg_tape *t, tg_tensor *a, tg_tensor *b);
@@ -77,7 +77,7 @@ tg_tensor *tg_concat(tg_tape *t, tg_tensor *const *xs, int n, int axis);
  * copied; each must be in 0..V-1. dtable[idx[i],:] += g[i,:] (repeats accumulate). */
 tg_tensor *tg_gather_rows(tg_tape *t, tg_tensor *table, const int *idx, int n);
 
-/* ---- reductions (ops_reduce.c) ---- */
+/* ---- reductions (ops/reduce.c) ---- */
 tg_tensor *tg_sum(tg_tape *t, tg_tensor *x);   /* all elements -> rank 0 */
 tg_tensor *tg_mean(tg_tape *t, tg_tensor *x);  /* all elements -> rank 0 */
 /* Along one axis (negative counts from the end); keepdim keeps it as size 1. */
@@ -86,11 +86,11 @@ tg_tensor *tg_mean_axis(tg_tape *t, tg_tensor *x, int axis, bool keepdim);
 /* Maximum along axis; the gradient goes to the first arg-max only. */
 tg_tensor *tg_max_axis(tg_tape *t, tg_tensor *x, int axis, bool keepdim);
 
-/* ---- softmax (ops_softmax.c): along the last axis, max-subtracted (stable) ---- */
+/* ---- softmax (ops/softmax.c): along the last axis, max-subtracted (stable) ---- */
 tg_tensor *tg_softmax(tg_tape *t, tg_tensor *x);     /* dx = y (g - sum(g y)) */
 tg_tensor *tg_log_softmax(tg_tape *t, tg_tensor *x); /* dx = g - softmax(x) sum(g) */
 
-/* ---- losses (ops_loss.c): all return a rank-0 mean ---- */
+/* ---- losses (ops/loss.c): all return a rank-0 mean ---- */
 /* mean((pred - target)^2) over all elements; shapes must be equal. */
 tg_tensor *tg_mse_loss(tg_tape *t, tg_tensor *pred, tg_tensor *target);
 /* -mean(y ln p + (1-y) ln(1-p)); p in [0,1] (clamped away from 0 and 1 by 1e-12 in
@@ -103,14 +103,20 @@ tg_tensor *tg_bce_with_logits(tg_tape *t, tg_tensor *z, tg_tensor *target);
 tg_tensor *tg_cross_entropy(tg_tape *t, tg_tensor *logits, const int *labels);
 
 /* ---- the op table ----
- * Every built-in op, for tests that walk it (each must have a gradient check) and
- * for printing. */
+ * Every built-in op with its local derivative in words and the formatter the display
+ * uses for its scalar arguments, for tests that walk every op (each must have a
+ * gradient check) and for printing. The entries are static and never change. */
 typedef struct tg_op_info {
-    const char *name;        /* builder name, e.g. "tg_tanh" */
-    const tg_op *op;         /* its definition */
+    const tg_op *op;          /* the definition; op->name is the builder, "tg_tanh" */
+    const char *derivative;   /* "dx += g (1 - y^2)": g = dL/dy, y the output */
+    /* Writes the node's scalar arguments ("0.5", "axis 1, keepdim"; "" if none), numbers
+     * with `precision` significant digits, into buf (cap bytes, NUL-terminated). */
+    void (*format_args)(const tg_node *n, int precision, char *buf, size_t cap);
 } tg_op_info;
-/* The table of built-in ops; *n receives its length. Static storage. */
+/* The table of built-in ops; *n (may be NULL) receives its length. */
 const tg_op_info *tg_op_table(size_t *n);
+/* The table entry of op, or NULL when op is not a built-in one (a custom op) or NULL. */
+const tg_op_info *tg_op_info_of(const tg_op *op);
 
 #ifdef __cplusplus
 }

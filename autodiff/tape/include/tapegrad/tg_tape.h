@@ -106,7 +106,10 @@ struct tg_node {
 };
 
 enum {
-    TG_OPF_VIEW = 1u << 0  /* forward sets out->data itself (shares an input's storage) */
+    TG_OPF_VIEW = 1u << 0,        /* forward sets out->data itself (may share an input's storage) */
+    TG_OPF_ELEMENTWISE = 1u << 1  /* out[i] depends only on element i of each input (after
+                                     broadcasting): the backward trace then shows each
+                                     contribution as upstream * local derivative */
 };
 
 typedef struct tg_op {
@@ -148,6 +151,12 @@ void tg_tape_set_anomaly_detection(tg_tape *t, bool on);
  * skipped. Tracing costs a copy of each input gradient per node. */
 typedef void (*tg_trace_fn)(const tg_node *n, int input, const tg_real *contrib, void *user);
 void tg_tape_set_trace(tg_tape *t, tg_trace_fn fn, void *user);
+
+/* The first tensor named `name` on t's current step, looking at node outputs and
+ * their inputs in recording order (parameters by their own name). NULL if none. The
+ * result is not the caller's to free: a step tensor dies with the step, a parameter
+ * belongs to whoever made it. */
+tg_tensor *tg_find(const tg_tape *t, const char *name);
 
 /* The most recent node (NULL if none); follow node->prev to walk the tape in reverse
  * recording order. For printing and teaching; read-only. */

@@ -1,0 +1,71 @@
+/* registry.h — every built-in op, one line each: the one table of tapegrad's primitives.
+ *
+ * This is where a reviewer reads every local derivative rule on one screen (the role
+ * of PyTorch's derivatives.yaml). Each line is
+ *
+ *   OP(name, inputs, flags, shape, forward, backward, args, derivative)
+ *
+ *   name        the builder is tg_<name>; its definition is tg__op_<name>
+ *   inputs      number of tensor inputs, -1 for any number >= 1
+ *   flags       EW: elementwise (out[i] depends on each input's element i after
+ *               broadcasting; the trace shows upstream * local derivative);
+ *               VIEW: forward sets out->data itself (it may share an input's storage)
+ *   shape       the shape rule tg__infer_<shape>
+ *   forward     tg__<forward>: computes out->data, saves what backward needs
+ *   backward    tg__<backward>: ADDS dL/d(input) into every input's ->grad that exists
+ *   args        how the display writes the op's scalar arguments (registry.c)
+ *   derivative  the local derivative in words: g = dL/dy, y = the output
+ *
+ * The functions sit together in their family's file (the comment above each group
+ * names it), next to the op's public builder. This list is expanded by
+ * ops_private.h (declarations) and registry.c (the op definitions and the table that
+ * tg_op_table() returns, that the display, the trace and tests/ops/ walk). Adding an
+ * op: its region in the family file, its line here, its declaration in tg_ops.h, its
+ * tests. There is no count to keep: the table's length is the number of lines.
+ */
+
+/* ---- elementwise, broadcasting (binary.c) */
+OP(add,             2,  EW,   bcast,     add_fwd,         add_bwd,         none,         "da += g, db += g")
+OP(sub,             2,  EW,   bcast,     sub_fwd,         sub_bwd,         none,         "da += g, db -= g")
+OP(mul,             2,  EW,   bcast,     mul_fwd,         mul_bwd,         none,         "da += g b, db += g a")
+OP(div,             2,  EW,   bcast,     div_fwd,         div_bwd,         none,         "da += g / b, db -= g a / b^2")
+/* ---- elementwise unary and activations (unary.c) */
+OP(neg,             1,  EW,   same,      neg_fwd,         neg_bwd,         none,         "dx -= g")
+OP(add_scalar,      1,  EW,   same,      add_scalar_fwd,  add_scalar_bwd,  scalar,       "dx += g")
+OP(mul_scalar,      1,  EW,   same,      mul_scalar_fwd,  mul_scalar_bwd,  scalar,       "dx += c g")
+OP(pow_scalar,      1,  EW,   pow,       pow_fwd,         pow_bwd,         scalar,       "dx += g p x^(p-1)")
+OP(square,          1,  EW,   same,      square_fwd,      square_bwd,      none,         "dx += 2 x g")
+OP(sqrt,            1,  EW,   same,      sqrt_fwd,        sqrt_bwd,        none,         "dx += g / (2 y)")
+OP(exp,             1,  EW,   same,      exp_fwd,         exp_bwd,         none,         "dx += g y")
+OP(log,             1,  EW,   same,      log_fwd,         log_bwd,         none,         "dx += g / x")
+OP(abs,             1,  EW,   same,      abs_fwd,         abs_bwd,         none,         "dx += g sign(x)")
+OP(clamp,           1,  EW,   clamp,     clamp_fwd,       clamp_bwd,       bounds,       "dx += g where lo < x < hi")
+OP(relu,            1,  EW,   same,      relu_fwd,        relu_bwd,        none,         "dx += g [x > 0]")
+OP(leaky_relu,      1,  EW,   leaky,     leaky_fwd,       leaky_bwd,       scalar,       "dx += g (x > 0 ? 1 : slope)")
+OP(sigmoid,         1,  EW,   same,      sigmoid_fwd,     sigmoid_bwd,     none,         "dx += g y (1 - y)")
+OP(softplus,        1,  EW,   same,      softplus_fwd,    softplus_bwd,    none,         "dx += g sigmoid(x)")
+OP(tanh,            1,  EW,   same,      tanh_fwd,        tanh_bwd,        none,         "dx += g (1 - y^2)")
+OP(step,            1,  EW,   same,      step_fwd,        zero_bwd,        none,         "dx += 0 (zero wherever defined)")
+OP(sign,            1,  EW,   same,      sign_fwd,        zero_bwd,        none,         "dx += 0 (zero wherever defined)")
+/* ---- matrix product (matmul.c) */
+OP(matmul,          2,  0,    matmul,    matmul_fwd,      matmul_bwd,      none,         "dA += G B^T, dB += A^T G")
+/* ---- shapes (shape.c) */
+OP(transpose,       1,  0,    transpose, transpose_fwd,   transpose_bwd,   axes,         "dx += g with the axes swapped back")
+OP(reshape,         1,  VIEW, reshape,   reshape_fwd,     reshape_bwd,     none,         "dx += g (same order, old shape)")
+OP(slice,           1,  VIEW, slice,     slice_fwd,       slice_bwd,       slice,        "dx[.., start:start+len, ..] += g")
+OP(concat,          -1, 0,    concat,    concat_fwd,      concat_bwd,      axis,         "dx_k += g[.., off_k:off_k+D_k, ..]")
+OP(gather_rows,     1,  0,    gather,    gather_fwd,      gather_bwd,      none,         "dtable[idx[i], :] += g[i, :]")
+/* ---- reductions (reduce.c) */
+OP(sum,             1,  0,    scalar,    sum_fwd,         sum_bwd,         none,         "dx += g")
+OP(mean,            1,  0,    scalar,    mean_fwd,        mean_bwd,        none,         "dx += g / N")
+OP(sum_axis,        1,  0,    axis,      sum_axis_fwd,    sum_axis_bwd,    axis_keepdim, "dx += g repeated along axis")
+OP(mean_axis,       1,  0,    axis,      mean_axis_fwd,   mean_axis_bwd,   axis_keepdim, "dx += g / len repeated along axis")
+OP(max_axis,        1,  0,    axis,      max_axis_fwd,    max_axis_bwd,    axis_keepdim, "dx[argmax] += g (first arg-max)")
+/* ---- softmax along the last axis (softmax.c) */
+OP(softmax,         1,  0,    softmax,   softmax_fwd,     softmax_bwd,     none,         "dx += y (g - sum(g y))")
+OP(log_softmax,     1,  0,    softmax,   log_softmax_fwd, log_softmax_bwd, none,         "dx += g - e^y sum(g)")
+/* ---- losses, rank-0 means (loss.c) */
+OP(mse_loss,        2,  0,    pair,      mse_fwd,         mse_bwd,         none,         "da += 2 g (a - b) / N, db -= the same")
+OP(bce_loss,        2,  0,    bce,       bce_fwd,         bce_bwd,         none,         "dp += g (q - y) / (q (1-q) N) in the band, dy -= g logit(q) / N")
+OP(bce_with_logits, 2,  0,    bcel,      bcel_fwd,        bcel_bwd,        none,         "dz += g (sigmoid(z) - y) / N, dy -= g z / N")
+OP(cross_entropy,   1,  0,    ce,        ce_fwd,          ce_bwd,          none,         "dz += g (softmax(z) - onehot(label)) / N")
