@@ -1,4 +1,4 @@
-/* bench.c — tapegrad's speed on the workloads of issue 7, one line per figure:
+/* bench.c — tapegrad's speed on the workloads it is tuned for, one line per figure:
  *
  *   BENCH <name> <value> <unit>
  *

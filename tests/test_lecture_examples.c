@@ -1,5 +1,5 @@
 /* test_lecture_examples.c — the numbers of the ten lecture-notes examples
- * (examples/lecture_*.c, issue 5) and the tutorial (examples/TUTORIAL.md).
+ * (examples/lecture_*.c) and the tutorial (examples/TUTORIAL.md).
  *
  * Each example keeps its computation in a function lecNN_run that fills a result
  * struct; main() is compiled out here (LECTURE_TEST), so this test asserts exactly the

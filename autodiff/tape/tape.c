@@ -172,7 +172,6 @@ tg_tensor *tg_detach(tg_tape *t, tg_tensor *x) {
     t->who = NULL;
     if (!y) return NULL;
     y->data = x->data; /* shares storage; no gradient link */
-    y->flags = TG_VIEW;
     return y;
 }
 
@@ -249,11 +248,6 @@ tg_tensor *tg_apply(tg_tape *t, const tg_op *op, tg_tensor *const *in, int n_in,
         return NULL;
     }
     t->who = NULL; /* a caller's own tg_tape_alloc is named as such */
-    if (op->flags & TG_OPF_VIEW) /* a view op may still copy (slice off axis 0) */
-        for (int i = 0; i < n_in; i++) {
-            uintptr_t o = (uintptr_t)out->data, b = (uintptr_t)in[i]->data;
-            if (o >= b && o < b + in[i]->size * sizeof(tg_real)) out->flags |= TG_VIEW;
-        }
     if (t->anomaly && tg__watch_forward(t, op, in, n_in, out) != TG_OK) return NULL;
     if (need_grad) {
         node->id = t->n_nodes++;

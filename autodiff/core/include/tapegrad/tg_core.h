@@ -64,8 +64,7 @@ void tg_clear_error(void);
 enum {
     TG_REQUIRES_GRAD = 1u << 0, /* gradients flow into this tensor */
     TG_PARAM = 1u << 1,         /* a long-lived parameter with its own grad buffer */
-    TG_OWNED = 1u << 2,         /* internal: storage malloc'd by tg_tensor_new */
-    TG_VIEW = 1u << 3           /* internal: data shares another tensor's storage */
+    TG_OWNED = 1u << 2          /* internal: storage malloc'd by tg_tensor_new */
 };
 
 typedef struct tg_tape tg_tape;
