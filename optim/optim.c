@@ -319,18 +319,11 @@ tg_status tg_optim_state(const tg_optim *o, tg_params *out) {
         if (tg_params_find(out, nm))
             return tg__error(TG_ERR_ARG, "%s: '%s' is already in the list", fn, nm);
     }
-    /* tg_params_add insists on a gradient buffer (it is meant for parameters), so
-     * the array is grown here the way params.c grows it. */
-    if (out->n > out->cap - add) {
-        int cap = out->cap ? out->cap : 16;
-        while (cap < out->n + add) cap *= 2;
-        tg_tensor **a = tg__malloc((size_t)cap * sizeof *a);
-        if (!a) return tg__error(TG_ERR_NOMEM, "%s: out of memory", fn);
-        if (out->n) memcpy(a, out->items, (size_t)out->n * sizeof *a);
-        tg__free(out->items);
-        out->items = a;
-        out->cap = cap;
-    }
+    /* tg_params_add insists on a gradient buffer (it is meant for parameters), so the
+     * tensors are appended here. */
+    tg_status st = tg__params_reserve(out, add);
+    if (st != TG_OK)
+        return tg__error(st, "%s: %s", fn, st == TG_ERR_NOMEM ? "out of memory" : "the list is full");
     for (int k = 0; k < add - 1; k++) out->items[out->n++] = o->buf[k];
     out->items[out->n++] = o->step;
     return TG_OK;
@@ -345,9 +338,7 @@ tg_status tg_optim_load_state(tg_optim *o, const tg_params *src) {
         const tg_tensor *dst = k < n - 1 ? o->buf[k] : o->step;
         const tg_tensor *s = tg_params_find(src, dst->name);
         if (!s) return tg__error(TG_ERR_ARG, "%s: state tensor '%s' is missing", fn, dst->name);
-        bool same = s->rank == dst->rank && s->size == dst->size && s->data;
-        for (int d = 0; same && d < dst->rank; d++) same = s->shape[d] == dst->shape[d];
-        if (!same) {
+        if (!s->data || s->size != dst->size || !tg__same_shape(s, dst)) {
             char a[96], b[96];
             return tg__error(TG_ERR_SHAPE, "%s: '%s' has shape %s, expected %s", fn, dst->name,
                              tg_shape_str(s, a, sizeof a), tg_shape_str(dst, b, sizeof b));
