@@ -1,43 +1,27 @@
-/* optim.c — the optimizer object: option checks, state allocation, the step (finite
- * check, then the update rule of update.c), learning rate, and state as named tensors.
+/* optim.c — the optimizer object shared by every optimizer: construction from a
+ * descriptor (list checks, state allocation and names), the step (finite check, then
+ * the descriptor's update rule), learning rate, and state as named tensors. The
+ * optimizers themselves live in sgd.c, adagrad.c, rmsprop.c and adam.c.
  */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include "optim_private.h"
 
-/* ---- defaults (PyTorch's, except SGD's lr, which PyTorch requires) ---- */
-
-tg_sgd_opts tg_sgd_defaults(void) { return (tg_sgd_opts){.lr = 0.01}; }
-tg_adagrad_opts tg_adagrad_defaults(void) {
-    return (tg_adagrad_opts){.lr = 0.01, .eps = 1e-10};
-}
-tg_rmsprop_opts tg_rmsprop_defaults(void) {
-    return (tg_rmsprop_opts){.lr = 0.01, .alpha = 0.99, .eps = 1e-8};
-}
-tg_adam_opts tg_adam_defaults(void) {
-    return (tg_adam_opts){.lr = 1e-3, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8};
-}
-tg_adam_opts tg_adamw_defaults(void) {
-    tg_adam_opts o = tg_adam_defaults();
-    o.weight_decay = 1e-2;
-    return o;
-}
-
 /* ---- option checks: each names the function, the option and the value ----
- * Written as !(x >= lo) so that NaN fails too. */
+ * Written so that NaN fails too. */
 
-static bool check_ge0(const char *fn, const char *what, double x) {
+bool tg__optim_ge0(const char *fn, const char *what, double x) {
     if (isfinite(x) && x >= 0) return true;
     tg__error(TG_ERR_VALUE, "%s: %s must be finite and >= 0, got %g", fn, what, x);
     return false;
 }
-static bool check_pos(const char *fn, const char *what, double x) {
+bool tg__optim_pos(const char *fn, const char *what, double x) {
     if (isfinite(x) && x > 0) return true;
     tg__error(TG_ERR_VALUE, "%s: %s must be finite and > 0, got %g", fn, what, x);
     return false;
 }
-static bool check_unit(const char *fn, const char *what, double x, bool open_top) {
+bool tg__optim_unit(const char *fn, const char *what, double x, bool open_top) {
     if (x >= 0 && (open_top ? x < 1 : x <= 1)) return true;
     tg__error(TG_ERR_VALUE, "%s: %s must be in [0, 1%s, got %g", fn, what, open_top ? ")" : "]", x);
     return false;
@@ -45,22 +29,23 @@ static bool check_unit(const char *fn, const char *what, double x, bool open_top
 
 /* ---- construction ---- */
 
-/* The name of parameter i's state buffer: "<param>.<key>", "param<i>.<key>" for an
+/* The name of parameter i's state tensor: "<param>.<slot>", "param<i>.<slot>" for an
  * unnamed parameter. False if it does not fit in tg_tensor.name. */
 static bool state_name(char out[sizeof((tg_tensor *)0)->name], const tg_tensor *p, int i,
-                       const char *key) {
+                       const char *slot) {
     char tmp[sizeof p->name + 64];
-    int k = p->name[0] ? snprintf(tmp, sizeof tmp, "%s.%.40s", p->name, key)
-                       : snprintf(tmp, sizeof tmp, "param%d.%.40s", i, key);
+    int k = p->name[0] ? snprintf(tmp, sizeof tmp, "%s.%.40s", p->name, slot)
+                       : snprintf(tmp, sizeof tmp, "param%d.%.40s", i, slot);
     if (k < 0 || (size_t)k >= sizeof p->name) return false;
     memcpy(out, tmp, (size_t)k + 1);
     return true;
 }
 
-/* Makes the optimizer common to every kind: copies the list and allocates nbuf
- * zeroed state tensors per parameter (named keys[k]) and the step counter. */
-static tg_optim *optim_new(const char *fn, tg__optim_kind kind, const char *name,
-                           const tg_params *ps, int nbuf, const char *const *keys) {
+tg_optim *tg__optim_new(const tg__optim_desc *d, const tg_params *ps, const void *opts, double lr) {
+    const char *fn = d->fn;
+    if (!d->check(fn, opts)) return NULL;
+    const unsigned uses = d->uses ? d->uses(opts) : ~0u;
+    const int ns = d->nslots;
     if (!ps) {
         tg__error(TG_ERR_ARG, "%s: ps is NULL", fn);
         return NULL;
@@ -82,25 +67,27 @@ static tg_optim *optim_new(const char *fn, tg__optim_kind kind, const char *name
             return NULL;
         }
         char nm[sizeof p->name];
-        for (int k = 0; k < nbuf; k++) {
-            if (!state_name(nm, p, i, keys[k])) {
+        for (int k = 0; k < ns; k++) {
+            if (((uses >> k) & 1) && !state_name(nm, p, i, d->slot[k])) {
                 tg__error(TG_ERR_ARG,
                           "%s: state name '%s.%s' of parameter %d is longer than %zu characters",
-                          fn, p->name, keys[k], i, sizeof p->name - 1);
+                          fn, p->name, d->slot[k], i, sizeof p->name - 1);
                 return NULL;
             }
         }
     }
-    tg_optim *o = tg__calloc(1, sizeof *o);
+    /* The options live at the end of the object, aligned for any type. */
+    tg_optim *o = tg__calloc(1, sizeof *o + d->opts_size);
     if (!o) goto oom;
-    o->kind = kind;
-    o->name = name;
+    o->d = d;
     o->n = ps->n;
-    o->nbuf = nbuf;
+    memcpy(o->opts, opts, d->opts_size);
+    o->lr = lr;
+    for (int k = 0; k < ns; k++) o->nused += (uses >> k) & 1;
     o->p = tg__malloc((size_t)ps->n * sizeof *o->p);
     o->size = tg__malloc((size_t)ps->n * sizeof *o->size);
-    o->buf = tg__calloc((size_t)ps->n * (size_t)(nbuf ? nbuf : 1), sizeof *o->buf);
-    if (!o->p || !o->size || !o->buf) goto oom;
+    o->slot = tg__calloc((size_t)ps->n * (size_t)ns, sizeof *o->slot);
+    if (!o->p || !o->size || !o->slot) goto oom;
     o->step = tg_tensor_new(0, NULL, 0);
     if (!o->step) goto oom;
     snprintf(o->step->name, sizeof o->step->name, "optim.step");
@@ -108,23 +95,25 @@ static tg_optim *optim_new(const char *fn, tg__optim_kind kind, const char *name
         tg_tensor *p = ps->items[i];
         o->p[i] = p;
         o->size[i] = p->size;
-        for (int k = 0; k < nbuf; k++) {
+        for (int k = 0; k < ns; k++) {
+            if (!((uses >> k) & 1)) continue;
             tg_tensor *b = tg_tensor_new(p->rank, p->shape, 0);
             if (!b) goto oom;
-            o->buf[i * nbuf + k] = b;
-            state_name(b->name, p, i, keys[k]);
+            o->slot[i * ns + k] = b;
+            state_name(b->name, p, i, d->slot[k]);
         }
     }
     /* Two parameters could give the same state name ("param0" named so, and an unnamed
      * parameter 0); names must be unique for a checkpoint. */
-    for (int a = 0; a < o->n * nbuf; a++)
-        for (int b = 0; b < a; b++)
-            if (strcmp(o->buf[a]->name, o->buf[b]->name) == 0) {
+    for (int a = 0; a < o->n * ns; a++)
+        for (int b = 0; b < a && o->slot[a]; b++)
+            if (o->slot[b] && strcmp(o->slot[a]->name, o->slot[b]->name) == 0) {
                 tg__error(TG_ERR_ARG, "%s: two parameters give the state name '%s'", fn,
-                          o->buf[a]->name);
+                          o->slot[a]->name);
                 tg_optim_free(o);
                 return NULL;
             }
+    if (d->init) d->init(o);
     return o;
 oom:
     tg_optim_free(o);
@@ -132,89 +121,12 @@ oom:
     return NULL;
 }
 
-tg_optim *tg_optim_sgd(const tg_params *ps, const tg_sgd_opts *opts) {
-    static const char fn[] = "tg_optim_sgd";
-    tg_sgd_opts s = opts ? *opts : tg_sgd_defaults();
-    if (!check_ge0(fn, "lr", s.lr) || !check_ge0(fn, "momentum", s.momentum) ||
-        !check_ge0(fn, "weight_decay", s.weight_decay))
-        return NULL;
-    if (!isfinite(s.dampening)) {
-        tg__error(TG_ERR_VALUE, "%s: dampening must be finite, got %g", fn, s.dampening);
-        return NULL;
-    }
-    if (s.nesterov && (s.momentum <= 0 || s.dampening != 0)) {
-        tg__error(TG_ERR_VALUE,
-                  "%s: nesterov needs momentum > 0 and dampening == 0, got momentum %g, dampening %g",
-                  fn, s.momentum, s.dampening);
-        return NULL;
-    }
-    static const char *const keys[] = {"momentum_buffer"};
-    tg_optim *o = optim_new(fn, TG__OPT_SGD, "sgd", ps, s.momentum != 0 ? 1 : 0, keys);
-    if (o) o->o.sgd = s, o->lr = s.lr;
-    return o;
-}
-
-tg_optim *tg_optim_adagrad(const tg_params *ps, const tg_adagrad_opts *opts) {
-    static const char fn[] = "tg_optim_adagrad";
-    tg_adagrad_opts s = opts ? *opts : tg_adagrad_defaults();
-    if (!check_ge0(fn, "lr", s.lr) || !check_ge0(fn, "lr_decay", s.lr_decay) ||
-        !check_ge0(fn, "weight_decay", s.weight_decay) ||
-        !check_ge0(fn, "initial_accumulator_value", s.initial_accumulator_value) ||
-        !check_pos(fn, "eps", s.eps))
-        return NULL;
-    static const char *const keys[] = {"sum"};
-    tg_optim *o = optim_new(fn, TG__OPT_ADAGRAD, "adagrad", ps, 1, keys);
-    if (!o) return NULL;
-    o->o.adagrad = s;
-    o->lr = s.lr;
-    for (int i = 0; i < o->n; i++) tg_tensor_fill(o->buf[i], (tg_real)s.initial_accumulator_value);
-    return o;
-}
-
-tg_optim *tg_optim_rmsprop(const tg_params *ps, const tg_rmsprop_opts *opts) {
-    static const char fn[] = "tg_optim_rmsprop";
-    tg_rmsprop_opts s = opts ? *opts : tg_rmsprop_defaults();
-    if (!check_ge0(fn, "lr", s.lr) || !check_unit(fn, "alpha", s.alpha, false) ||
-        !check_pos(fn, "eps", s.eps) || !check_ge0(fn, "weight_decay", s.weight_decay) ||
-        !check_ge0(fn, "momentum", s.momentum))
-        return NULL;
-    /* Buffer order as update.c expects: square_avg, momentum_buffer?, grad_avg?. */
-    const char *keys[3] = {"square_avg", NULL, NULL};
-    int nbuf = 1;
-    if (s.momentum > 0) keys[nbuf++] = "momentum_buffer";
-    if (s.centered) keys[nbuf++] = "grad_avg";
-    tg_optim *o = optim_new(fn, TG__OPT_RMSPROP, "rmsprop", ps, nbuf, keys);
-    if (o) o->o.rmsprop = s, o->lr = s.lr;
-    return o;
-}
-
-static tg_optim *adam_new(const char *fn, tg__optim_kind kind, const char *name,
-                          const tg_params *ps, tg_adam_opts s) {
-    if (!check_ge0(fn, "lr", s.lr) || !check_unit(fn, "beta1", s.beta1, true) ||
-        !check_unit(fn, "beta2", s.beta2, true) || !check_pos(fn, "eps", s.eps) ||
-        !check_ge0(fn, "weight_decay", s.weight_decay))
-        return NULL;
-    static const char *const keys[] = {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"};
-    tg_optim *o = optim_new(fn, kind, name, ps, s.amsgrad ? 3 : 2, keys);
-    if (o) o->o.adam = s, o->lr = s.lr;
-    return o;
-}
-
-tg_optim *tg_optim_adam(const tg_params *ps, const tg_adam_opts *opts) {
-    return adam_new("tg_optim_adam", TG__OPT_ADAM, "adam", ps, opts ? *opts : tg_adam_defaults());
-}
-
-tg_optim *tg_optim_adamw(const tg_params *ps, const tg_adam_opts *opts) {
-    return adam_new("tg_optim_adamw", TG__OPT_ADAMW, "adamw", ps,
-                    opts ? *opts : tg_adamw_defaults());
-}
-
 void tg_optim_free(tg_optim *o) {
     if (!o) return;
-    if (o->buf)
-        for (int i = 0; i < o->n * o->nbuf; i++) tg_tensor_free(o->buf[i]);
+    if (o->slot)
+        for (int j = 0; j < o->n * o->d->nslots; j++) tg_tensor_free(o->slot[j]);
     tg_tensor_free(o->step);
-    tg__free(o->buf);
+    tg__free(o->slot);
     tg__free(o->size);
     tg__free(o->p);
     tg__free(o);
@@ -267,13 +179,7 @@ tg_status tg_optim_step(tg_optim *o) {
                                  fn, p->name, j, (double)p->grad[j]);
     }
     double t = s + 1;
-    switch (o->kind) {
-    case TG__OPT_SGD: tg__update_sgd(o, t); break;
-    case TG__OPT_ADAGRAD: tg__update_adagrad(o, t); break;
-    case TG__OPT_RMSPROP: tg__update_rmsprop(o, t); break;
-    case TG__OPT_ADAM:
-    case TG__OPT_ADAMW: tg__update_adam(o, t); break;
-    }
+    o->d->update(o, t);
     o->step->data[0] = (tg_real)t;
     return TG_OK;
 }
@@ -293,61 +199,61 @@ double tg_optim_get_lr(const tg_optim *o) {
 
 tg_status tg_optim_set_lr(tg_optim *o, double lr) {
     if (!o) return tg__error(TG_ERR_ARG, "tg_optim_set_lr: opt is NULL");
-    if (!check_ge0("tg_optim_set_lr", "lr", lr)) return TG_ERR_VALUE;
+    if (!tg__optim_ge0("tg_optim_set_lr", "lr", lr)) return TG_ERR_VALUE;
     o->lr = lr;
     return TG_OK;
 }
 
-const char *tg_optim_name(const tg_optim *o) { return o ? o->name : ""; }
+const char *tg_optim_name(const tg_optim *o) { return o ? o->d->name : ""; }
 
 size_t tg_optim_state_size(const tg_optim *o) {
     if (!o) return 0;
     size_t n = 1; /* the step count */
-    for (int i = 0; i < o->n; i++) n += (size_t)o->nbuf * o->size[i];
+    for (int i = 0; i < o->n; i++) n += (size_t)o->nused * o->size[i];
     return n;
 }
 
 /* ---- state as named tensors ---- */
 
+/* The state in the order of tg_optim_state: entry j of o->slot for j < n * nslots
+ * (parameter by parameter, each one's slots in slot order; NULL for an unused slot),
+ * then the step count at j = n * nslots. */
+static int state_end(const tg_optim *o) { return o->n * o->d->nslots + 1; }
+static tg_tensor *state_at(const tg_optim *o, int j) {
+    return j < o->n * o->d->nslots ? o->slot[j] : o->step;
+}
+
 tg_status tg_optim_state(const tg_optim *o, tg_params *out) {
     static const char fn[] = "tg_optim_state";
     if (!o || !out) return tg__error(TG_ERR_ARG, "%s: %s is NULL", fn, o ? "out" : "opt");
-    int add = o->n * o->nbuf + 1;
     /* Duplicate names would make a checkpoint ambiguous. */
-    for (int k = 0; k < add; k++) {
-        const char *nm = k < add - 1 ? o->buf[k]->name : o->step->name;
-        if (tg_params_find(out, nm))
-            return tg__error(TG_ERR_ARG, "%s: '%s' is already in the list", fn, nm);
+    for (int j = 0; j < state_end(o); j++) {
+        const tg_tensor *t = state_at(o, j);
+        if (t && tg_params_find(out, t->name))
+            return tg__error(TG_ERR_ARG, "%s: '%s' is already in the list", fn, t->name);
     }
-    /* tg_params_add insists on a gradient buffer (it is meant for parameters), so
-     * the array is grown here the way params.c grows it. */
-    if (out->n > out->cap - add) {
-        int cap = out->cap ? out->cap : 16;
-        while (cap < out->n + add) cap *= 2;
-        tg_tensor **a = tg__malloc((size_t)cap * sizeof *a);
-        if (!a) return tg__error(TG_ERR_NOMEM, "%s: out of memory", fn);
-        if (out->n) memcpy(a, out->items, (size_t)out->n * sizeof *a);
-        tg__free(out->items);
-        out->items = a;
-        out->cap = cap;
+    /* tg_params_add insists on a gradient buffer (it is meant for parameters), so the
+     * tensors are appended here. */
+    tg_status st = tg__params_reserve(out, o->n * o->nused + 1);
+    if (st != TG_OK)
+        return tg__error(st, "%s: %s", fn, st == TG_ERR_NOMEM ? "out of memory" : "the list is full");
+    for (int j = 0; j < state_end(o); j++) {
+        tg_tensor *t = state_at(o, j);
+        if (t) out->items[out->n++] = t;
     }
-    for (int k = 0; k < add - 1; k++) out->items[out->n++] = o->buf[k];
-    out->items[out->n++] = o->step;
     return TG_OK;
 }
 
 tg_status tg_optim_load_state(tg_optim *o, const tg_params *src) {
     static const char fn[] = "tg_optim_load_state";
     if (!o || !src) return tg__error(TG_ERR_ARG, "%s: %s is NULL", fn, o ? "src" : "opt");
-    int n = o->n * o->nbuf + 1;
     /* Validate all, then copy all. */
-    for (int k = 0; k < n; k++) {
-        const tg_tensor *dst = k < n - 1 ? o->buf[k] : o->step;
+    for (int j = 0; j < state_end(o); j++) {
+        const tg_tensor *dst = state_at(o, j);
+        if (!dst) continue;
         const tg_tensor *s = tg_params_find(src, dst->name);
         if (!s) return tg__error(TG_ERR_ARG, "%s: state tensor '%s' is missing", fn, dst->name);
-        bool same = s->rank == dst->rank && s->size == dst->size && s->data;
-        for (int d = 0; same && d < dst->rank; d++) same = s->shape[d] == dst->shape[d];
-        if (!same) {
+        if (!s->data || s->size != dst->size || !tg__same_shape(s, dst)) {
             char a[96], b[96];
             return tg__error(TG_ERR_SHAPE, "%s: '%s' has shape %s, expected %s", fn, dst->name,
                              tg_shape_str(s, a, sizeof a), tg_shape_str(dst, b, sizeof b));
@@ -356,8 +262,9 @@ tg_status tg_optim_load_state(tg_optim *o, const tg_params *src) {
             return tg__error(TG_ERR_VALUE, "%s: 'optim.step' must be an integer in [0, %.0f), got %g",
                              fn, step_limit(), (double)s->data[0]);
     }
-    for (int k = 0; k < n; k++) {
-        tg_tensor *dst = k < n - 1 ? o->buf[k] : o->step;
+    for (int j = 0; j < state_end(o); j++) {
+        tg_tensor *dst = state_at(o, j);
+        if (!dst) continue;
         const tg_tensor *s = tg_params_find(src, dst->name);
         if (s != dst) memcpy(dst->data, s->data, dst->size * sizeof *dst->data);
     }
