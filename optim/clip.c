@@ -1,7 +1,7 @@
 /* clip.c — gradient clipping by global norm and by value.
  *
  * Why: in a deep or recurrent network the gradient is a long product of local
- * derivatives (../shared/seeds/000_ead807ba5c04e088.txt, "Vanishing gradient":
+ * derivatives (the lecture notes' overview, "Vanishing gradient":
  * repeated multiplication of small derivatives); when the factors are large the same
  * product explodes, and one huge step destroys the weights. Rescaling the whole
  * gradient when its norm exceeds a threshold keeps its direction and bounds the step
