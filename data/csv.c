@@ -256,18 +256,12 @@ static tg_status csv_parse(const char *fn, const char *b, size_t n, const char *
                            label, c.line, k, k == 1 ? "" : "s", nh);
             break;
         }
-        if ((size_t)out->rows == cap_rows) { /* grow the values by doubling */
-            size_t ncap = cap_rows ? 2 * cap_rows : 256;
-            double *nv = ncap <= SIZE_MAX / sizeof(double) / (size_t)out->cols
-                             ? tg__malloc(ncap * (size_t)out->cols * sizeof(double)) : NULL;
-            if (!nv) {
-                st = tg__error(TG_ERR_NOMEM, "%s: %s: out of memory at line %d", fn, label, c.line);
-                break;
-            }
-            if (out->rows) memcpy(nv, out->values, (size_t)out->rows * (size_t)out->cols * sizeof(double));
-            tg__free(out->values);
-            out->values = nv;
-            cap_rows = ncap;
+        /* Room for one more row (the values are rows of cols doubles; doubling from 256). */
+        if ((size_t)out->cols > SIZE_MAX / sizeof(double) ||
+            !tg__grow(&out->values, &cap_rows, (size_t)out->rows + 1,
+                      (size_t)out->cols * sizeof(double), 256)) {
+            st = tg__error(TG_ERR_NOMEM, "%s: %s: out of memory at line %d", fn, label, c.line);
+            break;
         }
         double *row = out->values + (size_t)out->rows * (size_t)out->cols;
         for (int k2 = 0; k2 < out->cols && st == TG_OK; k2++)
