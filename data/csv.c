@@ -312,7 +312,7 @@ tg_status tg_csv_read(const char *path, const char *const *columns, int n_column
     if (!path) return tg__error(TG_ERR_ARG, "tg_csv_read: path is NULL");
     unsigned char *buf;
     size_t n;
-    tg_status st = tg__read_file("tg_csv_read", path, false, &buf, &n);
+    tg_status st = tg__read_file("tg_csv_read", path, TG__READ_SAY_SO_FAR, &buf, &n);
     if (st != TG_OK) return st;
     st = csv_run("tg_csv_read", (const char *)buf, n, path, columns, n_columns, out);
     tg__free(buf);

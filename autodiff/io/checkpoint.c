@@ -23,10 +23,9 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <tapegrad/tg_checkpoint.h>
-#include <tg/core.h>
+#include <tg/io.h>
 
 #define FN_SAVE "tg_checkpoint_save"
 #define FN_LOAD "tg_checkpoint_load"
@@ -507,47 +506,6 @@ tg_status tg_checkpoint_load_mem(const void *buf, size_t n, const char *label,
     return st;
 }
 
-/* Reads the whole file into a tg__malloc'd buffer. */
-static tg_status read_file(const char *path, unsigned char **out, size_t *out_n) {
-    *out = NULL;
-    *out_n = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) return tg__error(TG_ERR_IO, "%s: %s: cannot open: %s", FN_LOAD, path, strerror(errno));
-    size_t cap = 1 << 16, n = 0;
-    struct stat sb;
-    if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size >= 0 &&
-        (uintmax_t)sb.st_size < SIZE_MAX - 1)
-        cap = (size_t)sb.st_size + 1; /* +1: reaching EOF needs one more read */
-    unsigned char *buf = tg__malloc(cap);
-    tg_status st = TG_OK;
-    while (buf) {
-        if (n == cap) {
-            size_t ncap = cap > SIZE_MAX / 2 ? SIZE_MAX : cap * 2;
-            unsigned char *nb = ncap > cap ? tg__malloc(ncap) : NULL;
-            if (nb) memcpy(nb, buf, n);
-            tg__free(buf);
-            buf = nb;
-            cap = ncap;
-            if (!buf) break;
-        }
-        size_t k = fread(buf + n, 1, cap - n, f);
-        n += k;
-        if (k == 0 || n < cap) {
-            if (ferror(f)) st = tg__error(TG_ERR_IO, "%s: %s: read error: %s", FN_LOAD, path, strerror(errno));
-            if (feof(f) || ferror(f)) break;
-        }
-    }
-    fclose(f);
-    if (!buf) return tg__error(TG_ERR_NOMEM, "%s: %s: out of memory reading the file", FN_LOAD, path);
-    if (st != TG_OK) {
-        tg__free(buf);
-        return st;
-    }
-    *out = buf;
-    *out_n = n;
-    return TG_OK;
-}
-
 tg_status tg_checkpoint_load(const char *path, const tg_params *const *lists, int n_lists,
                              tg_ckpt_meta *meta) {
     if (!path || !path[0])
@@ -557,7 +515,7 @@ tg_status tg_checkpoint_load(const char *path, const tg_params *const *lists, in
     if (st != TG_OK) return st;
     unsigned char *buf;
     size_t n;
-    if ((st = read_file(path, &buf, &n)) != TG_OK) return st;
+    if ((st = tg__read_file(FN_LOAD, path, TG__READ_SAY_OPEN, &buf, &n)) != TG_OK) return st;
     st = tg_checkpoint_load_mem(buf, n, path, lists, n_lists, meta);
     tg__free(buf);
     return st;
