@@ -1,10 +1,9 @@
 /* checkpoint.c — named tensors to and from a versioned binary file (format in
  * tg_checkpoint.h).
  *
- * Saving builds the whole file image in memory (one tg__malloc), then writes it to a
- * temporary file which is fsync'ed and renamed over the target: rename is atomic on
- * POSIX file systems, so a reader (or a crash) sees the old file or the new one,
- * never half of one.
+ * Saving builds the whole file image in memory (one tg__malloc), then writes it with
+ * tg__write_atomic (atomic.c), so a reader (or a crash) sees the old file or the new
+ * one, never half of one.
  *
  * Loading reads the whole file, then validates in this order, touching nothing:
  *   1. magic and version;
@@ -16,14 +15,11 @@
  *   5. in the float build, every value of a double file fits in a float.
  * Only then are the values copied (and meta), which cannot fail.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 #include <tapegrad/tg_checkpoint.h>
 #include <tg/io.h>
 
@@ -115,82 +111,6 @@ static tg_status check_lists(const char *fn, const char *label, const tg_params 
 
 /* ---- saving ---- */
 
-/* Writes all n bytes to fd (retrying short writes and EINTR); 0 or an errno. */
-static int write_all(int fd, const unsigned char *p, size_t n) {
-    while (n > 0) {
-        ssize_t k = write(fd, p, n);
-        if (k < 0) {
-            if (errno == EINTR) continue;
-            return errno;
-        }
-        p += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
-/* Best effort: make the rename itself durable by syncing the directory. */
-static void sync_parent_dir(const char *path) {
-    const char *slash = strrchr(path, '/');
-    char dir[4096];
-    if (!slash) {
-        strcpy(dir, ".");
-    } else {
-        size_t k = slash == path ? 1 : (size_t)(slash - path);
-        if (k >= sizeof dir) return;
-        memcpy(dir, path, k);
-        dir[k] = '\0';
-    }
-    int fd = open(dir, O_RDONLY);
-    if (fd < 0) return;
-    (void)fsync(fd);
-    close(fd);
-}
-
-/* Writes img to "<path>.tmp.<pid>", syncs it and renames it over path. On failure the
- * temporary file is removed; path is untouched. */
-static tg_status write_atomic(const char *path, const unsigned char *img, size_t n) {
-    size_t plen = strlen(path);
-    char *tmp = tg__malloc(plen + 32);
-    if (!tmp) return tg__error(TG_ERR_NOMEM, "%s: %s: out of memory", FN_SAVE, path);
-    snprintf(tmp, plen + 32, "%s.tmp.%ld", path, (long)getpid());
-    const char *step = "cannot create temporary file";
-    int err = 0;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        err = errno;
-        tg__error(TG_ERR_IO, "%s: %s: %s %s: %s", FN_SAVE, path, step, tmp, strerror(err));
-        tg__free(tmp);
-        return TG_ERR_IO;
-    }
-    if ((err = write_all(fd, img, n)) != 0) {
-        step = "cannot write";
-    } else if (fsync(fd) != 0) {
-        /* Not reached by the tests (scripts/coverage.sh): fsync and close fail only on
-         * a device that reports write-back errors late (NFS, a failing disk), which no
-         * test can arrange; both branches only name the step for the message. */
-        err = errno;
-        step = "cannot sync";
-    }
-    if (close(fd) != 0 && !err) {
-        err = errno;
-        step = "cannot close";
-    }
-    if (!err && rename(tmp, path) != 0) {
-        err = errno;
-        step = "cannot rename";
-    }
-    if (err) {
-        unlink(tmp);
-        tg__error(TG_ERR_IO, "%s: %s: %s %s: %s", FN_SAVE, path, step, tmp, strerror(err));
-        tg__free(tmp);
-        return TG_ERR_IO;
-    }
-    tg__free(tmp);
-    sync_parent_dir(path);
-    return TG_OK;
-}
-
 tg_status tg_checkpoint_save(const char *path, const tg_params *const *lists, int n_lists,
                              const tg_ckpt_meta *meta) {
     if (!path || !path[0])
@@ -250,7 +170,7 @@ tg_status tg_checkpoint_save(const char *path, const tg_params *const *lists, in
             }
         }
     put_u64(p, fnv1a64(img, (size_t)(p - img)));
-    st = write_atomic(path, img, bytes);
+    st = tg__write_atomic(FN_SAVE, path, img, bytes);
     tg__free(img);
     return st;
 }

@@ -1,5 +1,5 @@
 /* tg/io.h — file helpers of the io room, for its own files and the rooms above it
- * (data/). In-tree only, not installed. */
+ * (data/, and any other writer of files). In-tree only, not installed. */
 #ifndef TG_INTERNAL_IO_H
 #define TG_INTERNAL_IO_H
 
@@ -30,5 +30,18 @@ enum {
  * TG_ERR_NOMEM. On error *out is NULL, *n 0. */
 tg_status tg__read_file(const char *fn, const char *path, unsigned flags, unsigned char **out,
                         size_t *n);
+
+/* ---- atomic writes ---- */
+
+/* Writes the n bytes at data to path so that a reader, or a crash, sees the old file
+ * or the new one, never part of one: to "<path>.tmp.<pid>" (created 0644 less the
+ * umask), fsync'ed, renamed over path, then the parent directory fsync'ed (best
+ * effort). On failure the temporary file is removed and path is left as it was.
+ * Errors name fn and path: TG_ERR_IO "fn: path: <step> <tmp>: <reason>" with step
+ * "cannot create temporary file", "cannot write", "cannot sync", "cannot close" or
+ * "cannot rename"; TG_ERR_NOMEM "fn: path: out of memory" (the one allocation, the
+ * temporary name). Two threads of one process must not write the same path at once:
+ * they would share the temporary file. */
+tg_status tg__write_atomic(const char *fn, const char *path, const void *data, size_t n);
 
 #endif
