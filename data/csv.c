@@ -256,18 +256,12 @@ static tg_status csv_parse(const char *fn, const char *b, size_t n, const char *
                            label, c.line, k, k == 1 ? "" : "s", nh);
             break;
         }
-        if ((size_t)out->rows == cap_rows) { /* grow the values by doubling */
-            size_t ncap = cap_rows ? 2 * cap_rows : 256;
-            double *nv = ncap <= SIZE_MAX / sizeof(double) / (size_t)out->cols
-                             ? tg__malloc(ncap * (size_t)out->cols * sizeof(double)) : NULL;
-            if (!nv) {
-                st = tg__error(TG_ERR_NOMEM, "%s: %s: out of memory at line %d", fn, label, c.line);
-                break;
-            }
-            if (out->rows) memcpy(nv, out->values, (size_t)out->rows * (size_t)out->cols * sizeof(double));
-            tg__free(out->values);
-            out->values = nv;
-            cap_rows = ncap;
+        /* Room for one more row (the values are rows of cols doubles; doubling from 256). */
+        if ((size_t)out->cols > SIZE_MAX / sizeof(double) ||
+            !tg__grow(&out->values, &cap_rows, (size_t)out->rows + 1,
+                      (size_t)out->cols * sizeof(double), 256)) {
+            st = tg__error(TG_ERR_NOMEM, "%s: %s: out of memory at line %d", fn, label, c.line);
+            break;
         }
         double *row = out->values + (size_t)out->rows * (size_t)out->cols;
         for (int k2 = 0; k2 < out->cols && st == TG_OK; k2++)
@@ -318,7 +312,7 @@ tg_status tg_csv_read(const char *path, const char *const *columns, int n_column
     if (!path) return tg__error(TG_ERR_ARG, "tg_csv_read: path is NULL");
     unsigned char *buf;
     size_t n;
-    tg_status st = tg__read_file("tg_csv_read", path, false, &buf, &n);
+    tg_status st = tg__read_file("tg_csv_read", path, TG__READ_SAY_SO_FAR, &buf, &n);
     if (st != TG_OK) return st;
     st = csv_run("tg_csv_read", (const char *)buf, n, path, columns, n_columns, out);
     tg__free(buf);

@@ -95,7 +95,7 @@ tg_status tg_idx_parse(const void *buf, size_t n, const char *label, tg_idx *out
 static tg_status idx_read(const char *fn, const char *path, tg_idx *out) {
     unsigned char *buf;
     size_t n;
-    tg_status st = tg__read_file(fn, path, true, &buf, &n);
+    tg_status st = tg__read_file(fn, path, TG__READ_GUNZIP | TG__READ_SAY_SO_FAR, &buf, &n);
     if (st != TG_OK) return st;
     st = idx_parse(fn, buf, n, path, out);
     tg__free(buf);

@@ -53,7 +53,7 @@ tg_status tg_text_read(const char *path, tg_text *out) {
     if (!path) return tg__error(TG_ERR_ARG, "tg_text_read: path is NULL");
     unsigned char *buf;
     size_t n;
-    tg_status st = tg__read_file("tg_text_read", path, false, &buf, &n);
+    tg_status st = tg__read_file("tg_text_read", path, TG__READ_SAY_SO_FAR, &buf, &n);
     if (st != TG_OK) return st;
     st = text_build("tg_text_read", buf, n, path, out);
     tg__free(buf);

@@ -1,5 +1,5 @@
-/* tg/io.h — file helpers of the io room for the rooms above it (data/). In-tree only,
- * not installed. */
+/* tg/io.h — file helpers of the io room, for its own files and the rooms above it
+ * (data/, and any other writer of files). In-tree only, not installed. */
 #ifndef TG_INTERNAL_IO_H
 #define TG_INTERNAL_IO_H
 
@@ -7,12 +7,41 @@
 #include <stddef.h>
 #include <tg/core.h>
 
+/* ---- whole-file reads ---- */
+
+/* Flags of tg__read_file. The wording flags let each caller keep the messages its
+ * users (and tests) know. */
+enum {
+    /* A file starting with the gzip magic (1f 8b) is read through `gzip -dc`. */
+    TG__READ_GUNZIP = 1u << 0,
+    /* An open failure reads "fn: path: cannot open: <reason>" instead of
+     * "fn: path: <reason>". */
+    TG__READ_SAY_OPEN = 1u << 1,
+    /* Running out of memory while the buffer grows adds "(N bytes so far)" to
+     * "fn: path: out of memory reading the file". */
+    TG__READ_SAY_SO_FAR = 1u << 2
+};
+
 /* Reads the whole file at path into a tg__malloc'd buffer (*out, *n; one extra NUL
- * byte after the data, not counted). With gunzip set, a file starting with the gzip
- * magic (1f 8b) is read through `gzip -dc` instead. Errors name fn and path:
- * TG_ERR_IO (cannot open / read, gzip cannot run), TG_ERR_FORMAT (gzip rejects the
- * data), TG_ERR_NOMEM. On error *out is NULL. */
-tg_status tg__read_file(const char *fn, const char *path, bool gunzip, unsigned char **out,
+ * byte after the data, not counted). A regular file is read in one allocation sized
+ * from fstat; anything else (a pipe, a /proc file that reports size 0) grows the
+ * buffer by doubling from 64 KiB. Errors name fn and path: TG_ERR_IO (cannot open,
+ * "read error: <reason>", gzip cannot run), TG_ERR_FORMAT (gzip rejects the data),
+ * TG_ERR_NOMEM. On error *out is NULL, *n 0. */
+tg_status tg__read_file(const char *fn, const char *path, unsigned flags, unsigned char **out,
                         size_t *n);
+
+/* ---- atomic writes ---- */
+
+/* Writes the n bytes at data to path so that a reader, or a crash, sees the old file
+ * or the new one, never part of one: to "<path>.tmp.<pid>" (created 0644 less the
+ * umask), fsync'ed, renamed over path, then the parent directory fsync'ed (best
+ * effort). On failure the temporary file is removed and path is left as it was.
+ * Errors name fn and path: TG_ERR_IO "fn: path: <step> <tmp>: <reason>" with step
+ * "cannot create temporary file", "cannot write", "cannot sync", "cannot close" or
+ * "cannot rename"; TG_ERR_NOMEM "fn: path: out of memory" (the one allocation, the
+ * temporary name). Two threads of one process must not write the same path at once:
+ * they would share the temporary file. */
+tg_status tg__write_atomic(const char *fn, const char *path, const void *data, size_t n);
 
 #endif
