@@ -28,12 +28,17 @@ CC=${CC:-clang}
 # is all reachable in a few hundred bytes).
 max_len=${FUZZ_MAX_LEN:-2048}
 mkdir -p "$out/artifacts" "$out/work"
-printf '#define TG_REAL_IS_DOUBLE 0\n' >"$out/tg_config.h"
+mkdir -p "$out/tapegrad"
+printf '#define TG_REAL_IS_DOUBLE 0\n' >"$out/tapegrad/tg_config.h"
 
-libsrc="autodiff/alloc.c autodiff/error.c autodiff/tensor.c autodiff/params.c
-        autodiff/checkpoint.c data/read_file.c data/idx.c data/csv.c data/text.c"
-cflags="-std=c11 -g -O1 -D_POSIX_C_SOURCE=200809L -Wall -Wextra
-        -I$out -I$src -I$src/autodiff -I$src/layers -I$src/optim -I$src/data"
+# The readers and what they stand on: the core, io and data rooms (the harnesses call
+# nothing else), with the include folders those rooms are built with.
+libsrc=$(cd "$src" && find autodiff/core autodiff/io data -name '*.c' | sort)
+incs="-I$out"
+for d in $(cd "$src" && find autodiff layers optim data -type d \( -name include -o -name internal \) | sort); do
+    incs="$incs -I$src/$d"
+done
+cflags="-std=c11 -g -O1 -D_POSIX_C_SOURCE=200809L -Wall -Wextra $incs -I$src"
 lib=""
 for f in $libsrc; do lib="$lib $src/$f"; done
 
