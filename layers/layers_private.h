@@ -1,8 +1,9 @@
-/* layers_internal.h — helpers shared by layers/ source files. Not installed.
- * Layers use only the public op builders of tg_ops.h; from autodiff's internals they
- * take just the counted allocator and the thread error (tg_internal.h). */
-#ifndef TG_LAYERS_INTERNAL_H
-#define TG_LAYERS_INTERNAL_H
+/* layers_private.h — helpers shared by the layers/ source files. Not installed.
+ * Layers use only the public op builders of tg_ops.h; from the engine's in-tree
+ * interfaces they take just the counted allocator and the thread error (<tg/core.h>)
+ * and the check that a tensor is live on a tape (<tg/tape.h>). */
+#ifndef TG_LAYERS_PRIVATE_H
+#define TG_LAYERS_PRIVATE_H
 
 #include <stdio.h>
 #include <tg/core.h>
@@ -37,9 +38,10 @@ bool tg__arg_ok(tg_tape *t, const char *fn, const char *layer, const char *arg,
  * "<fn>: tape is NULL", for NULL; false (nothing new recorded) if it has failed. */
 bool tg__tape_ok(tg_tape *t, const char *fn);
 
-/* Writes "(3,4)" for x into buf. */
-static inline const char *tg__shp(const tg_tensor *x, char *buf, size_t n) {
-    return tg_shape_str(x, buf, n);
-}
+/* Fills *l as a Linear layer in -> out with parameters "<prefix>.W", "<prefix>.b"
+ * initialised by scheme init (tg_linear_new, and each layer of tg_mlp_new); fn names
+ * the public caller in messages. On failure *l holds no tensors. */
+tg_status tg__linear_init(const char *fn, tg_linear *l, const char *prefix, int in, int out,
+                          tg_init init, tg_rng *rng);
 
 #endif

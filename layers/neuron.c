@@ -54,7 +54,7 @@ tg_tensor *tg_neuron_preact(tg_tape *t, const tg_neuron *n, tg_tensor *x) {
     if (x->rank != 2 || x->shape[1] != n->in) {
         char b[96];
         tg_tape_fail(t, TG_ERR_SHAPE, "tg_neuron_preact: '%s': x must have shape (N,%d), got %s",
-                     n->name, n->in, tg__shp(x, b, sizeof b));
+                     n->name, n->in, tg_shape_str(x, b, sizeof b));
         return NULL;
     }
     /* z = x w + b: (N,in) x (in,1) -> (N,1), b broadcast over rows. */
@@ -74,7 +74,7 @@ static tg_tensor *target_col(tg_tape *t, const char *fn, const tg_neuron *n, tg_
     if (y->size != (size_t)N || y->rank < 1 || y->rank > 2) {
         char b[96];
         tg_tape_fail(t, TG_ERR_SHAPE, "%s: '%s': y must have %d elements, shape (%d) or (%d,1), got %s",
-                     fn, n->name, N, N, N, tg__shp(y, b, sizeof b));
+                     fn, n->name, N, N, N, tg_shape_str(y, b, sizeof b));
         return NULL;
     }
     return tg_reshape(t, y, 2, (int[]){N, 1});

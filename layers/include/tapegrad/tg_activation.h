@@ -2,7 +2,7 @@
  * caller pick one (neuron, MLP, Elman RNN). Each is ONE primitive op of tg_ops.h;
  * its gradient is that op's own rule, nothing here differentiates.
  *
- * Formulas (lecture notes ../shared/seeds/000_…):
+ * Formulas (the lecture notes' section on activation functions):
  *   TG_ACT_IDENTITY    y = x
  *   TG_ACT_RELU        y = max(0, x)
  *   TG_ACT_LEAKY_RELU  y = x if x > 0 else slope x

@@ -5,16 +5,17 @@
  *   W is stored (in,out), i.e. TRANSPOSED with respect to PyTorch's nn.Linear.weight
  *   (out,in): our W = weight^T, our b = nn.Linear.bias. Storing (in,out) lets a batch
  *   of row vectors (N,in) multiply W with no transpose, and W[i][j] is the weight
- *   w_{i,j} from input i to unit j of the lecture notes (000_…: in_j = sum_i w_ij a_i).
+ *   w_{i,j} from input i to unit j of the lecture notes (their section on neural
+ *   network models: in_j = sum_i w_ij a_i).
  *   Parameter count in*out + out, the same as nn.Linear.
  *
  * MLP:  a_0 = x;  a_l = g_l(a_{l-1} W_l + b_l), l = 1..L
  *   sizes[0] = in, sizes[L] = out; g_l = hidden for l < L and output for l = L
- *   (000_…: h_w(x) = g2(W2 g1(W1 x))). Any activation of tg_activation.h; softmax is
- *   meant for the output (along the last axis). Layer l is a tg_linear whose
- *   parameters are "<prefix>.<l-1>.W" and "<prefix>.<l-1>.b"; it is initialised by
- *   the default scheme of its own activation (tg_init_for_act: He for the relu family,
- *   Glorot otherwise).
+ *   (the notes' forward phase: h_w(x) = g2(W2 g1(W1 x))). Any activation of
+ *   tg_activation.h; softmax is meant for the output (along the last axis). Layer l
+ *   is a tg_linear whose parameters are "<prefix>.<l-1>.W" and "<prefix>.<l-1>.b"; it
+ *   is initialised by the default scheme of its own activation (tg_init_for_act: He
+ *   for the relu family, Glorot otherwise).
  *
  * Ownership: layers own their parameter tensors and free them in *_free (NULL is
  * fine). Outputs are step tensors of the tape (die at tg_tape_reset).

@@ -1,6 +1,6 @@
 /* tg_neuron.h — one artificial neuron: the perceptron (step activation) and the
- * sigmoid neuron of the lecture notes' comparison table (../shared/seeds/000_…,
- * "Learning Rules").
+ * sigmoid neuron of the lecture notes' comparison table in their section on
+ * learning rules.
  *
  *   z = x w + b          x (N,in), w (in,1), b (1)  ->  z (N,1)
  *   y_hat = g(z)         g = the neuron's activation (TG_ACT_STEP: the perceptron)

@@ -2,48 +2,59 @@
  * as single-step cells and as stacked whole-sequence layers over (T,B,F) input.
  *
  * Every equation below is a handful of primitive ops; the gradients through time
- * (BPTT, lecture notes 000_…) come from the tape's one reverse sweep.
+ * (BPTT, the lecture notes' section on backpropagation through time) come from the
+ * tape's one reverse sweep.
  * Notation: x_t (B,in) one time step of a batch of B rows; h, c (B,H); H = hidden
  * size; rows are multiplied from the left: x W. sigma = logistic, (.) = elementwise.
  * One layer holds
  *     W_x (in, G*H), W_h (H, G*H), b (G*H)        [+ b_hn (H) for TG_RNN_GRU_TORCH]
- * with the G gate blocks side by side along the last axis, in PyTorch's order.
+ * with the G gate blocks side by side along the last axis, in PyTorch's order: block
+ * k (a tg_lstm_gate or tg_gru_gate, declared below) is columns k*H..(k+1)*H-1 of W_x
+ * and W_h and elements k*H..(k+1)*H-1 of b. Below, W_xf is block TG_LSTM_FORGET of
+ * W_x, b_f that of b, and so on.
  *
- * TG_RNN_TANH / TG_RNN_RELU (Elman; notes 001_…, 004_…: h_t = tanh(W_x x_t + W_h h_{t-1} + b)), G = 1:
+ * TG_RNN_TANH / TG_RNN_RELU (Elman; the lecture notes' "Equations for RNN",
+ * h_t = tanh(W_x x_t + W_h h_{t-1} + b)), G = 1:
  *     h' = act(x W_x + h W_h + b)
  *
- * TG_RNN_LSTM (notes 000_… "Gates in LSTM", with biases), G = 4, blocks [i f g o]:
- *     i = sigma(x W_xi + h W_hi + b_i)          input gate
- *     f = sigma(x W_xf + h W_hf + b_f)          forget gate
- *     g = tanh (x W_xg + h W_hg + b_g)          candidate cell
- *     o = sigma(x W_xo + h W_ho + b_o)          output gate
+ * TG_RNN_LSTM (the lecture notes' section on gates in LSTM, with biases), G = 4,
+ * blocks [i f g o] = TG_LSTM_INPUT, TG_LSTM_FORGET, TG_LSTM_CELL, TG_LSTM_OUTPUT:
+ *     i = sigma(x W_xi + h W_hi + b_i)          input gate       TG_LSTM_INPUT
+ *     f = sigma(x W_xf + h W_hf + b_f)          forget gate      TG_LSTM_FORGET
+ *     g = tanh (x W_xg + h W_hg + b_g)          candidate cell   TG_LSTM_CELL
+ *     o = sigma(x W_xo + h W_ho + b_o)          output gate      TG_LSTM_OUTPUT
  *     c' = f (.) c + i (.) g
  *     h' = o (.) tanh(c')
  *
- * TG_RNN_GRU (notes 000_… "Gates in GRU"; Cho et al. 2014), G = 3, blocks [r z n]:
- *     r = sigma(x W_xr + h W_hr + b_r)          reset gate
- *     z = sigma(x W_xz + h W_hz + b_z)          update gate
- *     n = tanh (x W_xn + (r (.) h) W_hn + b_n)  candidate: reset BEFORE the matmul
+ * TG_RNN_GRU (the lecture notes' section on gates in GRU; Cho et al. 2014), G = 3,
+ * blocks [r z n] = TG_GRU_RESET, TG_GRU_UPDATE, TG_GRU_NEW:
+ *     r = sigma(x W_xr + h W_hr + b_r)          reset gate       TG_GRU_RESET
+ *     z = sigma(x W_xz + h W_hz + b_z)          update gate      TG_GRU_UPDATE
+ *     n = tanh (x W_xn + (r (.) h) W_hn + b_n)  candidate        TG_GRU_NEW
+ *                                               (reset BEFORE the matmul)
  *     h' = (1 - z) (.) n + z (.) h              (computed as n + z (.) (h - n))
  *
  * TG_RNN_GRU_TORCH (what torch.nn.GRU computes), as TG_RNN_GRU except
  *     n = tanh (x W_xn + b_n + r (.) (h W_hn + b_hn))   reset AFTER the matmul
  *
  * Mapping to PyTorch (nn.RNN / nn.LSTM / nn.GRU, layer l):
- *     W_x = weight_ih_l{l}^T,  W_h = weight_hh_l{l}^T   (PyTorch stores (G*H, in))
+ *     W_x = weight_ih_l{l}^T,  W_h = weight_hh_l{l}^T   (PyTorch stores (G*H, in):
+ *           its rows k*H..(k+1)*H-1 are our block k, the gates in the same order)
  *     b   = bias_ih_l{l} + bias_hh_l{l}                  (PyTorch keeps two bias vectors
  *           that only ever appear summed, so one suffices)
  *     except TG_RNN_GRU_TORCH, where the n-block's hidden bias sits inside r (.) (...):
- *     b = [b_ir + b_hr, b_iz + b_hz, b_in] and b_hn = bias_hh_l{l}[2H:3H].
+ *     b = [b_ir + b_hr, b_iz + b_hz, b_in] and b_hn = bias_hh_l{l}[2H:3H] (its
+ *     TG_GRU_NEW block).
  *     The gradient of our b equals PyTorch's bias_ih gradient (and bias_hh's for the
  *     summed blocks); the gradient of b_hn is bias_hh's n-block gradient.
  *     Parameter count per layer: ours G*(in*H + H*H + H) (+ H for GRU_TORCH), PyTorch
  *     G*(in*H + H*H + 2H). For in 3, hidden 5, 2 layers: RNN 100 vs 110, LSTM 400 vs
- *     440, GRU 300 (seed) / 310 (torch variant) vs 330.
+ *     440, GRU 300 (the notes') / 310 (torch variant) vs 330.
  *
  * Initialisation (as PyTorch): every W_x, W_h, b, b_hn ~ U(-k, k), k = 1/sqrt(H),
- * drawn layer by layer in that order; with forget_bias_one the LSTM's b_f is then set
- * to 1 (Jozefowicz et al. 2015), so the cell remembers by default.
+ * drawn layer by layer in that order; with forget_bias_one the LSTM's b_f (block
+ * TG_LSTM_FORGET of b) is then set to 1 (Jozefowicz et al. 2015), so the cell
+ * remembers by default.
  *
  * Speed through composition: the input projection of ALL time steps of a layer is
  * ONE matmul (T*B, in) x (in, G*H) before the time loop (plus one bias add); each step
@@ -83,6 +94,25 @@ typedef enum tg_rnn_kind {
     TG_RNN_GRU_TORCH,  /* nn.GRU: reset after the matmul, separate b_hn */
     TG_RNN_KIND_COUNT
 } tg_rnn_kind;
+
+/* The gate blocks of an LSTM layer: block k of W_x, W_h and b is columns
+ * k*H..(k+1)*H-1 (PyTorch's order; e.g. b->data[TG_LSTM_FORGET * H + j] is b_f[j]). */
+typedef enum tg_lstm_gate {
+    TG_LSTM_INPUT = 0,  /* i, input gate */
+    TG_LSTM_FORGET,     /* f, forget gate */
+    TG_LSTM_CELL,       /* g, candidate cell (PyTorch's "cell gate") */
+    TG_LSTM_OUTPUT,     /* o, output gate */
+    TG_LSTM_GATES       /* G = 4, the number of blocks */
+} tg_lstm_gate;
+
+/* The gate blocks of a GRU layer (both variants): block k of W_x, W_h and b is
+ * columns k*H..(k+1)*H-1 (PyTorch's order). */
+typedef enum tg_gru_gate {
+    TG_GRU_RESET = 0,   /* r, reset gate */
+    TG_GRU_UPDATE,      /* z, update gate */
+    TG_GRU_NEW,         /* n, candidate (PyTorch's "new gate") */
+    TG_GRU_GATES        /* G = 3, the number of blocks */
+} tg_gru_gate;
 
 typedef struct tg_rnn_config {
     tg_rnn_kind kind;

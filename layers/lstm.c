@@ -1,0 +1,37 @@
+/* lstm.c — the LSTM cell (tg_rnn.h, TG_RNN_LSTM) as a composition of primitive ops.
+ * Equations: the lecture notes' section on gates in LSTM, with biases. The four gate
+ * blocks of W_x, W_h and b are addressed by tg_lstm_gate: block k is columns
+ * k*H..(k+1)*H-1. Shapes: B batch rows, H hidden. */
+#include "rnn_private.h"
+
+_Static_assert(TG_LSTM_GATES <= TG__RNN_GATES_MAX, "the LSTM's blocks fit the bound");
+
+/* a = x W_x + b + h W_h (B,4H): one recurrent matmul for all four gates, one sigmoid
+ * over all blocks (its TG_LSTM_CELL block is unused), then slices. */
+static tg_tensor *step_lstm(tg_tape *t, const tg__rnn_view *v, tg_tensor *xw, tg_tensor *h,
+                            tg_tensor *c, tg_tensor **c_out) {
+    int H = v->m->hidden_size;
+    tg_tensor *a = tg_add(t, xw, tg_matmul(t, h, v->p->W_h));            /* (B,4H) */
+    tg_tensor *s = tg_sigmoid(t, a);
+    tg_tensor *i = tg_slice(t, s, 1, TG_LSTM_INPUT * H, H);              /* i = sigma(a_i) */
+    tg_tensor *f = tg_slice(t, s, 1, TG_LSTM_FORGET * H, H);             /* f = sigma(a_f) */
+    tg_tensor *o = tg_slice(t, s, 1, TG_LSTM_OUTPUT * H, H);             /* o = sigma(a_o) */
+    tg_tensor *g = tg_tanh(t, tg_slice(t, a, 1, TG_LSTM_CELL * H, H));   /* g = tanh(a_g) */
+    /* c' = f (.) c + i (.) g */
+    tg_tensor *c2 = tg_add(t, tg_mul(t, f, c), tg_mul(t, i, g));
+    *c_out = c2;
+    /* h' = o (.) tanh(c') */
+    return tg_mul(t, o, tg_tanh(t, c2));
+}
+
+/* forget_bias_one: b_f = 1 after the draws (Jozefowicz et al. 2015), so the cell
+ * keeps its state by default. */
+static void init_lstm(tg_rnn_layer *p, int H, const tg_rnn_config *cfg) {
+    if (!cfg->forget_bias_one) return;
+    for (int j = TG_LSTM_FORGET * H; j < (TG_LSTM_FORGET + 1) * H; j++) p->b->data[j] = 1;
+}
+
+const tg__rnn_cell tg__lstm_cell = {
+    .name = "lstm", .gates = TG_LSTM_GATES, .cell_state = true,
+    .step = step_lstm, .init = init_lstm,
+};
