@@ -3,7 +3,7 @@
  * matmul: C = A B, C[m,n] = sum_k A[m,k] B[k,n]
  *   dA += G B^T   (dA[m,k] += sum_n G[m,n] B[k,n])
  *   dB += A^T G   (dB[k,n] += sum_m A[m,k] G[m,n])
- * (G = dL/dC.) The layers of lecture notes 004_… ("Network Definition in Matrix
+ * (G = dL/dC.) The layers of the W6 lecture on neural networks ("Network Definition in Matrix
  * Form": h = sigma(W1 x + b)) are this product; the two gradient formulas are the
  * scalar chain rule dL/dA[m,k] = sum_n dL/dC[m,n] dC[m,n]/dA[m,k] = sum_n G[m,n] B[k,n]
  * (and likewise for B) written for whole matrices.
