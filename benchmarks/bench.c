@@ -122,11 +122,11 @@ static tg_tensor *random_tensor(tg_rng *g, int rank, const int *shape) {
 static void model_opt(model_ctx *m, bool adam) {
     if (adam) {
         tg_adam_opts o = tg_adam_defaults();
-        m->opt = tg_optim_adam(&m->ps, &o);
+        m->opt = tg_adam_new(&m->ps, &o);
     } else {
         tg_sgd_opts o = tg_sgd_defaults();
         o.lr = 0.1;
-        m->opt = tg_optim_sgd(&m->ps, &o);
+        m->opt = tg_sgd_new(&m->ps, &o);
     }
     m->t = tg_tape_new();
     if (!m->opt || !m->t) die("optimizer", tg_last_error());

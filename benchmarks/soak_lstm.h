@@ -64,8 +64,8 @@ static inline tg_status soak_init(soak *s, uint64_t seed) {
         goto fail;
     tg_adam_opts o = tg_adam_defaults();
     o.lr = 1e-2;
-    s->opt = tg_optim_adam(&s->ps, &o);
-    if (!s->opt || !(s->sched = tg_sched_cosine(s->opt, 1000, 1e-3))) goto fail;
+    s->opt = tg_adam_new(&s->ps, &o);
+    if (!s->opt || !(s->sched = tg_sched_cosine_new(s->opt, 1000, 1e-3))) goto fail;
     for (int b = 0; b < SOAK_B; b++) s->phase[b] = 6.283185307179586 * b / SOAK_B;
     return TG_OK;
 fail:;

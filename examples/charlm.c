@@ -317,9 +317,9 @@ int main(int argc, char **argv) {
         tg_rnn_params(m.rnn, &m.ps) == TG_OK && tg_linear_params(m.head, &m.ps) == TG_OK) {
         tg_adam_opts ao = tg_adam_defaults();
         ao.lr = c.lr;
-        opt = tg_optim_adam(&m.ps, &ao);
+        opt = tg_adam_new(&m.ps, &ao);
     }
-    tg_sched *sched = opt && c.lr_step ? tg_sched_step_decay(opt, c.lr_step, 0.5) : NULL;
+    tg_sched *sched = opt && c.lr_step ? tg_sched_step_decay_new(opt, c.lr_step, 0.5) : NULL;
     tg_tape *t = tg_tape_new();
     int *xs = malloc((size_t)c.seq * c.batch * sizeof *xs);
     int *ys = malloc((size_t)c.seq * c.batch * sizeof *ys);

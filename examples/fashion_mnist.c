@@ -176,14 +176,14 @@ int main(int argc, char **argv) {
         if (c.sgd) {
             tg_sgd_opts so = tg_sgd_defaults();
             so.lr = c.lr, so.momentum = 0.9, so.nesterov = true;
-            opt = tg_optim_sgd(&ps, &so);
+            opt = tg_sgd_new(&ps, &so);
         } else {
             tg_adam_opts ao = tg_adam_defaults();
             ao.lr = c.lr;
-            opt = tg_optim_adam(&ps, &ao);
+            opt = tg_adam_new(&ps, &ao);
         }
     }
-    tg_sched *sched = opt ? tg_sched_step_decay(opt, 5, 0.5) : NULL;
+    tg_sched *sched = opt ? tg_sched_step_decay_new(opt, 5, 0.5) : NULL;
     tg_tape *t = tg_tape_new();
     const int steps = (c.n_train + c.batch - 1) / c.batch;
     int *perm = malloc((size_t)c.n_train * sizeof *perm);

@@ -263,9 +263,9 @@ int main(int argc, char **argv) {
         tg_linear_params(m.head, &m.ps) == TG_OK) {
         tg_adam_opts ao = tg_adam_defaults();
         ao.lr = c.lr;
-        opt = tg_optim_adam(&m.ps, &ao);
+        opt = tg_adam_new(&m.ps, &ao);
     }
-    sched = opt ? tg_sched_step_decay(opt, 10, 0.5) : NULL;
+    sched = opt ? tg_sched_step_decay_new(opt, 10, 0.5) : NULL;
     if (!sched) {
         fprintf(stderr, PROG ": setup failed: %s\n", tg_last_error());
         goto done;

@@ -62,7 +62,7 @@ static int lec06_mlp(lec06 *r) {
     tg_params ps = {0};
     tg_adam_opts ao = tg_adam_defaults();
     ao.lr = 0.05;
-    tg_optim *opt = net && tg_mlp_params(net, &ps) == TG_OK ? tg_optim_adam(&ps, &ao) : NULL;
+    tg_optim *opt = net && tg_mlp_params(net, &ps) == TG_OK ? tg_adam_new(&ps, &ao) : NULL;
     tg_tape *t = tg_tape_new();
     int rc = !opt || !t;
     for (int step = 0; step < 600 && !rc; step++) {

@@ -65,38 +65,38 @@ typedef struct {
 } method;
 
 static tg_optim *sgd(const tg_params *ps) {
-    return tg_optim_sgd(ps, &(tg_sgd_opts){.lr = 0.05});
+    return tg_sgd_new(ps, &(tg_sgd_opts){.lr = 0.05});
 }
 static tg_optim *momentum(const tg_params *ps) {
-    return tg_optim_sgd(ps, &(tg_sgd_opts){.lr = 0.01, .momentum = 0.9});
+    return tg_sgd_new(ps, &(tg_sgd_opts){.lr = 0.01, .momentum = 0.9});
 }
 static tg_optim *nesterov(const tg_params *ps) {
-    return tg_optim_sgd(ps, &(tg_sgd_opts){.lr = 0.01, .momentum = 0.9, .nesterov = true});
+    return tg_sgd_new(ps, &(tg_sgd_opts){.lr = 0.01, .momentum = 0.9, .nesterov = true});
 }
 static tg_optim *adagrad(const tg_params *ps) {
     tg_adagrad_opts o = tg_adagrad_defaults();
     o.lr = 0.05;
-    return tg_optim_adagrad(ps, &o);
+    return tg_adagrad_new(ps, &o);
 }
 static tg_optim *rmsprop(const tg_params *ps) {
     tg_rmsprop_opts o = tg_rmsprop_defaults();
     o.lr = 0.003;
-    return tg_optim_rmsprop(ps, &o);
+    return tg_rmsprop_new(ps, &o);
 }
 static tg_optim *adam(const tg_params *ps) {
     tg_adam_opts o = tg_adam_defaults();
     o.lr = 0.01;
-    return tg_optim_adam(ps, &o);
+    return tg_adam_new(ps, &o);
 }
 static tg_optim *adamw(const tg_params *ps) {
     tg_adam_opts o = tg_adamw_defaults();
     o.lr = 0.01;
-    return tg_optim_adamw(ps, &o);
+    return tg_adamw_new(ps, &o);
 }
 static tg_optim *adam_big(const tg_params *ps) {
     tg_adam_opts o = tg_adam_defaults();
     o.lr = 0.03;
-    return tg_optim_adam(ps, &o);
+    return tg_adam_new(ps, &o);
 }
 
 static const method methods[] = {
@@ -167,8 +167,8 @@ int main(int argc, char **argv) {
         tg_sched *sch = NULL;
         if (opt && methods[r].warmup_cosine) {
             /* 50 epochs of linear warm-up from lr/10, then cosine decay to 0. */
-            tg_sched *parts[2] = {tg_sched_linear(opt, 0.1, 1.0, 50), tg_sched_cosine(opt, STEPS - 50, 0.0)};
-            sch = tg_sched_sequential(opt, parts, 2, (int[]){50});
+            tg_sched *parts[2] = {tg_sched_linear_new(opt, 0.1, 1.0, 50), tg_sched_cosine_new(opt, STEPS - 50, 0.0)};
+            sch = tg_sched_sequential_new(opt, parts, 2, (int[]){50});
         }
         if (!opt || (methods[r].warmup_cosine && !sch)) {
             fprintf(stderr, "optimizers: %s: %s\n", methods[r].label, tg_last_error());

@@ -71,7 +71,7 @@ static tg_tensor *run_chunk(tg_tape *t, model *m, tg_tensor *x, tg_tensor *h, tg
 static int train(model *m, tg_tape *t) {
     tg_adam_opts ao = tg_adam_defaults();
     ao.lr = 0.01;
-    tg_optim *opt = tg_optim_adam(&m->ps, &ao);
+    tg_optim *opt = tg_adam_new(&m->ps, &ao);
     const int stream = (TRAIN - 1) / B, chunks = stream / T;
     bool lstm = m->kind == TG_RNN_LSTM;
     tg_tensor *h = tg_tensor_new(3, (int[]){1, B, H}, 0);

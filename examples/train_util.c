@@ -167,16 +167,16 @@ uint64_t tu_hash(const char *s) { /* FNV-1a 64 */
     return h;
 }
 
-#define META_WORDS (2 + TG_CKPT_RNG_WORDS)
+#define META_WORDS (2 + TG_CHECKPOINT_RNG_WORDS)
 
 int tu_save(const char *prog, const char *path, const tg_params *ps, const tg_optim *opt,
             uint64_t config, int epoch, const tg_rng *rng) {
     tg_params state = {0};
-    tg_ckpt_meta meta = {0};
+    tg_checkpoint_meta meta = {0};
     tg_status st = tg_optim_state(opt, &state);
-    if (st == TG_OK) st = tg_ckpt_meta_add(&meta, config);
-    if (st == TG_OK) st = tg_ckpt_meta_add(&meta, (uint64_t)epoch);
-    if (st == TG_OK) st = tg_ckpt_meta_add_rng(&meta, rng);
+    if (st == TG_OK) st = tg_checkpoint_meta_add(&meta, config);
+    if (st == TG_OK) st = tg_checkpoint_meta_add(&meta, (uint64_t)epoch);
+    if (st == TG_OK) st = tg_checkpoint_meta_add_rng(&meta, rng);
     const tg_params *lists[2] = {ps, &state};
     if (st == TG_OK) st = tg_checkpoint_save(path, lists, 2, &meta);
     tg_params_free(&state);
@@ -190,7 +190,7 @@ int tu_save(const char *prog, const char *path, const tg_params *ps, const tg_op
 int tu_resume(const char *prog, const char *path, const tg_params *ps, tg_optim *opt,
               uint64_t config, int *epoch, tg_rng *rng) {
     tg_params state = {0};
-    tg_ckpt_meta meta = {0};
+    tg_checkpoint_meta meta = {0};
     /* Load into copies first, so a checkpoint from other settings (caught only by the
      * meta words) leaves the model untouched too. */
     tg_params copy = {0};
@@ -224,7 +224,7 @@ int tu_resume(const char *prog, const char *path, const tg_params *ps, tg_optim 
             memcpy(dst->data, tmp[i]->data, dst->size * sizeof *dst->data);
         }
         *epoch = (int)meta.v[1];
-        tg_ckpt_meta_get_rng(&meta, 2, rng);
+        tg_checkpoint_meta_get_rng(&meta, 2, rng);
     }
     for (int i = 0; tmp && i < n; i++) tg_tensor_free(tmp[i]);
     free(tmp);

@@ -32,7 +32,7 @@ int main(int argc, char **argv) {
     }
     tg_adam_opts ao = tg_adam_defaults();
     ao.lr = 0.05;
-    tg_optim *opt = tg_optim_adam(&ps, &ao);
+    tg_optim *opt = tg_adam_new(&ps, &ao);
     tg_tape *t = tg_tape_new();
     if (!opt || !t) {
         fprintf(stderr, "xor: %s\n", tg_last_error());

@@ -183,9 +183,9 @@ static inline void fuzz_checkpoint_once(const uint8_t *d, size_t n) {
      * with zero tensors loads then; its meta words are read). */
     for (int cfg = 0; cfg < 2; cfg++) {
         fuzz_ckpt_fill();
-        tg_ckpt_meta meta;
+        tg_checkpoint_meta meta;
         memset(&meta, 0xA5, sizeof meta);
-        tg_ckpt_meta before = meta;
+        tg_checkpoint_meta before = meta;
         size_t live = tg_alloc_live();
         tg_status st = tg_checkpoint_load_mem(d, n, "fuzz", cfg == 0 ? lists : NULL,
                                               cfg == 0 ? 2 : 0, &meta);
@@ -196,7 +196,7 @@ static inline void fuzz_checkpoint_once(const uint8_t *d, size_t n) {
             FUZZ_ASSERT(fuzz_ckpt_unchanged(), "a failed load changed the model: %s", tg_last_error());
             FUZZ_ASSERT(memcmp(&meta, &before, sizeof meta) == 0, "a failed load changed the meta");
         } else {
-            FUZZ_ASSERT(meta.n >= 0 && meta.n <= TG_CKPT_META_MAX, "meta.n %d", meta.n);
+            FUZZ_ASSERT(meta.n >= 0 && meta.n <= TG_CHECKPOINT_META_MAX, "meta.n %d", meta.n);
             if (cfg == 1) FUZZ_ASSERT(fuzz_ckpt_unchanged(), "an empty load changed the model");
             FUZZ_ASSERT(n >= 28, "a %zu-byte file loaded", n);
         }

@@ -74,11 +74,11 @@ static void seed_checkpoint(void) {
     fuzz_ckpt_init();
     fuzz_ckpt_fill();
     const tg_params *lists[2] = {&fuzz_ckpt_model, &fuzz_ckpt_state};
-    tg_ckpt_meta meta = {0};
+    tg_checkpoint_meta meta = {0};
     tg_rng r;
     tg_rng_seed(&r, 1);
-    tg_ckpt_meta_add(&meta, 3);
-    tg_ckpt_meta_add_rng(&meta, &r);
+    tg_checkpoint_meta_add(&meta, 3);
+    tg_checkpoint_meta_add_rng(&meta, &r);
     for (int cfg = 0; cfg < 2; cfg++) {
         if (tg_checkpoint_save(tmp, cfg == 0 ? lists : NULL, cfg == 0 ? 2 : 0, &meta) != TG_OK) {
             fprintf(stderr, "%s\n", tg_last_error());

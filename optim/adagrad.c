@@ -56,12 +56,12 @@ static void update(tg_optim *o, double t) {
 }
 
 static const tg__optim_desc adagrad = {
-    .name = "adagrad", .fn = "tg_optim_adagrad",
+    .name = "adagrad", .fn = "tg_adagrad_new",
     .nslots = ADAGRAD_SLOTS, .slot = slot_names, .opts_size = sizeof(tg_adagrad_opts),
     .check = check, .init = init, .update = update,
 };
 
-tg_optim *tg_optim_adagrad(const tg_params *ps, const tg_adagrad_opts *opts) {
+tg_optim *tg_adagrad_new(const tg_params *ps, const tg_adagrad_opts *opts) {
     tg_adagrad_opts s = opts ? *opts : tg_adagrad_defaults();
     return tg__optim_new(&adagrad, ps, &s, s.lr);
 }

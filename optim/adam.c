@@ -104,22 +104,22 @@ static void update_adam(tg_optim *o, double t) { update(o, t, false); }
 static void update_adamw(tg_optim *o, double t) { update(o, t, true); }
 
 static const tg__optim_desc adam = {
-    .name = "adam", .fn = "tg_optim_adam",
+    .name = "adam", .fn = "tg_adam_new",
     .nslots = ADAM_SLOTS, .slot = slot_names, .opts_size = sizeof(tg_adam_opts),
     .check = check, .uses = uses, .update = update_adam,
 };
 static const tg__optim_desc adamw = {
-    .name = "adamw", .fn = "tg_optim_adamw",
+    .name = "adamw", .fn = "tg_adamw_new",
     .nslots = ADAM_SLOTS, .slot = slot_names, .opts_size = sizeof(tg_adam_opts),
     .check = check, .uses = uses, .update = update_adamw,
 };
 
-tg_optim *tg_optim_adam(const tg_params *ps, const tg_adam_opts *opts) {
+tg_optim *tg_adam_new(const tg_params *ps, const tg_adam_opts *opts) {
     tg_adam_opts s = opts ? *opts : tg_adam_defaults();
     return tg__optim_new(&adam, ps, &s, s.lr);
 }
 
-tg_optim *tg_optim_adamw(const tg_params *ps, const tg_adam_opts *opts) {
+tg_optim *tg_adamw_new(const tg_params *ps, const tg_adam_opts *opts) {
     tg_adam_opts s = opts ? *opts : tg_adamw_defaults();
     return tg__optim_new(&adamw, ps, &s, s.lr);
 }

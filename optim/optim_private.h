@@ -23,7 +23,7 @@
  * amsgrad has no MAX_EXP_AVG_SQ). The state lists a parameter's slots in slot order. */
 typedef struct tg__optim_desc {
     const char *name;             /* tg_optim_name: "sgd", ... */
-    const char *fn;               /* the constructor, for messages: "tg_optim_sgd" */
+    const char *fn;               /* the constructor, for messages: "tg_sgd_new" */
     int nslots;                   /* state slots it may have, 1..32 */
     const char *const *slot;      /* (nslots) their names: "momentum_buffer", ... */
     size_t opts_size;             /* sizeof its options struct */

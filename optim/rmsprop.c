@@ -70,12 +70,12 @@ static void update(tg_optim *o, double t) {
 }
 
 static const tg__optim_desc rmsprop = {
-    .name = "rmsprop", .fn = "tg_optim_rmsprop",
+    .name = "rmsprop", .fn = "tg_rmsprop_new",
     .nslots = RMSPROP_SLOTS, .slot = slot_names, .opts_size = sizeof(tg_rmsprop_opts),
     .check = check, .uses = uses, .update = update,
 };
 
-tg_optim *tg_optim_rmsprop(const tg_params *ps, const tg_rmsprop_opts *opts) {
+tg_optim *tg_rmsprop_new(const tg_params *ps, const tg_rmsprop_opts *opts) {
     tg_rmsprop_opts s = opts ? *opts : tg_rmsprop_defaults();
     return tg__optim_new(&rmsprop, ps, &s, s.lr);
 }

@@ -85,29 +85,29 @@ static bool bad(const char *fn, const char *what, double v) {
     return true;
 }
 
-tg_sched *tg_sched_step_decay(tg_optim *opt, int step_size, double gamma) {
-    static const char fn[] = "tg_sched_step_decay";
+tg_sched *tg_sched_step_decay_new(tg_optim *opt, int step_size, double gamma) {
+    static const char fn[] = "tg_sched_step_decay_new";
     if (step_size < 1 && bad(fn, "step_size must be >= 1", step_size)) return NULL;
     if (!(isfinite(gamma) && gamma > 0) && bad(fn, "gamma must be finite and > 0", gamma)) return NULL;
     return sched_new(fn, opt, (tg_sched){.kind = SCHED_STEP, .step_size = step_size, .gamma = gamma});
 }
 
-tg_sched *tg_sched_exponential(tg_optim *opt, double gamma) {
-    static const char fn[] = "tg_sched_exponential";
+tg_sched *tg_sched_exponential_new(tg_optim *opt, double gamma) {
+    static const char fn[] = "tg_sched_exponential_new";
     if (!(isfinite(gamma) && gamma > 0) && bad(fn, "gamma must be finite and > 0", gamma)) return NULL;
     return sched_new(fn, opt, (tg_sched){.kind = SCHED_EXPONENTIAL, .gamma = gamma});
 }
 
-tg_sched *tg_sched_cosine(tg_optim *opt, int T_max, double eta_min) {
-    static const char fn[] = "tg_sched_cosine";
+tg_sched *tg_sched_cosine_new(tg_optim *opt, int T_max, double eta_min) {
+    static const char fn[] = "tg_sched_cosine_new";
     if (T_max < 1 && bad(fn, "T_max must be >= 1", T_max)) return NULL;
     if (!(isfinite(eta_min) && eta_min >= 0) && bad(fn, "eta_min must be finite and >= 0", eta_min))
         return NULL;
     return sched_new(fn, opt, (tg_sched){.kind = SCHED_COSINE, .T_max = T_max, .eta_min = eta_min});
 }
 
-tg_sched *tg_sched_linear(tg_optim *opt, double start_factor, double end_factor, int total_iters) {
-    static const char fn[] = "tg_sched_linear";
+tg_sched *tg_sched_linear_new(tg_optim *opt, double start_factor, double end_factor, int total_iters) {
+    static const char fn[] = "tg_sched_linear_new";
     if (!(start_factor >= 0 && start_factor <= 1) &&
         bad(fn, "start_factor must be in [0, 1]", start_factor))
         return NULL;
@@ -132,8 +132,8 @@ static void free_parts(tg_sched *const *s, int n) {
     }
 }
 
-tg_sched *tg_sched_sequential(tg_optim *opt, tg_sched *const *s, int n, const int *milestones) {
-    static const char fn[] = "tg_sched_sequential";
+tg_sched *tg_sched_sequential_new(tg_optim *opt, tg_sched *const *s, int n, const int *milestones) {
+    static const char fn[] = "tg_sched_sequential_new";
     tg_status st = TG_OK;
     if (!opt || !s) st = tg__error(TG_ERR_ARG, "%s: %s is NULL", fn, opt ? "s" : "opt");
     else if (n < 1) st = tg__error(TG_ERR_VALUE, "%s: n must be >= 1, got %d", fn, n);

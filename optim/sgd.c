@@ -66,12 +66,12 @@ static void update(tg_optim *o, double t) {
 }
 
 static const tg__optim_desc sgd = {
-    .name = "sgd", .fn = "tg_optim_sgd",
+    .name = "sgd", .fn = "tg_sgd_new",
     .nslots = SGD_SLOTS, .slot = slot_names, .opts_size = sizeof(tg_sgd_opts),
     .check = check, .uses = uses, .update = update,
 };
 
-tg_optim *tg_optim_sgd(const tg_params *ps, const tg_sgd_opts *opts) {
+tg_optim *tg_sgd_new(const tg_params *ps, const tg_sgd_opts *opts) {
     tg_sgd_opts s = opts ? *opts : tg_sgd_defaults();
     return tg__optim_new(&sgd, ps, &s, s.lr);
 }

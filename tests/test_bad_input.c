@@ -111,10 +111,10 @@ static void fx_make(fx *f) {
     f->mb = tg_mlp_new("b", 3, (int[]){3, 5, 2}, TG_ACT_TANH, TG_ACT_IDENTITY, &f->rng);
     tg_mlp_params(f->ma, &f->pa);
     tg_mlp_params(f->mb, &f->pb);
-    f->oa = tg_optim_adam(&f->pa, NULL);
-    f->ob = tg_optim_adam(&f->pb, NULL);
+    f->oa = tg_adam_new(&f->pa, NULL);
+    f->ob = tg_adam_new(&f->pb, NULL);
     tg_optim_state(f->oa, &f->sa);
-    f->sc = tg_sched_cosine(f->oa, 10, 0);
+    f->sc = tg_sched_cosine_new(f->oa, 10, 0);
     f->lin = tg_linear_new("lin", 3, 2, TG_INIT_GLOROT, &f->rng);
     f->neu = tg_neuron_new("neu", 3, TG_ACT_SIGMOID, &f->rng);
     f->emb = tg_embedding_new("emb", 5, 3, &f->rng);
@@ -841,40 +841,40 @@ static void r_pfind_null(fx *f, out *o) {
 static void r_pnumel_null(fx *f, out *o) { (void)f; on_value(o, tg_params_numel(NULL) == 0, "0"); }
 
 /* tg_checkpoint.h */
-static void r_meta_add_null(fx *f, out *o) { (void)f; on_status(o, tg_ckpt_meta_add(NULL, 1)); }
+static void r_meta_add_null(fx *f, out *o) { (void)f; on_status(o, tg_checkpoint_meta_add(NULL, 1)); }
 static void r_meta_add_full(fx *f, out *o) {
     (void)f;
-    tg_ckpt_meta m = {.n = TG_CKPT_META_MAX};
-    on_status(o, tg_ckpt_meta_add(&m, 1));
+    tg_checkpoint_meta m = {.n = TG_CHECKPOINT_META_MAX};
+    on_status(o, tg_checkpoint_meta_add(&m, 1));
 }
 static void r_meta_add_neg(fx *f, out *o) {
     (void)f;
-    tg_ckpt_meta m = {.n = -1};
-    on_status(o, tg_ckpt_meta_add(&m, 1));
+    tg_checkpoint_meta m = {.n = -1};
+    on_status(o, tg_checkpoint_meta_add(&m, 1));
 }
-static void r_meta_rng_null(fx *f, out *o) { on_status(o, tg_ckpt_meta_add_rng(NULL, &f->rng)); }
+static void r_meta_rng_null(fx *f, out *o) { on_status(o, tg_checkpoint_meta_add_rng(NULL, &f->rng)); }
 static void r_meta_rng_r_null(fx *f, out *o) {
     (void)f;
-    tg_ckpt_meta m = {0};
-    on_status(o, tg_ckpt_meta_add_rng(&m, NULL));
+    tg_checkpoint_meta m = {0};
+    on_status(o, tg_checkpoint_meta_add_rng(&m, NULL));
 }
 static void r_meta_rng_room(fx *f, out *o) {
-    tg_ckpt_meta m = {.n = TG_CKPT_META_MAX - 5};
-    on_status(o, tg_ckpt_meta_add_rng(&m, &f->rng));
+    tg_checkpoint_meta m = {.n = TG_CHECKPOINT_META_MAX - 5};
+    on_status(o, tg_checkpoint_meta_add_rng(&m, &f->rng));
 }
-static void r_meta_get_null(fx *f, out *o) { on_status(o, tg_ckpt_meta_get_rng(NULL, 0, &f->rng)); }
+static void r_meta_get_null(fx *f, out *o) { on_status(o, tg_checkpoint_meta_get_rng(NULL, 0, &f->rng)); }
 static void r_meta_get_r_null(fx *f, out *o) {
     (void)f;
-    tg_ckpt_meta m = {.n = 6};
-    on_status(o, tg_ckpt_meta_get_rng(&m, 0, NULL));
+    tg_checkpoint_meta m = {.n = 6};
+    on_status(o, tg_checkpoint_meta_get_rng(&m, 0, NULL));
 }
 static void r_meta_get_range(fx *f, out *o) {
-    tg_ckpt_meta m = {.n = 7};
-    on_status(o, tg_ckpt_meta_get_rng(&m, 2, &f->rng));
+    tg_checkpoint_meta m = {.n = 7};
+    on_status(o, tg_checkpoint_meta_get_rng(&m, 2, &f->rng));
 }
 static void r_meta_get_neg(fx *f, out *o) {
-    tg_ckpt_meta m = {.n = 7};
-    on_status(o, tg_ckpt_meta_get_rng(&m, -1, &f->rng));
+    tg_checkpoint_meta m = {.n = 7};
+    on_status(o, tg_checkpoint_meta_get_rng(&m, -1, &f->rng));
 }
 static const tg_params *lists_a(fx *f, const tg_params *l[2]) {
     l[0] = &f->pa;
@@ -920,7 +920,7 @@ static void r_save_step(fx *f, out *o) {
 static void r_save_meta(fx *f, out *o) {
     const tg_params *l[2];
     lists_a(f, l);
-    tg_ckpt_meta m = {.n = 33};
+    tg_checkpoint_meta m = {.n = 33};
     on_status(o, tg_checkpoint_save(f->ckpt_a, l, 2, &m));
 }
 static void r_save_dir(fx *f, out *o) {
@@ -1248,49 +1248,49 @@ static void r_defaults(fx *f, out *o) {
                     tg_rmsprop_defaults().alpha == 0.99 && tg_adam_defaults().beta2 == 0.999 &&
                     tg_adamw_defaults().weight_decay == 1e-2, "PyTorch's defaults");
 }
-static void r_sgd_ps(fx *f, out *o) { (void)f; on_null(o, tg_optim_sgd(NULL, NULL)); }
-static void r_sgd_empty(fx *f, out *o) { (void)f; tg_params e = {0}; on_null(o, tg_optim_sgd(&e, NULL)); }
-static void r_sgd_lr(fx *f, out *o) { tg_sgd_opts s = tg_sgd_defaults(); s.lr = -1; on_null(o, tg_optim_sgd(&f->pa, &s)); }
+static void r_sgd_ps(fx *f, out *o) { (void)f; on_null(o, tg_sgd_new(NULL, NULL)); }
+static void r_sgd_empty(fx *f, out *o) { (void)f; tg_params e = {0}; on_null(o, tg_sgd_new(&e, NULL)); }
+static void r_sgd_lr(fx *f, out *o) { tg_sgd_opts s = tg_sgd_defaults(); s.lr = -1; on_null(o, tg_sgd_new(&f->pa, &s)); }
 static void r_sgd_nesterov(fx *f, out *o) {
     tg_sgd_opts s = tg_sgd_defaults();
     s.nesterov = true;
-    on_null(o, tg_optim_sgd(&f->pa, &s));
+    on_null(o, tg_sgd_new(&f->pa, &s));
 }
-static void r_sgd_state_list(fx *f, out *o) { on_null(o, tg_optim_sgd(&f->sa, NULL)); }
+static void r_sgd_state_list(fx *f, out *o) { on_null(o, tg_sgd_new(&f->sa, NULL)); }
 static void r_sgd_entry_null(fx *f, out *o) {
     tg_tensor *items[2] = {f->pa.items[0], NULL};
     tg_params ps = {items, 2, 2};
-    on_null(o, tg_optim_sgd(&ps, NULL));
+    on_null(o, tg_sgd_new(&ps, NULL));
 }
 static void r_adagrad_eps(fx *f, out *o) {
     tg_adagrad_opts s = tg_adagrad_defaults();
     s.eps = 0;
-    on_null(o, tg_optim_adagrad(&f->pa, &s));
+    on_null(o, tg_adagrad_new(&f->pa, &s));
 }
-static void r_adagrad_ps(fx *f, out *o) { (void)f; on_null(o, tg_optim_adagrad(NULL, NULL)); }
+static void r_adagrad_ps(fx *f, out *o) { (void)f; on_null(o, tg_adagrad_new(NULL, NULL)); }
 static void r_rmsprop_alpha(fx *f, out *o) {
     tg_rmsprop_opts s = tg_rmsprop_defaults();
     s.alpha = 1.5;
-    on_null(o, tg_optim_rmsprop(&f->pa, &s));
+    on_null(o, tg_rmsprop_new(&f->pa, &s));
 }
-static void r_rmsprop_ps(fx *f, out *o) { (void)f; on_null(o, tg_optim_rmsprop(NULL, NULL)); }
+static void r_rmsprop_ps(fx *f, out *o) { (void)f; on_null(o, tg_rmsprop_new(NULL, NULL)); }
 static void r_adam_beta1(fx *f, out *o) {
     tg_adam_opts s = tg_adam_defaults();
     s.beta1 = 1;
-    on_null(o, tg_optim_adam(&f->pa, &s));
+    on_null(o, tg_adam_new(&f->pa, &s));
 }
 static void r_adam_lr_nan(fx *f, out *o) {
     tg_adam_opts s = tg_adam_defaults();
     s.lr = NAN;
-    on_null(o, tg_optim_adam(&f->pa, &s));
+    on_null(o, tg_adam_new(&f->pa, &s));
 }
-static void r_adam_other_state(fx *f, out *o) { on_null(o, tg_optim_adam(&f->sa, NULL)); }
+static void r_adam_other_state(fx *f, out *o) { on_null(o, tg_adam_new(&f->sa, NULL)); }
 static void r_adamw_wd(fx *f, out *o) {
     tg_adam_opts s = tg_adamw_defaults();
     s.weight_decay = -1;
-    on_null(o, tg_optim_adamw(&f->pa, &s));
+    on_null(o, tg_adamw_new(&f->pa, &s));
 }
-static void r_adamw_ps(fx *f, out *o) { (void)f; on_null(o, tg_optim_adamw(NULL, NULL)); }
+static void r_adamw_ps(fx *f, out *o) { (void)f; on_null(o, tg_adamw_new(NULL, NULL)); }
 static void r_step_null(fx *f, out *o) { (void)f; on_status(o, tg_optim_step(NULL)); }
 static void r_step_nan(fx *f, out *o) {
     f->pa.items[1]->grad[2] = (tg_real)NAN;
@@ -1329,7 +1329,7 @@ static void r_load_state_shape(fx *f, out *o) {
     tg_mlp *w = tg_mlp_new("a", 3, (int[]){3, 5, 2}, TG_ACT_TANH, TG_ACT_IDENTITY, &f->rng);
     tg_params pw = {0}, sw = {0};
     tg_mlp_params(w, &pw);
-    tg_optim *ow = tg_optim_adam(&pw, NULL);
+    tg_optim *ow = tg_adam_new(&pw, NULL);
     tg_optim_state(ow, &sw);
     on_status(o, tg_optim_load_state(f->oa, &sw));
     tg_params_free(&sw);
@@ -1339,7 +1339,7 @@ static void r_load_state_shape(fx *f, out *o) {
 }
 static void r_load_state_step(fx *f, out *o) {
     tg_params sc = {0};
-    tg_optim *o2 = tg_optim_adam(&f->pa, NULL);
+    tg_optim *o2 = tg_adam_new(&f->pa, NULL);
     tg_optim_state(o2, &sc);
     tg_params_find(&sc, "optim.step")->data[0] = -3;
     on_status(o, tg_optim_load_state(f->oa, &sc));
@@ -1357,34 +1357,34 @@ static void r_clip_inf(fx *f, out *o) {
 }
 static void r_clipv_ps(fx *f, out *o) { (void)f; on_status(o, tg_clip_grad_value(NULL, 1)); }
 static void r_clipv_neg(fx *f, out *o) { on_status(o, tg_clip_grad_value(&f->pa, -0.5)); }
-static void r_sd_opt(fx *f, out *o) { (void)f; on_null(o, tg_sched_step_decay(NULL, 2, 0.5)); }
-static void r_sd_size(fx *f, out *o) { on_null(o, tg_sched_step_decay(f->oa, 0, 0.5)); }
-static void r_sd_gamma(fx *f, out *o) { on_null(o, tg_sched_step_decay(f->oa, 2, 0)); }
-static void r_exp_gamma(fx *f, out *o) { on_null(o, tg_sched_exponential(f->oa, NAN)); }
-static void r_exp_opt(fx *f, out *o) { (void)f; on_null(o, tg_sched_exponential(NULL, 0.9)); }
-static void r_cos_tmax(fx *f, out *o) { on_null(o, tg_sched_cosine(f->oa, 0, 0)); }
-static void r_cos_eta(fx *f, out *o) { on_null(o, tg_sched_cosine(f->oa, 10, -1)); }
-static void r_lin_start(fx *f, out *o) { on_null(o, tg_sched_linear(f->oa, 1.5, 1, 5)); }
-static void r_lin_total(fx *f, out *o) { on_null(o, tg_sched_linear(f->oa, 0.1, 1, 0)); }
-static void r_seq_opt(fx *f, out *o) { (void)f; on_null(o, tg_sched_sequential(NULL, NULL, 0, NULL)); }
-static void r_seq_n(fx *f, out *o) { on_null(o, tg_sched_sequential(f->oa, (tg_sched *[]){NULL}, 0, NULL)); }
+static void r_sd_opt(fx *f, out *o) { (void)f; on_null(o, tg_sched_step_decay_new(NULL, 2, 0.5)); }
+static void r_sd_size(fx *f, out *o) { on_null(o, tg_sched_step_decay_new(f->oa, 0, 0.5)); }
+static void r_sd_gamma(fx *f, out *o) { on_null(o, tg_sched_step_decay_new(f->oa, 2, 0)); }
+static void r_exp_gamma(fx *f, out *o) { on_null(o, tg_sched_exponential_new(f->oa, NAN)); }
+static void r_exp_opt(fx *f, out *o) { (void)f; on_null(o, tg_sched_exponential_new(NULL, 0.9)); }
+static void r_cos_tmax(fx *f, out *o) { on_null(o, tg_sched_cosine_new(f->oa, 0, 0)); }
+static void r_cos_eta(fx *f, out *o) { on_null(o, tg_sched_cosine_new(f->oa, 10, -1)); }
+static void r_lin_start(fx *f, out *o) { on_null(o, tg_sched_linear_new(f->oa, 1.5, 1, 5)); }
+static void r_lin_total(fx *f, out *o) { on_null(o, tg_sched_linear_new(f->oa, 0.1, 1, 0)); }
+static void r_seq_opt(fx *f, out *o) { (void)f; on_null(o, tg_sched_sequential_new(NULL, NULL, 0, NULL)); }
+static void r_seq_n(fx *f, out *o) { on_null(o, tg_sched_sequential_new(f->oa, (tg_sched *[]){NULL}, 0, NULL)); }
 static void r_seq_other(fx *f, out *o) {
-    tg_sched *s[2] = {tg_sched_exponential(f->oa, 0.9), tg_sched_exponential(f->ob, 0.9)};
-    on_null(o, tg_sched_sequential(f->oa, s, 2, (int[]){3})); /* frees both */
+    tg_sched *s[2] = {tg_sched_exponential_new(f->oa, 0.9), tg_sched_exponential_new(f->ob, 0.9)};
+    on_null(o, tg_sched_sequential_new(f->oa, s, 2, (int[]){3})); /* frees both */
 }
 static void r_seq_milestones(fx *f, out *o) {
-    tg_sched *s[3] = {tg_sched_exponential(f->oa, 0.9), tg_sched_cosine(f->oa, 5, 0),
-                      tg_sched_exponential(f->oa, 0.5)};
-    on_null(o, tg_sched_sequential(f->oa, s, 3, (int[]){4, 4}));
+    tg_sched *s[3] = {tg_sched_exponential_new(f->oa, 0.9), tg_sched_cosine_new(f->oa, 5, 0),
+                      tg_sched_exponential_new(f->oa, 0.5)};
+    on_null(o, tg_sched_sequential_new(f->oa, s, 3, (int[]){4, 4}));
 }
 static void r_seq_ms_null(fx *f, out *o) {
-    tg_sched *s[2] = {tg_sched_exponential(f->oa, 0.9), tg_sched_cosine(f->oa, 5, 0)};
-    on_null(o, tg_sched_sequential(f->oa, s, 2, NULL));
+    tg_sched *s[2] = {tg_sched_exponential_new(f->oa, 0.9), tg_sched_cosine_new(f->oa, 5, 0)};
+    on_null(o, tg_sched_sequential_new(f->oa, s, 2, NULL));
 }
 static void r_seq_same(fx *f, out *o) {
-    tg_sched *e = tg_sched_exponential(f->oa, 0.9);
+    tg_sched *e = tg_sched_exponential_new(f->oa, 0.9);
     tg_sched *s[2] = {e, e};
-    on_null(o, tg_sched_sequential(f->oa, s, 2, (int[]){3}));
+    on_null(o, tg_sched_sequential_new(f->oa, s, 2, (int[]){3}));
 }
 static void r_sstep_null(fx *f, out *o) { (void)f; on_status(o, tg_sched_step(NULL)); }
 static void r_sepoch_null(fx *f, out *o) { (void)f; on_value(o, tg_sched_epoch(NULL) == -1, "-1"); }
@@ -1773,26 +1773,26 @@ static const row rows[] = {
      TG_OK, "", NULL},
     {"tg_params_numel", "NULL", r_pnumel_null,
      TG_OK, "", NULL},
-    {"tg_ckpt_meta_add", "m NULL", r_meta_add_null,
-     TG_ERR_ARG, "tg_ckpt_meta_add: m is NULL", NULL},
-    {"tg_ckpt_meta_add", "meta full", r_meta_add_full,
-     TG_ERR_RANGE, "tg_ckpt_meta_add: meta holds 32 words (at most 32)", NULL},
-    {"tg_ckpt_meta_add", "n negative", r_meta_add_neg,
-     TG_ERR_RANGE, "tg_ckpt_meta_add: meta holds -1 words (at most 32)", NULL},
-    {"tg_ckpt_meta_add_rng", "m NULL", r_meta_rng_null,
-     TG_ERR_ARG, "tg_ckpt_meta_add_rng: m is NULL", NULL},
-    {"tg_ckpt_meta_add_rng", "r NULL", r_meta_rng_r_null,
-     TG_ERR_ARG, "tg_ckpt_meta_add_rng: r is NULL", NULL},
-    {"tg_ckpt_meta_add_rng", "no room for 6 words", r_meta_rng_room,
-     TG_ERR_RANGE, "tg_ckpt_meta_add_rng: meta holds 27 words, no room for 6 more (at most 32)", NULL},
-    {"tg_ckpt_meta_get_rng", "m NULL", r_meta_get_null,
-     TG_ERR_ARG, "tg_ckpt_meta_get_rng: m is NULL", NULL},
-    {"tg_ckpt_meta_get_rng", "r NULL", r_meta_get_r_null,
-     TG_ERR_ARG, "tg_ckpt_meta_get_rng: r is NULL", NULL},
-    {"tg_ckpt_meta_get_rng", "words past the end", r_meta_get_range,
-     TG_ERR_RANGE, "tg_ckpt_meta_get_rng: words 2..7 are not in use (meta holds 7)", NULL},
-    {"tg_ckpt_meta_get_rng", "negative position", r_meta_get_neg,
-     TG_ERR_RANGE, "tg_ckpt_meta_get_rng: words -1..4 are not in use (meta holds 7)", NULL},
+    {"tg_checkpoint_meta_add", "m NULL", r_meta_add_null,
+     TG_ERR_ARG, "tg_checkpoint_meta_add: m is NULL", NULL},
+    {"tg_checkpoint_meta_add", "meta full", r_meta_add_full,
+     TG_ERR_RANGE, "tg_checkpoint_meta_add: meta holds 32 words (at most 32)", NULL},
+    {"tg_checkpoint_meta_add", "n negative", r_meta_add_neg,
+     TG_ERR_RANGE, "tg_checkpoint_meta_add: meta holds -1 words (at most 32)", NULL},
+    {"tg_checkpoint_meta_add_rng", "m NULL", r_meta_rng_null,
+     TG_ERR_ARG, "tg_checkpoint_meta_add_rng: m is NULL", NULL},
+    {"tg_checkpoint_meta_add_rng", "r NULL", r_meta_rng_r_null,
+     TG_ERR_ARG, "tg_checkpoint_meta_add_rng: r is NULL", NULL},
+    {"tg_checkpoint_meta_add_rng", "no room for 6 words", r_meta_rng_room,
+     TG_ERR_RANGE, "tg_checkpoint_meta_add_rng: meta holds 27 words, no room for 6 more (at most 32)", NULL},
+    {"tg_checkpoint_meta_get_rng", "m NULL", r_meta_get_null,
+     TG_ERR_ARG, "tg_checkpoint_meta_get_rng: m is NULL", NULL},
+    {"tg_checkpoint_meta_get_rng", "r NULL", r_meta_get_r_null,
+     TG_ERR_ARG, "tg_checkpoint_meta_get_rng: r is NULL", NULL},
+    {"tg_checkpoint_meta_get_rng", "words past the end", r_meta_get_range,
+     TG_ERR_RANGE, "tg_checkpoint_meta_get_rng: words 2..7 are not in use (meta holds 7)", NULL},
+    {"tg_checkpoint_meta_get_rng", "negative position", r_meta_get_neg,
+     TG_ERR_RANGE, "tg_checkpoint_meta_get_rng: words -1..4 are not in use (meta holds 7)", NULL},
     {"tg_checkpoint_save", "path NULL", r_save_path_null,
      TG_ERR_ARG, "tg_checkpoint_save: path is NULL", NULL},
     {"tg_checkpoint_save", "path empty", r_save_path_empty,
@@ -2081,36 +2081,36 @@ static const row rows[] = {
      TG_OK, "", NULL},
     {"tg_adamw_defaults", "no arguments", r_defaults,
      TG_OK, "", NULL},
-    {"tg_optim_sgd", "ps NULL", r_sgd_ps,
-     TG_ERR_ARG, "tg_optim_sgd: ps is NULL", NULL},
-    {"tg_optim_sgd", "empty list", r_sgd_empty,
-     TG_ERR_ARG, "tg_optim_sgd: the parameter list is empty", NULL},
-    {"tg_optim_sgd", "lr negative", r_sgd_lr,
-     TG_ERR_VALUE, "tg_optim_sgd: lr must be finite and >= 0, got -1", NULL},
-    {"tg_optim_sgd", "nesterov without momentum", r_sgd_nesterov,
-     TG_ERR_VALUE, "tg_optim_sgd: nesterov needs momentum > 0 and dampening == 0, got momentum 0, dampening 0", NULL},
-    {"tg_optim_sgd", "another optimizer's state as parameters", r_sgd_state_list,
-     TG_ERR_ARG, "tg_optim_sgd: parameter 0 ('a.0.W.exp_avg') must be a long-lived tensor with a gradient buffer", NULL},
-    {"tg_optim_sgd", "a NULL entry", r_sgd_entry_null,
-     TG_ERR_ARG, "tg_optim_sgd: parameter 1 is NULL", NULL},
-    {"tg_optim_adagrad", "eps 0", r_adagrad_eps,
-     TG_ERR_VALUE, "tg_optim_adagrad: eps must be finite and > 0, got 0", NULL},
-    {"tg_optim_adagrad", "ps NULL", r_adagrad_ps,
-     TG_ERR_ARG, "tg_optim_adagrad: ps is NULL", NULL},
-    {"tg_optim_rmsprop", "alpha 1.5", r_rmsprop_alpha,
-     TG_ERR_VALUE, "tg_optim_rmsprop: alpha must be in [0, 1], got 1.5", NULL},
-    {"tg_optim_rmsprop", "ps NULL", r_rmsprop_ps,
-     TG_ERR_ARG, "tg_optim_rmsprop: ps is NULL", NULL},
-    {"tg_optim_adam", "beta1 1", r_adam_beta1,
-     TG_ERR_VALUE, "tg_optim_adam: beta1 must be in [0, 1), got 1", NULL},
-    {"tg_optim_adam", "lr NaN", r_adam_lr_nan,
-     TG_ERR_VALUE, "tg_optim_adam: lr must be finite and >= 0, got nan", NULL},
-    {"tg_optim_adam", "another optimizer's state as parameters", r_adam_other_state,
-     TG_ERR_ARG, "tg_optim_adam: parameter 0 ('a.0.W.exp_avg') must be a long-lived tensor with a gradient buffer", NULL},
-    {"tg_optim_adamw", "weight_decay negative", r_adamw_wd,
-     TG_ERR_VALUE, "tg_optim_adamw: weight_decay must be finite and >= 0, got -1", NULL},
-    {"tg_optim_adamw", "ps NULL", r_adamw_ps,
-     TG_ERR_ARG, "tg_optim_adamw: ps is NULL", NULL},
+    {"tg_sgd_new", "ps NULL", r_sgd_ps,
+     TG_ERR_ARG, "tg_sgd_new: ps is NULL", NULL},
+    {"tg_sgd_new", "empty list", r_sgd_empty,
+     TG_ERR_ARG, "tg_sgd_new: the parameter list is empty", NULL},
+    {"tg_sgd_new", "lr negative", r_sgd_lr,
+     TG_ERR_VALUE, "tg_sgd_new: lr must be finite and >= 0, got -1", NULL},
+    {"tg_sgd_new", "nesterov without momentum", r_sgd_nesterov,
+     TG_ERR_VALUE, "tg_sgd_new: nesterov needs momentum > 0 and dampening == 0, got momentum 0, dampening 0", NULL},
+    {"tg_sgd_new", "another optimizer's state as parameters", r_sgd_state_list,
+     TG_ERR_ARG, "tg_sgd_new: parameter 0 ('a.0.W.exp_avg') must be a long-lived tensor with a gradient buffer", NULL},
+    {"tg_sgd_new", "a NULL entry", r_sgd_entry_null,
+     TG_ERR_ARG, "tg_sgd_new: parameter 1 is NULL", NULL},
+    {"tg_adagrad_new", "eps 0", r_adagrad_eps,
+     TG_ERR_VALUE, "tg_adagrad_new: eps must be finite and > 0, got 0", NULL},
+    {"tg_adagrad_new", "ps NULL", r_adagrad_ps,
+     TG_ERR_ARG, "tg_adagrad_new: ps is NULL", NULL},
+    {"tg_rmsprop_new", "alpha 1.5", r_rmsprop_alpha,
+     TG_ERR_VALUE, "tg_rmsprop_new: alpha must be in [0, 1], got 1.5", NULL},
+    {"tg_rmsprop_new", "ps NULL", r_rmsprop_ps,
+     TG_ERR_ARG, "tg_rmsprop_new: ps is NULL", NULL},
+    {"tg_adam_new", "beta1 1", r_adam_beta1,
+     TG_ERR_VALUE, "tg_adam_new: beta1 must be in [0, 1), got 1", NULL},
+    {"tg_adam_new", "lr NaN", r_adam_lr_nan,
+     TG_ERR_VALUE, "tg_adam_new: lr must be finite and >= 0, got nan", NULL},
+    {"tg_adam_new", "another optimizer's state as parameters", r_adam_other_state,
+     TG_ERR_ARG, "tg_adam_new: parameter 0 ('a.0.W.exp_avg') must be a long-lived tensor with a gradient buffer", NULL},
+    {"tg_adamw_new", "weight_decay negative", r_adamw_wd,
+     TG_ERR_VALUE, "tg_adamw_new: weight_decay must be finite and >= 0, got -1", NULL},
+    {"tg_adamw_new", "ps NULL", r_adamw_ps,
+     TG_ERR_ARG, "tg_adamw_new: ps is NULL", NULL},
     {"tg_optim_step", "opt NULL", r_step_null,
      TG_ERR_ARG, "tg_optim_step: opt is NULL", NULL},
     {"tg_optim_step", "a NaN gradient (nothing changes)", r_step_nan,
@@ -2161,36 +2161,36 @@ static const row rows[] = {
      TG_ERR_ARG, "tg_clip_grad_value: ps is NULL", NULL},
     {"tg_clip_grad_value", "clip negative", r_clipv_neg,
      TG_ERR_VALUE, "tg_clip_grad_value: clip must be >= 0, got -0.5", NULL},
-    {"tg_sched_step_decay", "opt NULL", r_sd_opt,
-     TG_ERR_ARG, "tg_sched_step_decay: opt is NULL", NULL},
-    {"tg_sched_step_decay", "step_size 0", r_sd_size,
-     TG_ERR_VALUE, "tg_sched_step_decay: step_size must be >= 1, got 0", NULL},
-    {"tg_sched_step_decay", "gamma 0", r_sd_gamma,
-     TG_ERR_VALUE, "tg_sched_step_decay: gamma must be finite and > 0, got 0", NULL},
-    {"tg_sched_exponential", "gamma NaN", r_exp_gamma,
-     TG_ERR_VALUE, "tg_sched_exponential: gamma must be finite and > 0, got nan", NULL},
-    {"tg_sched_exponential", "opt NULL", r_exp_opt,
-     TG_ERR_ARG, "tg_sched_exponential: opt is NULL", NULL},
-    {"tg_sched_cosine", "T_max 0", r_cos_tmax,
-     TG_ERR_VALUE, "tg_sched_cosine: T_max must be >= 1, got 0", NULL},
-    {"tg_sched_cosine", "eta_min negative", r_cos_eta,
-     TG_ERR_VALUE, "tg_sched_cosine: eta_min must be finite and >= 0, got -1", NULL},
-    {"tg_sched_linear", "start_factor 1.5", r_lin_start,
-     TG_ERR_VALUE, "tg_sched_linear: start_factor must be in [0, 1], got 1.5", NULL},
-    {"tg_sched_linear", "total_iters 0", r_lin_total,
-     TG_ERR_VALUE, "tg_sched_linear: total_iters must be >= 1, got 0", NULL},
-    {"tg_sched_sequential", "opt NULL", r_seq_opt,
-     TG_ERR_ARG, "tg_sched_sequential: opt is NULL", NULL},
-    {"tg_sched_sequential", "n 0", r_seq_n,
-     TG_ERR_VALUE, "tg_sched_sequential: n must be >= 1, got 0", NULL},
-    {"tg_sched_sequential", "a schedule of another optimizer", r_seq_other,
-     TG_ERR_ARG, "tg_sched_sequential: schedule 1 is bound to another optimizer", NULL},
-    {"tg_sched_sequential", "milestones not increasing", r_seq_milestones,
-     TG_ERR_VALUE, "tg_sched_sequential: milestones must be >= 1 and increasing, got 4 at 1", NULL},
-    {"tg_sched_sequential", "milestones NULL", r_seq_ms_null,
-     TG_ERR_ARG, "tg_sched_sequential: milestones is NULL", NULL},
-    {"tg_sched_sequential", "the same schedule twice", r_seq_same,
-     TG_ERR_ARG, "tg_sched_sequential: schedules 0 and 1 are the same", NULL},
+    {"tg_sched_step_decay_new", "opt NULL", r_sd_opt,
+     TG_ERR_ARG, "tg_sched_step_decay_new: opt is NULL", NULL},
+    {"tg_sched_step_decay_new", "step_size 0", r_sd_size,
+     TG_ERR_VALUE, "tg_sched_step_decay_new: step_size must be >= 1, got 0", NULL},
+    {"tg_sched_step_decay_new", "gamma 0", r_sd_gamma,
+     TG_ERR_VALUE, "tg_sched_step_decay_new: gamma must be finite and > 0, got 0", NULL},
+    {"tg_sched_exponential_new", "gamma NaN", r_exp_gamma,
+     TG_ERR_VALUE, "tg_sched_exponential_new: gamma must be finite and > 0, got nan", NULL},
+    {"tg_sched_exponential_new", "opt NULL", r_exp_opt,
+     TG_ERR_ARG, "tg_sched_exponential_new: opt is NULL", NULL},
+    {"tg_sched_cosine_new", "T_max 0", r_cos_tmax,
+     TG_ERR_VALUE, "tg_sched_cosine_new: T_max must be >= 1, got 0", NULL},
+    {"tg_sched_cosine_new", "eta_min negative", r_cos_eta,
+     TG_ERR_VALUE, "tg_sched_cosine_new: eta_min must be finite and >= 0, got -1", NULL},
+    {"tg_sched_linear_new", "start_factor 1.5", r_lin_start,
+     TG_ERR_VALUE, "tg_sched_linear_new: start_factor must be in [0, 1], got 1.5", NULL},
+    {"tg_sched_linear_new", "total_iters 0", r_lin_total,
+     TG_ERR_VALUE, "tg_sched_linear_new: total_iters must be >= 1, got 0", NULL},
+    {"tg_sched_sequential_new", "opt NULL", r_seq_opt,
+     TG_ERR_ARG, "tg_sched_sequential_new: opt is NULL", NULL},
+    {"tg_sched_sequential_new", "n 0", r_seq_n,
+     TG_ERR_VALUE, "tg_sched_sequential_new: n must be >= 1, got 0", NULL},
+    {"tg_sched_sequential_new", "a schedule of another optimizer", r_seq_other,
+     TG_ERR_ARG, "tg_sched_sequential_new: schedule 1 is bound to another optimizer", NULL},
+    {"tg_sched_sequential_new", "milestones not increasing", r_seq_milestones,
+     TG_ERR_VALUE, "tg_sched_sequential_new: milestones must be >= 1 and increasing, got 4 at 1", NULL},
+    {"tg_sched_sequential_new", "milestones NULL", r_seq_ms_null,
+     TG_ERR_ARG, "tg_sched_sequential_new: milestones is NULL", NULL},
+    {"tg_sched_sequential_new", "the same schedule twice", r_seq_same,
+     TG_ERR_ARG, "tg_sched_sequential_new: schedules 0 and 1 are the same", NULL},
     {"tg_sched_step", "NULL", r_sstep_null,
      TG_ERR_ARG, "tg_sched_step: s is NULL", NULL},
     {"tg_sched_epoch", "NULL", r_sepoch_null,

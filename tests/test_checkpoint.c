@@ -198,10 +198,10 @@ static void test_round_trip(void) {
     tg_rng g, g2;
     tg_rng_seed(&g, 99);
     (void)tg_rng_normal(&g); /* leaves a spare normal in the state */
-    tg_ckpt_meta meta = {0}, got = {0};
-    CHECK(tg_ckpt_meta_add(&meta, 3) == TG_OK, "meta add");
-    CHECK(tg_ckpt_meta_add(&meta, 1234567890123ull) == TG_OK, "meta add");
-    CHECK(tg_ckpt_meta_add_rng(&meta, &g) == TG_OK, "meta add rng");
+    tg_checkpoint_meta meta = {0}, got = {0};
+    CHECK(tg_checkpoint_meta_add(&meta, 3) == TG_OK, "meta add");
+    CHECK(tg_checkpoint_meta_add(&meta, 1234567890123ull) == TG_OK, "meta add");
+    CHECK(tg_checkpoint_meta_add_rng(&meta, &g) == TG_OK, "meta add rng");
     const char *p = tmp_path("model.ckpt");
     CHECK(tg_checkpoint_save(p, a.lists, 2, &meta) == TG_OK, "save: %s", tg_last_error());
     CHECK(temp_files() == 0, "temporary file left after a save");
@@ -209,7 +209,7 @@ static void test_round_trip(void) {
     CHECK(tg_checkpoint_load(p, b.lists, 2, &got) == TG_OK, "load: %s", tg_last_error());
     CHECK(snap_eq(model_snap(&a), model_snap(&b)), "loaded values are bit-identical");
     CHECK(got.n == 8 && got.v[0] == 3 && got.v[1] == 1234567890123ull, "meta round trip (n %d)", got.n);
-    CHECK(tg_ckpt_meta_get_rng(&got, 2, &g2) == TG_OK, "get rng");
+    CHECK(tg_checkpoint_meta_get_rng(&got, 2, &g2) == TG_OK, "get rng");
     CHECK(memcmp(g.s, g2.s, sizeof g.s) == 0 && g.has_spare == g2.has_spare && g.spare == g2.spare,
           "rng state restored");
     bool same = true;
@@ -337,7 +337,7 @@ static void test_argument_errors(void) {
     CHECK(tg_checkpoint_save(p, ls, 1, NULL) == TG_ERR_ARG, "step tensor");
     CHECK_ERR(NULL, TG_ERR_ARG, "list 0 entry 0 ('x') is a step tensor of a tape");
     tg_tape_free(t);
-    tg_ckpt_meta meta = {0};
+    tg_checkpoint_meta meta = {0};
     meta.n = 40;
     CHECK(tg_checkpoint_save(p, a.lists, 2, &meta) == TG_ERR_ARG, "meta n");
     CHECK_ERR(NULL, TG_ERR_ARG, "meta->n is 40 (must be 0..32)");
@@ -353,17 +353,17 @@ static void test_argument_errors(void) {
     CHECK_ERR(NULL, TG_ERR_ARG, "tg_checkpoint_load: <memory>: buf is NULL");
     /* Meta helpers. */
     meta.n = 0;
-    for (int i = 0; i < TG_CKPT_META_MAX; i++) tg_ckpt_meta_add(&meta, (uint64_t)i);
-    CHECK(tg_ckpt_meta_add(&meta, 1) == TG_ERR_RANGE, "meta full");
-    CHECK_ERR(NULL, TG_ERR_RANGE, "tg_ckpt_meta_add: meta holds 32 words (at most 32)");
+    for (int i = 0; i < TG_CHECKPOINT_META_MAX; i++) tg_checkpoint_meta_add(&meta, (uint64_t)i);
+    CHECK(tg_checkpoint_meta_add(&meta, 1) == TG_ERR_RANGE, "meta full");
+    CHECK_ERR(NULL, TG_ERR_RANGE, "tg_checkpoint_meta_add: meta holds 32 words (at most 32)");
     meta.n = 28;
     tg_rng g;
     tg_rng_seed(&g, 1);
-    CHECK(tg_ckpt_meta_add_rng(&meta, &g) == TG_ERR_RANGE, "no room for rng");
-    CHECK_ERR(NULL, TG_ERR_RANGE, "tg_ckpt_meta_add_rng: meta holds 28 words, no room for 6 more (at most 32)");
-    CHECK(tg_ckpt_meta_get_rng(&meta, 25, &g) == TG_ERR_RANGE, "rng words out of range");
-    CHECK_ERR(NULL, TG_ERR_RANGE, "tg_ckpt_meta_get_rng: words 25..30 are not in use (meta holds 28)");
-    CHECK(tg_ckpt_meta_add(NULL, 1) == TG_ERR_ARG && tg_ckpt_meta_get_rng(&meta, 0, NULL) == TG_ERR_ARG,
+    CHECK(tg_checkpoint_meta_add_rng(&meta, &g) == TG_ERR_RANGE, "no room for rng");
+    CHECK_ERR(NULL, TG_ERR_RANGE, "tg_checkpoint_meta_add_rng: meta holds 28 words, no room for 6 more (at most 32)");
+    CHECK(tg_checkpoint_meta_get_rng(&meta, 25, &g) == TG_ERR_RANGE, "rng words out of range");
+    CHECK_ERR(NULL, TG_ERR_RANGE, "tg_checkpoint_meta_get_rng: words 25..30 are not in use (meta holds 28)");
+    CHECK(tg_checkpoint_meta_add(NULL, 1) == TG_ERR_ARG && tg_checkpoint_meta_get_rng(&meta, 0, NULL) == TG_ERR_ARG,
           "meta NULL arguments");
     tg_tensor_free(unnamed);
     tg_tensor_free(w2);
@@ -610,8 +610,8 @@ static void test_every_offset(void) {
     model a, b;
     model_init(&a, 1);
     model_init(&b, 2);
-    tg_ckpt_meta meta = {0};
-    tg_ckpt_meta_add(&meta, 42);
+    tg_checkpoint_meta meta = {0};
+    tg_checkpoint_meta_add(&meta, 42);
     const char *p = tmp_path("small.ckpt"), *pt = tmp_path("cut.ckpt");
     CHECK(tg_checkpoint_save(p, a.lists, 2, &meta) == TG_OK, "save");
     size_t n;
@@ -620,7 +620,7 @@ static void test_every_offset(void) {
     size_t live = tg_alloc_live();
     int trunc_ok = 0, trunc_file_ok = 0, corrupt_ok = 0, meta_ok = 0;
     for (size_t k = 0; k < n; k++) {
-        tg_ckpt_meta got = {.n = -5};
+        tg_checkpoint_meta got = {.n = -5};
         tg_status st = tg_checkpoint_load_mem(file, k, "cut", b.lists, 2, &got);
         if (st == TG_ERR_FORMAT && strstr(tg_last_error(), "truncated") && snap_eq(before, model_snap(&b)))
             trunc_ok++;

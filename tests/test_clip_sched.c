@@ -185,16 +185,16 @@ static void parse_spec(const char *s, sched_spec *sp) {
 }
 
 static tg_sched *make_sched(const sched_spec *s, tg_optim *opt) {
-    if (!strcmp(s->kind, "step")) return tg_sched_step_decay(opt, (int)s->step_size, s->gamma);
-    if (!strcmp(s->kind, "exponential")) return tg_sched_exponential(opt, s->gamma);
-    if (!strcmp(s->kind, "cosine")) return tg_sched_cosine(opt, (int)s->T_max, s->eta_min);
+    if (!strcmp(s->kind, "step")) return tg_sched_step_decay_new(opt, (int)s->step_size, s->gamma);
+    if (!strcmp(s->kind, "exponential")) return tg_sched_exponential_new(opt, s->gamma);
+    if (!strcmp(s->kind, "cosine")) return tg_sched_cosine_new(opt, (int)s->T_max, s->eta_min);
     if (!strcmp(s->kind, "linear"))
-        return tg_sched_linear(opt, s->start_factor, s->end_factor, (int)s->total_iters);
+        return tg_sched_linear_new(opt, s->start_factor, s->end_factor, (int)s->total_iters);
     if (!strcmp(s->kind, "warmup_cosine")) {
         int m = (int)s->milestone;
-        tg_sched *parts[2] = {tg_sched_linear(opt, s->start_factor, 1.0, m),
-                              tg_sched_cosine(opt, (int)s->T_max, s->eta_min)};
-        return tg_sched_sequential(opt, parts, 2, &m);
+        tg_sched *parts[2] = {tg_sched_linear_new(opt, s->start_factor, 1.0, m),
+                              tg_sched_cosine_new(opt, (int)s->T_max, s->eta_min)};
+        return tg_sched_sequential_new(opt, parts, 2, &m);
     }
     return NULL;
 }
@@ -222,7 +222,7 @@ static void test_sched_fixture(void) {
             tg_sgd_opts so = {.lr = 0.1};
             tg_adam_opts ao = tg_adam_defaults();
             ao.lr = 0.1;
-            tg_optim *opts[2] = {tg_optim_sgd(&ps, &so), tg_optim_adamw(&ps, &ao)};
+            tg_optim *opts[2] = {tg_sgd_new(&ps, &so), tg_adamw_new(&ps, &ao)};
             for (int o = 0; o < 2; o++) {
                 tg_sched *s = make_sched(&sp, opts[o]);
                 CHECK(s != NULL, "%s: %s", name, tg_last_error());
@@ -258,31 +258,31 @@ static void test_sched_errors(void) {
     tg_tensor *w = tg_param_new("w", 1, (int[]){2});
     tg_params ps = {0};
     tg_params_add(&ps, w);
-    tg_optim *o = tg_optim_sgd(&ps, NULL), *o2 = tg_optim_sgd(&ps, NULL);
+    tg_optim *o = tg_sgd_new(&ps, NULL), *o2 = tg_sgd_new(&ps, NULL);
 
-    CHECK(!tg_sched_step_decay(NULL, 3, 0.5), "NULL opt");
-    CHECK_ERR(NULL, TG_ERR_ARG, "tg_sched_step_decay: opt is NULL");
-    CHECK(!tg_sched_step_decay(o, 0, 0.5), "step_size 0");
-    CHECK_ERR(NULL, TG_ERR_VALUE, "tg_sched_step_decay: step_size must be >= 1, got 0");
-    CHECK(!tg_sched_step_decay(o, 2, -0.5), "gamma < 0");
-    CHECK_ERR(NULL, TG_ERR_VALUE, "tg_sched_step_decay: gamma must be finite and > 0, got -0.5");
-    CHECK(!tg_sched_exponential(o, NAN), "gamma nan");
-    CHECK_ERR(NULL, TG_ERR_VALUE, "tg_sched_exponential: gamma must be finite and > 0, got nan");
-    CHECK(!tg_sched_cosine(o, 0, 0), "T_max 0");
-    CHECK_ERR(NULL, TG_ERR_VALUE, "tg_sched_cosine: T_max must be >= 1, got 0");
-    CHECK(!tg_sched_cosine(o, 10, -1e-3), "eta_min < 0");
-    CHECK_ERR(NULL, TG_ERR_VALUE, "tg_sched_cosine: eta_min must be finite and >= 0, got -0.001");
-    CHECK(!tg_sched_linear(o, 1.5, 1, 5), "start > 1");
-    CHECK_ERR(NULL, TG_ERR_VALUE, "tg_sched_linear: start_factor must be in [0, 1], got 1.5");
-    CHECK(!tg_sched_linear(o, 0.5, -1, 5), "end < 0");
-    CHECK_ERR(NULL, TG_ERR_VALUE, "tg_sched_linear: end_factor must be in [0, 1], got -1");
-    CHECK(!tg_sched_linear(o, 0.5, 1, 0), "total_iters 0");
-    CHECK_ERR(NULL, TG_ERR_VALUE, "tg_sched_linear: total_iters must be >= 1, got 0");
+    CHECK(!tg_sched_step_decay_new(NULL, 3, 0.5), "NULL opt");
+    CHECK_ERR(NULL, TG_ERR_ARG, "tg_sched_step_decay_new: opt is NULL");
+    CHECK(!tg_sched_step_decay_new(o, 0, 0.5), "step_size 0");
+    CHECK_ERR(NULL, TG_ERR_VALUE, "tg_sched_step_decay_new: step_size must be >= 1, got 0");
+    CHECK(!tg_sched_step_decay_new(o, 2, -0.5), "gamma < 0");
+    CHECK_ERR(NULL, TG_ERR_VALUE, "tg_sched_step_decay_new: gamma must be finite and > 0, got -0.5");
+    CHECK(!tg_sched_exponential_new(o, NAN), "gamma nan");
+    CHECK_ERR(NULL, TG_ERR_VALUE, "tg_sched_exponential_new: gamma must be finite and > 0, got nan");
+    CHECK(!tg_sched_cosine_new(o, 0, 0), "T_max 0");
+    CHECK_ERR(NULL, TG_ERR_VALUE, "tg_sched_cosine_new: T_max must be >= 1, got 0");
+    CHECK(!tg_sched_cosine_new(o, 10, -1e-3), "eta_min < 0");
+    CHECK_ERR(NULL, TG_ERR_VALUE, "tg_sched_cosine_new: eta_min must be finite and >= 0, got -0.001");
+    CHECK(!tg_sched_linear_new(o, 1.5, 1, 5), "start > 1");
+    CHECK_ERR(NULL, TG_ERR_VALUE, "tg_sched_linear_new: start_factor must be in [0, 1], got 1.5");
+    CHECK(!tg_sched_linear_new(o, 0.5, -1, 5), "end < 0");
+    CHECK_ERR(NULL, TG_ERR_VALUE, "tg_sched_linear_new: end_factor must be in [0, 1], got -1");
+    CHECK(!tg_sched_linear_new(o, 0.5, 1, 0), "total_iters 0");
+    CHECK_ERR(NULL, TG_ERR_VALUE, "tg_sched_linear_new: total_iters must be >= 1, got 0");
     CHECK(tg_optim_get_lr(o) == 0.01, "failed constructors leave the lr alone");
 
     CHECK(tg_sched_step(NULL) == TG_ERR_ARG, "step NULL");
     CHECK_ERR(NULL, TG_ERR_ARG, "tg_sched_step: s is NULL");
-    tg_sched *s = tg_sched_exponential(o, 0.5);
+    tg_sched *s = tg_sched_exponential_new(o, 0.5);
     CHECK(tg_sched_set_epoch(s, -2) == TG_ERR_VALUE, "negative epoch");
     CHECK_ERR(NULL, TG_ERR_VALUE, "tg_sched_set_epoch: epoch must be in [0, INT_MAX], got -2");
     CHECK(tg_sched_epoch(s) == 0 && tg_sched_epoch(NULL) == -1, "epoch");
@@ -290,37 +290,37 @@ static void test_sched_errors(void) {
     tg_sched_free(s);
 
     /* Sequential: takes ownership of its parts even when it fails (ASan checks leaks). */
-    tg_sched *p[2] = {tg_sched_linear(o, 0.5, 1, 2), tg_sched_cosine(o2, 5, 0)};
-    CHECK(!tg_sched_sequential(o, p, 2, (int[]){2}), "parts of two optimizers");
-    CHECK_ERR(NULL, TG_ERR_ARG, "tg_sched_sequential: schedule 1 is bound to another optimizer");
-    p[0] = tg_sched_linear(o, 0.5, 1, 2);
-    p[1] = tg_sched_cosine(o, 5, 0);
-    CHECK(!tg_sched_sequential(o, p, 2, (int[]){0}), "milestone 0");
-    CHECK_ERR(NULL, TG_ERR_VALUE, "tg_sched_sequential: milestones must be >= 1 and increasing, got 0 at 0");
-    tg_sched *q[3] = {tg_sched_linear(o, 0.5, 1, 2), NULL, tg_sched_cosine(o, 5, 0)};
+    tg_sched *p[2] = {tg_sched_linear_new(o, 0.5, 1, 2), tg_sched_cosine_new(o2, 5, 0)};
+    CHECK(!tg_sched_sequential_new(o, p, 2, (int[]){2}), "parts of two optimizers");
+    CHECK_ERR(NULL, TG_ERR_ARG, "tg_sched_sequential_new: schedule 1 is bound to another optimizer");
+    p[0] = tg_sched_linear_new(o, 0.5, 1, 2);
+    p[1] = tg_sched_cosine_new(o, 5, 0);
+    CHECK(!tg_sched_sequential_new(o, p, 2, (int[]){0}), "milestone 0");
+    CHECK_ERR(NULL, TG_ERR_VALUE, "tg_sched_sequential_new: milestones must be >= 1 and increasing, got 0 at 0");
+    tg_sched *q[3] = {tg_sched_linear_new(o, 0.5, 1, 2), NULL, tg_sched_cosine_new(o, 5, 0)};
     q[1] = q[0];
-    CHECK(!tg_sched_sequential(o, q, 3, (int[]){2, 4}), "same part twice");
-    CHECK_ERR(NULL, TG_ERR_ARG, "tg_sched_sequential: schedules 0 and 1 are the same");
-    q[0] = tg_sched_linear(o, 0.5, 1, 2);
+    CHECK(!tg_sched_sequential_new(o, q, 3, (int[]){2, 4}), "same part twice");
+    CHECK_ERR(NULL, TG_ERR_ARG, "tg_sched_sequential_new: schedules 0 and 1 are the same");
+    q[0] = tg_sched_linear_new(o, 0.5, 1, 2);
     q[1] = NULL;
-    q[2] = tg_sched_cosine(o, 5, 0);
-    CHECK(!tg_sched_sequential(o, q, 3, (int[]){2, 4}), "NULL part");
-    CHECK_ERR(NULL, TG_ERR_ARG, "tg_sched_sequential: schedule 1 is NULL");
-    q[0] = tg_sched_linear(o, 0.5, 1, 2);
-    q[1] = tg_sched_exponential(o, 0.9);
-    q[2] = tg_sched_cosine(o, 5, 0);
-    CHECK(!tg_sched_sequential(o, q, 3, (int[]){4, 4}), "equal milestones");
-    CHECK_ERR(NULL, TG_ERR_VALUE, "tg_sched_sequential: milestones must be >= 1 and increasing, got 4 at 1");
-    CHECK(!tg_sched_sequential(o, q, 0, NULL), "n 0");
-    CHECK_ERR(NULL, TG_ERR_VALUE, "tg_sched_sequential: n must be >= 1, got 0");
+    q[2] = tg_sched_cosine_new(o, 5, 0);
+    CHECK(!tg_sched_sequential_new(o, q, 3, (int[]){2, 4}), "NULL part");
+    CHECK_ERR(NULL, TG_ERR_ARG, "tg_sched_sequential_new: schedule 1 is NULL");
+    q[0] = tg_sched_linear_new(o, 0.5, 1, 2);
+    q[1] = tg_sched_exponential_new(o, 0.9);
+    q[2] = tg_sched_cosine_new(o, 5, 0);
+    CHECK(!tg_sched_sequential_new(o, q, 3, (int[]){4, 4}), "equal milestones");
+    CHECK_ERR(NULL, TG_ERR_VALUE, "tg_sched_sequential_new: milestones must be >= 1 and increasing, got 4 at 1");
+    CHECK(!tg_sched_sequential_new(o, q, 0, NULL), "n 0");
+    CHECK_ERR(NULL, TG_ERR_VALUE, "tg_sched_sequential_new: n must be >= 1, got 0");
 
     /* Three parts, by hand: base 0.01; linear 0.5 -> 1 over 2 epochs, then x0.9 per
      * epoch, then cosine to 0 over 5 epochs. */
     tg_optim_set_lr(o, 0.01);
-    q[0] = tg_sched_linear(o, 0.5, 1, 2);
-    q[1] = tg_sched_exponential(o, 0.9);
-    q[2] = tg_sched_cosine(o, 5, 0);
-    tg_sched *seq = tg_sched_sequential(o, q, 3, (int[]){2, 4});
+    q[0] = tg_sched_linear_new(o, 0.5, 1, 2);
+    q[1] = tg_sched_exponential_new(o, 0.9);
+    q[2] = tg_sched_cosine_new(o, 5, 0);
+    tg_sched *seq = tg_sched_sequential_new(o, q, 3, (int[]){2, 4});
     CHECK(seq != NULL, "sequential: %s", tg_last_error());
     const double want[8] = {0.005, 0.0075, 0.01, 0.009, 0.01, 0.01 * (1 + cos(PI / 5)) / 2,
                             0.01 * (1 + cos(2 * PI / 5)) / 2, 0.01 * (1 + cos(3 * PI / 5)) / 2};

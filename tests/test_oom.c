@@ -104,20 +104,20 @@ static tg_status ph_optimizer(ctx *c) {
         tg_adam_opts o = tg_adam_defaults();
         o.lr = LR;
         o.amsgrad = true;
-        c->opt = tg_optim_adam(&c->ps, &o);
+        c->opt = tg_adam_new(&c->ps, &o);
     } else {
         tg_rmsprop_opts o = tg_rmsprop_defaults();
         o.lr = LR;
         o.momentum = 0.9;
         o.centered = true;
-        c->opt = tg_optim_rmsprop(&c->ps, &o);
+        c->opt = tg_rmsprop_new(&c->ps, &o);
     }
     if (!c->opt) return tg_last_status();
     if ((st = tg_optim_state(c->opt, &c->state)) == TG_OK) {
         /* warm-up then cosine; a part that fails to be made is freed by sequential */
-        tg_sched *s[2] = {tg_sched_linear(c->opt, 0.5, 1.0, 3), NULL};
-        if (s[0]) s[1] = tg_sched_cosine(c->opt, 20, 0.0);
-        c->sched = s[1] ? tg_sched_sequential(c->opt, s, 2, (int[]){3}) : NULL;
+        tg_sched *s[2] = {tg_sched_linear_new(c->opt, 0.5, 1.0, 3), NULL};
+        if (s[0]) s[1] = tg_sched_cosine_new(c->opt, 20, 0.0);
+        c->sched = s[1] ? tg_sched_sequential_new(c->opt, s, 2, (int[]){3}) : NULL;
         if (!c->sched) {
             st = tg_last_status();
             if (!s[1]) tg_sched_free(s[0]);
@@ -177,17 +177,17 @@ static tg_status ph_step_reused(ctx *c) {
 
 static tg_status ph_save(ctx *c) {
     const tg_params *lists[2] = {&c->ps, &c->state};
-    tg_ckpt_meta meta = {0};
-    tg_ckpt_meta_add(&meta, 7);
-    tg_ckpt_meta_add_rng(&meta, &c->rng);
+    tg_checkpoint_meta meta = {0};
+    tg_checkpoint_meta_add(&meta, 7);
+    tg_checkpoint_meta_add_rng(&meta, &c->rng);
     return tg_checkpoint_save(c->path, lists, 2, &meta);
 }
 
 static tg_status ph_load(ctx *c) {
     const tg_params *lists[2] = {&c->ps, &c->state};
-    tg_ckpt_meta meta = {0};
+    tg_checkpoint_meta meta = {0};
     tg_status st = tg_checkpoint_load(c->path, lists, 2, &meta);
-    if (st == TG_OK && (meta.n != 1 + TG_CKPT_RNG_WORDS || meta.v[0] != 7)) st = TG_ERR_FORMAT;
+    if (st == TG_OK && (meta.n != 1 + TG_CHECKPOINT_RNG_WORDS || meta.v[0] != 7)) st = TG_ERR_FORMAT;
     return st;
 }
 
@@ -201,8 +201,8 @@ typedef struct phase {
 static const phase phases[] = {
     {"model", ph_model, {"tg_mlp_new", "tg_rnn_new", "tg_linear_new"}, false},
     {"params", ph_params, {"tg_params_add", "tg_mlp_params", "tg_rnn_params", "tg_linear_params"}, false},
-    {"optimizer", ph_optimizer, {"tg_optim_adam", "tg_optim_rmsprop", "tg_optim_state", "tg_sched_linear",
-                                 "tg_sched_cosine", "tg_sched_sequential"}, false},
+    {"optimizer", ph_optimizer, {"tg_adam_new", "tg_rmsprop_new", "tg_optim_state", "tg_sched_linear_new",
+                                 "tg_sched_cosine_new", "tg_sched_sequential_new"}, false},
     {"step (fresh tape)", ph_step_fresh, {"tg_tape_new", "tg_tape_tensor", "tg_backward"}, true},
     {"step (reused tape)", ph_step_reused, {"tg_tape_tensor", "tg_backward"}, true},
     {"save", ph_save, {"tg_checkpoint_save"}, false},

@@ -45,7 +45,7 @@ static void test_hand_steps(void) {
      * step 2: d = (1.089, 1.782); buf = 0.9 buf + 0.5 d = (1.5345, 2.511);
      *         p = (0.89 - 0.15345, -2.18 - 0.2511) */
     tg_sgd_opts so = {.lr = 0.1, .momentum = 0.9, .dampening = 0.5, .weight_decay = 0.1};
-    tg_optim *o = tg_optim_sgd(&ps, &so);
+    tg_optim *o = tg_sgd_new(&ps, &so);
     for (int k = 0; k < 2; k++) {
         w->grad[0] = 1, w->grad[1] = 2;
         CHECK(tg_optim_step(o) == TG_OK, "sgd step");
@@ -57,7 +57,7 @@ static void test_hand_steps(void) {
     /* Nesterov: d = g + mu buf; first step buf = g -> p -= lr (1 + mu) g. */
     w->data[0] = 1, w->data[1] = -2;
     so = (tg_sgd_opts){.lr = 0.1, .momentum = 0.5, .nesterov = true};
-    o = tg_optim_sgd(&ps, &so);
+    o = tg_sgd_new(&ps, &so);
     w->grad[0] = 1, w->grad[1] = 2;
     tg_optim_step(o);
     CHECK_NEAR(w->data[0], 1 - 0.15, EPS);
@@ -68,7 +68,7 @@ static void test_hand_steps(void) {
     w->data[0] = 1, w->data[1] = -2;
     tg_adam_opts ao = tg_adam_defaults();
     ao.lr = 0.1, ao.beta1 = 0.7, ao.beta2 = 0.8, ao.eps = 1e-3;
-    o = tg_optim_adam(&ps, &ao);
+    o = tg_adam_new(&ps, &ao);
     w->grad[0] = 0.5, w->grad[1] = -4;
     tg_optim_step(o);
     CHECK_NEAR(w->data[0], 1 - 0.1 * 0.5 / (0.5 + 1e-3), EPS);
@@ -79,7 +79,7 @@ static void test_hand_steps(void) {
     w->data[0] = 1, w->data[1] = -2;
     ao = tg_adamw_defaults();
     ao.lr = 0.1, ao.weight_decay = 0.5, ao.eps = 1e-3;
-    o = tg_optim_adamw(&ps, &ao);
+    o = tg_adamw_new(&ps, &ao);
     w->grad[0] = 0.5, w->grad[1] = -4;
     tg_optim_step(o);
     CHECK_NEAR(w->data[0], 0.95 - 0.1 * 0.5 / (0.5 + 1e-3), EPS);
@@ -90,7 +90,7 @@ static void test_hand_steps(void) {
     w->data[0] = 1, w->data[1] = -2;
     tg_adagrad_opts ag = tg_adagrad_defaults();
     ag.lr = 0.5, ag.initial_accumulator_value = 1;
-    o = tg_optim_adagrad(&ps, &ag);
+    o = tg_adagrad_new(&ps, &ag);
     w->grad[0] = 0.75, w->grad[1] = 0;
     tg_optim_step(o);
     CHECK_NEAR(w->data[0], 1 - 0.5 * 0.75 / (sqrt(1 + 0.5625) + 1e-10), EPS);
@@ -101,7 +101,7 @@ static void test_hand_steps(void) {
     w->data[0] = 1, w->data[1] = -2;
     tg_rmsprop_opts ro = tg_rmsprop_defaults();
     ro.lr = 0.01, ro.alpha = 0.75;
-    o = tg_optim_rmsprop(&ps, &ro);
+    o = tg_rmsprop_new(&ps, &ro);
     w->grad[0] = 2, w->grad[1] = -1;
     tg_optim_step(o);
     CHECK_NEAR(w->data[0], 1 - 0.01 * 2 / (sqrt(0.25 * 4) + 1e-8), EPS);
@@ -127,76 +127,76 @@ static void test_option_errors(void) {
     } while (0)
     tg_sgd_opts s = tg_sgd_defaults();
     s.lr = -0.1;
-    BAD(tg_optim_sgd(&ps, &s), TG_ERR_VALUE, "tg_optim_sgd: lr must be finite and >= 0, got -0.1");
+    BAD(tg_sgd_new(&ps, &s), TG_ERR_VALUE, "tg_sgd_new: lr must be finite and >= 0, got -0.1");
     s = tg_sgd_defaults(), s.lr = INFINITY;
-    BAD(tg_optim_sgd(&ps, &s), TG_ERR_VALUE, "tg_optim_sgd: lr must be finite and >= 0, got inf");
+    BAD(tg_sgd_new(&ps, &s), TG_ERR_VALUE, "tg_sgd_new: lr must be finite and >= 0, got inf");
     s = tg_sgd_defaults(), s.momentum = -0.5;
-    BAD(tg_optim_sgd(&ps, &s), TG_ERR_VALUE, "tg_optim_sgd: momentum must be finite and >= 0, got -0.5");
+    BAD(tg_sgd_new(&ps, &s), TG_ERR_VALUE, "tg_sgd_new: momentum must be finite and >= 0, got -0.5");
     s = tg_sgd_defaults(), s.weight_decay = NAN;
-    BAD(tg_optim_sgd(&ps, &s), TG_ERR_VALUE, "tg_optim_sgd: weight_decay must be finite and >= 0, got nan");
+    BAD(tg_sgd_new(&ps, &s), TG_ERR_VALUE, "tg_sgd_new: weight_decay must be finite and >= 0, got nan");
     s = tg_sgd_defaults(), s.dampening = INFINITY;
-    BAD(tg_optim_sgd(&ps, &s), TG_ERR_VALUE, "tg_optim_sgd: dampening must be finite, got inf");
+    BAD(tg_sgd_new(&ps, &s), TG_ERR_VALUE, "tg_sgd_new: dampening must be finite, got inf");
     s = tg_sgd_defaults(), s.nesterov = true;
-    BAD(tg_optim_sgd(&ps, &s), TG_ERR_VALUE,
-        "tg_optim_sgd: nesterov needs momentum > 0 and dampening == 0, got momentum 0, dampening 0");
+    BAD(tg_sgd_new(&ps, &s), TG_ERR_VALUE,
+        "tg_sgd_new: nesterov needs momentum > 0 and dampening == 0, got momentum 0, dampening 0");
     s.momentum = 0.9, s.dampening = 0.1;
-    BAD(tg_optim_sgd(&ps, &s), TG_ERR_VALUE,
-        "tg_optim_sgd: nesterov needs momentum > 0 and dampening == 0, got momentum 0.9, dampening 0.1");
+    BAD(tg_sgd_new(&ps, &s), TG_ERR_VALUE,
+        "tg_sgd_new: nesterov needs momentum > 0 and dampening == 0, got momentum 0.9, dampening 0.1");
 
     tg_adagrad_opts a = tg_adagrad_defaults();
     a.eps = 0;
-    BAD(tg_optim_adagrad(&ps, &a), TG_ERR_VALUE, "tg_optim_adagrad: eps must be finite and > 0, got 0");
+    BAD(tg_adagrad_new(&ps, &a), TG_ERR_VALUE, "tg_adagrad_new: eps must be finite and > 0, got 0");
     a = tg_adagrad_defaults(), a.lr_decay = -1;
-    BAD(tg_optim_adagrad(&ps, &a), TG_ERR_VALUE, "tg_optim_adagrad: lr_decay must be finite and >= 0, got -1");
+    BAD(tg_adagrad_new(&ps, &a), TG_ERR_VALUE, "tg_adagrad_new: lr_decay must be finite and >= 0, got -1");
     a = tg_adagrad_defaults(), a.initial_accumulator_value = -2;
-    BAD(tg_optim_adagrad(&ps, &a), TG_ERR_VALUE,
-        "tg_optim_adagrad: initial_accumulator_value must be finite and >= 0, got -2");
+    BAD(tg_adagrad_new(&ps, &a), TG_ERR_VALUE,
+        "tg_adagrad_new: initial_accumulator_value must be finite and >= 0, got -2");
 
     tg_rmsprop_opts r = tg_rmsprop_defaults();
     r.alpha = 1.5;
-    BAD(tg_optim_rmsprop(&ps, &r), TG_ERR_VALUE, "tg_optim_rmsprop: alpha must be in [0, 1], got 1.5");
+    BAD(tg_rmsprop_new(&ps, &r), TG_ERR_VALUE, "tg_rmsprop_new: alpha must be in [0, 1], got 1.5");
     r = tg_rmsprop_defaults(), r.eps = -1e-8;
-    BAD(tg_optim_rmsprop(&ps, &r), TG_ERR_VALUE, "tg_optim_rmsprop: eps must be finite and > 0, got -1e-08");
+    BAD(tg_rmsprop_new(&ps, &r), TG_ERR_VALUE, "tg_rmsprop_new: eps must be finite and > 0, got -1e-08");
     r = tg_rmsprop_defaults(), r.momentum = -0.1;
-    BAD(tg_optim_rmsprop(&ps, &r), TG_ERR_VALUE, "tg_optim_rmsprop: momentum must be finite and >= 0, got -0.1");
+    BAD(tg_rmsprop_new(&ps, &r), TG_ERR_VALUE, "tg_rmsprop_new: momentum must be finite and >= 0, got -0.1");
 
     tg_adam_opts d = tg_adam_defaults();
     d.beta1 = 1;
-    BAD(tg_optim_adam(&ps, &d), TG_ERR_VALUE, "tg_optim_adam: beta1 must be in [0, 1), got 1");
+    BAD(tg_adam_new(&ps, &d), TG_ERR_VALUE, "tg_adam_new: beta1 must be in [0, 1), got 1");
     d = tg_adam_defaults(), d.beta2 = -0.1;
-    BAD(tg_optim_adam(&ps, &d), TG_ERR_VALUE, "tg_optim_adam: beta2 must be in [0, 1), got -0.1");
+    BAD(tg_adam_new(&ps, &d), TG_ERR_VALUE, "tg_adam_new: beta2 must be in [0, 1), got -0.1");
     d = tg_adam_defaults(), d.beta2 = NAN;
-    BAD(tg_optim_adamw(&ps, &d), TG_ERR_VALUE, "tg_optim_adamw: beta2 must be in [0, 1), got nan");
+    BAD(tg_adamw_new(&ps, &d), TG_ERR_VALUE, "tg_adamw_new: beta2 must be in [0, 1), got nan");
     d = tg_adam_defaults(), d.eps = 0;
-    BAD(tg_optim_adamw(&ps, &d), TG_ERR_VALUE, "tg_optim_adamw: eps must be finite and > 0, got 0");
+    BAD(tg_adamw_new(&ps, &d), TG_ERR_VALUE, "tg_adamw_new: eps must be finite and > 0, got 0");
     d = tg_adamw_defaults(), d.weight_decay = -0.01;
-    BAD(tg_optim_adamw(&ps, &d), TG_ERR_VALUE, "tg_optim_adamw: weight_decay must be finite and >= 0, got -0.01");
+    BAD(tg_adamw_new(&ps, &d), TG_ERR_VALUE, "tg_adamw_new: weight_decay must be finite and >= 0, got -0.01");
     d = tg_adam_defaults(), d.lr = -1e-3;
-    BAD(tg_optim_adam(&ps, &d), TG_ERR_VALUE, "tg_optim_adam: lr must be finite and >= 0, got -0.001");
+    BAD(tg_adam_new(&ps, &d), TG_ERR_VALUE, "tg_adam_new: lr must be finite and >= 0, got -0.001");
 
     /* The parameter list. */
-    BAD(tg_optim_adam(NULL, NULL), TG_ERR_ARG, "tg_optim_adam: ps is NULL");
+    BAD(tg_adam_new(NULL, NULL), TG_ERR_ARG, "tg_adam_new: ps is NULL");
     tg_params empty = {0};
-    BAD(tg_optim_sgd(&empty, NULL), TG_ERR_ARG, "tg_optim_sgd: the parameter list is empty");
+    BAD(tg_sgd_new(&empty, NULL), TG_ERR_ARG, "tg_sgd_new: the parameter list is empty");
     /* A list filled by hand with a tensor that has no gradient buffer. */
     tg_tensor *nograd = tg_tensor_new(1, (int[]){3}, 0);
     snprintf(nograd->name, sizeof nograd->name, "frozen");
     tg_tensor *items[2] = {w, nograd};
     tg_params bad = {items, 2, 2};
-    BAD(tg_optim_rmsprop(&bad, NULL), TG_ERR_ARG,
-        "tg_optim_rmsprop: parameter 1 ('frozen') must be a long-lived tensor with a gradient buffer");
+    BAD(tg_rmsprop_new(&bad, NULL), TG_ERR_ARG,
+        "tg_rmsprop_new: parameter 1 ('frozen') must be a long-lived tensor with a gradient buffer");
     items[1] = NULL;
-    BAD(tg_optim_rmsprop(&bad, NULL), TG_ERR_ARG, "tg_optim_rmsprop: parameter 1 is NULL");
+    BAD(tg_rmsprop_new(&bad, NULL), TG_ERR_ARG, "tg_rmsprop_new: parameter 1 is NULL");
     tg_tensor_free(nograd);
     /* A name so long that "<name>.max_exp_avg_sq" does not fit in 47 characters. */
     tg_tensor *longp = tg_param_new("encoder.layers.3.attention.query.weight", 1, (int[]){2});
     tg_params lp = {0};
     tg_params_add(&lp, longp);
     d = tg_adam_defaults(), d.amsgrad = true;
-    BAD(tg_optim_adam(&lp, &d), TG_ERR_ARG,
-        "tg_optim_adam: state name 'encoder.layers.3.attention.query.weight.exp_avg_sq' of "
+    BAD(tg_adam_new(&lp, &d), TG_ERR_ARG,
+        "tg_adam_new: state name 'encoder.layers.3.attention.query.weight.exp_avg_sq' of "
         "parameter 0 is longer than 47 characters");
-    tg_optim *ok = tg_optim_sgd(&lp, NULL); /* plain SGD has no per-parameter state */
+    tg_optim *ok = tg_sgd_new(&lp, NULL); /* plain SGD has no per-parameter state */
     CHECK(ok != NULL, "long name, no state: %s", tg_last_error());
     tg_optim_free(ok);
     /* Unnamed parameters get "param<i>"; one named so as well would clash. */
@@ -204,13 +204,13 @@ static void test_option_errors(void) {
     tg_params up = {0};
     tg_params_add(&up, u0);
     tg_params_add(&up, u1);
-    BAD(tg_optim_adagrad(&up, NULL), TG_ERR_ARG, "tg_optim_adagrad: two parameters give the state name 'param0.sum'");
+    BAD(tg_adagrad_new(&up, NULL), TG_ERR_ARG, "tg_adagrad_new: two parameters give the state name 'param0.sum'");
     tg_params_free(&up), tg_params_free(&lp);
     tg_tensor_free(u0), tg_tensor_free(u1), tg_tensor_free(longp);
 #undef BAD
 
     /* The rest of the interface. */
-    tg_optim *o = tg_optim_adam(&ps, NULL);
+    tg_optim *o = tg_adam_new(&ps, NULL);
     CHECK(tg_optim_set_lr(o, -1) == TG_ERR_VALUE, "set_lr -1");
     CHECK_ERR(NULL, TG_ERR_VALUE, "tg_optim_set_lr: lr must be finite and >= 0, got -1");
     CHECK(tg_optim_get_lr(o) == 1e-3, "lr unchanged after a failed set");
@@ -235,14 +235,14 @@ static void test_option_errors(void) {
 #define N_KINDS 8
 static tg_optim *make_kind(int k, const tg_params *ps) {
     switch (k) {
-    case 0: return tg_optim_sgd(ps, &(tg_sgd_opts){.lr = 0.05});
-    case 1: return tg_optim_sgd(ps, &(tg_sgd_opts){.lr = 0.05, .momentum = 0.9, .nesterov = true, .weight_decay = 0.01});
-    case 2: return tg_optim_adagrad(ps, &(tg_adagrad_opts){.lr = 0.1, .lr_decay = 0.01, .initial_accumulator_value = 0.1, .eps = 1e-10});
-    case 3: return tg_optim_rmsprop(ps, &(tg_rmsprop_opts){.lr = 0.01, .alpha = 0.9, .eps = 1e-8, .momentum = 0.5, .centered = true});
-    case 4: return tg_optim_rmsprop(ps, NULL);
-    case 5: return tg_optim_adam(ps, NULL);
-    case 6: return tg_optim_adam(ps, &(tg_adam_opts){.lr = 0.01, .beta1 = 0.9, .beta2 = 0.9, .eps = 1e-8, .amsgrad = true});
-    default: return tg_optim_adamw(ps, NULL);
+    case 0: return tg_sgd_new(ps, &(tg_sgd_opts){.lr = 0.05});
+    case 1: return tg_sgd_new(ps, &(tg_sgd_opts){.lr = 0.05, .momentum = 0.9, .nesterov = true, .weight_decay = 0.01});
+    case 2: return tg_adagrad_new(ps, &(tg_adagrad_opts){.lr = 0.1, .lr_decay = 0.01, .initial_accumulator_value = 0.1, .eps = 1e-10});
+    case 3: return tg_rmsprop_new(ps, &(tg_rmsprop_opts){.lr = 0.01, .alpha = 0.9, .eps = 1e-8, .momentum = 0.5, .centered = true});
+    case 4: return tg_rmsprop_new(ps, NULL);
+    case 5: return tg_adam_new(ps, NULL);
+    case 6: return tg_adam_new(ps, &(tg_adam_opts){.lr = 0.01, .beta1 = 0.9, .beta2 = 0.9, .eps = 1e-8, .amsgrad = true});
+    default: return tg_adamw_new(ps, NULL);
     }
 }
 /* Per-parameter buffers of each kind, and the first buffer's key. */
@@ -289,7 +289,7 @@ static void test_remembered_list(void) {
     tg_tensor *a = param("a", 2, (double[]){1, 2}), *b = param("b", 1, (double[]){3});
     tg_params ps = {0};
     tg_params_add(&ps, a);
-    tg_optim *o = tg_optim_sgd(&ps, &(tg_sgd_opts){.lr = 0.5});
+    tg_optim *o = tg_sgd_new(&ps, &(tg_sgd_opts){.lr = 0.5});
     tg_params_add(&ps, b); /* added after: not the optimizer's */
     a->grad[0] = 1, a->grad[1] = 1, b->grad[0] = 1;
     tg_params_free(&ps);   /* the caller's array is gone */
@@ -428,16 +428,16 @@ static void test_checkpoint_resume(void) {
         tg_params ps = {0}, st = {0}, ps2 = {0}, st2 = {0};
         tg_params_add(&ps, a), tg_params_add(&ps, b), tg_params_add(&ps2, a2), tg_params_add(&ps2, b2);
         tg_optim *o = make_kind(k, &ps), *o2 = make_kind(k, &ps2);
-        tg_sched *s = tg_sched_cosine(o, 15, 1e-4), *s2 = tg_sched_cosine(o2, 15, 1e-4);
+        tg_sched *s = tg_sched_cosine_new(o, 15, 1e-4), *s2 = tg_sched_cosine_new(o2, 15, 1e-4);
         tg_optim_state(o, &st), tg_optim_state(o2, &st2);
         const char *nm = tg_optim_name(o);
         for (int i = 0; i < 7; i++) fake_grad(&ps, i), tg_optim_step(o), tg_sched_step(s);
 
         const tg_params *save[2] = {&ps, &st}, *load[2] = {&ps2, &st2};
-        tg_ckpt_meta meta = {0};
-        tg_ckpt_meta_add(&meta, (uint64_t)tg_sched_epoch(s));
+        tg_checkpoint_meta meta = {0};
+        tg_checkpoint_meta_add(&meta, (uint64_t)tg_sched_epoch(s));
         CHECK(tg_checkpoint_save(path, save, 2, &meta) == TG_OK, "%s: save: %s", nm, tg_last_error());
-        tg_ckpt_meta got = {0};
+        tg_checkpoint_meta got = {0};
         CHECK(tg_checkpoint_load(path, load, 2, &got) == TG_OK, "%s: load: %s", nm, tg_last_error());
         CHECK(got.n == 1 && tg_sched_set_epoch(s2, (int)got.v[0]) == TG_OK, "%s: epoch", nm);
         CHECK(tg_optim_get_lr(o2) == tg_optim_get_lr(o), "%s: lr after resume", nm);

@@ -93,22 +93,22 @@ static tg_optim *make_optim(const kv_line *o, tg_params *ps) {
     if (strcmp(o->kind, "sgd") == 0) {
         tg_sgd_opts s = {get(o, "lr"), get(o, "momentum"), get(o, "dampening"),
                          get(o, "weight_decay"), get(o, "nesterov") != 0};
-        return tg_optim_sgd(ps, &s);
+        return tg_sgd_new(ps, &s);
     }
     if (strcmp(o->kind, "adagrad") == 0) {
         tg_adagrad_opts s = {get(o, "lr"), get(o, "lr_decay"), get(o, "weight_decay"),
                              get(o, "initial_accumulator_value"), get(o, "eps")};
-        return tg_optim_adagrad(ps, &s);
+        return tg_adagrad_new(ps, &s);
     }
     if (strcmp(o->kind, "rmsprop") == 0) {
         tg_rmsprop_opts s = {get(o, "lr"), get(o, "alpha"), get(o, "eps"), get(o, "weight_decay"),
                              get(o, "momentum"), get(o, "centered") != 0};
-        return tg_optim_rmsprop(ps, &s);
+        return tg_rmsprop_new(ps, &s);
     }
     if (strcmp(o->kind, "adam") == 0 || strcmp(o->kind, "adamw") == 0) {
         tg_adam_opts s = {get(o, "lr"), get(o, "beta1"), get(o, "beta2"), get(o, "eps"),
                           get(o, "weight_decay"), get(o, "amsgrad") != 0};
-        return o->kind[4] == 'w' ? tg_optim_adamw(ps, &s) : tg_optim_adam(ps, &s);
+        return o->kind[4] == 'w' ? tg_adamw_new(ps, &s) : tg_adam_new(ps, &s);
     }
     CHECK(0, "unknown optimizer '%s'", o->kind);
     return NULL;
@@ -116,18 +116,18 @@ static tg_optim *make_optim(const kv_line *o, tg_params *ps) {
 
 static tg_sched *make_sched(const kv_line *s, tg_optim *opt) {
     if (strcmp(s->kind, "step") == 0)
-        return tg_sched_step_decay(opt, (int)get(s, "step_size"), get(s, "gamma"));
-    if (strcmp(s->kind, "exponential") == 0) return tg_sched_exponential(opt, get(s, "gamma"));
+        return tg_sched_step_decay_new(opt, (int)get(s, "step_size"), get(s, "gamma"));
+    if (strcmp(s->kind, "exponential") == 0) return tg_sched_exponential_new(opt, get(s, "gamma"));
     if (strcmp(s->kind, "cosine") == 0)
-        return tg_sched_cosine(opt, (int)get(s, "T_max"), get(s, "eta_min"));
+        return tg_sched_cosine_new(opt, (int)get(s, "T_max"), get(s, "eta_min"));
     if (strcmp(s->kind, "linear") == 0)
-        return tg_sched_linear(opt, get(s, "start_factor"), get(s, "end_factor"),
+        return tg_sched_linear_new(opt, get(s, "start_factor"), get(s, "end_factor"),
                                (int)get(s, "total_iters"));
     if (strcmp(s->kind, "warmup_cosine") == 0) {
         int m = (int)get(s, "milestone");
-        tg_sched *parts[2] = {tg_sched_linear(opt, get(s, "start_factor"), 1.0, m),
-                              tg_sched_cosine(opt, (int)get(s, "T_max"), get(s, "eta_min"))};
-        return tg_sched_sequential(opt, parts, 2, &m);
+        tg_sched *parts[2] = {tg_sched_linear_new(opt, get(s, "start_factor"), 1.0, m),
+                              tg_sched_cosine_new(opt, (int)get(s, "T_max"), get(s, "eta_min"))};
+        return tg_sched_sequential_new(opt, parts, 2, &m);
     }
     CHECK(0, "unknown schedule '%s'", s->kind);
     return NULL;

@@ -50,7 +50,7 @@ static void *train(void *arg) {
     if (j->st == TG_OK) {
         tg_adam_opts o = tg_adam_defaults();
         o.lr = 1e-3;
-        opt = tg_optim_adam(&ps, &o);
+        opt = tg_adam_new(&ps, &o);
         if (!opt) j->st = tg_last_status();
     }
     for (int s = 0; s < STEPS && j->st == TG_OK; s++) {

@@ -79,7 +79,7 @@ static int model_new(model *m, const char *kind, tg_rng *rng) {
         if (!m->mlp || tg_mlp_params(m->mlp, &m->ps) != TG_OK) return -1;
         tg_sgd_opts so = tg_sgd_defaults();
         so.lr = 0.1, so.momentum = 0.9, so.nesterov = true, so.weight_decay = 1e-3;
-        m->opt = tg_optim_sgd(&m->ps, &so);
+        m->opt = tg_sgd_new(&m->ps, &so);
     } else {
         bool lstm = !strcmp(kind, "lstm");
         tg_rnn_config cfg = {lstm ? TG_RNN_LSTM : TG_RNN_GRU, 1, HID, 2, lstm};
@@ -90,10 +90,10 @@ static int model_new(model *m, const char *kind, tg_rng *rng) {
             return -1;
         tg_adam_opts ao = lstm ? tg_adam_defaults() : tg_adamw_defaults();
         ao.lr = 0.02;
-        m->opt = lstm ? tg_optim_adam(&m->ps, &ao) : tg_optim_adamw(&m->ps, &ao);
+        m->opt = lstm ? tg_adam_new(&m->ps, &ao) : tg_adamw_new(&m->ps, &ao);
     }
     if (!m->opt || tg_optim_state(m->opt, &m->state) != TG_OK) return -1;
-    m->sched = tg_sched_step_decay(m->opt, 2, 0.5);
+    m->sched = tg_sched_step_decay_new(m->opt, 2, 0.5);
     return m->sched ? 0 : -1;
 }
 
@@ -165,7 +165,7 @@ static int child(const char *kind, int epochs, const char *save, const char *res
     if (model_new(&m, kind, &rng) != 0 || !t) return 3;
     int epoch = 0;
     if (resume) {
-        tg_ckpt_meta meta = {0};
+        tg_checkpoint_meta meta = {0};
         model other; /* "no-optim": the saved optimizer state goes into a throwaway copy */
         tg_rng junk;
         tg_rng_seed(&junk, 1);
@@ -178,7 +178,7 @@ static int child(const char *kind, int epochs, const char *save, const char *res
         }
         if (no_optim) model_free(&other);
         epoch = (int)meta.v[0];
-        if (strcmp(mode, "no-rng") != 0) tg_ckpt_meta_get_rng(&meta, 1, &rng);
+        if (strcmp(mode, "no-rng") != 0) tg_checkpoint_meta_get_rng(&meta, 1, &rng);
         tg_sched_set_epoch(m.sched, epoch); /* the schedule is a function of the epoch */
     }
     for (; epoch < epochs; epoch++)
@@ -186,9 +186,9 @@ static int child(const char *kind, int epochs, const char *save, const char *res
             fprintf(stderr, "child: training failed: %s\n", tg_tape_message(t));
             return 5;
         }
-    tg_ckpt_meta meta = {0};
-    tg_ckpt_meta_add(&meta, (uint64_t)epoch);
-    tg_ckpt_meta_add_rng(&meta, &rng);
+    tg_checkpoint_meta meta = {0};
+    tg_checkpoint_meta_add(&meta, (uint64_t)epoch);
+    tg_checkpoint_meta_add_rng(&meta, &rng);
     const tg_params *lists[2] = {&m.ps, &m.state};
     int rc = tg_checkpoint_save(save, lists, 2, &meta) == TG_OK ? 0 : 6;
     model_free(&m);

@@ -111,7 +111,7 @@ static tg_real *train(int threads, int steps, size_t *n) {
     tg_rnn_params(rnn, &ps);
     tg_mlp_params(mlp, &ps);
     tg_adam_opts ao = tg_adam_defaults();
-    tg_optim *opt = tg_optim_adam(&ps, &ao);
+    tg_optim *opt = tg_adam_new(&ps, &ao);
     tg_tensor *x = tg_tensor_new(3, (int[]){T, B, F}, 0);
     tg_tensor_uniform(x, &g, -1, 1);
     int labels[T * B];

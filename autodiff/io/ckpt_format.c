@@ -66,7 +66,7 @@ tg_status tg__ckpt_check_lists(const char *fn, const char *label, const tg_param
 /* ---- writing ---- */
 
 tg_status tg__ckpt_image(const char *path, const tg_params *const *lists, int n_lists, int total,
-                         const tg_ckpt_meta *meta, int n_meta, unsigned char **out, size_t *out_bytes) {
+                         const tg_checkpoint_meta *meta, int n_meta, unsigned char **out, size_t *out_bytes) {
     *out = NULL;
     *out_bytes = 0;
     /* Size of the image: header, meta, records, checksum. */
@@ -88,7 +88,7 @@ tg_status tg__ckpt_image(const char *path, const tg_params *const *lists, int n_
 
     unsigned char *p = img;
     memcpy(p, ckpt_magic, 8);
-    put_u32(p + 8, TG_CKPT_VERSION);
+    put_u32(p + 8, TG_CHECKPOINT_VERSION);
     put_u32(p + 12, (uint32_t)total);
     put_u32(p + 16, (uint32_t)n_meta);
     p += HEADER_BYTES;
@@ -163,13 +163,13 @@ tg_status tg__ckpt_parse(const unsigned char *buf, size_t n, const char *label, 
     }
     if (n < HEADER_BYTES) return truncated(label, "the header", 0, HEADER_BYTES, n);
     uint32_t version = get_u32(buf + 8);
-    if (version != TG_CKPT_VERSION)
+    if (version != TG_CHECKPOINT_VERSION)
         return tg__error(TG_ERR_FORMAT, "%s: %s: version %u is not supported (this library reads version %d)",
-                         FN_LOAD, label, (unsigned)version, TG_CKPT_VERSION);
+                         FN_LOAD, label, (unsigned)version, TG_CHECKPOINT_VERSION);
     uint32_t count = get_u32(buf + 12), n_meta = get_u32(buf + 16);
-    if (n_meta > TG_CKPT_META_MAX)
+    if (n_meta > TG_CHECKPOINT_META_MAX)
         return tg__error(TG_ERR_FORMAT, "%s: %s: %u meta words (at most %d)", FN_LOAD, label,
-                         (unsigned)n_meta, TG_CKPT_META_MAX);
+                         (unsigned)n_meta, TG_CHECKPOINT_META_MAX);
     size_t pos = HEADER_BYTES;
     if (n - pos < 8 * (size_t)n_meta) return truncated(label, "the meta words", pos, 8 * (size_t)n_meta, n);
     pos += 8 * (size_t)n_meta;

@@ -71,7 +71,7 @@ static tg_status match_lists(const char *label, const tg_params *const *lists, i
 
 tg_status tg_checkpoint_load_mem(const void *buf, size_t n, const char *label,
                                  const tg_params *const *lists, int n_lists,
-                                 tg_ckpt_meta *meta) {
+                                 tg_checkpoint_meta *meta) {
     if (!label) label = "<memory>";
     int total;
     tg_status st = tg__ckpt_check_lists(FN_LOAD, label, lists, n_lists, &total);
@@ -107,7 +107,7 @@ tg_status tg_checkpoint_load_mem(const void *buf, size_t n, const char *label,
 }
 
 tg_status tg_checkpoint_load(const char *path, const tg_params *const *lists, int n_lists,
-                             tg_ckpt_meta *meta) {
+                             tg_checkpoint_meta *meta) {
     if (!path || !path[0])
         return tg__error(TG_ERR_ARG, "%s: path is %s", FN_LOAD, path ? "empty" : "NULL");
     int total;

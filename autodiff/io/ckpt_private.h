@@ -58,7 +58,7 @@ tg_status tg__ckpt_check_lists(const char *fn, const char *label, const tg_param
  * words of meta: *img is tg__malloc'd, *bytes long. TG_ERR_NOMEM (also when the size
  * overflows size_t) with a message naming FN_SAVE and path. */
 tg_status tg__ckpt_image(const char *path, const tg_params *const *lists, int n_lists, int total,
-                         const tg_ckpt_meta *meta, int n_meta, unsigned char **img, size_t *bytes);
+                         const tg_checkpoint_meta *meta, int n_meta, unsigned char **img, size_t *bytes);
 
 /* ---- parsing ---- */
 

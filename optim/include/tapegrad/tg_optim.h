@@ -9,8 +9,8 @@
  * Example:
  *
  *   tg_adam_opts ao = tg_adam_defaults();  ao.lr = 1e-2;
- *   tg_optim *opt = tg_optim_adam(&ps, &ao);          // NULL + tg_last_error() on bad opts
- *   tg_sched *s = tg_sched_cosine(opt, 100, 0.0);     // optional; sets the lr every epoch
+ *   tg_optim *opt = tg_adam_new(&ps, &ao);          // NULL + tg_last_error() on bad opts
+ *   tg_sched *s = tg_sched_cosine_new(opt, 100, 0.0);     // optional; sets the lr every epoch
  *   for (int epoch = 0; epoch < 100; epoch++) {
  *       tg_optim_zero_grad(opt);
  *       ... forward, tg_backward(...) fills the gradients ...
@@ -27,7 +27,7 @@
  *
  * Errors follow tg_core.h: constructors return NULL, others a tg_status, and the
  * thread's tg_last_error() names the function and the offending value, e.g.
- * "tg_optim_adam: beta1 must be in [0, 1), got 1". A failed call changes nothing.
+ * "tg_adam_new: beta1 must be in [0, 1), got 1". A failed call changes nothing.
  *
  * Precision: every update is computed per element in double and stored as tg_real, so
  * the double build reproduces PyTorch's float64 trajectories to rounding (~1e-15).
@@ -97,11 +97,11 @@ tg_adam_opts tg_adamw_defaults(void);
  * all finite) and the list (non-empty, every tensor has data and a gradient buffer,
  * state names fit in tg_tensor.name), then allocates the state. Returns a new
  * optimizer owned by the caller (tg_optim_free), or NULL with tg_last_error(). */
-tg_optim *tg_optim_sgd(const tg_params *ps, const tg_sgd_opts *o);
-tg_optim *tg_optim_adagrad(const tg_params *ps, const tg_adagrad_opts *o);
-tg_optim *tg_optim_rmsprop(const tg_params *ps, const tg_rmsprop_opts *o);
-tg_optim *tg_optim_adam(const tg_params *ps, const tg_adam_opts *o);
-tg_optim *tg_optim_adamw(const tg_params *ps, const tg_adam_opts *o);
+tg_optim *tg_sgd_new(const tg_params *ps, const tg_sgd_opts *o);
+tg_optim *tg_adagrad_new(const tg_params *ps, const tg_adagrad_opts *o);
+tg_optim *tg_rmsprop_new(const tg_params *ps, const tg_rmsprop_opts *o);
+tg_optim *tg_adam_new(const tg_params *ps, const tg_adam_opts *o);
+tg_optim *tg_adamw_new(const tg_params *ps, const tg_adam_opts *o);
 
 /* One update of every parameter from its current gradient. All gradients are checked
  * first: if any element is NaN or Inf, returns TG_ERR_VALUE ("tg_optim_step: gradient
@@ -176,17 +176,17 @@ tg_status tg_clip_grad_value(const tg_params *ps, double clip);
  * optimizer. */
 typedef struct tg_sched tg_sched;
 
-tg_sched *tg_sched_step_decay(tg_optim *opt, int step_size, double gamma);
-tg_sched *tg_sched_exponential(tg_optim *opt, double gamma);
-tg_sched *tg_sched_cosine(tg_optim *opt, int T_max, double eta_min);
-tg_sched *tg_sched_linear(tg_optim *opt, double start_factor, double end_factor, int total_iters);
+tg_sched *tg_sched_step_decay_new(tg_optim *opt, int step_size, double gamma);
+tg_sched *tg_sched_exponential_new(tg_optim *opt, double gamma);
+tg_sched *tg_sched_cosine_new(tg_optim *opt, int T_max, double eta_min);
+tg_sched *tg_sched_linear_new(tg_optim *opt, double start_factor, double end_factor, int total_iters);
 /* Chains schedules like torch SequentialLR: epochs [0, m[0]) follow s[0], epochs
  * [m[0], m[1]) follow s[1] restarted at its epoch 0, and so on; all use the base_lr of
  * s[0]. Takes ownership of s[0..n-1] (also on error: they are freed); every s[i] must
  * be bound to opt; milestones strictly increasing and >= 1. Warm-up then cosine:
- *   tg_sched *s[2] = {tg_sched_linear(opt, 0.1, 1.0, 5), tg_sched_cosine(opt, 95, 0.0)};
- *   tg_sched *wc = tg_sched_sequential(opt, s, 2, (int[]){5});                          */
-tg_sched *tg_sched_sequential(tg_optim *opt, tg_sched *const *s, int n, const int *milestones);
+ *   tg_sched *s[2] = {tg_sched_linear_new(opt, 0.1, 1.0, 5), tg_sched_cosine_new(opt, 95, 0.0)};
+ *   tg_sched *wc = tg_sched_sequential_new(opt, s, 2, (int[]){5});                          */
+tg_sched *tg_sched_sequential_new(tg_optim *opt, tg_sched *const *s, int n, const int *milestones);
 
 /* Advances one epoch and sets the optimizer's lr. TG_ERR_ARG for NULL. */
 tg_status tg_sched_step(tg_sched *s);
@@ -198,6 +198,21 @@ tg_status tg_sched_set_epoch(tg_sched *s, int e);
 double tg_sched_lr_at(const tg_sched *s, int e);
 /* Frees the schedule (and, for a sequential one, its parts). NULL is fine. */
 void tg_sched_free(tg_sched *s);
+
+/* ---- names before 0.2.0 (see NEWS), kept until 0.3.0 ----
+ * Define TG_NO_DEPRECATED before including tapegrad to leave them out. */
+#ifndef TG_NO_DEPRECATED
+#define tg_optim_sgd tg_sgd_new
+#define tg_optim_adagrad tg_adagrad_new
+#define tg_optim_rmsprop tg_rmsprop_new
+#define tg_optim_adam tg_adam_new
+#define tg_optim_adamw tg_adamw_new
+#define tg_sched_step_decay tg_sched_step_decay_new
+#define tg_sched_exponential tg_sched_exponential_new
+#define tg_sched_cosine tg_sched_cosine_new
+#define tg_sched_linear tg_sched_linear_new
+#define tg_sched_sequential tg_sched_sequential_new
+#endif
 
 #ifdef __cplusplus
 }

@@ -6,13 +6,13 @@
  *   tg_params state = {0};
  *   tg_optim_state(opt, &state);                        // "w.exp_avg", "optim.step", ...
  *   const tg_params *lists[2] = {&ps, &state};
- *   tg_ckpt_meta meta = {0};
- *   tg_ckpt_meta_add(&meta, (uint64_t)epoch);
- *   tg_ckpt_meta_add_rng(&meta, &rng);                  // 6 words
+ *   tg_checkpoint_meta meta = {0};
+ *   tg_checkpoint_meta_add(&meta, (uint64_t)epoch);
+ *   tg_checkpoint_meta_add_rng(&meta, &rng);                  // 6 words
  *   if (tg_checkpoint_save("model.ckpt", lists, 2, &meta) != TG_OK) puts(tg_last_error());
  *   ...  // in a new process, after building the same model and optimizer:
  *   if (tg_checkpoint_load("model.ckpt", lists, 2, &meta) == TG_OK) {
- *       epoch = (int)meta.v[0];  tg_ckpt_meta_get_rng(&meta, 1, &rng);
+ *       epoch = (int)meta.v[0];  tg_checkpoint_meta_get_rng(&meta, 1, &rng);
  *   }
  *
  * Matching is by name: every tensor of the lists must have a distinct non-empty name,
@@ -27,7 +27,7 @@
  *   0       8      magic "TGCKPT\r\n" (the CR LF catches text-mode mangling)
  *   8       4      version = 1
  *   12      4      n_tensors
- *   16      4      n_meta (0..TG_CKPT_META_MAX)
+ *   16      4      n_meta (0..TG_CHECKPOINT_META_MAX)
  *   20      8*n_meta  meta words (uint64)
  *   then n_tensors records:
  *           2      name length L (1..47)
@@ -76,45 +76,57 @@
 extern "C" {
 #endif
 
-#define TG_CKPT_VERSION 1
-#define TG_CKPT_META_MAX 32
+#define TG_CHECKPOINT_VERSION 1
+#define TG_CHECKPOINT_META_MAX 32
 
-/* Caller-defined metadata saved with the tensors: up to TG_CKPT_META_MAX 64-bit words
+/* Caller-defined metadata saved with the tensors: up to TG_CHECKPOINT_META_MAX 64-bit words
  * (epoch, step, RNG state, ...), position-keyed. Zero-initialise before adding. */
-typedef struct tg_ckpt_meta {
+typedef struct tg_checkpoint_meta {
     int n;                         /* words in use */
-    uint64_t v[TG_CKPT_META_MAX];
-} tg_ckpt_meta;
+    uint64_t v[TG_CHECKPOINT_META_MAX];
+} tg_checkpoint_meta;
 
 /* Appends one word. TG_ERR_ARG for NULL, TG_ERR_RANGE when full (or n is invalid). */
-tg_status tg_ckpt_meta_add(tg_ckpt_meta *m, uint64_t v);
-/* Appends an RNG's complete state as TG_CKPT_RNG_WORDS words (s[0..3], has_spare and
+tg_status tg_checkpoint_meta_add(tg_checkpoint_meta *m, uint64_t v);
+/* Appends an RNG's complete state as TG_CHECKPOINT_RNG_WORDS words (s[0..3], has_spare and
  * the bits of spare), so a resumed run draws the same numbers. */
-#define TG_CKPT_RNG_WORDS 6
-tg_status tg_ckpt_meta_add_rng(tg_ckpt_meta *m, const tg_rng *r);
-/* Restores an RNG from the TG_CKPT_RNG_WORDS words starting at m->v[at].
+#define TG_CHECKPOINT_RNG_WORDS 6
+tg_status tg_checkpoint_meta_add_rng(tg_checkpoint_meta *m, const tg_rng *r);
+/* Restores an RNG from the TG_CHECKPOINT_RNG_WORDS words starting at m->v[at].
  * TG_ERR_ARG for NULL, TG_ERR_RANGE if those words are not all in use. */
-tg_status tg_ckpt_meta_get_rng(const tg_ckpt_meta *m, int at, tg_rng *r);
+tg_status tg_checkpoint_meta_get_rng(const tg_checkpoint_meta *m, int at, tg_rng *r);
 
 /* Saves the tensors of lists[0..n_lists-1] (in list order) and meta (NULL: none) to
  * path, atomically: the file is written to "<path>.tmp.<pid>", flushed to disk with
  * fsync, then renamed over path. On any failure the temporary file is removed and a
  * previous file at path is left intact. Lists may be NULL when n_lists is 0. */
 tg_status tg_checkpoint_save(const char *path, const tg_params *const *lists, int n_lists,
-                             const tg_ckpt_meta *meta);
+                             const tg_checkpoint_meta *meta);
 
 /* Loads path into the tensors of lists[0..n_lists-1] and, if meta is not NULL, the
  * saved words into *meta. The whole file is read into memory and everything is
  * validated (magic, version, structure, sizes, checksum, then every name and shape
  * against the lists) before the first tensor is written. */
 tg_status tg_checkpoint_load(const char *path, const tg_params *const *lists, int n_lists,
-                             tg_ckpt_meta *meta);
+                             tg_checkpoint_meta *meta);
 
 /* As tg_checkpoint_load, from the n bytes at buf (e.g. for a fuzzer); label names the
  * source in messages (NULL: "<memory>"). buf is only read. */
 tg_status tg_checkpoint_load_mem(const void *buf, size_t n, const char *label,
                                  const tg_params *const *lists, int n_lists,
-                                 tg_ckpt_meta *meta);
+                                 tg_checkpoint_meta *meta);
+
+/* ---- names before 0.2.0 (see NEWS), kept until 0.3.0 ----
+ * Define TG_NO_DEPRECATED before including tapegrad to leave them out. */
+#ifndef TG_NO_DEPRECATED
+#define tg_ckpt_meta tg_checkpoint_meta
+#define tg_ckpt_meta_add tg_checkpoint_meta_add
+#define tg_ckpt_meta_add_rng tg_checkpoint_meta_add_rng
+#define tg_ckpt_meta_get_rng tg_checkpoint_meta_get_rng
+#define TG_CKPT_VERSION TG_CHECKPOINT_VERSION
+#define TG_CKPT_META_MAX TG_CHECKPOINT_META_MAX
+#define TG_CKPT_RNG_WORDS TG_CHECKPOINT_RNG_WORDS
+#endif
 
 #ifdef __cplusplus
 }
