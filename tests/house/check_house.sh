@@ -10,8 +10,9 @@
 #   3. optim/ never reaches the tape;
 #   4. every allocation goes through the counted allocator (core/alloc.c);
 #   5. the library never ends its caller's process (abort, exit);
-#   6. files stay readable: library files <= 600 lines, test files <= 800;
-#   7. comments say what and why: no issue numbers in code or build files, and the
+#   6. the bad-input matrix has a program for every public header;
+#   7. files stay readable: library files <= 600 lines, test files <= 800;
+#   8. comments say what and why: no issue numbers in code or build files, and the
 #      repository never points at ../shared (the lecture notes are named in words).
 # Usage: check_house.sh SOURCE_ROOT. Prints each breach and "N passed, N failed".
 set -u
@@ -56,13 +57,22 @@ rule "every allocation goes through tg__malloc / tg__realloc (core/alloc.c)" "$b
 bad=$(grep -nE '\b(abort|exit|_Exit|quick_exit)[[:space:]]*\(' $lib_src | grep -vE ':[0-9]+:[[:space:]]*(/?\*|//)')
 rule "the library never calls abort or exit" "$bad"
 
-# 6. file sizes
+# 6. the bad-input matrix covers every public header that declares a function: a
+#    program tests/<room>/bad_<header>.c names it to bad_done (which then fails if one
+#    of the header's functions has no row)
+bad=$(for h in $(find autodiff layers optim data -path '*/include/tapegrad/tg_*.h' | sort); do
+          sed 's|/\*.*\*/||' "$h" | grep -qE '^[^*#]*\btg_[a-z0-9_]+[[:space:]]*\(' || continue
+          grep -lqs "bad_done(\"$h\")" tests/*/bad_*.c || echo "$h: no tests/*/bad_$(basename "$h" .h).c names it"
+      done)
+rule "every public header has a bad-input program" "$bad"
+
+# 7. file sizes
 big=$(for f in $lib_src; do n=$(wc -l <"$f"); [ "$n" -gt 600 ] && echo "$f: $n lines"; done)
 rule "library files have at most 600 lines" "$big"
 big=$(for f in $(find tests -name '*.c' -o -name '*.h'); do n=$(wc -l <"$f"); [ "$n" -gt 800 ] && echo "$f: $n lines"; done)
 rule "test files have at most 800 lines" "$big"
 
-# 7. comments
+# 8. comments
 bad=$(grep -rnEi '\bissues?\b[[:space:]]*#?[0-9]|\(issue[[:space:]]|issue:' --include='*.c' --include='*.h' \
       --include='meson.build' --include='*.sh' --include='*.py' \
       autodiff layers optim data examples tests benchmarks fuzz scripts meson.build tapegrad.h |
