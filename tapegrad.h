@@ -7,7 +7,7 @@
  *   - tg_ops.h       the primitive ops, each with its own local derivative
  *   - tg_gradcheck.h finite-difference gradient checking
  *
- * Example (compiled and run by tests/test_header_example.c):
+ * Example (compiled and run by tests/examples/test_header_example.c):
  *
  *   #include <tapegrad.h>
  *   // Fit y = 2x + 1 with one weight and one bias by gradient descent.

@@ -1,5 +1,5 @@
 /* soak_lstm.h — the small LSTM training loop of the soak benchmark (benchmarks/soak.c,
- * a million steps) and of its short test (tests/test_soak.c, 10,000 steps), so both
+ * a million steps) and of its short test (tests/system/test_soak.c, 10,000 steps), so both
  * run exactly the same code.
  *
  * Task: predict the next value of a noisy sine wave. Each step takes a window of

@@ -1,5 +1,5 @@
 /* lecture_01_neuron.c — example 1: the single neuron of the lecture notes
- * (../shared/seeds/004_…, "Simple Example of Computing Gradient"), watched on the tape.
+ * (the W6 lecture, "Simple Example of Computing Gradient"), watched on the tape.
  *
  *   x = 2, y = 1, w = 0.5, b = 0
  *   z = w x + b,  yhat = sigmoid(z),  L = 1/2 (y - yhat)^2

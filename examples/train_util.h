@@ -17,7 +17,7 @@
  * Everything that evolves from epoch to epoch is in it, so training 2 epochs, saving,
  * resuming in a new process and training 1 more gives the parameters that 3
  * uninterrupted epochs give, bit for bit (examples/resume_check.c and
- * tests/test_resume.c prove it).
+ * tests/examples/test_resume.c prove it).
  *
  * Exit codes of the programs: 0 done, 1 a run-time failure, 2 a bad command line,
  * 77 the data set is not installed (meson counts the test as skipped).

@@ -1,6 +1,6 @@
 /* fuzz_targets.h — what each fuzz target does with one input, shared by the libFuzzer
  * harnesses (fuzz/fuzz_<target>.c, built with clang by fuzz/run.sh) and by the corpus
- * replay test (tests/test_fuzz_replay.c, built with gcc by meson), so that every input
+ * replay test (tests/io/test_fuzz_replay.c, built with gcc by meson), so that every input
  * the fuzzers kept is replayed in CI through exactly the same calls and checks.
  *
  * Besides "no crash, no sanitizer report", every target checks the readers' contracts:

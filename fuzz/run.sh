@@ -9,7 +9,7 @@
 # (float build). A target fuzzes from its committed corpus fuzz/corpus/<target>/ (or
 # from the seeds of make_seeds.c when that is empty) into a working folder, then the
 # working folder is minimised back into fuzz/corpus/<target>/ with -merge=1, so the
-# committed corpus only grows by inputs that reach new code. tests/test_fuzz_replay.c
+# committed corpus only grows by inputs that reach new code. tests/io/test_fuzz_replay.c
 # replays that corpus in every CI build.
 #
 # Findings (crash-*, leak-*, timeout-*, oom-*) are written to $FUZZ_OUT/artifacts/;

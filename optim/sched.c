@@ -5,7 +5,7 @@
  * is a pure function of (base_lr, epoch), so a schedule resumes from a saved epoch
  * number alone, and tg_sched_lr_at can tabulate it. PyTorch's default step() uses a
  * chainable, multiplicative form instead; both agree to rounding (about 1e-16
- * relative; tests/test_clip_sched.c compares against PyTorch's own lr sequence). One
+ * relative; tests/optim/test_clip_sched.c compares against PyTorch's own lr sequence). One
  * visible difference: the chainable form multiplies the optimizer's *current* lr,
  * so an lr set by hand between steps would persist there; here the next
  * tg_sched_step overwrites it.

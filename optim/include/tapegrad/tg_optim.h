@@ -162,7 +162,7 @@ tg_status tg_clip_grad_value(const tg_params *ps, double clip);
  * A schedule is bound to one optimizer. Its lr is a closed-form function of the epoch
  * and of base_lr, the optimizer's lr when the schedule is made (PyTorch's
  * `_get_closed_form_lr`; PyTorch's chainable step() agrees to rounding, see
- * tests/test_clip_sched.c). Making a schedule sets the optimizer's lr to the value for
+ * tests/optim/test_clip_sched.c). Making a schedule sets the optimizer's lr to the value for
  * epoch 0 (as PyTorch's constructors do); tg_sched_step advances one epoch and sets the
  * lr again (tg_optim_set_lr). Call it after tg_optim_step, once per epoch.
  *   step decay:  base_lr gamma^floor(e / step_size)                      (StepLR)

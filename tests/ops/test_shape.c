@@ -1,6 +1,7 @@
-/* test_ops_shape.c — transpose, reshape, slice, concat, gather_rows: hand-computed
+/* test_shape.c — transpose, reshape, slice, concat, gather_rows: hand-computed
  * forward values, views sharing storage (and gradients flowing through them),
  * gradient checks on several shapes, and every error path with its message. */
+#include <limits.h>
 #include "check.h"
 
 /* The exact message on t, and reset t for the next case. */
@@ -399,6 +400,34 @@ static void test_gradients(void) {
     tg_tensor_free(x);
 }
 
+/* Shape checks that need sizes no test could allocate, on tensor headers whose data
+ * is never read: an inferred dimension and a joined axis beyond INT_MAX. */
+static void test_beyond_int_max(void) {
+    tg_tape *t = tg_tape_new();
+    tg_tensor *w = tg_param_new("w", 2, (int[]){2, 3});
+    /* A header claiming 2^32 elements: reshape's check runs before any data is read. */
+    tg_tensor big = *w;
+    big.flags = 0;
+    big.grad = NULL;
+    big.rank = 2;
+    big.shape[0] = big.shape[1] = 65536;
+    big.size = (size_t)65536 * 65536;
+    CHECK(tg_reshape(t, &big, 2, (int[]){1, -1}) == NULL, "inferred > INT_MAX");
+    CHECK_ERR(t, TG_ERR_SHAPE, "tg_reshape: inferred dimension 4294967296 of (1,-1) is too large");
+    tg_tape_reset(t);
+    tg_tensor col = *w;
+    col.flags = 0;
+    col.grad = NULL;
+    col.rank = 2;
+    col.shape[0] = INT_MAX / 2 + 1;
+    col.shape[1] = 1;
+    col.size = (size_t)col.shape[0];
+    CHECK(tg_concat(t, (tg_tensor *[]){&col, &col, &col}, 3, 0) == NULL, "joined axis > INT_MAX");
+    CHECK_ERR(t, TG_ERR_SHAPE, "tg_concat: the joined axis 0 would have 3221225472 elements");
+    tg_tape_free(t);
+    tg_tensor_free(w);
+}
+
 int main(void) {
     test_transpose();
     test_reshape();
@@ -407,5 +436,6 @@ int main(void) {
     test_gather_rows();
     test_view_gradients();
     test_gradients();
+    test_beyond_int_max();
     return check_done();
 }

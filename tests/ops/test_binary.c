@@ -1,4 +1,4 @@
-/* test_ops_binary.c — add, sub, mul, div with broadcasting: forward by hand,
+/* test_binary.c — add, sub, mul, div with broadcasting: forward by hand,
  * gradient checks on same-shape and broadcast cases, and shape errors. */
 #include "check.h"
 

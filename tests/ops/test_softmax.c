@@ -1,4 +1,4 @@
-/* test_ops_softmax.c — tg_softmax and tg_log_softmax along the last axis:
+/* test_softmax.c — tg_softmax and tg_log_softmax along the last axis:
  * hand-computed values, gradient checks on ranks 1..3, extreme rows (+-1e4, FLT_MAX)
  * that a naive exp would overflow, and every error path with its message. */
 #include <float.h>

@@ -1,4 +1,4 @@
-/* test_ops_matmul.c — tg_matmul and its kernel tg__gemm: hand-computed products,
+/* test_matmul.c — tg_matmul and its kernel tg__gemm: hand-computed products,
  * gradient checks of the three shape forms, backward against naive products at odd
  * sizes, the GEMM against a naive triple loop for every transpose combination at
  * sizes 1, 7, 33, 255, 257 (all 125 combinations for the kernel in use, the corners

@@ -1,4 +1,4 @@
-/* test_ops_reduce.c — sum, mean, sum_axis, mean_axis, max_axis. */
+/* test_reduce.c — sum, mean, sum_axis, mean_axis, max_axis. */
 #include "check.h"
 
 typedef struct { int which, axis; bool keep; } red;

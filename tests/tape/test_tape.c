@@ -1,5 +1,6 @@
 /* test_tape.c — the tape and the backward sweep: fan-out, accumulation across
  * sweeps, zeroing, no-grad, detach, non-scalar seeds, leaves on the tape, errors. */
+#include <limits.h>
 #include "check.h"
 
 static tg_tensor *scalar_param(const char *name, tg_real v) {
@@ -202,6 +203,31 @@ static void test_trace(void) {
     tg_tape_free(t);
 }
 
+/* A custom op y = 3x (its backward is never needed here). */
+static tg_status triple_fwd(tg_tape *t, tg_node *n) {
+    (void)t;
+    for (size_t i = 0; i < n->out->size; i++) n->out->data[i] = 3 * n->in[0]->data[i];
+    return TG_OK;
+}
+/* An op whose shape rule asks for more elements than size_t can count. */
+static tg_status huge_infer(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
+    (void)t, (void)n;
+    *rank = 3;
+    shape[0] = shape[1] = INT_MAX;
+    shape[2] = 8;
+    return TG_OK;
+}
+static const tg_op huge_op = {"my_huge", 1, 0, huge_infer, triple_fwd, NULL};
+
+/* An op's shape rule whose element count overflows is refused by tg_apply. */
+static void test_overflowing_op(void) {
+    tg_tape *t = tg_tape_new();
+    tg_tensor *x = tg_tape_full(t, 1, (int[]){2}, 1);
+    CHECK(tg_apply(t, &huge_op, &x, 1, NULL) == NULL, "overflowing op");
+    CHECK_ERR(t, TG_ERR_SHAPE, "my_huge: element count of (2147483647,2147483647,8) overflows size_t");
+    tg_tape_free(t);
+}
+
 int main(void) {
     test_anomaly();
     test_trace();
@@ -210,5 +236,6 @@ int main(void) {
     test_seed_and_leaves();
     test_tape_tensors();
     test_deep_chain();
+    test_overflowing_op();
     return check_done();
 }

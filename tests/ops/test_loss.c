@@ -1,5 +1,5 @@
-/* test_ops_loss.c — tg_mse_loss, tg_bce_loss, tg_bce_with_logits, tg_cross_entropy:
- * hand-computed values (the MSE example of ../shared/seeds/001_…), gradient checks
+/* test_loss.c — tg_mse_loss, tg_bce_loss, tg_bce_with_logits, tg_cross_entropy:
+ * hand-computed values (the MSE example of the introductory lecture), gradient checks
  * to both inputs on several shapes, the clamp band of BCE, exact limits for logits of
  * +-1000 and +-1e4, and every error path with its message. */
 #include <float.h>

@@ -377,6 +377,25 @@ static void test_errors(void) {
     neuron_free(&n);
 }
 
+/* Every op with scalar or axis arguments, printed by the table, the DOT picture and the
+ * trace (each shows them: "clamp(0, 1)"). */
+static void test_op_arguments(void) {
+    tg_tape *t = tg_tape_new();
+    tg_tensor *w = tg_param_new("w", 2, (int[]){2, 3});
+    tg_tensor *y = tg_add_scalar(t, w, 1);
+    y = tg_clamp(t, tg_mul_scalar(t, tg_pow_scalar(t, tg_leaky_relu(t, y, (tg_real)0.1), 2), 3), 0, 1);
+    y = tg_transpose(t, tg_slice(t, y, 1, 0, 2), 0, 1);
+    y = tg_concat(t, (tg_tensor *[]){y, y}, 2, 1);
+    y = tg_sum(t, tg_max_axis(t, tg_mean_axis(t, tg_sum_axis(t, tg_reshape(t, y, 3, (int[]){2, 2, 2}), 2, true), 1, false), 0, false));
+    FILE *out = fopen("/dev/null", "w");
+    CHECK(y && tg_tape_print(out, t, y, NULL) == TG_OK && tg_tape_dot(out, t, NULL, NULL) == TG_OK &&
+              tg_backward_trace(out, t, y, NULL, NULL) == TG_OK, "printing: %s", tg_tape_message(t));
+    CHECK(tg_tape_arena_used(t) > 0 && tg_tape_arena_used(t) <= tg_tape_arena_bytes(t), "arena used");
+    fclose(out);
+    tg_tape_free(t);
+    tg_tensor_free(w);
+}
+
 int main(int argc, char **argv) {
     show_update = argc > 1 && strcmp(argv[1], "--update") == 0;
     test_neuron_golden();
@@ -386,5 +405,6 @@ int main(int argc, char **argv) {
     test_handcheck();
     test_jacobian();
     test_errors();
+    test_op_arguments();
     return check_done();
 }

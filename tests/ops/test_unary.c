@@ -1,4 +1,4 @@
-/* test_ops_unary.c — elementwise unary ops and activations: hand-computed forward
+/* test_unary.c — elementwise unary ops and activations: hand-computed forward
  * values, gradient checks on several shapes away from kinks, and error paths. */
 #include "check.h"
 
