@@ -76,8 +76,7 @@ static void rows(table *tb, const tg_tensor *root) {
             bool used = false;
             for (int i = 0; nd && m->keep[id] && i < nd->n_in; i++)
                 used |= nd->in[i] == m->leaves[next_leaf];
-            /* A later shown node may read it when its first reader is not shown (the
-             * tests' roots never leave such a leaf, so coverage marks this loop). */
+            /* A later shown node may read it when its first reader is not shown. */
             for (size_t j = id + 1; !used && j < m->n_nodes; j++)
                 for (int i = 0; m->keep[j] && m->nodes[j] && i < m->nodes[j]->n_in; i++)
                     used |= m->nodes[j]->in[i] == m->leaves[next_leaf];
