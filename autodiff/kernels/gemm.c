@@ -15,10 +15,10 @@
  * Packing makes the micro-kernel's loads contiguous whatever the transposes and
  * strides, and pads edge panels with zeros so the micro-kernel always computes a full
  * MR x NR tile (the zeros keep stale values, possibly NaN, out of the lanes that are
- * written); only the valid part of an edge tile is written back. The kernels, one set
- * per instruction set chosen at run time, are in gemm_kernels.c. A block of at most
- * MC rows (a batch of 32 or 64) packs each panel of B just before its tiles instead,
- * where it stays in L1: there is no second block of A to reuse Bp.
+ * written); only the valid part of an edge tile is written back. The kernels are one
+ * body (gemm_body.h) compiled for each instruction set, chosen at run time below. A
+ * block of at most MC rows (a batch of 32 or 64) packs each panel of B just before
+ * its tiles instead, where it stays in L1: there is no second block of A to reuse Bp.
  *
  * Panels live in the scratch area of the thread that computes a block (threads.c,
  * 2 MiB: B blocks of up to 1 MiB, NC = 1024 floats, so A is packed once per 1024
@@ -49,35 +49,65 @@
 
 static inline size_t min_sz(size_t a, size_t b) { return a < b ? a : b; }
 
-/* ---- choice of kernel ---- */
+/* ---- choice of kernel ----
+ * The CPU checks are compiled for the baseline, here, so that nothing built for AVX
+ * runs before they have passed. */
+
+#if TG_GEMM_AVX2
+static bool has_avx2(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+#endif
+#if TG_GEMM_AVX512
+static bool has_avx512(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2") &&
+           __builtin_cpu_supports("fma");
+}
+#endif
+static bool yes(void) { return true; }
+
+/* Best first; the last one ("generic") runs everywhere. */
+static const struct {
+    const tg__gemm_kernels *k;
+    bool (*supported)(void);
+} isas[] = {
+#if TG_GEMM_AVX512
+    {&tg__gemm_avx512, has_avx512},
+#endif
+#if TG_GEMM_AVX2
+    {&tg__gemm_avx2, has_avx2},
+#endif
+    {&tg__gemm_generic, yes},
+};
+enum { N_ISAS = (int)(sizeof isas / sizeof isas[0]) };
 
 static _Atomic(const tg__gemm_kernels *) active;
 
 static const tg__gemm_kernels *current_isa(void) {
     const tg__gemm_kernels *g = atomic_load_explicit(&active, memory_order_acquire);
     if (g) return g;
-    for (int k = 0; k < tg__gemm_n_isas; k++)
-        if (tg__gemm_isas[k].supported()) {
-            g = &tg__gemm_isas[k];
+    for (int k = 0; k < N_ISAS; k++)
+        if (isas[k].supported()) {
+            g = isas[k].k;
             break;
         }
     atomic_store(&active, g);
     return g;
 }
 
-int tg__gemm_isa_count(void) { return tg__gemm_n_isas; }
-const char *tg__gemm_isa_name(int k) {
-    return k >= 0 && k < tg__gemm_n_isas ? tg__gemm_isas[k].name : NULL;
-}
+int tg__gemm_isa_count(void) { return N_ISAS; }
+const char *tg__gemm_isa_name(int k) { return k >= 0 && k < N_ISAS ? isas[k].k->name : NULL; }
 const char *tg__gemm_isa(void) { return current_isa()->name; }
 bool tg__gemm_use_isa(const char *name) {
     if (!name) {
         atomic_store(&active, (const tg__gemm_kernels *)NULL);
         return true;
     }
-    for (int k = 0; k < tg__gemm_n_isas; k++)
-        if (strcmp(tg__gemm_isas[k].name, name) == 0 && tg__gemm_isas[k].supported()) {
-            atomic_store(&active, &tg__gemm_isas[k]);
+    for (int k = 0; k < N_ISAS; k++)
+        if (strcmp(isas[k].k->name, name) == 0 && isas[k].supported()) {
+            atomic_store(&active, isas[k].k);
             return true;
         }
     return false;
@@ -86,7 +116,7 @@ bool tg__gemm_use_isa(const char *name) {
 /* ---- blocks and tasks ---- */
 
 enum { NC_STACK = 128 };
-#define AP_BYTES ((size_t)96 * 1024) /* packed A: MC x KC = 96 rows of 1 KiB (gemm_kernels.c) */
+#define AP_BYTES ((size_t)TG__GEMM_MC * TG__GEMM_KC_BYTES) /* packed A: MC x KC */
 #define NC_BYTES ((size_t)1 << 20)
 _Static_assert(NC_BYTES + AP_BYTES <= TG__SCRATCH_BYTES, "panels fit the scratch area");
 
@@ -106,7 +136,7 @@ typedef struct {
 static void packed_on_stack(const tg__gemm_kernels *g, const tg__gemm_args *a, size_t M,
                             size_t N, const tg_real *A, const tg_real *B, tg_real *C) {
     _Alignas(64) tg_real buf[TG__GEMM_STACK_BYTES / sizeof(tg_real)];
-    _Static_assert((AP_BYTES + 1024 * NC_STACK) <= TG__GEMM_STACK_BYTES,
+    _Static_assert((AP_BYTES + (size_t)TG__GEMM_KC_BYTES * NC_STACK) <= TG__GEMM_STACK_BYTES,
                    "MC x KC and KC x NC_STACK panels fit the stack bound");
     g->packed(a, M, N, A, B, C, buf, NC_STACK);
 }
@@ -166,15 +196,11 @@ static void gemm_task(void *ctx, int i, void *scratch) {
  * from A and multiplies them by the block, until no rows are left. Chunks are claimed
  * as threads come free and shrink towards the end (guided scheduling), so a core that
  * runs slower (a busy neighbour on a shared machine, a worker that wakes late) takes
- * fewer rows instead of holding the others up: with eight equal chunks per job the
- * caller waited 8-9 % of every job at n = 512 and 1024 (fixed halves spent ~10 % of a
- * profile waiting); now 1-1.4 % and 0.5 %. (One block packed by all
- * threads together into a shared buffer halves the packing work but was no faster:
- * every line a thread writes there must first be taken back from the other cores'
- * caches, which read it in the job before. In a profile at n = 512, packing half of
- * each block that way took 4.6 % of the time, packing all of it per thread 4.3 %.)
- * The blocking is gemm_block's and chunks start at multiples of MR, so the result is
- * the same to the bit. */
+ * fewer rows instead of holding the others up. Each task packs the whole block for
+ * itself rather than sharing one packed copy: a line written into a shared buffer
+ * must first be taken back from the caches of the cores that read it in the job
+ * before. The blocking is gemm_block's and chunks start at multiples of MR, so the
+ * result is the same to the bit. */
 typedef struct {
     const gemm_job *jb;
     size_t jc, nc, pc, kc; /* C[:, jc:jc+nc] (+)= op(A)[:, pc:pc+kc] op(B)[pc:pc+kc, jc:jc+nc] */

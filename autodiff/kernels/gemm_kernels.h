@@ -1,11 +1,16 @@
-/* gemm_kernels.h — the per-instruction-set parts of the GEMM (gemm_kernels.c), as
- * the driver (gemm.c) sees them. Internal, not installed. */
+/* gemm_kernels.h — the per-instruction-set parts of the GEMM, as the driver (gemm.c)
+ * sees them: one body (gemm_body.h) compiled once per instruction set, in
+ * gemm_generic.c, gemm_avx2.c and gemm_avx512.c. Internal, not installed. */
 #ifndef TG_GEMM_KERNELS_H
 #define TG_GEMM_KERNELS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <tapegrad/tg_core.h>
+
+/* The blocking every instruction set shares: KC_BYTES of a row of op(A) per rank
+ * update (KC reals), MC rows of A per packed block; gemm.c sizes its buffers by it. */
+enum { TG__GEMM_KC_BYTES = 1024, TG__GEMM_MC = 96 };
 
 /* What every block of one product shares (see gemm.h for the meaning). */
 typedef struct {
@@ -38,11 +43,13 @@ typedef struct {
      * (correct for any shape, fast only for those). */
     void (*direct)(const tg__gemm_args *g, size_t M, size_t N, const tg_real *A,
                    const tg_real *B, tg_real *C);
-    bool (*supported)(void);
 } tg__gemm_kernels;
 
-/* Best first; the last one ("generic") runs everywhere. */
-extern const tg__gemm_kernels tg__gemm_isas[];
-extern const int tg__gemm_n_isas;
+/* One per instruction set. The AVX ones exist only in x86 builds whose compiler
+ * takes the flags (meson.build defines TG_GEMM_AVX2 / TG_GEMM_AVX512 for gemm.c), and
+ * may be called only once gemm.c has found the CPU supports them. */
+extern const tg__gemm_kernels tg__gemm_generic; /* the build's own instruction set */
+extern const tg__gemm_kernels tg__gemm_avx2;    /* AVX2 + FMA */
+extern const tg__gemm_kernels tg__gemm_avx512;  /* AVX-512F + FMA */
 
 #endif

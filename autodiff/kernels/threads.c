@@ -5,7 +5,7 @@
  * is left. So a worker that is asleep, or not scheduled because the machine is busy,
  * delays nothing: the caller runs the tasks itself, and a job never costs more than
  * running it on one thread plus a few atomic operations. Which thread runs a task
- * does not change its result (threads_internal.h).
+ * does not change its result (tg/threads.h).
  *
  * Protocol (one job at a time; the `busy` mutex says whose job it is):
  *   - `claim` packs (job sequence number, task count, next task) in one atomic word.
@@ -20,11 +20,12 @@
  * Idle workers spin on `claim` for about IDLE_SPIN_NS (a job often follows the last
  * one within microseconds: the matmuls of an RNN's time steps) — pausing, then
  * yielding the CPU, so that on a busy machine a spinning thread does not keep the
- * caller off it — and then sleep on the `wake` condition variable. Sleeping is race-free by the Dekker pattern with seq_cst
- * atomics: a worker counts itself in `sleepers` and then re-reads `claim`; the caller
- * stores `claim` and then reads `sleepers`, and whoever sees the other takes the
- * mutex before signalling. The caller's wait for `done` is the same with
- * `caller_waiting` and the `done_cv` condition variable.
+ * caller off it — and then sleep on the `wake` condition variable. Sleeping is
+ * race-free by the Dekker pattern with seq_cst atomics: a worker counts itself in
+ * `sleepers` and then re-reads `claim`; the caller stores `claim` and then reads
+ * `sleepers`, and whoever sees the other takes the mutex before signalling. The
+ * caller's wait for `done` is the same with `caller_waiting` and the `done_cv`
+ * condition variable.
  */
 #include <errno.h>
 #include <pthread.h>

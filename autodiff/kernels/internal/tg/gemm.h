@@ -10,10 +10,11 @@
  * beta == 1 accumulates, which the backward rules of tg_matmul use so that
  * dA += G B^T and dB += A^T G need no temporary.
  *
- * Reentrant, no allocation: packing buffers live on the stack of the thread that
- * computes a block (TG__GEMM_STACK_BYTES). Large products are split across the thread
- * pool (tg_threads.h) with results independent of the thread count. C must not
- * overlap A or B.
+ * Reentrant, no allocation: packing buffers live in the scratch area of the pool
+ * thread that computes a block (tg/threads.h) or, for a product run outside the
+ * pool, on the calling thread's stack (TG__GEMM_STACK_BYTES). Large products are
+ * split across the thread pool (tg_threads.h) with results independent of the thread
+ * count. C must not overlap A or B.
  */
 #ifndef TG_GEMM_H
 #define TG_GEMM_H

@@ -1,4 +1,4 @@
-/* threads_internal.h — the worker pool as kernels see it (threads.c). Not installed.
+/* tg/threads.h — the worker pool as kernels see it (threads.c). Not installed.
  *
  * A kernel splits its output into n independent tasks and calls tg__parallel; task i
  * must write only its own part of the output, and must compute it the same way

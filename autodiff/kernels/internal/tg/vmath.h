@@ -6,10 +6,12 @@
  * result is the correctly rounded value or one of its neighbours, NaN, infinities,
  * overflow and underflow included; the code is compiled for AVX-512, AVX2 and the
  * build's own instruction set and chosen at run time like the GEMM kernels. In the
- * double build they are libm's exp and tanh, and the stable two-sided sigmoid. */
+ * double build they are libm's exp and tanh, and the stable two-sided sigmoid
+ * (tg__sigmoid). Also two scalar helpers for the ops: tg__sigmoid and tg__row_lse. */
 #ifndef TG_VMATH_H
 #define TG_VMATH_H
 
+#include <math.h>
 #include <stddef.h>
 #include <string.h> /* for __GLIBC__ */
 #include <tapegrad/tg_core.h>
@@ -28,6 +30,26 @@
 #else
 #define TG__CLONES
 #endif
+
+/* The logistic function 1 / (1 + e^-x) of one value, in double, in its stable
+ * two-branch form: for x >= 0, 1 / (1 + e^-x); for x < 0, e^x / (1 + e^x). Either way
+ * the exponent is <= 0, so the exponential stays in (0, 1]: no overflow in the first
+ * form, no inf / inf in the second. NaN gives NaN. What tg__vsigmoid computes in the
+ * double build. */
+static inline double tg__sigmoid(double x) {
+    if (x >= 0) return 1 / (1 + exp(-x));
+    double e = exp(x);
+    return e / (1 + e);
+}
+
+/* For a row x[0:n] of n >= 1 values: sets *max to the largest of them and returns
+ * ln(sum_j e^(x_j - *max)), all in double (the sum is in [1, n], so the result is
+ * in [0, ln n]). The row's log-sum-exp ln(sum_j e^(x_j)) is then *max + result, and
+ * softmax_j = e^((x_j - *max) - result). A NaN anywhere makes the result NaN (and
+ * *max too if it is x[0]: the maximum is taken with >), as does an infinite maximum
+ * (inf - inf). The sum runs left to right with libm's exp, so the result is the same
+ * for any caller and thread count. */
+double tg__row_lse(const tg_real *x, size_t n, double *max);
 
 void tg__vexp(size_t n, const tg_real *x, tg_real *y);
 void tg__vsigmoid(size_t n, const tg_real *x, tg_real *y);
