@@ -11,6 +11,7 @@
  * the stable logit forms are the usual max(z,0) + log1p(e^-|z|) rewriting.
  */
 #include <math.h>
+#include <tg/vmath.h>
 #include "ops_private.h"
 
 /* Shorthands: a = first input (pred, p, z), b = second (target), N = element count. */
@@ -131,11 +132,6 @@ tg_status tg__infer_bcel(tg_tape *t, const tg_node *n, int *rank, int shape[TG_M
     if (st == TG_OK) st = check_unit(t, "tg_bce_with_logits", "target", n->in[1]);
     return st;
 }
-static double sigmoid_d(double z) {
-    if (z >= 0) return 1 / (1 + exp(-z));
-    double e = exp(z);
-    return e / (1 + e);
-}
 tg_status tg__bcel_fwd(tg_tape *t, tg_node *n) {
     (void)t;
     double s = 0;
@@ -150,7 +146,7 @@ void tg__bcel_bwd(tg_node *n) {
     double k = G0_ / (double)NA_;
     for (size_t i = 0; i < NA_; i++) {
         double z = A_[i], y = B_[i];
-        if (DA_) DA_[i] += (tg_real)(k * (sigmoid_d(z) - y));
+        if (DA_) DA_[i] += (tg_real)(k * (tg__sigmoid(z) - y));
         if (DB_) DB_[i] -= (tg_real)(k * z);
     }
 }
@@ -207,12 +203,9 @@ tg_status tg__ce_fwd(tg_tape *t, tg_node *n) {
     double s = 0;
     for (size_t i = 0; i < rows; i++) {
         const tg_real *zi = z->data + i * c;
-        double m = zi[0], e = 0;
-        for (size_t j = 1; j < c; j++)
-            if (zi[j] > m) m = zi[j];
-        for (size_t j = 0; j < c; j++) e += exp((double)zi[j] - m);
+        double m;
+        ls[i] = log(tg__row_sumexp(zi, c, &m)); /* in [0, ln C] */
         mx[i] = m;
-        ls[i] = log(e); /* in [0, ln C] */
         /* (m - z_l) + ls rather than lse - z_l: exact when one logit dominates. */
         s += (m - (double)zi[labels[i]]) + ls[i];
     }

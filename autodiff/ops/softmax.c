@@ -18,6 +18,7 @@
  * is recovered as e^y).
  */
 #include <math.h>
+#include <tg/vmath.h>
 #include "ops_private.h"
 
 /* Shape rule of both ops: rank >= 1, y has x's shape. */
@@ -36,17 +37,6 @@ static tg_tensor *softmax_apply(tg_tape *t, const tg_op *op, tg_tensor *x) {
 /* Row length C and row count R of the node's input. */
 static size_t row_len(const tg_node *n) { return (size_t)n->in[0]->shape[n->in[0]->rank - 1]; }
 
-/* Max of x[0..c-1] and s = sum_j e^{x_j - max}, both in double. */
-static double row_max_sum(const tg_real *x, size_t c, double *s) {
-    double m = x[0];
-    for (size_t j = 1; j < c; j++)
-        if (x[j] > m) m = x[j];
-    double acc = 0;
-    for (size_t j = 0; j < c; j++) acc += exp((double)x[j] - m);
-    *s = acc;
-    return m;
-}
-
 /* softmax: y_j = e^{x_j - m} / s, s = sum_k e^{x_k - m}, m = max_k x_k (per row).
  * dy_j/dx_i = y_j ([i = j] - y_i), so dx_i += y_i (g_i - sum_j g_j y_j). */
 tg_status tg__softmax_fwd(tg_tape *t, tg_node *n) {
@@ -55,7 +45,7 @@ tg_status tg__softmax_fwd(tg_tape *t, tg_node *n) {
     for (size_t r = 0; r < rows; r++) {
         const tg_real *x = n->in[0]->data + r * c;
         tg_real *y = n->out->data + r * c;
-        double s, m = row_max_sum(x, c, &s);
+        double m, s = tg__row_sumexp(x, c, &m); /* m = max_j x_j, s in [1, C] */
         for (size_t j = 0; j < c; j++) y[j] = (tg_real)(exp((double)x[j] - m) / s);
     }
     return TG_OK;
@@ -81,8 +71,7 @@ tg_status tg__log_softmax_fwd(tg_tape *t, tg_node *n) {
     for (size_t r = 0; r < rows; r++) {
         const tg_real *x = n->in[0]->data + r * c;
         tg_real *y = n->out->data + r * c;
-        double s, m = row_max_sum(x, c, &s);
-        double ls = log(s); /* in [0, ln C] */
+        double m, ls = log(tg__row_sumexp(x, c, &m)); /* in [0, ln C] */
         for (size_t j = 0; j < c; j++) y[j] = (tg_real)(((double)x[j] - m) - ls);
     }
     return TG_OK;

@@ -215,15 +215,10 @@ tg_tensor *tg_leaky_relu(tg_tape *t, tg_tensor *x, tg_real slope) {
 }
 
 /* sigmoid: y = 1/(1+e^-x); dx += g y (1 - y).
- * Stable form: for x < 0 use e^x/(1+e^x) so e^-x never overflows. */
-static tg_real sigmoid1(tg_real x) {
-    if (x >= 0) return 1 / (1 + exp(-x));
-    tg_real e = exp(x);
-    return e / (1 + e);
-}
+ * Stable form (tg/vmath.h): for x < 0, e^x/(1+e^x), so e^-x never overflows. */
 tg_status tg__sigmoid_fwd(tg_tape *t, tg_node *n) {
     (void)t;
-    tg__vsigmoid(N_, X_, Y_); /* vmath.c: vectorised, as stable as sigmoid1 */
+    tg__vsigmoid(N_, X_, Y_); /* vmath.c: vectorised, as stable as tg__sigmoid */
     return TG_OK;
 }
 TG__CLONES void tg__sigmoid_bwd(tg_node *n) {
@@ -243,7 +238,7 @@ tg_status tg__softplus_fwd(tg_tape *t, tg_node *n) {
     return TG_OK;
 }
 void tg__softplus_bwd(tg_node *n) {
-    if (DX_) for (size_t i = 0; i < N_; i++) DX_[i] += G_[i] * sigmoid1(X_[i]);
+    if (DX_) for (size_t i = 0; i < N_; i++) DX_[i] += G_[i] * (tg_real)tg__sigmoid(X_[i]);
 }
 tg_tensor *tg_softplus(tg_tape *t, tg_tensor *x) { return unary(t, &tg__op_softplus, x, 0, 0); }
 

@@ -43,13 +43,14 @@ static inline double tg__sigmoid(double x) {
 }
 
 /* For a row x[0:n] of n >= 1 values: sets *max to the largest of them and returns
- * ln(sum_j e^(x_j - *max)), all in double (the sum is in [1, n], so the result is
- * in [0, ln n]). The row's log-sum-exp ln(sum_j e^(x_j)) is then *max + result, and
- * softmax_j = e^((x_j - *max) - result). A NaN anywhere makes the result NaN (and
- * *max too if it is x[0]: the maximum is taken with >), as does an infinite maximum
- * (inf - inf). The sum runs left to right with libm's exp, so the result is the same
- * for any caller and thread count. */
-double tg__row_lse(const tg_real *x, size_t n, double *max);
+ * s = sum_j e^(x_j - *max), all in double. Every exponent is <= 0 and the largest
+ * term is e^0 = 1, so s lies in [1, n]: it never overflows or vanishes, whatever the
+ * magnitude of x. The row's log-sum-exp is *max + ln s, softmax_j = e^(x_j - *max) / s
+ * and log-softmax_j = (x_j - *max) - ln s. A NaN anywhere makes s NaN (and *max too if
+ * it is x[0]: the maximum is taken with >), as does an infinite maximum (inf - inf).
+ * The sum runs left to right with libm's exp, so the result is the same for any caller
+ * and thread count. */
+double tg__row_sumexp(const tg_real *x, size_t n, double *max);
 
 void tg__vexp(size_t n, const tg_real *x, tg_real *y);
 void tg__vsigmoid(size_t n, const tg_real *x, tg_real *y);
