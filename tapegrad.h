@@ -1,11 +1,19 @@
 /* tapegrad.h — reverse-mode automatic differentiation in C, with neural-network
  * layers and optimizers on top. One #include for everything.
  *
- * Overview
- *   - tg_core.h      tensors (tg_tensor), status codes, the seeded RNG
- *   - tg_tape.h      the tape: arena, recording, tg_backward, custom ops
- *   - tg_ops.h       the primitive ops, each with its own local derivative
- *   - tg_gradcheck.h finite-difference gradient checking
+ * Every public header, by room (installed as <tapegrad/tg_*.h>; README.md, "Layout"):
+ *   core     tg_core.h (tensors, status codes, the RNG, tg_name; it includes the
+ *            generated tg_config.h, which picks tg_real), tg_params.h (parameter lists)
+ *   tape     tg_tape.h (arena, recording, tg_backward, custom ops, tg_find)
+ *   kernels  tg_threads.h (the worker-thread pool)
+ *   ops      tg_ops.h (the primitive ops with their local derivatives; the op table)
+ *   inspect  tg_gradcheck.h (finite-difference checks),
+ *            tg_show.h (table, DOT, trace, hand checks, Jacobians)
+ *   io       tg_checkpoint.h (save and load named tensors)
+ *   layers   tg_layers.h, which includes tg_activation.h, tg_init.h, tg_neuron.h,
+ *            tg_linear.h, tg_rnn.h and tg_embedding.h
+ *   optim    tg_optim.h (optimizers, clipping, learning-rate schedules)
+ *   data     tg_data.h (IDX, CSV and text readers)
  *
  * Example (compiled and run by tests/examples/test_header_example.c):
  *

@@ -40,7 +40,7 @@ static int lec01_run(FILE *out, int argc, char **argv, lec01 *res) {
         tg_backward(t, L, NULL);
         rc = tg_tape_dot(out, t, L, NULL) != TG_OK;
     } else {
-        fprintf(out, "single neuron (seeds/004): x = 2, y = 1, w = 0.5, b = 0, L = 1/2 (y - yhat)^2\n\n");
+        fprintf(out, "single neuron (the W6 lecture): x = 2, y = 1, w = 0.5, b = 0, L = 1/2 (y - yhat)^2\n\n");
         fprintf(out, "the backward sweep, node by node (upstream * local = contribution):\n");
         rc = tg_backward_trace(out, t, L, NULL, NULL) != TG_OK;
         fprintf(out, "\nthe tape after the sweep:\n");

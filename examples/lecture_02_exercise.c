@@ -1,5 +1,6 @@
-/* lecture_02_exercise.c — example 2: the exercise of the lecture notes (seeds/004_…,
- * "Exercise: Forward Propagation in a Simple Neural Network"): one gradient step.
+/* lecture_02_exercise.c — example 2: the exercise of the lecture notes (the W6
+ * lecture, "Exercise: Forward Propagation in a Simple Neural Network"): one gradient
+ * step.
  *
  *   x = (0.5, 0.85), y = 1.2, w = (0.4, 0.6), b = 0.2, sigmoid, L = (y - yhat)^2 / 2
  *   z = x . w + b = 0.91,  yhat = 0.713,  L = 0.12
@@ -33,7 +34,8 @@ static int lec02_run(FILE *out, lec02 *res) {
     for (int i = 0; i < 2; i++) r.w[i] = w->data[i] = (tg_real)(w->data[i] - alpha * w->grad[i]);
     r.b = b->data[0] = (tg_real)(b->data[0] - alpha * b->grad[0]);
 
-    fprintf(out, "exercise (seeds/004): x = (0.5, 0.85), y = 1.2, w = (0.4, 0.6), b = 0.2, alpha = 0.1\n");
+    fprintf(out, "exercise (the W6 lecture)\n"
+                 "x = (0.5, 0.85), y = 1.2, w = (0.4, 0.6), b = 0.2, alpha = 0.1\n");
     fprintf(out, "  z     = 0.5*0.4 + 0.85*0.6 + 0.2 = %.2f\n", r.z);
     fprintf(out, "  yhat  = sigmoid(z)            = %.3f\n", r.yhat);
     fprintf(out, "  L     = (y - yhat)^2 / 2      = %.3f   (the notes round to 0.12)\n", r.L);

@@ -1,6 +1,6 @@
 /* lecture_03_two_layer.c — example 3: the two-layer networks of the lecture notes
- * (seeds/004_…, "From Single Neurons to a Network" and "Network Definition in Matrix
- * Form"), in matrix form:
+ * (the W6 lecture, "From Single Neurons to a Network" and "Network Definition in
+ * Matrix Form"), in matrix form:
  *
  *   h = g(x W1 + b),  y = g(h W2 + b3),   W1 = [w1 w3; w2 w4], W2 = [w5; w6], b = (b1, b2)
  *

@@ -1,5 +1,6 @@
-/* lecture_04_xor_hand.c — example 4: XOR by hand-set weights (seeds/001_…, "Linear
- * classifiers cannot solve this"). Two sigmoid units and an output unit:
+/* lecture_04_xor_hand.c — example 4: XOR by hand-set weights (the introductory
+ * lecture, "Linear classifiers cannot solve this"). Two sigmoid units and an output
+ * unit:
  *
  *   h1 = sigmoid(20 x1 + 20 x2 - 10)     (OR)
  *   h2 = sigmoid(-20 x1 - 20 x2 + 30)    (NAND)
@@ -29,7 +30,7 @@ static int lec04_run(FILE *out, lec04 *res) {
         return 1;
     }
     lec04 r = {0};
-    fprintf(out, "XOR by hand-set weights (seeds/001)\n");
+    fprintf(out, "XOR by hand-set weights (the introductory lecture)\n");
     fprintf(out, "x1 x2  h1 = s(20x1+20x2-10)  h2 = s(-20x1-20x2+30)  y = s(20h1+20h2-30)  y > 0.5\n");
     for (int i = 0; i < 4; i++) {
         r.h1[i] = h->data[2 * i];

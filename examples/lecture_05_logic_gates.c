@@ -1,7 +1,8 @@
-/* lecture_05_logic_gates.c — example 5: logic gates as perceptrons (seeds/003_…,
- * "Perceptron", "Logic Gate", "MLP"). A perceptron outputs step(w . x + b) (the
- * notes' y = 1 if w . x > theta, with b = -theta); each gate is a tg_neuron with the
- * step activation (layers/tg_neuron.h) and hand-set weights:
+/* lecture_05_logic_gates.c — example 5: logic gates as perceptrons (the notes on
+ * neural networks (FFNN, MLP, optimizers), "Perceptron", "Logic Gate", "MLP"). A
+ * perceptron outputs step(w . x + b) (the notes' y = 1 if w . x > theta, with
+ * b = -theta); each gate is a tg_neuron with the step activation
+ * (<tapegrad/tg_neuron.h>) and hand-set weights:
  *
  *   AND  w = ( 0.5,  0.5), b = -0.7
  *   OR   w = ( 0.5,  0.5), b = -0.2
@@ -44,7 +45,7 @@ static int lec05_run(FILE *out, lec05 *res) {
     }
     lec05_gate(t, "and2", 0.5, 0.5, -0.7, tg_tape_tensor(t, 2, (int[]){4, 2}, Z, 0), r.xor_);
     int ok = tg_tape_status(t) == TG_OK;
-    fprintf(out, "perceptrons y = step(w . x + b) (seeds/003)\n");
+    fprintf(out, "perceptrons y = step(w . x + b) (the notes on neural networks)\n");
     fprintf(out, "x1 x2  AND OR NAND\n");
     for (int i = 0; i < 4; i++)
         fprintf(out, " %d  %d   %d   %d   %d\n", (int)X[2 * i], (int)X[2 * i + 1], r.and_[i], r.or_[i], r.nand[i]);

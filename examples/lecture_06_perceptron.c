@@ -1,10 +1,10 @@
-/* lecture_06_perceptron.c — example 6: the perceptron rule (seeds/000_…, "Training
- * Process": if misclassified, w_i <- w_i + alpha (y - yhat) x_i) on a linearly
- * separable set (AND), where it converges, and on XOR, where it never does; then an
- * MLP that learns XOR.
+/* lecture_06_perceptron.c — example 6: the perceptron rule (the lecture notes'
+ * overview, "Training Process": if misclassified, w_i <- w_i + alpha (y - yhat) x_i)
+ * on a linearly separable set (AND), where it converges, and on XOR, where it never
+ * does; then an MLP that learns XOR.
  *
  * The rule is one SGD step on the perceptron criterion L = -(y - stop(yhat)) z of
- * tg_perceptron_loss (layers/tg_neuron.h): its gradient is -(y - yhat) x, so
+ * tg_perceptron_loss (<tapegrad/tg_neuron.h>): its gradient is -(y - yhat) x, so
  * w <- w - alpha dL/dw is the rule, taken from the tape. Start w = 0, b = 0,
  * alpha = 1, samples in the order 00, 01, 10, 11; yhat = step(z) = [z >= 0].
  * The MLP: 2 -> 4 (tanh) -> 1 (sigmoid), binary cross-entropy, Adam, 600 full steps.
@@ -96,7 +96,8 @@ static int lec06_run(FILE *out, lec06 *res) {
     }
     for (int e = 0; e < LEC06_EPOCHS && !r.and_epochs; e++)
         if (r.and_errors[e] == 0) r.and_epochs = e + 1;
-    fprintf(out, "perceptron rule w <- w + alpha (y - yhat) x (seeds/000), alpha = 1, w = b = 0 at start\n");
+    fprintf(out, "perceptron rule (the lecture notes' overview): w <- w + alpha (y - yhat) x\n"
+                 "alpha = 1, w = b = 0 at start\n");
     fprintf(out, "errors per epoch:\nepoch  AND  XOR\n");
     for (int e = 0; e < LEC06_EPOCHS; e++)
         fprintf(out, "%5d  %3d  %3d\n", e + 1, r.and_errors[e], r.xor_errors[e]);

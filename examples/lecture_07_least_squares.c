@@ -1,6 +1,6 @@
 /* lecture_07_least_squares.c — example 7: linear regression by least squares, by
- * gradient descent (seeds/001_…, "Practice: Partial Derivatives for Linear
- * Equations"):
+ * gradient descent (the introductory lecture, "Practice: Partial Derivatives for
+ * Linear Equations"):
  *
  *   data (1, 2), (2, 3), (3, 4);  y = m x + c;  MSE = 1/n sum (y_i - (m x_i + c))^2
  *   dMSE/dm = 2/n sum -x_i (y_i - (m x_i + c)),  dMSE/dc = 2/n sum -(y_i - (m x_i + c))
@@ -40,7 +40,8 @@ static int lec07_run(FILE *out, lec07 *res) {
     m->data[0] = 1;
     tg_tape *t = tg_tape_new();
     const double lr = 0.01;
-    fprintf(out, "least squares by gradient descent (seeds/001): data (1,2), (2,3), (3,4), m = 1, c = 0, rate 0.01\n");
+    fprintf(out, "least squares by gradient descent (the introductory lecture)\n"
+                 "data (1,2), (2,3), (3,4), m = 1, c = 0, rate 0.01\n");
     fprintf(out, " step        m           c          MSE      dMSE/dm     dMSE/dc\n");
     for (int step = 0; step <= LEC07_STEPS; step++) {
         tg_tape_reset(t);

@@ -1,9 +1,9 @@
 /* lecture_08_bptt.c — example 8: backpropagation through time and the vanishing or
- * exploding gradient (seeds/000_…, "Backpropagation Through Time"): the gradient at
- * time T carries a factor w_zz prod_t g'(in_t), so it vanishes when w_zz < 1 and may
- * explode when w_zz > 1; the LSTM's cell c_t = f_t c_{t-1} + i_t g_t is copied from step
- * to step, so with its forget gate open (f ~ 1) the gradient neither vanishes nor
- * explodes: it stays roughly constant.
+ * exploding gradient (the lecture notes' overview, "Backpropagation Through Time"):
+ * the gradient at time T carries a factor w_zz prod_t g'(in_t), so it vanishes when
+ * w_zz < 1 and may explode when w_zz > 1; the LSTM's cell c_t = f_t c_{t-1} + i_t g_t
+ * is copied from step to step, so with its forget gate open (f ~ 1) the gradient
+ * neither vanishes nor explodes: it stays roughly constant.
  *
  * Hidden size H = 4, no input (x_t = 0), h_0 = 0 (and c_0 = 0): the state stays at the
  * origin, where tanh' = 1 and sigmoid = 1/2, so the size of the gradient is set by
@@ -95,7 +95,8 @@ static int lec08_run(FILE *out, const char *svg, lec08 *res) {
         fprintf(stderr, "lecture_08_bptt: %s\n", tg_last_error());
         return 1;
     }
-    fprintf(out, "||dh_T/dh_0||_F by backpropagation through time (seeds/000), H = 4, x = 0, h_0 = 0\n");
+    fprintf(out, "||dh_T/dh_0||_F by backpropagation through time (the lecture notes' overview)\n"
+                 "H = 4, x = 0, h_0 = 0\n");
     fprintf(out, "   T   RNN w=0.5   RNN w=1.5   LSTM f=0.9933\n");
     for (int T = 1; T <= LEC08_T; T++)
         if (T <= 2 || T % 5 == 0)

@@ -1,18 +1,20 @@
 /* lecture_09_activations.c — example 9: activation functions and their derivatives
- * (seeds/002_… "Activation functions and their derivatives", seeds/000_…): step, sign,
- * sigmoid, tanh, ReLU, leaky ReLU (slope 0.1 here, to be visible) and softplus, on
- * x = -4, -3.9, ..., 4. Values are the ops' outputs; derivatives come from the tape:
- * one backward sweep seeded with ones gives f'(x_i) for every i at once, because each
- * y_i depends on x_i alone. Step and sign have zero derivative wherever it exists, and
- * the tape passes no gradient through them (the reason perceptrons are not trained by
+ * (the in-class notes on backpropagation, "Activation functions and their
+ * derivatives", and the lecture notes' overview): step, sign, sigmoid, tanh, ReLU,
+ * leaky ReLU (slope 0.1 here, to be visible) and softplus, on x = -4, -3.9, ..., 4.
+ * Values are the ops' outputs; derivatives come from the tape: one backward sweep
+ * seeded with ones gives f'(x_i) for every i at once, because each y_i depends on x_i
+ * alone. Step and sign have zero derivative wherever it exists, and the tape passes
+ * no gradient through them (the reason perceptrons are not trained by
  * backpropagation).
  *
  * Two slips of the notes, stated correctly and checked numerically:
- *   - 002_… eq. (16) writes tanh'(z) = 2 tanh(2z) - 1. The identity is of VALUES:
- *     tanh(z) = 2 sigmoid(2z) - 1; the derivative is tanh'(z) = 1 - tanh(z)^2
- *     = 4 sigmoid'(2z).
- *   - 003_… writes softmax(x)_i = exp(x_i) / sum_{j != i} exp(x_j). The denominator sums
- *     over ALL j (including i); otherwise the outputs do not sum to 1.
+ *   - the in-class notes on backpropagation, eq. (16), write
+ *     tanh'(z) = 2 tanh(2z) - 1. The identity is of VALUES: tanh(z) = 2 sigmoid(2z) - 1;
+ *     the derivative is tanh'(z) = 1 - tanh(z)^2 = 4 sigmoid'(2z).
+ *   - the notes on neural networks (FFNN, MLP, optimizers) write
+ *     softmax(x)_i = exp(x_i) / sum_{j != i} exp(x_j). The denominator sums over ALL j
+ *     (including i); otherwise the outputs do not sum to 1.
  * Softmax is not elementwise: the program also prints its 3 x 3 Jacobian next to the
  * vector-Jacobian product one backward sweep computes (tg_jacobian_view).
  * Run: ./build/examples/lecture_09_activations [values.svg [derivatives.svg]]
@@ -107,7 +109,8 @@ static int lec09_run(FILE *out, const char *svg_values, const char *svg_derivs, 
         return 1;
     }
     static const int show[] = {20, 30, 35, 40, 45, 50, 60}; /* x = -2, -1, -0.5, 0, 0.5, 1, 2 */
-    fprintf(out, "activation f(x) / derivative f'(x) from the tape (seeds/002, 000)\n");
+    fprintf(out, "activation f(x) / derivative f'(x) from the tape\n"
+                 "(the in-class notes on backpropagation, the lecture notes' overview)\n");
     fprintf(out, "%-11s", "x");
     for (int k = 0; k < 7; k++) fprintf(out, "%16.1f", r.x[show[k]]);
     fprintf(out, "\n");
@@ -117,14 +120,16 @@ static int lec09_run(FILE *out, const char *svg_values, const char *svg_derivs, 
         fprintf(out, "\n");
     }
     fprintf(out, "\nthe notes' slips, checked:\n");
-    fprintf(out, "  002 eq. (16) tanh'(z) = 2 tanh(2z) - 1 is not a derivative: at z = 1 it gives %.4f, "
-                 "the tape's tanh'(1) = %.4f\n", r.notes_tanh_at_1, r.dy[3][50]);
+    fprintf(out, "  the in-class notes on backpropagation, eq. (16): tanh'(z) = 2 tanh(2z) - 1\n"
+                 "    is not a derivative: at z = 1 it gives %.4f, the tape's tanh'(1) = %.4f\n",
+            r.notes_tanh_at_1, r.dy[3][50]);
     fprintf(out, "  correct: tanh(z) = 2 sigmoid(2z) - 1 (max difference on the grid %.1e)\n", r.tanh_identity_err);
     fprintf(out, "           tanh'(z) = 1 - tanh(z)^2 = 4 sigmoid'(2z) (max difference %.1e, two ops' backward rules)\n",
             r.tanh_deriv_err);
-    fprintf(out, "  003 softmax with sum over j != i of x = (1, 2, 3): (%.4f, %.4f, %.4f), sum %.4f (= p/(1-p))\n",
+    fprintf(out, "  the notes on neural networks: softmax of x = (1, 2, 3)\n");
+    fprintf(out, "    with the sum over j != i:             (%.4f, %.4f, %.4f), sum %.4f (= p/(1-p))\n",
             r.notes_softmax[0], r.notes_softmax[1], r.notes_softmax[2], r.notes_softmax_sum);
-    fprintf(out, "  correct, sum over all j (tg_softmax):           (%.4f, %.4f, %.4f), sum %.4f\n",
+    fprintf(out, "    correct, sum over all j (tg_softmax): (%.4f, %.4f, %.4f), sum %.4f\n",
             r.softmax[0], r.softmax[1], r.softmax[2], r.softmax_sum);
     /* Softmax mixes its inputs: its Jacobian is the full matrix diag(p) - p p^T, and the
      * sweep applies it to the upstream gradient without forming it. */

@@ -1,5 +1,5 @@
-/* neuron.c — the single neuron of the lecture notes (seeds/004_…, "Simple Example of
- * Computing Gradient"), computed by the tape.
+/* neuron.c — the single neuron of the lecture notes (the W6 lecture, "Simple Example
+ * of Computing Gradient"), computed by the tape.
  *
  *   x = 2, y = 1, w = 0.5, b = 0
  *   z = w x + b,  ŷ = σ(z),  L = ½ (y − ŷ)²
@@ -34,7 +34,8 @@ int main(void) {
     double dL_dyhat = -(1.0 - yh), dyhat_dz = yh * (1 - yh), dz_dw = 2.0;
     double hand = dL_dyhat * dyhat_dz * dz_dw;
 
-    printf("single neuron (seeds/004): x = 2, y = 1, w = 0.5, b = 0, sigmoid, L = 1/2 (y - yhat)^2\n");
+    printf("single neuron (the W6 lecture)\n"
+           "x = 2, y = 1, w = 0.5, b = 0, sigmoid, L = 1/2 (y - yhat)^2\n");
     printf("  z     = w x + b          = %.3f\n", (double)tg_item(z));
     printf("  yhat  = sigmoid(z)       = %.3f\n", yh);
     printf("  L     = (1 - yhat)^2 / 2 = %.3f\n", L);

@@ -5,8 +5,8 @@
  *
  * The series s_i = sin(2 pi i / 25) + 0.5 sin(2 pi i / 80) + noise (N(0, 0.1^2)); the
  * first 1000 points train, the last 200 test. Each model is a recurrent layer
- * (layers/tg_rnn.h, hidden 16, one layer) followed by a Linear head 16 -> 1 applied at
- * every step: x_t = s_i, target s_{i+1}.
+ * (<tapegrad/tg_rnn.h>, hidden 16, one layer) followed by a Linear head 16 -> 1
+ * applied at every step: x_t = s_i, target s_{i+1}.
  *
  * Training is truncated BPTT, the classic way: the training series is cut into B = 4
  * parallel streams read in chunks of T = 25 steps; the final state of a chunk is

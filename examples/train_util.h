@@ -11,7 +11,7 @@
  *   --svg PATH      where the loss curve goes
  *   --quick         a small, fast configuration (meson test runs it)
  *
- * A checkpoint (autodiff/tg_checkpoint.h) holds the model's parameters, the
+ * A checkpoint (<tapegrad/tg_checkpoint.h>) holds the model's parameters, the
  * optimizer's state (moments and step count) and meta words: the program's settings
  * fingerprint, the number of epochs done and the complete state of the run's tg_rng.
  * Everything that evolves from epoch to epoch is in it, so training 2 epochs, saving,

@@ -2,12 +2,12 @@
  *
  *   Run:  ./build/examples/xor [loss.svg]        (default: ./xor_loss.svg)
  *
- * XOR is the function a single perceptron cannot learn (lecture notes 001_…: no line
- * separates {01, 10} from {00, 11}). One hidden layer is enough: here 2 -> 4 -> 1 with
- * tanh hidden units and a sigmoid output, trained on the four rows with binary
- * cross-entropy and Adam. The MLP is tg_mlp (layers/tg_linear.h); its gradients come
- * from the tape. The program prints the loss curve (as a text chart and an SVG file)
- * and the truth table, and exits 1 unless all four rows are right.
+ * XOR is the function a single perceptron cannot learn (the introductory lecture: no
+ * line separates {01, 10} from {00, 11}). One hidden layer is enough: here 2 -> 4 -> 1
+ * with tanh hidden units and a sigmoid output, trained on the four rows with binary
+ * cross-entropy and Adam. The MLP is tg_mlp (<tapegrad/tg_linear.h>); its gradients
+ * come from the tape. The program prints the loss curve (as a text chart and an SVG
+ * file) and the truth table, and exits 1 unless all four rows are right.
  */
 #include <math.h>
 #include <stdio.h>

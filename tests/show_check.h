@@ -1,5 +1,5 @@
 /* show_check.h — capturing printed output and comparing it with golden files, for
- * test_show.c and test_lecture_examples.c (test code only).
+ * tests/inspect/test_show.c and tests/examples/test_lecture_examples.c (test code only).
  *
  *   show_buf b;  show_open(&b);  ... print to b.f ...;  char *s = show_close(&b);
  *   CHECK_GOLDEN("neuron_trace.txt", s);   // tests/golden/neuron_trace.txt, byte for byte

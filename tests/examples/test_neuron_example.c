@@ -1,5 +1,5 @@
 /* test_neuron_example.c — the numbers of the lecture notes' single neuron
- * (seeds/004_…): ŷ = 0.731, L = 0.036, ∂L/∂w = −0.106 to the notes' three decimals,
+ * (the W6 lecture): ŷ = 0.731, L = 0.036, ∂L/∂w = −0.106 to the notes' three decimals,
  * and the tape equal to the hand chain rule to rounding. */
 #include "check.h"
 

@@ -1,8 +1,8 @@
 /* test_vmath.c — the vectorised exp, sigmoid and tanh behind tg_exp, tg_sigmoid and
- * tg_tanh (autodiff/vmath.c): within one ulp of the correctly rounded value over a
- * sweep of arguments, special values (NaN, infinities, zeros, overflow, underflow),
- * array lengths that leave every kind of vector remainder (1, 7, 33, 255, 257), and
- * the same for the portable instantiation. */
+ * tg_tanh (autodiff/kernels/vmath.c): within one ulp of the correctly rounded value
+ * over a sweep of arguments, special values (NaN, infinities, zeros, overflow,
+ * underflow), array lengths that leave every kind of vector remainder (1, 7, 33, 255,
+ * 257), and the same for the portable instantiation. */
 #include <float.h>
 #include <stdlib.h>
 #include "check.h"

@@ -98,14 +98,15 @@ static int train_perceptron(const double *targets, int epochs) {
 }
 
 static void test_perceptron_gates(void) {
-    /* linearly separable gates are learned; XOR is not (the notes, 001_…) */
+    /* linearly separable gates are learned; XOR is not (the introductory lecture) */
     CHECK(train_perceptron((double[]){0, 0, 0, 1}, 20) == 4, "AND");
     CHECK(train_perceptron((double[]){0, 1, 1, 1}, 20) == 4, "OR");
     CHECK(train_perceptron((double[]){1, 1, 1, 0}, 20) == 4, "NAND");
     CHECK(train_perceptron((double[]){0, 1, 1, 0}, 100) < 4, "XOR cannot be learned");
 }
 
-/* Sigmoid neuron on L = 1/2 (y - h)^2: w <- w + alpha (y - h) h (1 - h) x (000_… table). */
+/* Sigmoid neuron on L = 1/2 (y - h)^2: w <- w + alpha (y - h) h (1 - h) x (the table of the
+ * lecture notes' overview). */
 static void test_sigmoid_neuron_rule(void) {
     tg_rng g;
     tg_rng_seed(&g, 3);

@@ -61,7 +61,7 @@ static void test_linear_grad(void) {
     tg_linear_free(l);
 }
 
-/* The notes' worked example (004_…): sigmoid hidden and output layers. */
+/* The notes' worked example (the W6 lecture): sigmoid hidden and output layers. */
 static void test_mlp_notes_examples(void) {
     tg_rng g;
     tg_rng_seed(&g, 1);
@@ -92,7 +92,7 @@ static void test_mlp_notes_examples(void) {
     if (y) CHECK_NEAR(y->data[0], 0.5, 1e-6);
     tg_mlp_free(m);
 
-    /* XOR from the notes (001_…): OR and NAND hidden units, AND output, weights +-20. */
+    /* XOR from the introductory lecture: OR and NAND hidden units, AND output, weights +-20. */
     m = tg_mlp_new("xor", 3, (int[]){2, 2, 1}, TG_ACT_SIGMOID, TG_ACT_SIGMOID, &g);
     set(m->layers[0].W, (double[]){20, -20, 20, -20});
     set(m->layers[0].b, (double[]){-10, 30});

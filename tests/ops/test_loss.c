@@ -22,7 +22,7 @@ static tg_tensor *vec(tg_tape *t, int n, const tg_real *v, unsigned flags) {
 }
 
 static void test_mse(void) {
-    /* Seed 001: points (1,2), (2,3), (3,4), model y = m x + c at m = 1, c = 0:
+    /* The introductory lecture: points (1,2), (2,3), (3,4), model y = m x + c at m = 1, c = 0:
      * MSE = ((2-1)^2 + (3-2)^2 + (4-3)^2) / 3 = 1, dMSE/dc = -2, dMSE/dm = -4. */
     tg_tape *t = tg_tape_new();
     tg_tensor *m = vec(t, 1, (tg_real[]){1}, TG_REQUIRES_GRAD);

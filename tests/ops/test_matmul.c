@@ -30,7 +30,7 @@ static void test_forward_values(void) {
     const double want[4] = {58, 64, 139, 154};
     for (int i = 0; i < 4; i++) CHECK_NEAR(c->data[i], want[i], 0);
 
-    /* Lecture notes 004_… (matrix form): W1 x with W1 = [-0.2 1; -0.5 0.3], x = (20,3)
+    /* The W6 lecture (matrix form): W1 x with W1 = [-0.2 1; -0.5 0.3], x = (20,3)
      * gives (-0.2*20 + 1*3, -0.5*20 + 0.3*3) = (-1, -9.1). */
     tg_tensor *w1 = tg_tape_tensor(t, 2, (int[]){2, 2}, (tg_real[]){-0.2, 1, -0.5, 0.3}, 0);
     tg_tensor *x = tg_tape_tensor(t, 2, (int[]){2, 1}, (tg_real[]){20, 3}, 0);

@@ -1,8 +1,8 @@
 /* test_optable.c — walks the table of built-in ops (tg_op_table) and gradient-checks
  * every entry through one generic harness. An op added to the library without a row
  * here fails this test: no op can ship without a gradient check. The family tests
- * (test_ops_*.c) go further (shapes, broadcasting, error paths); this one guarantees
- * coverage. */
+ * beside it (tests/ops/test_unary.c, test_binary.c, ...) go further (shapes,
+ * broadcasting, error paths); this one guarantees coverage. */
 #include "check.h"
 
 static const int labels3[3] = {2, 0, 1};

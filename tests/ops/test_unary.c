@@ -95,7 +95,7 @@ static void test_forward_values(void) {
         CHECK_NEAR(ab->data[i], fabs(v), 0);
         CHECK_NEAR(cl->data[i], v < -1 ? -1 : v > 1 ? 1 : v, 0);
     }
-    /* The seed's neuron: sigmoid(1) = 0.731 (004_…). */
+    /* The W6 lecture's neuron: sigmoid(1) = 0.731. */
     tg_tensor *one = tg_tape_full(t, 0, NULL, 1);
     CHECK_NEAR(tg_item(tg_sigmoid(t, one)), 0.7310585786300049, tol);
     /* Extremes stay finite and exact in the limit. */
