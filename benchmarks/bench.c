@@ -26,7 +26,7 @@
 #include <string.h>
 #include <time.h>
 #include <tg/gemm.h>
-#include "tapegrad.h"
+#include <tapegrad.h>
 #include <tapegrad/tg_threads.h>
 
 static double now(void) {

@@ -15,7 +15,7 @@
 
 #include <math.h>
 #include <string.h>
-#include "tapegrad.h"
+#include <tapegrad.h>
 
 enum { SOAK_T = 16, SOAK_B = 4, SOAK_H = 16 };
 

@@ -13,7 +13,7 @@
  */
 #include <math.h>
 #include <stdio.h>
-#include "tapegrad.h"
+#include <tapegrad.h>
 
 typedef struct { double beta; } swish_data; /* private data of the op */
 

@@ -15,7 +15,7 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "tapegrad.h"
+#include <tapegrad.h>
 
 typedef struct lec01 {
     double z, yhat, L, dw, db;

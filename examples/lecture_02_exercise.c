@@ -10,7 +10,7 @@
  * Run: ./build/examples/lecture_02_exercise
  */
 #include <stdio.h>
-#include "tapegrad.h"
+#include <tapegrad.h>
 
 typedef struct lec02 { double z, yhat, L, dw[2], db, w[2], b; } lec02;
 

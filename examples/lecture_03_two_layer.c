@@ -13,7 +13,7 @@
  * Run: ./build/examples/lecture_03_two_layer
  */
 #include <stdio.h>
-#include "tapegrad.h"
+#include <tapegrad.h>
 
 typedef struct lec03_net { double h[2], y, dW1[4], dW2[2]; } lec03_net;
 typedef struct lec03 { lec03_net relu, sigmoid; } lec03;

@@ -11,7 +11,7 @@
  */
 #include <math.h>
 #include <stdio.h>
-#include "tapegrad.h"
+#include <tapegrad.h>
 
 typedef struct lec04 { double h1[4], h2[4], y[4]; int correct; } lec04;
 

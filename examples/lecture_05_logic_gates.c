@@ -13,7 +13,7 @@
  * Run: ./build/examples/lecture_05_logic_gates
  */
 #include <stdio.h>
-#include "tapegrad.h"
+#include <tapegrad.h>
 
 typedef struct lec05 { int and_[4], or_[4], nand[4], xor_[4]; } lec05;
 

@@ -11,7 +11,7 @@
  * Run: ./build/examples/lecture_06_perceptron
  */
 #include <stdio.h>
-#include "tapegrad.h"
+#include <tapegrad.h>
 
 #define LEC06_EPOCHS 12
 

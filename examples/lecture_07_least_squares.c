@@ -15,7 +15,7 @@
  */
 #include <math.h>
 #include <stdio.h>
-#include "tapegrad.h"
+#include <tapegrad.h>
 
 #define LEC07_STEPS 20000
 

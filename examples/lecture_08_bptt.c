@@ -20,7 +20,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include "tapegrad.h"
+#include <tapegrad.h>
 #ifndef LECTURE_TEST
 #include "svg_chart.h"
 #endif

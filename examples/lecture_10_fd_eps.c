@@ -22,7 +22,7 @@
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
-#include "tapegrad.h"
+#include <tapegrad.h>
 #ifndef LECTURE_TEST
 #include "svg_chart.h"
 #endif

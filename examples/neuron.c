@@ -12,7 +12,7 @@
  */
 #include <math.h>
 #include <stdio.h>
-#include "tapegrad.h"
+#include <tapegrad.h>
 
 int main(void) {
     tg_tensor *w = tg_param_new("w", 0, NULL);

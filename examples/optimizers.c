@@ -20,7 +20,7 @@
 #include <string.h>
 #include <time.h>
 #include "svg_chart.h"
-#include "tapegrad.h"
+#include <tapegrad.h>
 
 #define N 64      /* data points */
 #define H 16      /* hidden width */

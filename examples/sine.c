@@ -28,7 +28,7 @@
 #include <string.h>
 #include <time.h>
 #include "svg_chart.h"
-#include "tapegrad.h"
+#include <tapegrad.h>
 #include <tapegrad/tg_optim.h>
 
 #define LEN 1200   /* series length */

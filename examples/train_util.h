@@ -27,7 +27,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "tapegrad.h"
+#include <tapegrad.h>
 
 #define TU_EXIT_USAGE 2
 #define TU_EXIT_NODATA 77

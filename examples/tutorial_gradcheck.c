@@ -4,7 +4,7 @@
  * Run: ./build/examples/tutorial_gradcheck
  */
 #include <stdio.h>
-#include "tapegrad.h"
+#include <tapegrad.h>
 
 /* Your function: one tanh unit and a squared error on the sample x = (1, -2), y = 0.5.
  *   z = x w + b,  a = tanh(z),  L = (a - 0.5)^2        p[0] = w (2,1), p[1] = b (1) */

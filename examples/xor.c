@@ -12,7 +12,7 @@
 #include <math.h>
 #include <stdio.h>
 #include "svg_chart.h"
-#include "tapegrad.h"
+#include <tapegrad.h>
 #include <tapegrad/tg_optim.h>
 
 #define STEPS 600

@@ -20,7 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "tapegrad.h"
+#include <tapegrad.h>
 
 #ifndef FUZZ_ASSERT
 #define FUZZ_ASSERT(cond, ...)                                                \

@@ -12,7 +12,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include "tapegrad.h"
+#include <tapegrad.h>
 
 static int check_passed, check_failed;
 

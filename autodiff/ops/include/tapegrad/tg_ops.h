@@ -52,8 +52,9 @@ tg_tensor *tg_leaky_relu(tg_tape *t, tg_tensor *x, tg_real slope);
 tg_tensor *tg_softplus(tg_tape *t, tg_tensor *x); /* ln(1 + e^x), stable; dx += g sigmoid(x) */
 tg_tensor *tg_sigmoid(tg_tape *t, tg_tensor *x);  /* 1/(1+e^-x), stable; dx += g y (1 - y) */
 tg_tensor *tg_tanh(tg_tape *t, tg_tensor *x);     /* tanh x; dx += g (1 - y^2) */
-/* Heaviside step: 1 if x >= 0 else 0 (the seeds' threshold). Its derivative is zero
- * wherever it exists, so NO gradient flows back through it (dx += 0). */
+/* Heaviside step: 1 if x >= 0 else 0 (the lecture notes' perceptron threshold). Its
+ * derivative is zero wherever it exists, so NO gradient flows back through it
+ * (dx += 0). */
 tg_tensor *tg_step(tg_tape *t, tg_tensor *x);
 /* sign(x) in {-1, 0, 1}; zero derivative as tg_step. */
 tg_tensor *tg_sign(tg_tape *t, tg_tensor *x);
