@@ -1,5 +1,6 @@
 /* linear.c — the Linear layer, y = x W + b, as a composition of tg_matmul and tg_add
  * (tg_linear.h). */
+#include <limits.h>
 #include <string.h>
 #include "layers_private.h"
 
@@ -65,6 +66,12 @@ tg_tensor *tg_linear_forward(tg_tape *t, const tg_linear *l, tg_tensor *x) {
     /* y = x W + b. Rows of any leading shape are flattened to (M,in) (a view), so one
      * matmul (M,in) x (in,out) serves every rank, then the leading shape returns. */
     if (x->rank == 2) return tg_add(t, tg_matmul(t, x, l->W), l->b);
+    if (x->size / (size_t)l->in > INT_MAX) {
+        char b[96];
+        tg_tape_fail(t, TG_ERR_SHAPE, "tg_linear_forward: '%s': x of shape %s has more than %d rows",
+                     l->name, tg_shape_str(x, b, sizeof b), INT_MAX);
+        return NULL;
+    }
     int M = (int)(x->size / (size_t)l->in);
     tg_tensor *y = tg_add(t, tg_matmul(t, tg_reshape(t, x, 2, (int[]){M, l->in}), l->W), l->b);
     int shape[TG_MAX_RANK];

@@ -223,6 +223,10 @@ tg_status tg_rnn_forward(tg_tape *t, const tg_rnn *m, tg_tensor *x, tg_tensor *h
         return tg_tape_fail(t, TG_ERR_SHAPE, "%s: '%s': x must have shape (T,B,%d), got %s", fn,
                             m->name, F, tg_shape_str(x, b, sizeof b));
     int T = x->shape[0], B = x->shape[1];
+    /* Rows T*B (the input as one matrix) and L*B (the states) must fit an int shape. */
+    if (T > INT_MAX / B || L > INT_MAX / B)
+        return tg_tape_fail(t, TG_ERR_SHAPE, "%s: '%s': x of shape %s with %d layers has more than %d rows (T*B or L*B)",
+                            fn, m->name, tg_shape_str(x, b, sizeof b), L, INT_MAX);
     if (!state_ok(t, fn, m, "h0", h0, 3, L, B) || !state_ok(t, fn, m, "c0", c0, 3, L, B))
         return tg_tape_status(t);
     bool has_c = cell->cell_state;

@@ -1,5 +1,6 @@
 /* error.c — status names and the per-thread last error (like errno / dlerror). */
 #include <stdio.h>
+#include <string.h>
 #include <tg/core.h>
 
 static _Thread_local tg_status last_status;
@@ -31,9 +32,14 @@ void tg_clear_error(void) {
     last_msg[0] = '\0';
 }
 
+/* Formats into a local buffer first: an argument may be tg_last_error() itself
+ * (tg_tape_fail(t, st, "%s", tg_last_error()) passes the message on), and vsnprintf
+ * must not read the buffer it writes. */
 tg_status tg__verror(tg_status s, const char *fmt, va_list ap) {
+    char msg[sizeof last_msg];
+    vsnprintf(msg, sizeof msg, fmt, ap);
     last_status = s;
-    vsnprintf(last_msg, sizeof last_msg, fmt, ap);
+    memcpy(last_msg, msg, sizeof msg);
     return s;
 }
 

@@ -51,8 +51,9 @@ tg_tensor *tg_params_find(const tg_params *ps, const char *name) {
 }
 
 size_t tg_params_numel(const tg_params *ps) {
-    size_t n = 0;
+    size_t n = 0; /* saturates: every tensor fits memory, a list of repeats may not */
     if (ps)
-        for (int i = 0; i < ps->n; i++) n += ps->items[i]->size;
+        for (int i = 0; i < ps->n; i++)
+            if (!tg__add_size(n, ps->items[i]->size, &n)) return SIZE_MAX;
     return n;
 }

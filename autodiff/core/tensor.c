@@ -47,14 +47,21 @@ size_t tg__shape_size(const char *op, int rank, const int *shape, tg_status *st)
                             shape[i]);
             return 0;
         }
-        /* Keep size * sizeof(tg_real) representable. */
-        if (n > (SIZE_MAX / sizeof(tg_real)) / (size_t)shape[i]) {
+        if (!tg__mul_size(n, (size_t)shape[i], &n)) {
             char b[128];
             *st = tg__error(TG_ERR_SHAPE, "%s: element count of %s overflows size_t", op,
                             tg__shape_fmt(rank, shape, b, sizeof b));
             return 0;
         }
-        n *= (size_t)shape[i];
+    }
+    /* Values, a gradient of the same size and headers must add up without wrapping
+     * wherever the tensor is allocated (tensor_new, the arena). */
+    if (n > TG__MAX_BYTES / sizeof(tg_real)) {
+        char b[128];
+        *st = tg__error(TG_ERR_NOMEM, "%s: out of memory for a tensor of shape %s (%zu elements; at most %zu fit the address space)",
+                        op, tg__shape_fmt(rank, shape, b, sizeof b), n,
+                        TG__MAX_BYTES / sizeof(tg_real));
+        return 0;
     }
     return n;
 }
@@ -73,9 +80,11 @@ static tg_tensor *tensor_new(const char *op, int rank, const int *shape, unsigne
     /* One block: header, then values, then (optionally) gradient. */
     bool grad = (flags & (TG_REQUIRES_GRAD | TG_PARAM)) != 0;
     size_t hdr = (sizeof(tg_tensor) + 63) & ~(size_t)63;
-    size_t bytes = n * sizeof(tg_real);
-    size_t total = hdr + bytes * (grad ? 2 : 1) + 64;
-    unsigned char *mem = tg__calloc(1, total);
+    size_t bytes = 0, total = 0;
+    /* n <= TG__MAX_BYTES / sizeof(tg_real) makes these hold; checked all the same. */
+    bool fits = tg__mul_size(n, sizeof(tg_real), &bytes) &&
+                tg__mul_size(bytes, grad ? 2 : 1, &total) && tg__add_size(total, hdr + 64, &total);
+    unsigned char *mem = fits ? tg__calloc(1, total) : NULL;
     if (!mem) {
         char b[128];
         tg__error(TG_ERR_NOMEM, "%s: out of memory for a tensor of shape %s", op,
@@ -102,7 +111,7 @@ tg_tensor *tg_tensor_new(int rank, const int *shape, unsigned flags) {
 tg_tensor *tg_tensor_from(int rank, const int *shape, const tg_real *data, unsigned flags) {
     tg_tensor *x = tensor_new("tg_tensor_from", rank, shape, flags & (TG_REQUIRES_GRAD | TG_PARAM));
     if (x && data) memcpy(x->data, data, x->size * sizeof(tg_real));
-    return x;
+    return x; /* version 0: nothing can have saved it yet */
 }
 
 tg_tensor *tg_param_new(const char *name, int rank, const int *shape) {
@@ -121,8 +130,15 @@ void tg_tensor_free(tg_tensor *x) {
     tg__free(x);
 }
 
+void tg_tensor_mark_dirty(tg_tensor *x) {
+    if (x) tg__bump(x);
+}
+
+uint64_t tg_tensor_version(const tg_tensor *x) { return x ? tg__version_owner(x)->version : 0; }
+
 void tg_tensor_fill(tg_tensor *x, tg_real v) {
     if (!x) return;
+    tg__bump(x);
     for (size_t i = 0; i < x->size; i++) x->data[i] = v;
 }
 
@@ -134,6 +150,7 @@ tg_status tg_tensor_copy_from(tg_tensor *x, const tg_real *data, size_t n) {
                          n, tg_shape_str(x, b, sizeof b), x->size);
     }
     memmove(x->data, data, n * sizeof(tg_real));
+    tg__bump(x);
     return TG_OK;
 }
 
@@ -170,6 +187,7 @@ tg_status tg_tensor_set(tg_tensor *x, const int *idx, tg_real v) {
     size_t k;
     if (!flat_index("tg_tensor_set", x, idx, &k)) return tg_last_status();
     x->data[k] = v;
+    tg__bump(x);
     return TG_OK;
 }
 
@@ -262,6 +280,7 @@ void tg_tensor_uniform(tg_tensor *x, tg_rng *r, tg_real lo, tg_real hi) {
         tg__error(TG_ERR_ARG, "tg_tensor_uniform: %s is NULL", x ? "r" : "x");
         return;
     }
+    tg__bump(x);
     for (size_t i = 0; i < x->size; i++)
         x->data[i] = (tg_real)(lo + (hi - lo) * tg_rng_uniform(r));
 }
@@ -271,5 +290,6 @@ void tg_tensor_normal(tg_tensor *x, tg_rng *r, tg_real mean, tg_real std) {
         tg__error(TG_ERR_ARG, "tg_tensor_normal: %s is NULL", x ? "r" : "x");
         return;
     }
+    tg__bump(x);
     for (size_t i = 0; i < x->size; i++) x->data[i] = (tg_real)(mean + std * tg_rng_normal(r));
 }

@@ -61,7 +61,7 @@ tg_status tg_gradcheck(tg_loss_fn f, void *user, tg_tensor *const *params, int n
         if (params[k]->tape || !params[k]->grad)
             return tg__error(TG_ERR_ARG,
                              "tg_gradcheck: params[%d] must be a long-lived tensor with a gradient buffer (tg_param_new)", k);
-        total += params[k]->size;
+        if (!tg__add_size(total, params[k]->size, &total)) total = SIZE_MAX; /* refused below */
     }
     tg_gradcheck_opts o = opts ? *opts : tg_gradcheck_defaults();
     if (!(o.eps > 0) || !(o.atol >= 0) || !(o.rtol >= 0))
@@ -70,8 +70,10 @@ tg_status tg_gradcheck(tg_loss_fn f, void *user, tg_tensor *const *params, int n
 
     tg_tape *t = tg_tape_new();
     /* saved[0..total): the caller's gradients; analytic[0..total): the tape's. */
-    tg_real *saved = tg__malloc(total * sizeof(tg_real) + 1);
-    tg_real *analytic = tg__malloc(total * sizeof(tg_real) + 1);
+    size_t bytes = 0; /* the same parameter listed many times could add up past size_t */
+    bool fits = tg__mul_size(total, sizeof(tg_real), &bytes) && tg__add_size(bytes, 1, &bytes);
+    tg_real *saved = fits ? tg__malloc(bytes) : NULL;
+    tg_real *analytic = fits ? tg__malloc(bytes) : NULL;
     tg_status st = TG_OK;
     if (!t || !saved || !analytic) {
         st = tg__error(TG_ERR_NOMEM, "tg_gradcheck: out of memory");

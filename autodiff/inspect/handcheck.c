@@ -149,9 +149,12 @@ tg_status tg_handcheck(FILE *out, tg_loss_fn f, void *user, tg_tensor *const *pa
     tg_show_opts so = tg_show_defaults();
 
     size_t saved_n = 0;
-    for (int k = 0; k < n_params; k++) saved_n += params[k]->size;
+    for (int k = 0; k < n_params; k++)
+        if (!tg__add_size(saved_n, params[k]->size, &saved_n)) saved_n = SIZE_MAX; /* refused below */
     tg_tape *t = tg_tape_new();
-    tg_real *saved = tg__malloc(saved_n * sizeof *saved + 1);
+    size_t bytes = 0; /* the same parameter listed many times could add up past size_t */
+    bool fits = tg__mul_size(saved_n, sizeof(tg_real), &bytes) && tg__add_size(bytes, 1, &bytes);
+    tg_real *saved = fits ? tg__malloc(bytes) : NULL;
     hrow *hr = tg__calloc((size_t)n_hands, sizeof *hr);
     tg__show_map m = {0};
     tg_status st = TG_OK;

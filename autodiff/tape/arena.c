@@ -9,7 +9,9 @@
 #define ARENA_FIRST_CHUNK ((size_t)1 << 20)
 
 static chunk *chunk_new(size_t cap) {
-    unsigned char *mem = tg__malloc(sizeof(chunk) + cap + 64);
+    size_t total;
+    if (!tg__add_size(cap, sizeof(chunk) + 64, &total)) return NULL;
+    unsigned char *mem = tg__malloc(total);
     if (!mem) return NULL;
     chunk *c = (chunk *)mem;
     c->next = NULL;
@@ -24,7 +26,7 @@ void *tg_tape_alloc(tg_tape *t, size_t bytes) {
         tg__error(TG_ERR_ARG, "tg_tape_alloc: tape is NULL");
         return NULL;
     }
-    if (bytes > SIZE_MAX / 4) {
+    if (bytes > TG__MAX_BYTES) {
         tg_tape_fail(t, TG_ERR_NOMEM, "%s: out of memory growing the tape's arena by %zu bytes",
                      t->who ? t->who : "tg_tape_alloc", bytes);
         return NULL;
@@ -42,7 +44,9 @@ void *tg_tape_alloc(tg_tape *t, size_t bytes) {
             t->cur->used = 0;
             continue;
         }
-        size_t cap = c ? c->cap * 2 : ARENA_FIRST_CHUNK;
+        /* Doubling stops at TG__MAX_BYTES (bytes never exceeds it), so cap + the
+         * chunk header cannot wrap. */
+        size_t cap = c ? (c->cap <= TG__MAX_BYTES / 2 ? c->cap * 2 : TG__MAX_BYTES) : ARENA_FIRST_CHUNK;
         if (cap < bytes) cap = bytes;
         chunk *n = chunk_new(cap);
         if (!n) {

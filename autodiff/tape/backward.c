@@ -52,6 +52,7 @@ tg_status tg_backward(tg_tape *t, tg_tensor *y, const tg_tensor *seed) {
         for (int i = 0; i < n->n_in; i++)
             if (tg__requires_grad(n->in[i]) && ensure_grad(t, n->in[i]) != TG_OK)
                 return t->status;
+        if (tg__check_saved_versions(t, n) != TG_OK) return t->status;
         if (t->trace || t->anomaly) {
             if (tg__watched_backward(t, n) != TG_OK) return t->status;
         } else {

@@ -32,6 +32,7 @@ void tg_tape_reset(tg_tape *t) {
     t->last = NULL;
     t->n_nodes = 0;
     t->epoch++;
+    t->who = NULL;
     t->status = TG_OK;
     t->msg[0] = '\0';
 }
@@ -95,6 +96,8 @@ static inline void step_header(tg_tape *t, tg_tensor *x, int rank, const int *sh
     x->tape = t;
     x->epoch = t->epoch;
     x->name[0] = '\0';
+    x->version = 0;
+    x->base = NULL;
 }
 
 /* A step tensor header plus (unless view) its values, in one piece of the arena;
@@ -102,10 +105,25 @@ static inline void step_header(tg_tape *t, tg_tensor *x, int rank, const int *sh
 static tg_tensor *step_tensor_pre(tg_tape *t, int rank, const int *shape, size_t n,
                                   bool alloc_data, size_t extra, void **pre) {
     size_t hdr = ROUND64(sizeof(tg_tensor));
-    size_t data = alloc_data ? n * sizeof(tg_real) : 0;
-    if (data > SIZE_MAX / 4) data = SIZE_MAX / 4 + 1; /* tg_tape_alloc reports it */
-    unsigned char *mem = tg__arena_bump(t, extra + hdr + ROUND64(data));
-    if (!mem) return NULL;
+    /* n passed tg__shape_size (data <= TG__MAX_BYTES) and extra is a node's few
+     * words, so the sum cannot wrap; checked all the same, as every size is. */
+    size_t data = 0, total = 0;
+    bool fits = tg__mul_size(alloc_data ? n : 0, sizeof(tg_real), &data) && data <= TG__MAX_BYTES &&
+                extra <= TG__MAX_BYTES && tg__add_size(extra + hdr, ROUND64(data), &total);
+    unsigned char *mem = fits ? tg__arena_bump(t, total) : NULL;
+    if (!mem) {
+        /* The arena said how many bytes it could not find (callers come here with a
+         * sound tape, so the message is this request's); add which tensor. */
+        char b[128];
+        tg__shape_fmt(rank, shape, b, sizeof b);
+        if (t->status == TG_OK)
+            tg_tape_fail(t, TG_ERR_NOMEM, "%s: out of memory for a tensor of shape %s",
+                         t->who ? t->who : "tg_tape_alloc", b);
+        size_t k = strlen(t->msg);
+        if (!strstr(t->msg, b)) snprintf(t->msg + k, sizeof t->msg - k, " for a tensor of shape %s", b);
+        tg__error(TG_ERR_NOMEM, "%s", t->msg);
+        return NULL;
+    }
     if (pre) *pre = mem;
     tg_tensor *x = (tg_tensor *)(mem + extra);
     step_header(t, x, rank, shape, n);
@@ -117,7 +135,8 @@ static tg_tensor *step_tensor(tg_tape *t, int rank, const int *shape, size_t n, 
     return step_tensor_pre(t, rank, shape, n, alloc_data, 0, NULL);
 }
 
-/* tg_tape_tensor and tg_tape_full: `who` names the public function in messages. */
+/* tg_tape_tensor and tg_tape_full: `who` names the public function in messages (and
+ * in the arena's, while it allocates: t->who is cleared on every way out). */
 static tg_tensor *tape_tensor(tg_tape *t, const char *who, int rank, const int *shape,
                               const tg_real *data, unsigned flags) {
     if (!t) {
@@ -125,13 +144,13 @@ static tg_tensor *tape_tensor(tg_tape *t, const char *who, int rank, const int *
         return NULL;
     }
     if (t->status != TG_OK) return NULL;
-    t->who = who;
     tg_status st;
     size_t n = tg__shape_size(who, rank, shape, &st);
     if (st != TG_OK) {
         tg_tape_fail(t, st, "%s", tg_last_error());
         return NULL;
     }
+    t->who = who;
     tg_tensor *x = step_tensor(t, rank, shape, n, true);
     t->who = NULL;
     if (!x) return NULL;
@@ -171,20 +190,34 @@ tg_tensor *tg_detach(tg_tape *t, tg_tensor *x) {
     tg_tensor *y = step_tensor(t, x->rank, x->shape, x->size, false);
     t->who = NULL;
     if (!y) return NULL;
-    y->data = x->data; /* shares storage; no gradient link */
+    y->data = x->data; /* shares storage (and so the version counter); no gradient link */
+    y->base = tg__version_owner(x);
     return y;
 }
 
 /* ---- recording ---- */
 
-tg_tensor *tg_apply(tg_tape *t, const tg_op *op, tg_tensor *const *in, int n_in,
-                    const tg_op_args *args) {
-    if (!t) {
-        tg__error(TG_ERR_ARG, "%s: tape is NULL", op ? op->name : "tg_apply");
-        return NULL;
+/* After a view op's forward: out->data must be set (TG_ERR_STATE otherwise), and if
+ * it points into an input's storage, out shares that input's version counter. */
+static tg_status adopt_view(tg_tape *t, const tg_op *op, tg_tensor *const *in, int n_in,
+                            tg_tensor *out) {
+    if (!out->data)
+        return tg_tape_fail(t, TG_ERR_STATE,
+                            "%s: the op is flagged TG_OPF_VIEW but its forward left out->data NULL",
+                            op->name);
+    uintptr_t d = (uintptr_t)out->data;
+    for (int i = 0; i < n_in; i++) {
+        uintptr_t lo = (uintptr_t)in[i]->data, hi = lo + in[i]->size * sizeof(tg_real);
+        if (in[i]->data && d >= lo && d < hi) {
+            out->base = tg__version_owner(in[i]);
+            break;
+        }
     }
-    if (t->status != TG_OK) return NULL; /* sticky: the first error stays */
-    t->who = op ? op->name : "tg_apply";
+    return TG_OK;
+}
+
+static tg_tensor *apply(tg_tape *t, const tg_op *op, tg_tensor *const *in, int n_in,
+                        const tg_op_args *args) {
     if (!op || !op->infer || !op->forward) {
         tg_tape_fail(t, TG_ERR_ARG, "tg_apply: op %s has no shape or forward function",
                      op && op->name ? op->name : "(NULL)");
@@ -192,6 +225,10 @@ tg_tensor *tg_apply(tg_tape *t, const tg_op *op, tg_tensor *const *in, int n_in,
     }
     if (!in) {
         tg_tape_fail(t, TG_ERR_ARG, "%s: the input array is NULL", op->name);
+        return NULL;
+    }
+    if (op->n_in < 0 && n_in < 1) {
+        tg_tape_fail(t, TG_ERR_ARG, "%s: expected at least 1 input, got %d", op->name, n_in);
         return NULL;
     }
     if (n_in < 1 || (op->n_in >= 0 && n_in != op->n_in)) {
@@ -228,15 +265,19 @@ tg_tensor *tg_apply(tg_tape *t, const tg_op *op, tg_tensor *const *in, int n_in,
         tg_tape_fail(t, st, "%s", tg_last_error());
         return NULL;
     }
-    /* One piece of the arena: [node | inputs | output header | output values]. */
-    size_t node_bytes = need_grad ? ROUND64(sizeof(tg_node) + (size_t)n_in * sizeof(tg_tensor *)) : 0;
+    /* One piece of the arena: [node | inputs | versions of inputs and output | output
+     * header | output values]. n_in is an int, so the words fit a size_t. */
+    size_t words = (size_t)n_in * (sizeof(tg_tensor *) + sizeof(uint64_t)) + sizeof(uint64_t);
+    size_t node_bytes = need_grad ? ROUND64(sizeof(tg_node) + words) : 0;
     void *pre = NULL;
     tg_tensor *out = step_tensor_pre(t, rank, shape, n, !(op->flags & TG_OPF_VIEW), node_bytes, &pre);
     if (!out) return NULL;
     tg_node *node = &tmp;
+    uint64_t *vers = NULL;
     if (need_grad) {
         node = pre;
         tg_tensor **ins = (tg_tensor **)(node + 1);
+        vers = (uint64_t *)(ins + n_in);
         *node = tmp;
         for (int i = 0; i < n_in; i++) ins[i] = in[i];
         node->in = ins;
@@ -247,9 +288,15 @@ tg_tensor *tg_apply(tg_tape *t, const tg_op *op, tg_tensor *const *in, int n_in,
         if (t->status == TG_OK) tg_tape_fail(t, TG_ERR_VALUE, "%s: forward failed", op->name);
         return NULL;
     }
+    if ((op->flags & TG_OPF_VIEW) && adopt_view(t, op, in, n_in, out) != TG_OK) return NULL;
     t->who = NULL; /* a caller's own tg_tape_alloc is named as such */
     if (t->anomaly && tg__watch_forward(t, op, in, n_in, out) != TG_OK) return NULL;
     if (need_grad) {
+        /* The versions backward will expect (tg__check_saved_versions): a few loads
+         * and stores per op, the whole cost of version tracking when recording. */
+        for (int i = 0; i < n_in; i++) vers[i] = tg__version_owner(in[i])->version;
+        vers[n_in] = tg__version_owner(out)->version;
+        node->saved_version = vers;
         node->id = t->n_nodes++;
         node->prev = t->last;
         t->last = node;
@@ -258,3 +305,15 @@ tg_tensor *tg_apply(tg_tape *t, const tg_op *op, tg_tensor *const *in, int n_in,
     return out;
 }
 
+tg_tensor *tg_apply(tg_tape *t, const tg_op *op, tg_tensor *const *in, int n_in,
+                    const tg_op_args *args) {
+    if (!t) {
+        tg__error(TG_ERR_ARG, "%s: tape is NULL", op && op->name ? op->name : "tg_apply");
+        return NULL;
+    }
+    if (t->status != TG_OK) return NULL; /* sticky: the first error stays */
+    t->who = op && op->name ? op->name : "tg_apply";
+    tg_tensor *out = apply(t, op, in, n_in, args);
+    t->who = NULL;
+    return out;
+}

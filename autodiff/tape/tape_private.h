@@ -2,7 +2,8 @@
  *
  * A tape is an arena (a list of chunks kept across resets), the list of recorded
  * nodes, and the sticky error. arena.c allocates, tape.c records, backward.c sweeps,
- * watch.c checks values and reports what the sweep did. */
+ * watch.c checks values and reports what the sweep did, version.c checks that what
+ * a node saved is unchanged. */
 #ifndef TG_TAPE_PRIVATE_H
 #define TG_TAPE_PRIVATE_H
 
@@ -51,5 +52,11 @@ static inline void *tg__arena_bump(tg_tape *t, size_t bytes) {
 tg_status tg__watch_forward(tg_tape *t, const tg_op *op, tg_tensor *const *in, int n_in,
                             const tg_tensor *out);
 tg_status tg__watched_backward(tg_tape *t, tg_node *n);
+
+/* version.c: TG_OK if every input and the output of n still has the version recorded
+ * with n; otherwise fails t with TG_ERR_STATE naming the tensor, the node, its op and
+ * both versions (the caller, t->who, opens the message). Called by a sweep just
+ * before n's local derivative runs. */
+tg_status tg__check_saved_versions(tg_tape *t, tg_node *n);
 
 #endif

@@ -80,6 +80,49 @@ int main(int argc, char **argv) {
     on_null(o, tg_param_new("w", 3, (int[]){INT_MAX, INT_MAX, 8}));
     expect(f, TG_ERR_SHAPE, "tg_param_new: element count of (2147483647,2147483647,8) overflows size_t");
 
+    /* Sizes whose element count fits size_t but whose bytes (values, gradient, header)
+     * do not: the sum used to wrap to a few hundred bytes that the tensor then
+     * claimed as 2^60 elements. */
+    f = row(&o, "tg_param_new", "2^60 elements (float: 2^61): the byte count wraps");
+#if TG_REAL_IS_DOUBLE
+    on_null(o, tg_param_new("w", 2, (int[]){1 << 30, 1 << 30}));
+    expect(f, TG_ERR_NOMEM, "tg_param_new: out of memory for a tensor of shape (1073741824,1073741824) (1152921504606846976 elements; at most 576460752303423487 fit the address space)");
+#else
+    on_null(o, tg_param_new("w", 3, (int[]){1 << 30, 1 << 30, 2}));
+    expect(f, TG_ERR_NOMEM, "tg_param_new: out of memory for a tensor of shape (1073741824,1073741824,2) (2305843009213693952 elements; at most 1152921504606846975 fit the address space)");
+#endif
+
+    f = row(&o, "tg_tensor_new", "(1073741825,2147483646): bytes wrap to a small block");
+    on_null(o, tg_tensor_new(2, (int[]){1073741825, 2147483646}, 0));
+#if TG_REAL_IS_DOUBLE
+    expect(f, TG_ERR_NOMEM, "tg_tensor_new: out of memory for a tensor of shape (1073741825,2147483646) (2305843009213693950 elements; at most 576460752303423487 fit the address space)");
+#else
+    expect(f, TG_ERR_NOMEM, "tg_tensor_new: out of memory for a tensor of shape (1073741825,2147483646) (2305843009213693950 elements; at most 1152921504606846975 fit the address space)");
+#endif
+
+    f = row(&o, "tg_tensor_new", "nearly the largest count, with a gradient: no memory");
+    {
+        /* Values and gradient of 2^62 bytes or so: the sizes add up, malloc refuses. */
+        int d = (int)((SIZE_MAX / 4 / sizeof(tg_real)) / INT_MAX);
+        char want[160];
+        snprintf(want, sizeof want, "tg_tensor_new: out of memory for a tensor of shape (2147483647,%d)", d);
+        on_null(o, tg_tensor_new(2, (int[]){INT_MAX, d}, TG_REQUIRES_GRAD));
+        expect(f, TG_ERR_NOMEM, want);
+    }
+
+    f = row(&o, "tg_tensor_mark_dirty", "NULL (ignored), and a parameter");
+    tg_tensor_mark_dirty(NULL);
+    {
+        uint64_t v = tg_tensor_version(f->P);
+        tg_tensor_mark_dirty(f->P);
+        on_value(o, tg_tensor_version(f->P) == v + 1, "one more");
+    }
+    expect(f, TG_OK, "");
+
+    f = row(&o, "tg_tensor_version", "NULL is 0");
+    on_value(o, tg_tensor_version(NULL) == 0, "0");
+    expect(f, TG_OK, "");
+
     f = row(&o, "tg_tensor_free", "NULL, and a step tensor (ignored)");
     tg_tensor_free(NULL);
     tg_tensor_free(f->a); /* a step tensor: its tape owns it; ignored */

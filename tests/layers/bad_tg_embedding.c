@@ -7,6 +7,15 @@ int main(int argc, char **argv) {
     out *o;
     bad_begin(argc, argv);
 
+    f = row(&o, "tg_embedding_new", "2^31-1 x 2^30 table: E's bytes would wrap, initialisation overran");
+    {
+        char want[300];
+        snprintf(want, sizeof want, "tg_embedding_new: cannot make parameter 'e.E': tg_param_new: out of memory for a tensor of shape (2147483647,1073741824) (2305843008139952128 elements; at most %zu fit the address space)",
+                 SIZE_MAX / 4 / sizeof(tg_real));
+        on_null(o, tg_embedding_new("e", INT_MAX, 1 << 30, &f->rng));
+        expect(f, TG_ERR_NOMEM, want);
+    }
+
     f = row(&o, "tg_embedding_new", "prefix NULL");
     on_null(o, tg_embedding_new(NULL, 5, 3, &f->rng));
     expect(f, TG_ERR_ARG, "tg_embedding_new: prefix is NULL");

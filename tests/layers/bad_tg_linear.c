@@ -21,6 +21,15 @@ int main(int argc, char **argv) {
     on_null(o, tg_linear_new("", 3, 2, TG_INIT_GLOROT, &f->rng));
     expect(f, TG_ERR_ARG, "tg_linear_new: prefix '' must have 1..32 characters, has 0");
 
+    f = row(&o, "tg_linear_new", "in and out 2^30: W's bytes would wrap, initialisation overran");
+    {
+        char want[300];
+        snprintf(want, sizeof want, "tg_linear_new: cannot make parameter 'l.W': tg_param_new: out of memory for a tensor of shape (1073741824,1073741824) (1152921504606846976 elements; at most %zu fit the address space)",
+                 SIZE_MAX / 4 / sizeof(tg_real));
+        on_null(o, tg_linear_new("l", 1 << 30, 1 << 30, TG_INIT_GLOROT, &f->rng));
+        expect(f, TG_ERR_NOMEM, want);
+    }
+
     f = row(&o, "tg_linear_new", "in 0");
     on_null(o, tg_linear_new("l", 0, 2, TG_INIT_GLOROT, &f->rng));
     expect(f, TG_ERR_ARG, "tg_linear_new: in must be >= 1, got 0");

@@ -72,6 +72,18 @@ int main(int argc, char **argv) {
     }
     expect(f, TG_ERR_ARG, "tg_rnn_new: hidden_size 1073741823 is too large");
 
+    f = row(&o, "tg_rnn_new", "input 2^30, hidden 2^28: W_x's bytes would wrap");
+    {
+        tg_rnn_config c = cfg_lstm();
+        c.input_size = 1 << 30;
+        c.hidden_size = 1 << 28;
+        char want[300];
+        snprintf(want, sizeof want, "tg_rnn_new: cannot make parameter 'r.0.W_x': tg_param_new: out of memory for a tensor of shape (1073741824,1073741824) (1152921504606846976 elements; at most %zu fit the address space)",
+                 SIZE_MAX / 4 / sizeof(tg_real));
+        on_null(o, tg_rnn_new("r", &c, &f->rng));
+        expect(f, TG_ERR_NOMEM, want);
+    }
+
     f = row(&o, "tg_rnn_free", "NULL");
     tg_rnn_free(NULL);
     on_value(o, true, "");

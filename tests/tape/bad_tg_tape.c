@@ -85,10 +85,23 @@ int main(int argc, char **argv) {
     on_tape(o, f->t, tg_tape_tensor(f->t, 3, (int[]){INT_MAX, INT_MAX, 8}, NULL, 0));
     expect(f, TG_ERR_SHAPE, "tg_tape_tensor: element count of (2147483647,2147483647,8) overflows size_t");
 
-    f = row(&o, "tg_tape_tensor", "too large for any arena");
-    /* representable, but no arena can hold it: (2^31-1)^2 elements */
+    f = row(&o, "tg_tape_tensor", "more elements than the address space holds");
+    /* a count size_t represents, but its bytes (and a gradient's) would wrap */
     on_tape(o, f->t, tg_tape_tensor(f->t, 2, (int[]){INT_MAX, INT_MAX / 2}, NULL, 0));
-    expect(f, TG_ERR_NOMEM, "tg_tape_tensor: out of memory growing the tape's arena by 4611686018427388096 bytes");
+#if TG_REAL_IS_DOUBLE
+    expect(f, TG_ERR_NOMEM, "tg_tape_tensor: out of memory for a tensor of shape (2147483647,1073741823) (2305843005992468481 elements; at most 576460752303423487 fit the address space)");
+#else
+    expect(f, TG_ERR_NOMEM, "tg_tape_tensor: out of memory for a tensor of shape (2147483647,1073741823) (2305843005992468481 elements; at most 1152921504606846975 fit the address space)");
+#endif
+
+    f = row(&o, "tg_tape_tensor", "too large for any arena");
+    /* 2^56 elements: sizes add up, no machine has the memory */
+    on_tape(o, f->t, tg_tape_tensor(f->t, 2, (int[]){1 << 28, 1 << 28}, NULL, 0));
+#if TG_REAL_IS_DOUBLE
+    expect(f, TG_ERR_NOMEM, "tg_tape_tensor: out of memory growing the tape's arena by 576460752303423680 bytes for a tensor of shape (268435456,268435456)");
+#else
+    expect(f, TG_ERR_NOMEM, "tg_tape_tensor: out of memory growing the tape's arena by 288230376151711936 bytes for a tensor of shape (268435456,268435456)");
+#endif
 
     f = row(&o, "tg_tape_tensor", "the tape has failed");
     on_tape(o, f->tf, tg_tape_tensor(f->tf, 1, (int[]){2}, NULL, 0));

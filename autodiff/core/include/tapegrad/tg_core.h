@@ -8,8 +8,18 @@
  *   - step tensors made by ops (or by tg_tape_tensor) inside a tape's arena: the tape
  *     owns them and they die at the next tg_tape_reset or tg_tape_free.
  *
- * Fields of tg_tensor are readable by anyone (llm.c style: `x->data[i]`); writing
- * `data` of a tensor that feeds a recorded op before backward invalidates its gradient.
+ * Fields of tg_tensor are readable by anyone (llm.c style: `x->data[i]`).
+ *
+ * Versions (as PyTorch's): every tensor has a version counter that every library
+ * write to its values bumps (tg_tensor_fill, _copy_from, _set, _uniform, _normal, the
+ * tg_init_* schemes, optimizer steps, tg_checkpoint_load). A view (tg_reshape,
+ * tg_slice, tg_detach, a custom view op) shares its base's counter, so a write
+ * through either is seen by both. Each recorded node keeps the versions of its inputs
+ * and output; tg_backward refuses, with TG_ERR_STATE, to run a node whose tensors
+ * changed since (the gradient would silently use the new values). Writing
+ * `x->data[i]` directly is not seen: call tg_tensor_mark_dirty(x) after such a
+ * write if a recorded op still needs x's old values (writes after tg_backward, such
+ * as a hand-written SGD update, need nothing).
  *
  * Errors: functions that make or change long-lived objects return NULL or a tg_status
  * and leave a message for the calling thread in tg_last_error() (like errno/dlerror);
@@ -81,6 +91,9 @@ typedef struct tg_tensor {
     tg_tape *tape;            /* tape whose arena holds it; NULL for long-lived */
     uint64_t epoch;           /* tape epoch at creation (detects use after reset) */
     char name[48];            /* parameters: "lstm.0.W_x"; "" otherwise */
+    uint64_t version;         /* writes to the values so far (use tg_tensor_version) */
+    struct tg_tensor *base;   /* a view: the tensor whose storage (and version counter)
+                                 it shares; NULL otherwise */
 } tg_tensor;
 
 /* ---- long-lived tensors (caller owns; free with tg_tensor_free) ---- */
@@ -113,6 +126,13 @@ tg_tensor *tg_name(tg_tensor *x, const char *name);
 void tg_tensor_fill(tg_tensor *x, tg_real v);        /* zeros: v = 0, ones: v = 1 */
 tg_status tg_tensor_copy_from(tg_tensor *x, const tg_real *data, size_t n); /* n == size */
 void tg_tensor_zero_grad(tg_tensor *x);              /* grad := 0 if present */
+/* Records that x's values were written directly (x->data[i] = ...): bumps the version
+ * counter x shares with its base and views, so that tg_backward refuses a node that
+ * saved x before the write. NULL is ignored. */
+void tg_tensor_mark_dirty(tg_tensor *x);
+/* x's version: the number of library writes (and tg_tensor_mark_dirty calls) to the
+ * storage x shares with its base. 0 for NULL. */
+uint64_t tg_tensor_version(const tg_tensor *x);
 /* Element at a multi-index idx[0..rank-1]; out-of-range indices give NAN and set
  * tg_last_error. */
 tg_real tg_tensor_get(const tg_tensor *x, const int *idx);

@@ -35,7 +35,27 @@ tg_status tg__verror(tg_status s, const char *fmt, va_list ap);
 char *tg__shape_fmt(int rank, const int *shape, char *buf, size_t n);
 /* One number with %.{precision}g into buf, -0 as 0 (what every printout uses). */
 char *tg__num_fmt(double v, int precision, char *buf, size_t n);
-/* Element count of a shape; 0 and an error naming op if invalid or overflowing. */
+/* The largest block the library asks for: a quarter of the address space, so that a
+ * header, a value and a gradient buffer of this size, and alignment slack, still add
+ * up without wrapping. */
+#define TG__MAX_BYTES (SIZE_MAX / 4)
+
+/* *r = a * b or a + b; false (and *r unchanged) when the result overflows size_t.
+ * Every size computation of the library goes through these or checks its own bound. */
+static inline bool tg__mul_size(size_t a, size_t b, size_t *r) {
+    if (b && a > SIZE_MAX / b) return false;
+    *r = a * b;
+    return true;
+}
+static inline bool tg__add_size(size_t a, size_t b, size_t *r) {
+    if (a > SIZE_MAX - b) return false;
+    *r = a + b;
+    return true;
+}
+
+/* Element count of a shape; 0 and an error naming op if invalid or overflowing
+ * (TG_ERR_SHAPE), or needing more than TG__MAX_BYTES of tg_real values (TG_ERR_NOMEM:
+ * a valid shape no machine can hold); every message gives the shape. */
 size_t tg__shape_size(const char *op, int rank, const int *shape, tg_status *st);
 
 /* Fills a step tensor's header in memory the caller provides (arena). */
@@ -53,6 +73,14 @@ static inline bool tg__same_shape(const tg_tensor *a, const tg_tensor *b) {
         if (a->shape[i] != b->shape[i]) return false;
     return true;
 }
+
+/* The tensor whose version counter x uses: its view base, or x itself. */
+static inline tg_tensor *tg__version_owner(const tg_tensor *x) {
+    return (tg_tensor *)(x->base ? x->base : x);
+}
+/* Records a write to x's values (what tg_tensor_mark_dirty does; inline for the
+ * library's own writers). */
+static inline void tg__bump(tg_tensor *x) { tg__version_owner(x)->version++; }
 
 /* True when gradients flow into x. */
 static inline bool tg__requires_grad(const tg_tensor *x) {

@@ -75,6 +75,10 @@ tg_tensor *tg_detach(tg_tape *t, tg_tensor *x);
  * shape and is the upstream gradient dL/dy. Gradients of intermediate tensors of
  * this sweep are recomputed from zero; gradients of parameters (and other leaves)
  * ACCUMULATE across calls until tg_tensor_zero_grad, as in PyTorch.
+ * Before each node's local derivative runs, the versions of its inputs and output
+ * are compared with those recorded with the node: a tensor written since (see
+ * tg_core.h, Versions) fails the sweep with TG_ERR_STATE, e.g.
+ *   "tg_backward: 'state.h' was modified after node 12 (tg_matmul) saved it (version 3, saved at 2)"
  * Returns TG_OK or the error (also recorded on the tape). */
 tg_status tg_backward(tg_tape *t, tg_tensor *y, const tg_tensor *seed);
 
@@ -103,6 +107,9 @@ struct tg_node {
     void *saved;                /* whatever forward kept for backward (arena) */
     tg_node *prev;              /* previous node on the tape */
     size_t id;                  /* 0, 1, 2 ... in recording order */
+    const uint64_t *saved_version; /* versions of in[0..n_in-1], then of out, when the
+                                      node was recorded (tg_tensor_version); tg_backward
+                                      refuses the node if one has changed since */
 };
 
 enum {
