@@ -101,14 +101,28 @@ static bool field_equals(field x, const char *want, size_t wlen) {
     return k == wlen;
 }
 
-/* Converts a field to a double (C syntax, spaces around allowed). */
+/* Converts a field to a double (C syntax, spaces around allowed). A number of any
+ * length is read: fields that fit go through a stack buffer, longer ones (hundreds of
+ * digits are valid) through one allocation. */
+static tg_status number_at(const csv_ctx *c, int col, const char *name, field x, char *buf, double *v);
+
 static tg_status parse_number(const csv_ctx *c, int col, const char *name, field x, double *v) {
-    char buf[72], ex[48];
-    size_t len = unescape(x, buf, sizeof buf);
-    const char *s = buf;
-    if (len >= sizeof buf)
-        return tg__error(TG_ERR_FORMAT, "%s: %s: line %d, column %d ('%s'): '%s' is too long for a number",
-                         c->fn, c->label, c->line, col, name, excerpt(x.s, x.len, ex));
+    char small[80];
+    if (x.len < sizeof small) return number_at(c, col, name, x, small, v);
+    char *big = tg__malloc(x.len + 1); /* unescaping never lengthens a field */
+    if (!big)
+        return tg__error(TG_ERR_NOMEM, "%s: %s: line %d, column %d ('%s'): out of memory for a %zu-byte field",
+                         c->fn, c->label, c->line, col, name, x.len);
+    tg_status st = number_at(c, col, name, x, big, v);
+    tg__free(big);
+    return st;
+}
+
+/* parse_number with buf of at least x.len + 1 bytes. */
+static tg_status number_at(const csv_ctx *c, int col, const char *name, field x, char *buf, double *v) {
+    char ex[48];
+    size_t len = unescape(x, buf, x.len + 1);
+    char *s = buf;
     while (len && (*s == ' ' || *s == '\t')) s++, len--;
     while (len && (s[len - 1] == ' ' || s[len - 1] == '\t')) len--;
     if (len == 0)
@@ -131,22 +145,24 @@ static tg_status parse_number(const csv_ctx *c, int col, const char *name, field
     if (!ok || i != len)
         return tg__error(TG_ERR_FORMAT, "%s: %s: line %d, column %d ('%s'): '%s' is not a number",
                          c->fn, c->label, c->line, col, name, excerpt(x.s, x.len, ex));
-    char num[72];
-    memcpy(num, s, len);
-    num[len] = '\0';
-    *v = strtod(num, NULL);
+    s[len] = '\0';
+    *v = strtod(s, NULL);
     if (!isfinite(*v))
         return tg__error(TG_ERR_FORMAT, "%s: %s: line %d, column %d ('%s'): %s is outside the range of double",
-                         c->fn, c->label, c->line, col, name, num);
+                         c->fn, c->label, c->line, col, name, excerpt(s, len, ex));
     return TG_OK;
 }
 
-/* The line starting at *pos: [*pos, end) without its "\n" or "\r\n"; advances *pos. */
+/* The line starting at *pos: [*pos, end) without its ending, which is "\n", "\r\n"
+ * or a lone "\r" (the classic Mac OS convention, still written by some
+ * spreadsheets); advances *pos past it. */
 static size_t next_line(const char *b, size_t n, size_t *pos, const char **start) {
-    const char *s = b + *pos, *e = memchr(s, '\n', n - *pos);
-    size_t len = e ? (size_t)(e - s) : n - *pos;
-    *pos += len + (e ? 1 : 0);
-    if (len && s[len - 1] == '\r') len--;
+    const char *s = b + *pos;
+    size_t len = 0, rest = n - *pos;
+    while (len < rest && s[len] != '\n' && s[len] != '\r') len++;
+    size_t end = len;
+    if (end < rest) end += s[end] == '\r' && end + 1 < rest && s[end + 1] == '\n' ? 2 : 1;
+    *pos += end;
     *start = s;
     return len;
 }

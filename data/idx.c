@@ -5,6 +5,9 @@
  * images 00 00 08 03, (N,28,28); labels 00 00 08 01, (N), values 0..9.
  * Every size is checked against the bytes actually present before anything is
  * allocated, so a hostile header cannot make the reader allocate more than the input.
+ * A gzipped file's header is checked from the first inflated bytes, and inflating
+ * stops where the declared data ends: a small file cannot inflate to more than its
+ * header declares, nor declare more than deflate can pack into it.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -29,8 +32,11 @@ static const char *type_name(int code) {
     }
 }
 
-static tg_status idx_parse(const char *fn, const unsigned char *b, size_t n, const char *label,
-                           tg_idx *out) {
+/* The header at b[0..n): magic, type, rank, sizes. Sets *rank, shape, *hdr (header
+ * bytes) and *size (data bytes the shape declares; SIZE_MAX - hdr if that product
+ * overflows). */
+static tg_status idx_header(const char *fn, const unsigned char *b, size_t n, const char *label,
+                            int *rank_out, int shape[TG_MAX_RANK], size_t *hdr_out, size_t *size_out) {
     if (n < 4)
         return tg__error(TG_ERR_FORMAT, "%s: %s: truncated: the 4-byte header has only %zu bytes",
                          fn, label, n);
@@ -53,21 +59,31 @@ static tg_status idx_parse(const char *fn, const unsigned char *b, size_t n, con
     if (n < hdr)
         return tg__error(TG_ERR_FORMAT, "%s: %s: truncated: the %d dimension sizes need %zu bytes, the file has %zu",
                          fn, label, rank, hdr, n);
-    int shape[TG_MAX_RANK];
-    size_t size = 1, present = n - hdr;
-    bool fits = true;
+    size_t size = 1;
     for (int d = 0; d < rank; d++) {
         uint32_t v = get_be32(b + 4 + 4 * d);
         if (v < 1 || v > INT_MAX)
             return tg__error(TG_ERR_FORMAT, "%s: %s: dimension %d is %u (must be 1..%d)", fn, label,
                              d, (unsigned)v, INT_MAX);
         shape[d] = (int)v;
-        if (fits && v > present / size) fits = false;
-        if (fits) size *= v;
+        if (!tg__mul_size(size, v, &size) || size > SIZE_MAX - hdr) size = SIZE_MAX - hdr;
     }
+    *rank_out = rank;
+    *hdr_out = hdr;
+    *size_out = size;
+    return TG_OK;
+}
+
+static tg_status idx_parse(const char *fn, const unsigned char *b, size_t n, const char *label,
+                           tg_idx *out) {
+    int rank = 0, shape[TG_MAX_RANK];
+    size_t hdr = 0, size = 0;
+    tg_status st = idx_header(fn, b, n, label, &rank, shape, &hdr, &size);
+    if (st != TG_OK) return st;
+    size_t present = n - hdr;
     char sb[128];
     tg__shape_fmt(rank, shape, sb, sizeof sb);
-    if (!fits || present < size)
+    if (present < size)
         return tg__error(TG_ERR_FORMAT, "%s: %s: truncated: shape %s needs more data than the %zu bytes present",
                          fn, label, sb, present);
     if (present > size)
@@ -92,10 +108,34 @@ tg_status tg_idx_parse(const void *buf, size_t n, const char *label, tg_idx *out
     return idx_parse("tg_idx_parse", buf ? buf : (const void *)"", n, label, out);
 }
 
+/* A gzipped file's header, seen before the rest is inflated (tg__read_file_checked):
+ * the header's own mistakes are reported at once, and a shape the compressed file
+ * cannot hold is refused; the stream then stops where the declared data ends. */
+typedef struct { const char *fn, *path; } idx_where;
+
+static tg_status idx_head(void *user, const unsigned char *head, size_t n, uint64_t can_hold,
+                          size_t *limit) {
+    const idx_where *w = user;
+    int rank = 0, shape[TG_MAX_RANK];
+    size_t hdr = 0, size = 0;
+    tg_status st = idx_header(w->fn, head, n, w->path, &rank, shape, &hdr, &size);
+    if (st != TG_OK) return st;
+    if ((uint64_t)(hdr + size) > can_hold) {
+        char sb[128];
+        return tg__error(TG_ERR_FORMAT, "%s: %s: the header declares shape %s (%zu bytes), more than this gzip file can inflate to (%llu bytes at most)",
+                         w->fn, w->path, tg__shape_fmt(rank, shape, sb, sizeof sb), hdr + size,
+                         (unsigned long long)can_hold);
+    }
+    *limit = hdr + size;
+    return TG_OK;
+}
+
 static tg_status idx_read(const char *fn, const char *path, tg_idx *out) {
     unsigned char *buf;
     size_t n;
-    tg_status st = tg__read_file(fn, path, TG__READ_GUNZIP | TG__READ_SAY_SO_FAR, &buf, &n);
+    idx_where w = {fn, path};
+    tg_status st = tg__read_file_checked(fn, path, TG__READ_GUNZIP | TG__READ_SAY_SO_FAR,
+                                         4 + 4 * TG_MAX_RANK, idx_head, &w, &buf, &n);
     if (st != TG_OK) return st;
     st = idx_parse(fn, buf, n, path, out);
     tg__free(buf);

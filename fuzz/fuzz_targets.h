@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <tapegrad.h>
 
 #ifndef FUZZ_ASSERT
@@ -73,6 +74,36 @@ static inline void fuzz_idx(const uint8_t *d, size_t n) {
     tg_idx_free(&x);
     tg_idx_free(&x); /* freeing a freed (zeroed) struct is fine */
     FUZZ_ASSERT(tg_alloc_live() == live, "tg_idx_parse: %zu allocations leaked", tg_alloc_live() - live);
+}
+
+/* ---- IDX, gzipped: tg_idx_read of the input compressed by gzip ----
+ * The gzip path checks the header from the first inflated bytes and stops inflating
+ * where the declared data ends; whatever it decides must be what tg_idx_parse decides
+ * on the same bytes uncompressed (same status, same array). Two processes per input
+ * (gzip to write, gzip -dc to read): slow, so the harness runs beside the others. */
+static inline void fuzz_idx_gz(const uint8_t *d, size_t n) {
+    char path[64], cmd[96];
+    snprintf(path, sizeof path, "/tmp/tg_fuzz_idx_gz_%ld.gz", (long)getpid());
+    snprintf(cmd, sizeof cmd, "gzip -1 -c > %s", path);
+    FILE *p = popen(cmd, "w");
+    if (!p) return;
+    fwrite(d, 1, n, p);
+    if (pclose(p) != 0) return;
+    size_t live = tg_alloc_live();
+    tg_idx a, b;
+    tg_status sa = tg_idx_read(path, &a), sb = tg_idx_parse(d, n, "m", &b);
+    unlink(path);
+    FUZZ_ASSERT((sa == TG_OK) == (sb == TG_OK), "gzipped read %s, memory parse %s: %s",
+                tg_status_name(sa), tg_status_name(sb), tg_last_error());
+    if (sa != TG_OK) {
+        FUZZ_ASSERT(fuzz_all_zero(&a, sizeof a), "tg_idx_read: struct not zeroed on error");
+    } else {
+        FUZZ_ASSERT(a.size == b.size && a.rank == b.rank && memcmp(a.data, b.data, a.size) == 0,
+                    "gzipped read differs from the memory parse");
+    }
+    tg_idx_free(&a);
+    tg_idx_free(&b);
+    FUZZ_ASSERT(tg_alloc_live() == live, "tg_idx_read (gzip): %zu allocations leaked", tg_alloc_live() - live);
 }
 
 /* ---- CSV: tg_csv_parse, with three column selections ---- */

@@ -104,6 +104,10 @@ static void seed_idx(void) {
     put("idx", "labels_5", l, sizeof l);
     unsigned char f[12] = {0, 0, 0x0D, 1, 0, 0, 0, 1, 0, 0, 0x80, 0x3f};
     put("idx", "float32_1", f, sizeof f);
+    /* The gzip path starts from the same files (the harness compresses them). */
+    put("idx_gz", "images_2x2x2", b, 24);
+    put("idx_gz", "labels_5", l, sizeof l);
+    put("idx_gz", "float32_1", f, sizeof f);
 }
 
 static void seed_csv(void) {

@@ -2,7 +2,7 @@
 # run.sh — builds the libFuzzer harnesses with clang and runs each for a while.
 #
 #   sh fuzz/run.sh [SECONDS] [TARGET...]      (default: 600 seconds, every target)
-#   targets: checkpoint idx csv text
+#   targets: checkpoint idx csv text idx_gz
 #
 # Each harness (fuzz/fuzz_<target>.c, the checks in fuzz/fuzz_targets.h) is compiled
 # with -fsanitize=fuzzer,address,undefined together with the library sources it needs
@@ -21,7 +21,7 @@ set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-600}
 [ $# -gt 0 ] && shift
-targets=${*:-checkpoint idx csv text}
+targets=${*:-checkpoint idx csv text idx_gz}
 out=${FUZZ_OUT:-/tmp/tapegrad-fuzz}
 CC=${CC:-clang}
 # Inputs larger than this are not tried (keeps the corpus small; the formats' logic

@@ -94,6 +94,7 @@ tg_status tg_checkpoint_load_mem(const void *buf, size_t n, const char *label,
             for (int i = 0; i < lists[l]->n; i++, k++) {
                 tg_tensor *x = lists[l]->items[i];
                 for (size_t e = 0; e < x->size; e++) x->data[e] = (tg_real)tg__ckpt_rec_value(match[k], e);
+                tg__bump(x); /* a library write: nodes that saved x see it */
             }
         if (meta) {
             memset(meta, 0, sizeof *meta);

@@ -21,9 +21,20 @@
 
 enum { FIRST_CAP = 1 << 16 };
 
-/* Reads f to EOF into a buffer of first bytes at the start, growing as needed. */
+/* The head check of tg__read_file_checked, while a stream is read. */
+typedef struct head_check {
+    tg__read_head_fn fn;
+    void *user;
+    size_t want;
+    uint64_t can_hold;
+    size_t limit; /* SIZE_MAX until the check has run */
+    bool done;
+} head_check;
+
+/* Reads f to EOF into a buffer of first bytes at the start, growing as needed; with
+ * hc, stops as the data passes hc's limit. */
 static tg_status read_stream(const char *fn, const char *path, FILE *f, unsigned flags,
-                             size_t first, unsigned char **out, size_t *out_n) {
+                             size_t first, head_check *hc, unsigned char **out, size_t *out_n) {
     unsigned char *buf = NULL;
     size_t cap = 0, n = 0;
     for (;;) {
@@ -36,12 +47,29 @@ static tg_status read_stream(const char *fn, const char *path, FILE *f, unsigned
                                  fn, path, n);
             return tg__error(TG_ERR_NOMEM, "%s: %s: out of memory reading the file", fn, path);
         }
-        size_t k = fread(buf + n, 1, cap - 1 - n, f);
+        size_t room = cap - 1 - n;
+        /* With a limit known, ask for no more than one byte past it. */
+        if (hc && hc->done && hc->limit < SIZE_MAX && hc->limit - n < room) room = hc->limit - n + 1;
+        size_t k = fread(buf + n, 1, room, f);
         n += k;
         if (ferror(f)) {
             int e = errno;
             tg__free(buf);
             return tg__error(TG_ERR_IO, "%s: %s: read error: %s", fn, path, strerror(e));
+        }
+        /* Data that ends sooner is all in memory: the caller's parser sees it whole. */
+        if (hc && !hc->done && n >= hc->want) {
+            hc->done = true;
+            tg_status st = hc->fn(hc->user, buf, n, hc->can_hold, &hc->limit);
+            if (st != TG_OK) {
+                tg__free(buf);
+                return st;
+            }
+        }
+        if (hc && hc->done && n > hc->limit) {
+            tg__free(buf);
+            return tg__error(TG_ERR_FORMAT, "%s: %s: the inflated data is longer than the %zu bytes its header declares",
+                             fn, path, hc->limit);
         }
         if (feof(f)) break;
     }
@@ -51,8 +79,8 @@ static tg_status read_stream(const char *fn, const char *path, FILE *f, unsigned
     return TG_OK;
 }
 
-static tg_status read_gzip(const char *fn, const char *path, unsigned flags, unsigned char **out,
-                           size_t *n) {
+static tg_status read_gzip(const char *fn, const char *path, unsigned flags, head_check *hc,
+                           unsigned char **out, size_t *n) {
     size_t len = strlen(path), cap = 4 * len + 64;
     char *cmd = tg__malloc(cap);
     if (!cmd) return tg__error(TG_ERR_NOMEM, "%s: %s: out of memory", fn, path);
@@ -69,8 +97,8 @@ static tg_status read_gzip(const char *fn, const char *path, unsigned flags, uns
     FILE *p = popen(cmd, "r");
     tg__free(cmd);
     if (!p) return tg__error(TG_ERR_IO, "%s: %s: cannot run gzip -dc: %s", fn, path, strerror(errno));
-    tg_status st = read_stream(fn, path, p, flags, FIRST_CAP, out, n);
-    int ws = pclose(p);
+    tg_status st = read_stream(fn, path, p, flags, FIRST_CAP, hc, out, n);
+    int ws = pclose(p); /* a stream cut short ends gzip with SIGPIPE: st says why */
     if (st != TG_OK) return st;
     if (ws == -1 || !WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
         tg__free(*out);
@@ -86,8 +114,8 @@ static tg_status read_gzip(const char *fn, const char *path, unsigned flags, uns
     return TG_OK;
 }
 
-tg_status tg__read_file(const char *fn, const char *path, unsigned flags, unsigned char **out,
-                        size_t *n) {
+static tg_status read_file(const char *fn, const char *path, unsigned flags, head_check *hc,
+                           unsigned char **out, size_t *n) {
     *out = NULL;
     *n = 0;
     FILE *f = fopen(path, "rb");
@@ -98,8 +126,15 @@ tg_status tg__read_file(const char *fn, const char *path, unsigned flags, unsign
         unsigned char m[2];
         size_t k = fread(m, 1, 2, f);
         if (k == 2 && m[0] == 0x1f && m[1] == 0x8b) {
+            struct stat gb;
+            if (hc) { /* what the compressed file can inflate to at most */
+                uint64_t stored = fstat(fileno(f), &gb) == 0 && gb.st_size > 0 ? (uint64_t)gb.st_size : 0;
+                hc->can_hold = stored > UINT64_MAX / TG__GZIP_MAX_RATIO ? UINT64_MAX
+                                                                       : stored * TG__GZIP_MAX_RATIO;
+                if (stored == 0 || !S_ISREG(gb.st_mode)) hc->can_hold = UINT64_MAX; /* a pipe: unknown */
+            }
             fclose(f);
-            return read_gzip(fn, path, flags, out, n);
+            return read_gzip(fn, path, flags, hc, out, n);
         }
         rewind(f);
     }
@@ -108,7 +143,20 @@ tg_status tg__read_file(const char *fn, const char *path, unsigned flags, unsign
     if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
         (uintmax_t)sb.st_size <= SIZE_MAX - 2)
         first = (size_t)sb.st_size + 2;
-    tg_status st = read_stream(fn, path, f, flags, first, out, n);
+    tg_status st = read_stream(fn, path, f, flags, first, NULL, out, n);
     fclose(f);
     return st;
+}
+
+tg_status tg__read_file(const char *fn, const char *path, unsigned flags, unsigned char **out,
+                        size_t *n) {
+    return read_file(fn, path, flags, NULL, out, n);
+}
+
+tg_status tg__read_file_checked(const char *fn, const char *path, unsigned flags, size_t want,
+                                tg__read_head_fn check, void *user, unsigned char **out,
+                                size_t *n) {
+    head_check hc = {.fn = check, .user = user, .want = want, .can_hold = UINT64_MAX,
+                     .limit = SIZE_MAX};
+    return read_file(fn, path, flags, check ? &hc : NULL, out, n);
 }

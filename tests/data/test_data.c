@@ -30,6 +30,40 @@ static bool spit_gz(const char *p, const void *b, size_t n) {
     return pclose(f) == 0;
 }
 
+/* Gzip bombs: a few KiB that inflate to 64 MiB. One declares (1000,1000,1000), more
+ * than the file can inflate to: refused from its first bytes. One declares (10,10)
+ * and goes on: reading stops just past the declared 112 bytes. Neither may inflate
+ * the whole stream into memory (the reader's allocations are counted). */
+static void gzip_bombs(void) {
+    size_t big = (size_t)64 << 20;
+    unsigned char *b = calloc(big, 1);
+    if (!b) return;
+    const uint32_t huge[3] = {1000, 1000, 1000}, small[2] = {10, 10};
+    unsigned char *p = b;
+    *p++ = 0, *p++ = 0, *p++ = 8, *p++ = 3;
+    for (int d = 0; d < 3; d++)
+        *p++ = (unsigned char)(huge[d] >> 24), *p++ = (unsigned char)(huge[d] >> 16),
+        *p++ = (unsigned char)(huge[d] >> 8), *p++ = (unsigned char)huge[d];
+    tg_idx x;
+    if (spit_gz(tmp_path("bomb1.gz"), b, big)) {
+        CHECK(tg_idx_read(tmp_path("bomb1.gz"), &x) == TG_ERR_FORMAT && x.data == NULL, "bomb declaring 1e9 bytes");
+        CHECK_ERR(NULL, TG_ERR_FORMAT, "bomb1.gz: the header declares shape (1000,1000,1000) (1000000016 bytes), more than this gzip file can inflate to (");
+    }
+    p = b;
+    *p++ = 0, *p++ = 0, *p++ = 8, *p++ = 2;
+    for (int d = 0; d < 2; d++)
+        *p++ = (unsigned char)(small[d] >> 24), *p++ = (unsigned char)(small[d] >> 16),
+        *p++ = (unsigned char)(small[d] >> 8), *p++ = (unsigned char)small[d];
+    if (spit_gz(tmp_path("bomb2.gz"), b, big)) {
+        size_t count = tg_alloc_count();
+        CHECK(tg_idx_read(tmp_path("bomb2.gz"), &x) == TG_ERR_FORMAT && x.data == NULL, "bomb declaring 112 bytes");
+        CHECK_ERR(NULL, TG_ERR_FORMAT, "bomb2.gz: the inflated data is longer than the 112 bytes its header declares");
+        CHECK(tg_alloc_count() - count <= 3, "one buffer (and the command), not a growing one: %zu allocations",
+              tg_alloc_count() - count);
+    }
+    free(b);
+}
+
 /* An IDX image: type, dims, data (count bytes, value i for byte i). */
 static size_t make_idx(unsigned char *out, int type, int rank, const uint32_t *dims, size_t count) {
     size_t k = 0;
@@ -131,6 +165,7 @@ static void test_idx(void) {
         CHECK(tg_idx_read(tmp_path("text.gz"), &x) == TG_ERR_FORMAT, "gzipped non-IDX");
         CHECK_ERR(NULL, TG_ERR_FORMAT, "tg_idx_read: ");
         CHECK_ERR(NULL, TG_ERR_FORMAT, "text.gz: bad magic 68 65 6c 6c (an IDX file starts with two zero bytes)");
+        gzip_bombs();
     } else {
         printf("note: gzip not available; gzip cases skipped\n");
     }
@@ -315,8 +350,35 @@ static void test_csv(void) {
             snprintf(msg, sizeof msg, "line 2, column 1 ('a'): '%s' is not a number", bad[i]);
         CSV_ERR(line, NULL, 0, msg);
     }
-    CSV_ERR("a\n1234567890123456789012345678901234567890123456789012345678901234567890123\n", NULL, 0,
-            "line 2, column 1 ('a'): '1234567890123456789012345678901234567890...' is too long for a number");
+    /* Valid numbers longer than 71 characters used to be refused as too long: a
+     * 73-digit integer, 0.000...01 with 300 zeros, and a padded field. */
+    t = "a\n1234567890123456789012345678901234567890123456789012345678901234567890123\n";
+    CHECK(tg_csv_parse(t, strlen(t), "t.csv", NULL, 0, &c) == TG_OK && c.rows == 1 &&
+          c.values[0] == 1234567890123456789012345678901234567890123456789012345678901234567890123.0,
+          "a 73-digit number: %s", tg_last_error());
+    tg_csv_free(&c);
+    {
+        static char longnum[400];
+        size_t k2 = (size_t)snprintf(longnum, sizeof longnum, "a,b\n0.");
+        for (int i = 0; i < 300; i++) longnum[k2++] = '0';
+        k2 += (size_t)snprintf(longnum + k2, sizeof longnum - k2, "25e300,\"%80s\"\n", "-7.5");
+        CHECK(tg_csv_parse(longnum, k2, "t.csv", NULL, 0, &c) == TG_OK && c.rows == 1 &&
+              c.values[0] == 0.25 && c.values[1] == -7.5, "a 309-character number and a padded field: %s",
+              tg_last_error());
+        tg_csv_free(&c);
+    }
+    CSV_ERR("a\n123456789012345678901234567890123456789012345678901234567890123456789012x\n", NULL, 0,
+            "line 2, column 1 ('a'): '1234567890123456789012345678901234567890...' is not a number");
+    /* Classic Mac OS line endings (CR only) used to read as one header line. */
+    t = "x,y\r1,2\r3,4\r";
+    CHECK(tg_csv_parse(t, strlen(t), "t.csv", NULL, 0, &c) == TG_OK && c.rows == 2 && c.cols == 2 &&
+          c.values[0] == 1 && c.values[3] == 4, "CR-only lines: %s", tg_last_error());
+    tg_csv_free(&c);
+    t = "x,y\r\n1,2\r3,4\n5,6"; /* mixed, no final ending */
+    CHECK(tg_csv_parse(t, strlen(t), "t.csv", NULL, 0, &c) == TG_OK && c.rows == 3 && c.values[5] == 6,
+          "mixed line endings: %s", tg_last_error());
+    tg_csv_free(&c);
+    CSV_ERR("a,b\r1,2\r\r3,4\r", NULL, 0, "tg_csv_parse: t.csv: line 3: blank line before more data on line 4");
     CSV_ERR("a,b\n1,\"2\n", NULL, 0, "tg_csv_parse: t.csv: line 2, column 2: unterminated quote");
     CSV_ERR("a,b\n\"1\"x,2\n", NULL, 0, "tg_csv_parse: t.csv: line 2, column 1: unexpected character after a closing quote");
     CSV_ERR("a,\"b\n1,2\n", NULL, 0, "tg_csv_parse: t.csv: line 1, column 2: unterminated quote");

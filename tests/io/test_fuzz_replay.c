@@ -26,7 +26,8 @@ static char tmp_path[128];
 
 /* The status the file entry point of target gives for these bytes. */
 static tg_status via_file(const char *target, const uint8_t *d, size_t n, bool *skip) {
-    *skip = false;
+    *skip = strcmp(target, "idx_gz") == 0; /* its target already compares both ways */
+    if (*skip) return TG_OK;
     FILE *f = fopen(tmp_path, "wb");
     if (!f) {
         *skip = true;
@@ -131,6 +132,7 @@ int main(void) {
     replay("idx", fuzz_idx);
     replay("csv", fuzz_csv);
     replay("text", fuzz_text);
+    replay("idx_gz", fuzz_idx_gz);
     fuzz_ckpt_free();
     unlink(tmp_path);
     CHECK(tg_alloc_live() == live, "%zu allocations live at the end", tg_alloc_live() - live);

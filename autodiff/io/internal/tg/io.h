@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <tg/core.h>
 
 /* ---- whole-file reads ---- */
@@ -30,6 +31,30 @@ enum {
  * TG_ERR_NOMEM. On error *out is NULL, *n 0. */
 tg_status tg__read_file(const char *fn, const char *path, unsigned flags, unsigned char **out,
                         size_t *n);
+
+/* A format's look at the first bytes of a compressed stream, before the rest is
+ * inflated: head holds the first n >= `want` bytes (the `want` given to
+ * tg__read_file_checked); can_hold is the most bytes
+ * the compressed file can inflate to. Returns an error (its own message) to stop at
+ * once, or TG_OK with *limit = the most bytes the format's header allows. Not called
+ * when the whole stream is shorter than `want` (the caller then parses it whole). */
+typedef tg_status (*tg__read_head_fn)(void *user, const unsigned char *head, size_t n,
+                                      uint64_t can_hold, size_t *limit);
+
+/* tg__read_file, and if the file is gzip data (TG__READ_GUNZIP), check() sees the
+ * first `want` bytes of the inflated stream before more is read; inflating stops
+ * with TG_ERR_FORMAT "fn: path: the inflated data is longer than the N bytes its
+ * header declares" as soon as the stream passes *limit. So a small file that
+ * inflates to gigabytes (a gzip bomb) costs at most what its header declares, and a
+ * header declaring more than the file can hold is refused before anything else is
+ * read. Uncompressed files are read as by tg__read_file (their size is their own). */
+tg_status tg__read_file_checked(const char *fn, const char *path, unsigned flags, size_t want,
+                                tg__read_head_fn check, void *user, unsigned char **out,
+                                size_t *n);
+
+/* Deflate's largest compression ratio (a long run of one byte): a gzip file of s
+ * bytes inflates to at most about 1032 s bytes. */
+#define TG__GZIP_MAX_RATIO 1032u
 
 /* ---- atomic writes ---- */
 
