@@ -132,7 +132,17 @@ static int parse(int argc, char **argv, config *c) {
 
 typedef struct {
     tg_tensor *h, *c;  /* (L,B,H) carried state; c for the LSTM only (else NULL) */
+    tg_tensor *hn, *cn;/* the last chunk's final state, on the tape, until carried */
 } state;
+
+/* Copies the last chunk's final state into the carried one. After tg_backward: the
+ * chunk's first step saved h and c (matmul, mul), so writing them before the sweep
+ * would change its gradients (tg_backward refuses: their versions changed). */
+static void state_carry(state *st) {
+    if (st->hn) tg_tensor_copy_from(st->h, st->hn->data, st->hn->size);  /* (L, B, H) */
+    if (st->c && st->cn) tg_tensor_copy_from(st->c, st->cn->data, st->cn->size);
+    st->hn = st->cn = NULL;
+}
 
 typedef struct {
     tg_embedding *emb;
@@ -144,7 +154,8 @@ typedef struct {
 } model;
 
 /* Logits (T*B, V) for the tokens idx (T*B, time-major: idx[t*B + b]); starts from the
- * carried state and stores the final state back into it (detached: plain values).
+ * carried state and keeps the final state for state_carry (at once when no backward
+ * follows, gradients disabled).
  * With drop_rng (training), dropout with probability p on the recurrent layer's output:
  * out * mask, mask = 0 with probability p, else 1/(1-p) (inverted dropout). */
 static tg_tensor *forward(tg_tape *t, const model *m, state *st, const int *idx, int T, int B,
@@ -164,8 +175,9 @@ static tg_tensor *forward(tg_tape *t, const model *m, state *st, const int *idx,
     }
     tg_tensor *z = tg_linear_forward(t, m->head, out);
     if (!z) return NULL;
-    tg_tensor_copy_from(st->h, hn->data, hn->size);                      /* (L, B, H) */
-    if (st->c) tg_tensor_copy_from(st->c, cn->data, cn->size);
+    st->hn = hn;
+    st->cn = st->c ? cn : NULL;
+    if (!tg_tape_grad_enabled(t)) state_carry(st);
     return z;                                                           /* (T*B, V) */
 }
 
@@ -370,6 +382,7 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "\n" PROG ": %s\n", tg_tape_message(t));
                 goto done;
             }
+            state_carry(&m.train);
             tg_clip_grad_norm(&m.ps, 1.0, 2.0, NULL);
             if (tg_optim_step(opt) != TG_OK) {
                 fprintf(stderr, "\n" PROG ": %s\n", tg_last_error());

@@ -56,16 +56,21 @@ typedef struct {
     double pred[LEN];  /* streaming predictions of s_{i+1} made at i */
 } model;
 
-/* One chunk: x (T,Bc,1) -> prediction (T,Bc,1); states are updated in place. */
-static tg_tensor *run_chunk(tg_tape *t, model *m, tg_tensor *x, tg_tensor *h, tg_tensor *c) {
-    tg_tensor *out, *hn, *cn;
-    if (tg_rnn_forward(t, m->rnn, x, h, c, &out, &hn, &cn) != TG_OK) return NULL;
-    tg_tensor *pred = tg_linear_forward(t, m->head, out); /* (T,Bc,H) -> (T,Bc,1) */
-    if (!pred) return NULL;
-    /* Carry the state to the next chunk as plain numbers: the graph stops here. */
+/* One chunk: x (T,Bc,1) -> prediction (T,Bc,1); the final states go to *hn, *cn
+ * (on the tape) for carry(). */
+static tg_tensor *run_chunk(tg_tape *t, model *m, tg_tensor *x, tg_tensor *h, tg_tensor *c,
+                            tg_tensor **hn, tg_tensor **cn) {
+    tg_tensor *out;
+    if (tg_rnn_forward(t, m->rnn, x, h, c, &out, hn, cn) != TG_OK) return NULL;
+    return tg_linear_forward(t, m->head, out); /* (T,Bc,H) -> (T,Bc,1) */
+}
+
+/* Carries the state to the next chunk as plain numbers (the graph stops here). Only
+ * after tg_backward: the chunk's first step saved h and c, and writing them sooner
+ * would change its gradients (tg_backward refuses: their versions changed). */
+static void carry(tg_tensor *h, tg_tensor *c, const tg_tensor *hn, const tg_tensor *cn) {
     tg_tensor_copy_from(h, hn->data, hn->size);
     if (c && cn) tg_tensor_copy_from(c, cn->data, cn->size);
-    return pred;
 }
 
 static int train(model *m, tg_tape *t) {
@@ -92,12 +97,14 @@ static int train(model *m, tg_tape *t) {
             tg_tape_reset(t);
             tg_tensor *x = tg_tape_tensor(t, 3, (int[]){T, B, 1}, xs, 0);
             tg_tensor *y = tg_tape_tensor(t, 3, (int[]){T, B, 1}, ys, 0);
-            tg_tensor *loss = tg_mse_loss(t, run_chunk(t, m, x, h, c), y);
+            tg_tensor *hn = NULL, *cn = NULL;
+            tg_tensor *loss = tg_mse_loss(t, run_chunk(t, m, x, h, c, &hn, &cn), y);
             tg_optim_zero_grad(opt);
             if (tg_backward(t, loss, NULL) != TG_OK) {
                 fprintf(stderr, "sine: %s: %s\n", m->label, tg_tape_message(t));
                 return -1;
             }
+            carry(h, c, hn, cn);
             tg_clip_grad_norm(&m->ps, 1.0, 2.0, NULL);
             if (tg_optim_step(opt) != TG_OK) return -1;
             m->curve[m->n_curve++] = (double)tg_item(loss);
@@ -125,7 +132,9 @@ static void evaluate(model *m, tg_tape *t) {
         for (int s = 0; s < len; s++) xs[s] = (tg_real)series[start + s];
         tg_tape_reset(t);
         tg_tape_set_grad_enabled(t, false);
-        tg_tensor *pred = run_chunk(t, m, tg_tape_tensor(t, 3, (int[]){len, 1, 1}, xs, 0), h, c);
+        tg_tensor *hn = NULL, *cn = NULL;
+        tg_tensor *pred = run_chunk(t, m, tg_tape_tensor(t, 3, (int[]){len, 1, 1}, xs, 0), h, c, &hn, &cn);
+        if (pred) carry(h, c, hn, cn); /* no backward follows */
         for (int s = 0; pred && s < len; s++) {
             int i = start + s;
             m->pred[i] = (double)pred->data[s];

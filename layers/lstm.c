@@ -29,6 +29,7 @@ static tg_tensor *step_lstm(tg_tape *t, const tg__rnn_view *v, tg_tensor *xw, tg
 static void init_lstm(tg_rnn_layer *p, int H, const tg_rnn_config *cfg) {
     if (!cfg->forget_bias_one) return;
     for (int j = TG_LSTM_FORGET * H; j < (TG_LSTM_FORGET + 1) * H; j++) p->b->data[j] = 1;
+    tg_tensor_mark_dirty(p->b);
 }
 
 const tg__rnn_cell tg__lstm_cell = {

@@ -159,6 +159,9 @@ static bool all_finite(const tg_real *g, size_t n) {
     return bad == 0;
 }
 
+static int state_end(const tg_optim *o);
+static tg_tensor *state_at(const tg_optim *o, int j);
+
 tg_status tg_optim_step(tg_optim *o) {
     static const char fn[] = "tg_optim_step";
     if (!o) return tg__error(TG_ERR_ARG, "%s: opt is NULL", fn);
@@ -181,6 +184,11 @@ tg_status tg_optim_step(tg_optim *o) {
     double t = s + 1;
     o->d->update(o, t);
     o->step->data[0] = (tg_real)t;
+    /* Library writes: a node that saved a parameter (or a state tensor) before this
+     * step refuses to run its backward now (tg_core.h, Versions). */
+    for (int i = 0; i < o->n; i++) tg__bump(o->p[i]);
+    for (int j = 0; j < state_end(o); j++)
+        if (state_at(o, j)) tg__bump(state_at(o, j));
     return TG_OK;
 }
 
@@ -208,8 +216,9 @@ const char *tg_optim_name(const tg_optim *o) { return o ? o->d->name : ""; }
 
 size_t tg_optim_state_size(const tg_optim *o) {
     if (!o) return 0;
-    size_t n = 1; /* the step count */
-    for (int i = 0; i < o->n; i++) n += (size_t)o->nused * o->size[i];
+    size_t n = 1, k; /* the step count; the sum saturates (each part fits memory) */
+    for (int i = 0; i < o->n; i++)
+        if (!tg__mul_size((size_t)o->nused, o->size[i], &k) || !tg__add_size(n, k, &n)) return SIZE_MAX;
     return n;
 }
 
@@ -267,6 +276,7 @@ tg_status tg_optim_load_state(tg_optim *o, const tg_params *src) {
         if (!dst) continue;
         const tg_tensor *s = tg_params_find(src, dst->name);
         if (s != dst) memcpy(dst->data, s->data, dst->size * sizeof *dst->data);
+        tg__bump(dst);
     }
     return TG_OK;
 }
