@@ -105,18 +105,14 @@ int tg__threads_parse(const char *s) {
     return (int)v;
 }
 
+static int processors(void);
+
 /* The setting, initialised on first use from TG_NUM_THREADS or the processor count. */
 static int setting(void) {
     int n = atomic_load_explicit(&pool.setting, memory_order_relaxed);
     if (n) return n;
     n = tg__threads_parse(getenv("TG_NUM_THREADS"));
-    if (!n) {
-        long cpus = 1;
-#ifdef _SC_NPROCESSORS_ONLN
-        cpus = sysconf(_SC_NPROCESSORS_ONLN);
-#endif
-        n = cpus < 1 ? 1 : cpus > TG_MAX_THREADS ? TG_MAX_THREADS : (int)cpus;
-    }
+    if (!n) n = processors(); /* unset or invalid (tg_num_threads_env says which) */
     int zero = 0; /* a concurrent tg_set_num_threads wins */
     atomic_compare_exchange_strong(&pool.setting, &zero, n);
     return atomic_load(&pool.setting);
@@ -136,7 +132,27 @@ int tg__threads_max(void) {
     return n < lim ? n : lim;
 }
 
-int tg_get_num_threads(void) { return tg__threads_max(); }
+/* The processor count, at most TG_MAX_THREADS. */
+static int processors(void) {
+    long cpus = 1;
+#ifdef _SC_NPROCESSORS_ONLN
+    cpus = sysconf(_SC_NPROCESSORS_ONLN);
+#endif
+    return cpus < 1 ? 1 : cpus > TG_MAX_THREADS ? TG_MAX_THREADS : (int)cpus;
+}
+
+tg_status tg_num_threads_env(void) {
+    const char *s = getenv("TG_NUM_THREADS");
+    if (!s || tg__threads_parse(s)) return TG_OK;
+    return tg__error(TG_ERR_VALUE,
+                     "tg_num_threads_env: TG_NUM_THREADS is '%.40s%s' (must be an integer in 1..%d); it is ignored and the processor count (%d) is used",
+                     s, strlen(s) > 40 ? "..." : "", TG_MAX_THREADS, processors());
+}
+
+int tg_get_num_threads(void) {
+    (void)tg_num_threads_env(); /* an invalid setting leaves its message (tg_threads.h) */
+    return tg__threads_max();
+}
 
 void tg__threads_fail_start_after(int n) { atomic_store(&pool.fail_countdown, n); }
 int tg__threads_started(void) {

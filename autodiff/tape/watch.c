@@ -68,8 +68,15 @@ static bool repeated_input(const tg_node *n, int i) {
 /* One node's local derivative, with the trace and/or anomaly checks around it.
  * The trace reports what the backward kernel actually added (after - before). */
 tg_status tg__watched_backward(tg_tape *t, tg_node *n) {
-    tg_real *before[64] = {0};
-    int m = n->n_in < 64 ? n->n_in : 64;
+    /* Every input is watched (tg_concat over hundreds of steps is common): the copies'
+     * pointers sit on the stack for up to 64 inputs, in the arena beyond. */
+    tg_real *local[64] = {0}, **before = local;
+    int m = n->n_in;
+    if (t->trace && m > 64) {
+        before = tg_tape_alloc(t, (size_t)m * sizeof *before);
+        if (!before) return t->status;
+        memset(before, 0, (size_t)m * sizeof *before);
+    }
     if (t->trace)
         for (int i = 0; i < m; i++) {
             tg_tensor *x = n->in[i];

@@ -22,6 +22,23 @@ static void test_env_and_setting(void) {
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         CHECK(tg__threads_parse(bad[i]) == 0, "'%s' is rejected", bad[i] ? bad[i] : "(NULL)");
 
+    /* An invalid TG_NUM_THREADS is ignored, but no longer silently: tg_num_threads_env
+     * and tg_get_num_threads report it. */
+    CHECK(tg_num_threads_env() == TG_OK, "TG_NUM_THREADS=3 is valid");
+    const char *env_bad[] = {"0", "-1", "1000", "garbage", "2abc", ""};
+    for (size_t i = 0; i < sizeof env_bad / sizeof env_bad[0]; i++) {
+        setenv("TG_NUM_THREADS", env_bad[i], 1);
+        char want[96];
+        snprintf(want, sizeof want, "tg_num_threads_env: TG_NUM_THREADS is '%s' (must be an integer in 1..64)", env_bad[i]);
+        CHECK(tg_num_threads_env() == TG_ERR_VALUE, "'%s' reported", env_bad[i]);
+        CHECK_ERR(NULL, TG_ERR_VALUE, want);
+        tg_clear_error();
+        CHECK(tg_get_num_threads() == 3, "the setting stays");
+        CHECK_ERR(NULL, TG_ERR_VALUE, want);
+    }
+    setenv("TG_NUM_THREADS", "3", 1);
+    tg_clear_error();
+    CHECK(tg_num_threads_env() == TG_OK && tg_last_status() == TG_OK, "valid again");
     CHECK(tg_set_num_threads(0) == TG_ERR_VALUE, "0 threads");
     CHECK_ERR(NULL, TG_ERR_VALUE, "tg_set_num_threads: n must be in 1..64, got 0");
     CHECK(tg_set_num_threads(-2) == TG_ERR_VALUE, "negative");

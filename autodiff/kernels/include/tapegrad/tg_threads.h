@@ -14,6 +14,8 @@
  *   1. tg_set_num_threads(n), any time (the pool grows on the next large product);
  *   2. the environment variable TG_NUM_THREADS (an integer 1..TG_MAX_THREADS), read
  *      once, at the first product large enough to use threads or the first call below;
+ *      any other value (0, -1, 1000, "garbage", "2abc") is ignored, and reported by
+ *      tg_num_threads_env and tg_get_num_threads (below);
  *   3. the number of online processors (sysconf), at most TG_MAX_THREADS.
  *
  * Several application threads may run tapes at once: one of them uses the pool at a
@@ -39,8 +41,18 @@ extern "C" {
 tg_status tg_set_num_threads(int n);
 
 /* The number of threads kernels use: the setting above, or fewer if workers could not
- * be started (then tg_last_error() said why, on the thread that tried). */
+ * be started (then tg_last_error() said why, on the thread that tried). If
+ * TG_NUM_THREADS is set to an invalid value, it also leaves tg_num_threads_env's
+ * message in tg_last_error(). */
 int tg_get_num_threads(void);
+
+/* Whether the environment variable TG_NUM_THREADS is usable: TG_OK if it is unset or
+ * an integer in 1..TG_MAX_THREADS; TG_ERR_VALUE if it holds anything else, which is
+ * then ignored, with the message in tg_last_error(), e.g.
+ *   "tg_num_threads_env: TG_NUM_THREADS is '2abc' (must be an integer in 1..64); it
+ *    is ignored and the processor count (2) is used"
+ * A program that wants to refuse a bad setting calls it at startup. */
+tg_status tg_num_threads_env(void);
 
 #ifdef __cplusplus
 }
