@@ -2,10 +2,78 @@
  * does not report (/proc), a size that overflows size_t, malformed lists, and a save
  * and load with each of their allocations failing in turn (TG_ERR_NOMEM naming the
  * function, nothing leaked, the parameters unchanged). */
+#include <dirent.h>
 #include <limits.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <tg/core.h>
 #include "check.h"
+#include "tmpdir.h"
+
+/* Files in the scratch directory whose name holds ".tmp.". */
+static int temp_files(void) {
+    int n = 0;
+    DIR *d = opendir(tmp_dir);
+    for (struct dirent *e; d && (e = readdir(d));) n += strstr(e->d_name, ".tmp.") != NULL;
+    if (d) closedir(d);
+    return n;
+}
+
+/* Saving in a folder others can write: a symlink planted at the temporary name the
+ * save used to take ("<path>.tmp.<pid>") is neither followed nor replaced, the
+ * target ends a regular file; a 0600 checkpoint stays 0600; a new one follows the
+ * umask; two saves take different temporary names. */
+static void checkpoint_file_safety(void) {
+    if (!tmp_dir_make("tg_ckpt_safety")) return;
+    tg_tensor *w = tg_param_new("w", 1, (int[]){2});
+    tg_params ps = {0};
+    tg_params_add(&ps, w);
+    const tg_params *l[1] = {&ps};
+    char path[256], planted[300];
+    snprintf(path, sizeof path, "%s", tmp_path("model.ckpt"));
+    const char *victim = tmp_path("victim.txt");
+    tmp_write(victim, "precious\n", 9);
+    snprintf(planted, sizeof planted, "%s.tmp.%ld", path, (long)getpid());
+    CHECK(symlink(victim, planted) == 0, "plant a symlink");
+    CHECK(tg_checkpoint_save(path, l, 1, NULL) == TG_OK, "save beside a planted symlink: %s", tg_last_error());
+    size_t nv;
+    char *v = (char *)tmp_read(victim, &nv);
+    CHECK(v && nv == 9 && memcmp(v, "precious\n", 9) == 0, "the symlink's target is untouched");
+    free(v);
+    struct stat sb;
+    CHECK(lstat(path, &sb) == 0 && S_ISREG(sb.st_mode), "the checkpoint is a regular file, not a link");
+    CHECK(lstat(planted, &sb) == 0 && S_ISLNK(sb.st_mode), "the planted link is left alone");
+    unlink(planted);
+    CHECK(temp_files() == 0, "no temporary file left");
+
+    /* Modes: a 0600 file stays 0600 when saved again; a new file follows the umask. */
+    CHECK(chmod(path, 0600) == 0, "chmod 0600");
+    CHECK(tg_checkpoint_save(path, l, 1, NULL) == TG_OK, "re-save");
+    CHECK(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600, "still 0600: %o", (unsigned)(sb.st_mode & 0777));
+    CHECK(chmod(path, 0640) == 0, "chmod 0640");
+    CHECK(tg_checkpoint_save(path, l, 1, NULL) == TG_OK, "re-save");
+    CHECK(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0640, "still 0640: %o", (unsigned)(sb.st_mode & 0777));
+    mode_t old = umask(027);
+    const char *fresh = tmp_path("fresh.ckpt");
+    CHECK(tg_checkpoint_save(fresh, l, 1, NULL) == TG_OK, "new file");
+    CHECK(stat(fresh, &sb) == 0 && (sb.st_mode & 0777) == 0640, "umask 027 gives 0640: %o", (unsigned)(sb.st_mode & 0777));
+    umask(077);
+    unlink(fresh);
+    CHECK(tg_checkpoint_save(fresh, l, 1, NULL) == TG_OK, "new file");
+    CHECK(stat(fresh, &sb) == 0 && (sb.st_mode & 0777) == 0600, "umask 077 gives 0600: %o", (unsigned)(sb.st_mode & 0777));
+    umask(old);
+
+    /* The model loads back from what was saved. */
+    w->data[0] = 3;
+    CHECK(tg_checkpoint_save(path, l, 1, NULL) == TG_OK, "save 3");
+    w->data[0] = 0;
+    CHECK(tg_checkpoint_load(path, l, 1, NULL) == TG_OK && w->data[0] == 3, "load 3");
+    CHECK(temp_files() == 0, "no temporary file left");
+    tg_params_free(&ps);
+    tg_tensor_free(w);
+    tmp_dir_remove();
+}
 
 static void checkpoint_corners(void) {
     tg_tensor *w = tg_param_new("w", 1, (int[]){2});
@@ -92,6 +160,7 @@ static void checkpoint_oom(void) {
 int main(void) {
     size_t live = tg_alloc_live();
     checkpoint_corners();
+    checkpoint_file_safety();
     checkpoint_oom();
     CHECK(tg_alloc_live() == live, "%zu allocations live at the end", tg_alloc_live() - live);
     return check_done();

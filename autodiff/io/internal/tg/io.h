@@ -59,14 +59,17 @@ tg_status tg__read_file_checked(const char *fn, const char *path, unsigned flags
 /* ---- atomic writes ---- */
 
 /* Writes the n bytes at data to path so that a reader, or a crash, sees the old file
- * or the new one, never part of one: to "<path>.tmp.<pid>" (created 0644 less the
- * umask), fsync'ed, renamed over path, then the parent directory fsync'ed (best
- * effort). On failure the temporary file is removed and path is left as it was.
- * Errors name fn and path: TG_ERR_IO "fn: path: <step> <tmp>: <reason>" with step
- * "cannot create temporary file", "cannot write", "cannot sync", "cannot close" or
- * "cannot rename"; TG_ERR_NOMEM "fn: path: out of memory" (the one allocation, the
- * temporary name). Two threads of one process must not write the same path at once:
- * they would share the temporary file. */
+ * or the new one, never part of one: to a temporary "<path>.tmp.<10 random
+ * characters>" created with O_CREAT | O_EXCL | O_NOFOLLOW (nothing planted in the
+ * directory is followed or overwritten), with the existing file's permission bits
+ * (0666 less the umask for a new file), fsync'ed, renamed over path, then the parent
+ * directory fsync'ed (best effort). On failure the temporary file is removed and path
+ * is left as it was. Errors name fn and path: TG_ERR_IO "fn: path: <step> <tmp>:
+ * <reason>" with step "cannot create temporary file" (tmp then shows the template
+ * "<path>.tmp.XXXXXXXXXX"), "cannot set the mode of", "cannot write", "cannot sync",
+ * "cannot close" or "cannot rename"; TG_ERR_NOMEM "fn: path: out of memory" (the one
+ * allocation, the temporary name). Threads may save the same path at once: each has
+ * its own temporary file, and the last rename wins. */
 tg_status tg__write_atomic(const char *fn, const char *path, const void *data, size_t n);
 
 #endif
