@@ -171,7 +171,9 @@ tg_status tg__mul_fwd(tg_tape *t, tg_node *n) { (void)t; return binary_fwd(n, mu
 void tg__mul_bwd(tg_node *n) { binary_bwd(n, mul_row_bwd); }
 tg_tensor *tg_mul(tg_tape *t, tg_tensor *a, tg_tensor *b) { return binary(t, &tg__op_mul, a, b); }
 
-/* div: y = a / b; da += g / b, db -= g a / b^2  (b = 0 gives inf/NaN, as IEEE) */
+/* div: y = a / b; da += g / b, db -= g (a / b) / b  (b = 0 gives inf/NaN, as IEEE).
+ * (a / b) / b rather than a / b^2: b^2 under- or overflows where the quotient does
+ * not (a = b = 1e200: -1e-200, not 0), and it is PyTorch's form, NaN for NaN. */
 static void div_row(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb, tg_real *y) {
     for (size_t j = 0; j < n; j++) y[j] = a[j * sa] / b[j * sb];
 }
@@ -181,7 +183,7 @@ static void div_row_bwd(size_t n, const tg_real *a, size_t sa, const tg_real *b,
     if (db)
         for (size_t j = 0; j < n; j++) {
             tg_real bj = b[j * sb];
-            db[j * sb] -= g[j] * a[j * sa] / (bj * bj);
+            db[j * sb] -= g[j] * (a[j * sa] / bj / bj);
         }
 }
 tg_status tg__div_fwd(tg_tape *t, tg_node *n) { (void)t; return binary_fwd(n, div_row); }

@@ -137,7 +137,10 @@ tg_status tg__bcel_fwd(tg_tape *t, tg_node *n) {
     double s = 0;
     for (size_t i = 0; i < NA_; i++) {
         double z = A_[i], y = B_[i];
-        s += (z > 0 ? z : 0) - z * y + log1p(exp(-fabs(z)));
+        /* (1-y) z + max(-z,0) = max(z,0) - z y, grouped as PyTorch does, so the
+         * infinities agree: z = -inf with y = 1 is NaN (0 * inf), z = inf with y = 0
+         * is inf. */
+        s += (1 - y) * z + (z < 0 ? -z : 0) + log1p(exp(-fabs(z)));
     }
     n->out->data[0] = (tg_real)(s / (double)NA_);
     return TG_OK;

@@ -5,6 +5,7 @@
  * with the axis removed, or kept as 1 with keepdim. Sums accumulate in double so a
  * float loss does not lose digits the gradient check needs.
  */
+#include <math.h>
 #include "ops_private.h"
 
 /* ---- sum and mean of all elements: rank-0 output ---- */
@@ -134,8 +135,8 @@ tg_tensor *tg_mean_axis(tg_tape *t, tg_tensor *x, int axis, bool keepdim) {
 }
 
 /* max_axis: y[o,i] = max_k x[o,k,i]; dx[o,k*,i] += g[o,i] at the first arg-max k*
- * (saved in forward as one index per output element). NaN compares as not greater,
- * so a row of NaNs keeps k* = 0. */
+ * (saved in forward as one index per output element). NaN propagates as in PyTorch's
+ * max(dim): the first NaN along the axis is the maximum, and takes the gradient. */
 tg_status tg__max_axis_fwd(tg_tape *t, tg_node *n) {
     axis_view v = view_of(n->in[0], axis_of(n));
     const tg_real *x = n->in[0]->data;
@@ -151,7 +152,7 @@ tg_status tg__max_axis_fwd(tg_tape *t, tg_node *n) {
             tg_real m = x[o * v.len * v.inner + i];
             for (size_t k = 1; k < v.len; k++) {
                 tg_real xv = x[(o * v.len + k) * v.inner + i];
-                if (xv > m) {
+                if (xv > m || (isnan(xv) && !isnan(m))) { /* greater, or the first NaN */
                     m = xv;
                     best = k;
                 }

@@ -71,7 +71,20 @@ tg_tensor *tg_mul_scalar(tg_tape *t, tg_tensor *x, tg_real c) {
     return unary(t, &tg__op_mul_scalar, x, c, 0);
 }
 
-/* pow_scalar: y = x^p; dx += g p x^(p-1). Shape check: p must be finite. */
+/* pow_scalar: y = x^p; dx += g p x^(p-1), and dx += 0 for p = 0 (the derivative of
+ * the constant 1, also at x = 0 where p x^(p-1) would be 0 * inf). As PyTorch, the
+ * exponents 0.5, -0.5, -1, 2, 3 and -2 go through sqrt, 1/sqrt, 1/x and products,
+ * not pow (so (-inf)^0.5 is NaN and (-0)^-0.5 is -inf, as the square root says).
+ * Shape check: p must be finite. */
+static double pow_of(double x, double p) {
+    if (p == 2) return x * x;
+    if (p == 0.5) return sqrt(x);
+    if (p == -1) return 1 / x;
+    if (p == 3) return x * x * x;
+    if (p == -0.5) return 1 / sqrt(x);
+    if (p == -2) return 1 / (x * x);
+    return pow(x, p);
+}
 tg_status tg__infer_pow(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
     if (!isfinite(n->args.f[0]))
         return tg_tape_fail(t, TG_ERR_VALUE, "tg_pow_scalar: exponent must be finite, got %g",
@@ -81,12 +94,13 @@ tg_status tg__infer_pow(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MA
 tg_status tg__pow_fwd(tg_tape *t, tg_node *n) {
     (void)t;
     tg_real p = (tg_real)n->args.f[0];
-    for (size_t i = 0; i < N_; i++) Y_[i] = pow(X_[i], p);
+    for (size_t i = 0; i < N_; i++) Y_[i] = (tg_real)pow_of(X_[i], p);
     return TG_OK;
 }
 void tg__pow_bwd(tg_node *n) {
     tg_real p = (tg_real)n->args.f[0];
-    if (DX_) for (size_t i = 0; i < N_; i++) DX_[i] += G_[i] * p * pow(X_[i], p - 1);
+    if (!DX_ || p == 0) return;
+    for (size_t i = 0; i < N_; i++) DX_[i] += G_[i] * p * (tg_real)pow_of(X_[i], p - 1);
 }
 tg_tensor *tg_pow_scalar(tg_tape *t, tg_tensor *x, tg_real p) {
     return unary(t, &tg__op_pow_scalar, x, p, 0);
@@ -178,18 +192,20 @@ tg_tensor *tg_clamp(tg_tape *t, tg_tensor *x, tg_real lo, tg_real hi) {
 
 /* ---- activations ---- */
 
-/* relu: y = max(0, x); dx += g [x > 0]  (derivative 0 at the kink, as PyTorch) */
+/* relu: y = max(0, x); dx += g [x > 0]  (derivative 0 at the kink, as PyTorch).
+ * NaN propagates as in PyTorch: relu(NaN) = NaN, and its gradient passes g (the test
+ * is "x <= 0 gives 0"), so a NaN inside a ReLU network reaches anomaly detection. */
 TG__CLONES tg_status tg__relu_fwd(tg_tape *t, tg_node *n) {
     (void)t;
     const tg_real *restrict x = X_;
     tg_real *restrict y = Y_;
-    for (size_t i = 0, m = N_; i < m; i++) y[i] = x[i] > 0 ? x[i] : 0;
+    for (size_t i = 0, m = N_; i < m; i++) y[i] = x[i] <= 0 ? 0 : x[i];
     return TG_OK;
 }
 TG__CLONES void tg__relu_bwd(tg_node *n) {
     tg_real *restrict dx = DX_;
     const tg_real *restrict g = G_, *restrict x = X_;
-    if (dx) for (size_t i = 0, m = N_; i < m; i++) dx[i] += x[i] > 0 ? g[i] : 0;
+    if (dx) for (size_t i = 0, m = N_; i < m; i++) dx[i] += x[i] <= 0 ? 0 : g[i];
 }
 tg_tensor *tg_relu(tg_tape *t, tg_tensor *x) { return unary(t, &tg__op_relu, x, 0, 0); }
 
