@@ -262,6 +262,67 @@ static void run_rnn(const char *name) {
     fx_free(&f);
 }
 
+/* Two chunks of truncated BPTT (tests/fixtures/make_tbptt_fixture.py): chunk 1 from
+ * the given (h0, c0), backward; its final state copied into the long-lived h0, c0
+ * AFTER that backward (as examples/charlm.c does; before it, the sweep would refuse:
+ * the first step saved h0 and c0); chunk 2 from there, backward; the parameters'
+ * gradients hold the sum of both chunks'. */
+static void run_tbptt(const char *name) {
+    fixture f;
+    if (!fx_load(&f, name)) return;
+    tg_rnn_config cfg = {TG_RNN_LSTM, atoi(fx_meta(&f, "input")), atoi(fx_meta(&f, "hidden")),
+                         atoi(fx_meta(&f, "layers")), false};
+    tg_rng g;
+    tg_rng_seed(&g, 1);
+    tg_rnn *m = tg_rnn_new("lstm", &cfg, &g);
+    tg_params ps = {0};
+    CHECK(m && tg_rnn_params(m, &ps) == TG_OK && load_params(&f, &ps), "%s: model: %s", name, tg_last_error());
+    tg_tensor *x1 = fx_input(&f, "x1"), *x2 = fx_input(&f, "x2");
+    tg_tensor *h0 = fx_input(&f, "h0"), *c0 = fx_input(&f, "c0");
+    tg_tape *t = tg_tape_new();
+    worst_rel = worst_abs = 0;
+    for (int chunk = 1; chunk <= 2 && m; chunk++) {
+        tg_tape_reset(t);
+        tg_tensor *out, *hn, *cn;
+        tg_status st = tg_rnn_forward(t, m, chunk == 1 ? x1 : x2, h0, c0, &out, &hn, &cn);
+        tg_tensor *loss = st == TG_OK ? weighted(t, &f, chunk == 1 ? "r1.out" : "r2.out", out) : NULL;
+        CHECK(loss && tg_backward(t, loss, NULL) == TG_OK, "%s: chunk %d: %s", name, chunk, tg_tape_message(t));
+        if (!loss) break;
+        compare(name, &f, chunk == 1 ? "out1" : "out2", out->data, out->size);
+        compare(name, &f, chunk == 1 ? "h_n1" : "h_n2", hn->data, hn->size);
+        compare(name, &f, chunk == 1 ? "c_n1" : "c_n2", cn->data, cn->size);
+        if (chunk == 1) {
+            compare(name, &f, "grad.h0", h0->grad, h0->size);
+            compare(name, &f, "grad.c0", c0->grad, c0->size);
+            /* The carried state: plain values, and no gradient into chunk 1. */
+            h0->flags &= ~(unsigned)TG_REQUIRES_GRAD;
+            c0->flags &= ~(unsigned)TG_REQUIRES_GRAD;
+        }
+        tg_tensor_copy_from(h0, hn->data, hn->size);
+        tg_tensor_copy_from(c0, cn->data, cn->size);
+    }
+    compare_grads(name, &f, &ps);
+    const char *tp = fx_meta(&f, "torch_params");
+    table[n_table++] = (summary){name, tg_params_numel(&ps), tp ? (size_t)atol(tp) : 0, worst_rel, worst_abs};
+
+    /* The mistake the examples made: copying the state before the sweep. */
+    tg_tape_reset(t);
+    tg_tensor *out, *hn, *cn;
+    tg_rnn_forward(t, m, x1, h0, c0, &out, &hn, &cn);
+    tg_tensor *loss = weighted(t, &f, "r1.out", out);
+    tg_tensor_copy_from(h0, hn->data, hn->size);
+    CHECK(tg_backward(t, loss, NULL) == TG_ERR_STATE, "%s: state copied before the sweep is refused", name);
+    CHECK_ERR(t, TG_ERR_STATE, "tg_backward: input 1 (2,5) was modified after node");
+    tg_tape_free(t);
+    tg_tensor_free(x1);
+    tg_tensor_free(x2);
+    tg_tensor_free(h0);
+    tg_tensor_free(c0);
+    tg_params_free(&ps);
+    tg_rnn_free(m);
+    fx_free(&f);
+}
+
 int main(void) {
     static const char *mlps[] = {"mlp_tanh", "mlp_relu_softmax", "mlp_leaky_sigmoid",
                                  "mlp_softplus_tanh"};
@@ -269,6 +330,7 @@ int main(void) {
                                  "gru_torch_zero_state", "gru", "gru_zero_state"};
     for (size_t i = 0; i < sizeof mlps / sizeof *mlps; i++) run_mlp(mlps[i]);
     for (size_t i = 0; i < sizeof rnns / sizeof *rnns; i++) run_rnn(rnns[i]);
+    run_tbptt("lstm_tbptt");
     printf("%-22s %12s %12s %8s %8s\n", "fixture (" TG_REAL_NAME ")", "max rel diff",
            "max abs diff", "params", "torch");
     for (int i = 0; i < n_table; i++)
