@@ -53,10 +53,22 @@ tg_status tg__watch_forward(tg_tape *t, const tg_op *op, tg_tensor *const *in, i
                             const tg_tensor *out);
 tg_status tg__watched_backward(tg_tape *t, tg_node *n);
 
-/* version.c: TG_OK if every input and the output of n still has the version recorded
- * with n; otherwise fails t with TG_ERR_STATE naming the tensor, the node, its op and
- * both versions (the caller, t->who, opens the message). Called by a sweep just
- * before n's local derivative runs. */
-tg_status tg__check_saved_versions(tg_tape *t, tg_node *n);
+/* version.c: fails t with TG_ERR_STATE for tensor k of n (input k, or the output for
+ * k = n->n_in), naming it, the node, its op and both versions (the caller, t->who,
+ * opens the message); returns the status. */
+tg_status tg__saved_version_error(tg_tape *t, const tg_node *n, int k);
+
+/* TG_OK if every input and the output of n still has the version recorded with n;
+ * otherwise tg__saved_version_error. Called by a sweep just before n's local
+ * derivative runs; inline, as the sweep runs it for every node. */
+static inline tg_status tg__check_saved_versions(tg_tape *t, tg_node *n) {
+    const uint64_t *saved = n->saved_version;
+    if (!saved) return TG_OK; /* a node not recorded by tg_apply keeps no versions */
+    for (int i = 0; i < n->n_in; i++)
+        if (tg__version_owner(n->in[i])->version != saved[i]) return tg__saved_version_error(t, n, i);
+    if (tg__version_owner(n->out)->version != saved[n->n_in])
+        return tg__saved_version_error(t, n, n->n_in);
+    return TG_OK;
+}
 
 #endif

@@ -4,8 +4,10 @@
  * (the counter a view shares with its base; tg_core.h, Versions). A local derivative
  * reads those tensors' values (matmul reads both factors, tanh its output), so if any
  * was written since, the gradient would silently use the new values. As PyTorch does,
- * the sweep refuses instead. Every input is checked, not only the ones an op's
- * derivative reads: the rule is the same for every op, custom ones included. */
+ * the sweep refuses instead (tg__check_saved_versions, inline in tape_private.h, runs
+ * the comparison; this file words the error). Every input is checked, not only the
+ * ones an op's derivative reads: the rule is the same for every op, custom ones
+ * included. */
 #include <stdio.h>
 #include "tape_private.h"
 
@@ -20,19 +22,13 @@ static void describe(const tg_tensor *x, int input, char *buf, size_t cap) {
     else snprintf(buf, cap, "the output %s", tg_shape_str(x, sh, sizeof sh));
 }
 
-tg_status tg__check_saved_versions(tg_tape *t, tg_node *n) {
-    const uint64_t *saved = n->saved_version;
-    if (!saved) return TG_OK; /* a node not recorded by tg_apply keeps no versions */
-    for (int i = 0; i <= n->n_in; i++) {
-        const tg_tensor *x = i < n->n_in ? n->in[i] : n->out;
-        uint64_t now = tg__version_owner(x)->version;
-        if (now == saved[i]) continue;
-        char what[160];
-        describe(x, i < n->n_in ? i : -1, what, sizeof what);
-        return tg_tape_fail(t, TG_ERR_STATE,
-                            "%s: %s was modified after node %zu (%s) saved it (version %llu, saved at %llu)",
-                            t->who ? t->who : "tg_backward", what, n->id, n->op->name,
-                            (unsigned long long)now, (unsigned long long)saved[i]);
-    }
-    return TG_OK;
+tg_status tg__saved_version_error(tg_tape *t, const tg_node *n, int k) {
+    const tg_tensor *x = k < n->n_in ? n->in[k] : n->out;
+    char what[160];
+    describe(x, k < n->n_in ? k : -1, what, sizeof what);
+    return tg_tape_fail(t, TG_ERR_STATE,
+                        "%s: %s was modified after node %zu (%s) saved it (version %llu, saved at %llu)",
+                        t->who ? t->who : "tg_backward", what, n->id, n->op->name,
+                        (unsigned long long)tg__version_owner(x)->version,
+                        (unsigned long long)n->saved_version[k]);
 }
