@@ -94,13 +94,21 @@ static void sync_parent_dir(const char *path) {
     close(fd);
 }
 
+/* "<path>.tmp.XXXXXXXXXX" into tmp (plen + sizeof ".tmp." + RANDOM_CHARS bytes). */
+static void template_name(char *tmp, const char *path, size_t plen) {
+    memcpy(tmp, path, plen);
+    memcpy(tmp + plen, ".tmp.", 5);
+    memset(tmp + plen + 5, 'X', RANDOM_CHARS);
+    tmp[plen + 5 + RANDOM_CHARS] = '\0';
+}
+
 tg_status tg__write_atomic(const char *fn, const char *path, const void *data, size_t n) {
     size_t plen = strlen(path), cap;
     if (!tg__add_size(plen, sizeof ".tmp." + RANDOM_CHARS, &cap))
         return tg__error(TG_ERR_ARG, "%s: path is too long", fn);
     char *tmp = tg__malloc(cap);
     if (!tmp) return tg__error(TG_ERR_NOMEM, "%s: %s: out of memory", fn, path);
-    snprintf(tmp, cap, "%s.tmp.%.*s", path, RANDOM_CHARS, "XXXXXXXXXXXXXXXX");
+    template_name(tmp, path, plen);
     /* Keep the permission bits of the file being replaced; a new file gets the usual
      * 0666 less the umask (the open's mode below). */
     struct stat sb;
@@ -114,7 +122,7 @@ tg_status tg__write_atomic(const char *fn, const char *path, const void *data, s
     }
     if (fd < 0) {
         err = errno;
-        snprintf(tmp, cap, "%s.tmp.%.*s", path, RANDOM_CHARS, "XXXXXXXXXXXXXXXX");
+        template_name(tmp, path, plen); /* the message shows the pattern tried */
         tg__error(TG_ERR_IO, "%s: %s: %s %s: %s", fn, path, step, tmp, strerror(err));
         tg__free(tmp);
         return TG_ERR_IO;
