@@ -45,7 +45,7 @@ int main(int argc, char **argv) {
 
     f = row(&o, "tg_gradcheck", "eps 0");
     {
-        tg_gradcheck_opts d = {0, 1e-5, 1e-3}; /* eps 0 */
+        tg_gradcheck_opts d = {.eps = 0, .atol = 1e-5, .rtol = 1e-3};
         on_status(o, tg_gradcheck(bad_loss_ok, NULL, &f->P, 1, &d, NULL, NULL));
     }
     expect(f, TG_ERR_VALUE, "tg_gradcheck: need eps > 0, atol >= 0, rtol >= 0; got eps=0 atol=1e-05 rtol=0.001");

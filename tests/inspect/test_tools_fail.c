@@ -220,7 +220,7 @@ static void tool_failures(void) {
 
     /* failures in the finite differences only (the first evaluation is fine) */
     tg_tensor_fill(p, (tg_real)0.25);
-    tg_gradcheck_opts wide = {0.5, 1e-5, 1e-3};
+    tg_gradcheck_opts wide = {.eps = 0.5, .atol = 1e-5, .rtol = 1e-3};
     CHECK(tg_gradcheck(f_log, NULL, &p, 1, &wide, r, &ok) == TG_ERR_VALUE, "gradcheck: step to log(-0.25)");
     CHECK_ERR(NULL, TG_ERR_VALUE, "tg_gradcheck: the function failed: tg_log: anomaly in forward");
     tg_handcheck_opts hw = tg_handcheck_defaults();
