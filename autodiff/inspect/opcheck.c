@@ -90,8 +90,10 @@ tg_status tg_opcheck(FILE *out, const tg_op *op, const tg_opcheck_input *in, int
         snprintf(name, sizeof name, "in%d", k);
         x[k] = tg_param_new(name, in[k].rank, in[k].shape);
         if (!x[k]) {
-            st = tg__error(tg_last_status(), "tg_opcheck: input %d: %s", k, tg_last_error());
-            break;
+            char m[256];
+            snprintf(m, sizeof m, "%s", tg_last_error());
+            st = tg__error(tg_last_status(), "tg_opcheck: input %d: %s", k, m);
+            goto done;
         }
         double lo = in[k].lo, hi = in[k].hi;
         if (lo == 0 && hi == 0) lo = -1, hi = 1;
@@ -99,8 +101,11 @@ tg_status tg_opcheck(FILE *out, const tg_op *op, const tg_opcheck_input *in, int
     }
     bool ok = false;
     if (st == TG_OK) st = tg_gradcheck(op_loss, &c, x, n_in, &gc, rep->first, &ok);
-    if (st != TG_OK) {
-        st = tg__error(tg_last_status(), "tg_opcheck: %s: %s", op->name, tg_last_error());
+    if (st != TG_OK) { /* the op's own message, without tg_gradcheck's wrapping */
+        char m[512];
+        const char *e = tg_last_error(), *w = "tg_gradcheck: the function failed: ";
+        snprintf(m, sizeof m, "%s", strncmp(e, w, strlen(w)) == 0 ? e + strlen(w) : e);
+        st = tg__error(st, "tg_opcheck: %s on the given shapes: %s", op->name, m);
         goto done;
     }
     if ((st = second_order(out, &c, x, n_in, &gc, rep)) != TG_OK) goto done;
