@@ -25,53 +25,50 @@ tg_status tg__central_diff(tg_real *x, double eps, tg__eval_fn eval, void *ctx, 
     return st;
 }
 
-/* Puts x at x0 + s v (v NULL: all ones), rounded to tg_real, evaluates, and adds the
- * step actually taken, times c, to w. */
-static tg_status at(tg_real *x, const tg_real *x0, size_t n, const double *v, double s,
-                    double c, double *w, tg__eval_fn eval, void *ctx, double *f) {
-    for (size_t i = 0; i < n; i++) {
-        x[i] = (tg_real)((double)x0[i] + s * (v ? v[i] : 1.0));
-        w[i] += c * ((double)x[i] - (double)x0[i]);
-    }
-    return eval(ctx, f);
-}
-
-/* One stencil at step s: D ~ g . w, with w the direction actually taken. */
-static tg_status stencil(tg_real *x, const tg_real *x0, size_t n, const double *v, double s,
-                         int order, double *w, tg__eval_fn eval, void *ctx, double *D,
-                         double *fmax) {
-    double f[4] = {NAN, NAN, NAN, NAN};
-    /* order 2: (f(s) - f(-s)) / 2s; order 4: (8 (f(s) - f(-s)) - (f(2s) - f(-2s))) / 12s */
-    const double mult[4] = {1, -1, 2, -2};
-    const double coef2[4] = {1, -1, 0, 0}, coef4[4] = {8, -8, -1, 1};
-    const double *coef = order == 4 ? coef4 : coef2;
-    double den = order == 4 ? 12 * s : 2 * s;
-    int m = order == 4 ? 4 : 2;
-    for (size_t i = 0; i < n; i++) w[i] = 0;
-    tg_status st = TG_OK;
-    for (int k = 0; k < m && st == TG_OK; k++) {
-        st = at(x, x0, n, v, mult[k] * s, coef[k] / den, w, eval, ctx, &f[k]);
-        if (fabs(f[k]) > *fmax || isnan(f[k])) *fmax = isnan(f[k]) ? INFINITY : fabs(f[k]);
-    }
-    double num = 0;
-    for (int k = 0; k < m; k++) num += coef[k] * f[k];
-    *D = num / den;
-    return st;
-}
+/* The points of the two stencils, as multiples of h along v: order 2 uses +-h/2 and
+ * +-h, order 4 also +-2h, and the +-h points serve both. Coefficients of f at each
+ * point, times h: stencil H (step h, the value reported) and stencil H2 (step h/2,
+ * for the noise estimate).
+ *   order 2: D(s) = (f(s) - f(-s)) / 2s
+ *   order 4: D(s) = (8 (f(s) - f(-s)) - (f(2s) - f(-2s))) / 12s */
+static const double pt_mult[6] = {0.5, -0.5, 1, -1, 2, -2};
+static const double c2_h[6] = {0, 0, 0.5, -0.5, 0, 0}, c2_h2[6] = {1, -1, 0, 0, 0, 0};
+static const double c4_h[6] = {0, 0, 8.0 / 12, -8.0 / 12, -1.0 / 12, 1.0 / 12};
+static const double c4_h2[6] = {8.0 / 6, -8.0 / 6, -1.0 / 6, 1.0 / 6, 0, 0};
 
 tg_status tg__fd_deriv(tg_real *x, size_t n, const double *v, double h, int order,
                        tg__eval_fn eval, void *ctx, tg_real *x0, double *w, double *d,
                        double *noise) {
+    const double *ch = order == 4 ? c4_h : c2_h, *ch2 = order == 4 ? c4_h2 : c2_h2;
+    int np = order == 4 ? 6 : 4;
     memcpy(x0, x, n * sizeof *x0);
-    double fbig = 0, Dh = NAN, Dh2 = NAN;
-    tg_status st = stencil(x, x0, n, v, h / 2, order, w, eval, ctx, &Dh2, &fbig);
-    if (st == TG_OK) st = stencil(x, x0, n, v, h, order, w, eval, ctx, &Dh, &fbig);
+    for (size_t i = 0; i < n; i++) w[i] = 0;
+    /* D ~ g . (step taken); proj = (step taken) . v, so D / proj * |v|^2 ~ g . v */
+    double fbig = 0, Dh = 0, Dh2 = 0, ph = 0, ph2 = 0, vv = 0;
+    tg_status st = TG_OK;
+    for (int k = 0; k < np && st == TG_OK; k++) {
+        double s = pt_mult[k] * h, f = NAN, proj = 0;
+        for (size_t i = 0; i < n; i++) {
+            double vi = v ? v[i] : 1.0;
+            x[i] = (tg_real)((double)x0[i] + s * vi);
+            double disp = (double)x[i] - (double)x0[i];
+            w[i] += ch[k] / h * disp;
+            proj += disp * vi;
+        }
+        st = eval(ctx, &f);
+        fbig = isnan(f) ? INFINITY : fmax(fbig, fabs(f));
+        Dh += ch[k] / h * f, Dh2 += ch2[k] / h * f;
+        ph += ch[k] / h * proj, ph2 += ch2[k] / h * proj;
+    }
     memcpy(x, x0, n * sizeof *x0);
+    for (size_t i = 0; i < n; i++) vv += v ? v[i] * v[i] : 1.0;
     const double u = sizeof(tg_real) == sizeof(double) ? DBL_EPSILON : FLT_EPSILON;
     double floor = u * fbig / h * (order == 4 ? 1.5 : 1.0);
     *d = Dh;
-    *noise = fmax(fabs(Dh - Dh2), floor);
+    /* both estimates in the units of the reported one */
+    *noise = fmax(fabs(Dh - Dh2 * (ph / ph2)), floor);
     if (isnan(*noise)) *noise = INFINITY;
+    (void)vv;
     return st;
 }
 

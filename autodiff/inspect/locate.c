@@ -76,8 +76,9 @@ static tg_status check_node(FILE *out, tg_tape *t, tg_node *nd, const tg_gradche
         if (!vjp[i]) continue;
         tg_tensor *x = nd->in[i];
         for (size_t j = 0; j < x->size; j++) vjp[i][j] = (tg_real)((double)vjp[i][j] - prior[i][j]);
-        char name[48];
+        char name[48]; /* its own name, else the node that made it (n3), else in0 */
         if (x->name[0]) snprintf(name, sizeof name, "%s", x->name);
+        else if (x->node) snprintf(name, sizeof name, "n%zu", x->node->id);
         else snprintf(name, sizeof name, "in%d", i);
         tg_gradcheck_result r;
         tg__check_in ci = {"tg_gradcheck_locate", x, name, vjp[i], node_value, &c, o, NULL};
