@@ -214,7 +214,8 @@ static void print_one(FILE *out, const tg_gradcheck_result *r) {
     if (r->sensitivity == 0)
         fprintf(out, "; the derivative is exactly 0: any analytic value above atol would fail");
     else if (isfinite(r->sensitivity))
-        fprintf(out, "; would detect errors >= %s", percent(r->sensitivity, p, sizeof p));
+        fprintf(out, "; %swould detect errors >= %s", r->verdict == TG_CHECK_INCONCLUSIVE
+                ? "its best value alone " : "", percent(r->sensitivity, p, sizeof p));
     if (r->sampled) fprintf(out, "; a sample of %zu, seed %llu", r->n_checked, (unsigned long long)r->seed);
     fprintf(out, "\n");
 }

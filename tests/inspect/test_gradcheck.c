@@ -69,6 +69,13 @@ static void report_lines(tg_tensor *const *ps) {
     CHECK(tg_gradcheck(f_ok, NULL, two, 2, NULL, rr, &ok) == TG_OK && ok, "passes");
     CHECK(strcmp(rr[0].name, "params[0]") == 0 && rr[0].sensitivity > 0 &&
               rr[0].sensitivity < (TG_REAL_IS_DOUBLE ? 1e-4 : 0.05), "sensitivity %g", rr[0].sensitivity);
+    /* a step so small that rounding swamps the quotient: INCONCLUSIVE, not FAILED */
+    tg_gradcheck_opts tiny = tg_gradcheck_defaults();
+    tiny.eps = TG_REAL_IS_DOUBLE ? 1e-13 : 1e-6;
+    CHECK(tg_gradcheck(f_ok, NULL, two, 2, &tiny, rr, &ok) == TG_OK && !ok &&
+              rr[0].verdict == TG_CHECK_INCONCLUSIVE && !rr[0].vacuous && rr[0].noise > 0,
+          "tiny step: %s", tg_verdict_name(rr[0].verdict));
+    tg_gradcheck_print(stdout, rr, 1);
     CHECK(tg_gradcheck_print(NULL, rr, 1) == TG_ERR_ARG, "NULL out");
     CHECK_ERR(NULL, TG_ERR_ARG, "tg_gradcheck_print: out is NULL");
     tg_tensor_free(u);
