@@ -43,8 +43,8 @@ tg_status tg__fd_deriv(tg_real *x, size_t n, const double *v, double h, int orde
     int np = order == 4 ? 6 : 4;
     memcpy(x0, x, n * sizeof *x0);
     for (size_t i = 0; i < n; i++) w[i] = 0;
-    /* D ~ g . (step taken); proj = (step taken) . v, so D / proj * |v|^2 ~ g . v */
-    double fbig = 0, Dh = 0, Dh2 = 0, ph = 0, ph2 = 0, vv = 0;
+    /* D ~ g . (step taken); proj = (step taken) . v rescales D(h/2) to D(h)'s step */
+    double fbig = 0, Dh = 0, Dh2 = 0, ph = 0, ph2 = 0;
     tg_status st = TG_OK;
     for (int k = 0; k < np && st == TG_OK; k++) {
         double s = pt_mult[k] * h, f = NAN, proj = 0;
@@ -61,14 +61,12 @@ tg_status tg__fd_deriv(tg_real *x, size_t n, const double *v, double h, int orde
         ph += ch[k] / h * proj, ph2 += ch2[k] / h * proj;
     }
     memcpy(x, x0, n * sizeof *x0);
-    for (size_t i = 0; i < n; i++) vv += v ? v[i] * v[i] : 1.0;
     const double u = sizeof(tg_real) == sizeof(double) ? DBL_EPSILON : FLT_EPSILON;
     double floor = u * fbig / h * (order == 4 ? 1.5 : 1.0);
     *d = Dh;
     /* both estimates in the units of the reported one */
     *noise = fmax(fabs(Dh - Dh2 * (ph / ph2)), floor);
     if (isnan(*noise)) *noise = INFINITY;
-    (void)vv;
     return st;
 }
 
@@ -103,14 +101,12 @@ typedef struct group {
     bool all_zero;
 } group;
 
-static void group_add(group *g, const tg_gradcheck_opts *o, double a, double d, double s,
-                      const judged *j) {
+static void group_add(group *g, double a, double d, double s, const judged *j) {
     g->noise[g->n++] = s;
     g->max_num = fmax(g->max_num, fabs(d));
     g->max_mag = fmax(g->max_mag, fmax(fabs(a), fabs(d)));
     if (!(a == 0 && d == 0)) g->all_zero = false;
     if (fabs(d) > 0 && !j->nonfinite) g->sens = fmin(g->sens, fmax(j->tol, 3 * s) / fabs(d));
-    (void)o;
 }
 
 /* The group's median noise, and whether it is well below the tolerance. */
@@ -201,7 +197,7 @@ tg_status tg__check_tensor(const tg__check_in *in, tg_gradcheck_result *r) {
         }
         r->n_failed += jd.fail;
         r->nonfinite |= jd.nonfinite;
-        group_add(&ge, o, a, d, sn, &jd);
+        group_add(&ge, a, d, sn, &jd);
     }
     /* Directions: v_i = +-1/sqrt(n), moved by step * sqrt(n) so each element moves by
      * the step. */
@@ -228,7 +224,7 @@ tg_status tg__check_tensor(const tg__check_in *in, tg_gradcheck_result *r) {
         }
         r->n_dirs_failed += jd.fail;
         r->nonfinite |= jd.nonfinite;
-        group_add(&gd, o, a, D, s, &jd);
+        group_add(&gd, a, D, s, &jd);
     }
     if (st == TG_OK) {
         multi_index(r, r->worst_index);

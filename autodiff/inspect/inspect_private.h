@@ -1,6 +1,7 @@
 /* inspect_private.h — what the files of inspect/ share: the names of a tape's tensors
- * (n<k>, p<k>, i<k>; names.c), number and value formatting (format.c), and the central
- * difference of both gradient checks (fd.c). */
+ * (n<k>, p<k>, i<k>; names.c), number and value formatting (format.c), and the one
+ * finite-difference core of every check (fd.c) with its option and report helpers
+ * (gradcheck.c). */
 #ifndef TG_INSPECT_PRIVATE_H
 #define TG_INSPECT_PRIVATE_H
 

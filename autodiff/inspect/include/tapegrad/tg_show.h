@@ -102,10 +102,9 @@ tg_status tg_backward_trace(FILE *out, tg_tape *t, tg_tensor *y, const tg_tensor
  * runs f once, sweeps, and for each named tensor compares
  *   hand   the student's dL/dx,
  *   tape   the gradient the sweep left in x->grad,
- *   numeric a central difference (L(x + eps e_j) - L(x - eps e_j)) / 2 eps, obtained by
- *          perturbing x's value and re-running the forward kernels of the nodes
- *          recorded after x (so it works for intermediate tensors as well as
- *          parameters).
+ *   numeric a central difference of L in x_j, obtained by perturbing x's value and
+ *          re-running the forward kernels of the nodes recorded after x (so it
+ *          works for intermediate tensors as well as parameters).
  * The numeric value and the tape-vs-numeric verdict come from the finite-difference
  * core of tg_gradcheck (its step, stencil, noise estimate and tolerances, opts.fd).
  * fn runs after the sweep, so x->grad (the tape's value) is there to look at.
