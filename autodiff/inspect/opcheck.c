@@ -73,9 +73,13 @@ tg_status tg_opcheck(FILE *out, const tg_op *op, const tg_opcheck_input *in, int
                          ? "the op needs a name, a shape rule and a forward kernel"
                          : "the op takes a different number of inputs");
     tg_opcheck_opts oo = opts ? *opts : (tg_opcheck_opts){0};
-    tg_gradcheck_opts zero = {0}, gc;
-    tg_status st = tg__gradcheck_opts(memcmp(&oo.gc, &zero, sizeof zero) ? &oo.gc : NULL,
-                                      "tg_opcheck", &gc);
+    /* gc left without tolerances: the defaults, with its other fields (0: default) */
+    tg_gradcheck_opts gc, in_gc = oo.gc;
+    if (in_gc.eps == 0 && in_gc.atol == 0 && in_gc.rtol == 0) {
+        tg_gradcheck_opts d = tg_gradcheck_defaults();
+        in_gc.eps = d.eps, in_gc.atol = d.atol, in_gc.rtol = d.rtol;
+    }
+    tg_status st = tg__gradcheck_opts(&in_gc, "tg_opcheck", &gc);
     if (st != TG_OK) return st;
     if (oo.n_wrong < 0 || (oo.n_wrong > 0 && !oo.wrong))
         return tg__error(TG_ERR_ARG, "tg_opcheck: n_wrong must be >= 0, with wrong given");

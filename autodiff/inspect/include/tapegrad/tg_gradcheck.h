@@ -151,7 +151,7 @@ typedef struct tg_opcheck_input {
 } tg_opcheck_input;
 
 typedef struct tg_opcheck_opts {
-    tg_gradcheck_opts gc;            /* all zero: tg_gradcheck_defaults() */
+    tg_gradcheck_opts gc;            /* eps, atol, rtol all 0: the defaults' */
     uint64_t seed;                   /* inputs and r; 0: 1 */
     const tg_op_args *args;          /* the op's arguments; NULL: all zero */
     const tg_opcheck_input *wrong;   /* n_wrong sets of n_in inputs each, row by row */
