@@ -8,7 +8,8 @@
  *   y = x σ(β x),   dy/dx = σ(βx) + β x σ(βx)(1 − σ(βx)),
  *
  * used inside an expression together with built-in ops, then gradient-checked with
- * tg_gradcheck (the same check tapegrad runs on its own ops).
+ * tg_gradcheck (the same check tapegrad runs on its own ops); last, tg_opcheck checks
+ * the op alone and catches a copy of it with a slip in its derivative.
  * Run: ./build/examples/custom_op
  */
 #include <math.h>
@@ -68,6 +69,36 @@ static tg_tensor *loss_fn(tg_tape *t, tg_tensor *const *p, int n, void *user) {
     return tg_sum(t, swish(t, tg_matmul(t, p[0], x), &beta15));
 }
 
+/* ---- checking a new op alone: tg_opcheck ----
+ * The same swish with a deliberately wrong derivative, the classic slip of keeping
+ * only the first term: dx += g σ(βx). tg_opcheck draws seeded random inputs of the
+ * shape given, checks the op's first derivative against finite differences and
+ * reports FAILED with the element; the right op PASSES. Returns whether the wrong
+ * one was caught and the right one passed. */
+static void swish_backward_slip(tg_node *n) {
+    const tg_real *s = n->saved, *g = n->out->grad;
+    tg_real *dx = n->in[0]->grad;
+    if (!dx) return;
+    for (size_t i = 0; i < n->out->size; i++) dx[i] += g[i] * s[i];
+}
+
+static const tg_op swish_slip_op = {"swish_slip", 1, 0, swish_infer, swish_forward,
+                                    swish_backward_slip};
+
+static bool opcheck_demo(void) {
+    tg_op_args a = {.p = &beta15};
+    tg_opcheck_input x = {2, {3, 4}, -2, 2};            /* x (3,4) in [-2, 2) */
+    tg_opcheck_opts o = {.args = &a, .seed = 1};
+    tg_opcheck_report right, slip;
+    printf("\ntg_opcheck on the op as written, then with a slip in its derivative:\n");
+    if (tg_opcheck(stdout, &swish_op, &x, 1, &o, &right) != TG_OK ||
+        tg_opcheck(stdout, &swish_slip_op, &x, 1, &o, &slip) != TG_OK) {
+        fprintf(stderr, "custom_op: %s\n", tg_last_error());
+        return false;
+    }
+    return right.verdict == TG_CHECK_PASSED && slip.verdict == TG_CHECK_FAILED;
+}
+
 int main(void) {
     tg_rng rng;
     tg_rng_seed(&rng, 1);
@@ -99,7 +130,8 @@ int main(void) {
     tg_tensor *y = swish(t, tg_tape_full(t, 1, (int[]){2}, 1), &bad);
     printf("swish with beta = 0: %s -> \"%s\"\n", y ? "accepted?" : "refused", tg_tape_message(t));
 
+    bool caught = opcheck_demo();
     tg_tape_free(t);
     tg_tensor_free(W);
-    return ok && !y ? 0 : 1;
+    return ok && !y && caught ? 0 : 1;
 }

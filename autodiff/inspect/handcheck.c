@@ -9,7 +9,11 @@
 
 tg_handcheck_opts tg_handcheck_defaults(void) {
     tg_gradcheck_opts fd = tg_gradcheck_defaults();
-    return (tg_handcheck_opts){.fd = fd, .atol = fd.atol, .rtol = fd.rtol};
+#if TG_REAL_IS_DOUBLE
+    return (tg_handcheck_opts){.fd = fd, .atol = 1e-5, .rtol = 1e-3};
+#else
+    return (tg_handcheck_opts){.fd = fd, .atol = 1e-2, .rtol = 1e-2};
+#endif
 }
 
 /* Re-runs the forward kernels of nodes[from..n) in recording order: after a change to
@@ -30,12 +34,12 @@ typedef struct hrow {
     tg_real *hand, *tape;    /* x->size each */
     double *num;
     tg_handcheck_row r;
+    tg_gradcheck_result check;   /* tape against the numbers */
     int index;               /* position in the caller's hands[] */
 } hrow;
 
-/* Central difference of y with respect to every element of x, by perturbing x's value
- * and replaying the nodes recorded after x. Divides by the step actually taken (in
- * float, x +- eps rounds). */
+/* The numbers: y's value with respect to x's elements, by perturbing x's value and
+ * replaying the nodes recorded after x, through the finite-difference core. */
 typedef struct replayer {
     tg_tape *t;
     const tg__show_map *m;
@@ -43,7 +47,7 @@ typedef struct replayer {
     const tg_tensor *y;
 } replayer;
 
-/* y's value after the nodes from `from` on are recomputed (tg__central_diff's eval). */
+/* y's value after the nodes from `from` on are recomputed (the core's eval). */
 static tg_status replay_value(void *ctx, double *value) {
     const replayer *r = ctx;
     tg_status st = replay(r->t, r->m, r->from);
@@ -51,15 +55,13 @@ static tg_status replay_value(void *ctx, double *value) {
     return st;
 }
 
-static tg_status numeric(tg_tape *t, const tg__show_map *m, tg_tensor *y, tg_tensor *x,
-                         double eps, double *num) {
-    const tg_node *nd = tg__show_node_of(m, x);
+static tg_status numeric(tg_tape *t, const tg__show_map *m, tg_tensor *y, hrow *h,
+                         const tg_gradcheck_opts *o) {
+    const tg_node *nd = tg__show_node_of(m, h->x);
     replayer r = {t, m, nd ? nd->id + 1 : 0, y};
-    tg_status st = TG_OK;
-    for (size_t j = 0; j < x->size && st == TG_OK; j++) {
-        st = tg__central_diff(&x->data[j], eps, replay_value, &r, &num[j]);
-        if (st == TG_OK) st = replay(t, m, r.from); /* the values of x unperturbed */
-    }
+    tg__check_in in = {"tg_handcheck", h->x, h->r.label, h->tape, replay_value, &r, o, h->num};
+    tg_status st = tg__check_tensor(&in, &h->check);
+    if (st == TG_OK) st = replay(t, m, r.from); /* the values of x unperturbed */
     return st;
 }
 
@@ -70,53 +72,91 @@ static int by_key(const void *a, const void *b) {
 }
 
 /* Compares one row and fills r. The element reported is the one with the largest
- * |hand - tape| when the hand values disagree, else the largest |tape| (so rounding
+ * |hand - tape| when the hand values disagree, else the tape check's worst element
+ * when the tape disagrees with the numbers, else the largest |tape| (so rounding
  * noise does not pick it). */
 static void compare(hrow *h, const tg_handcheck_opts *o) {
     tg_handcheck_row *r = &h->r;
     r->size = h->x->size;
-    r->hand_ok = r->tape_ok = true;
+    r->hand_ok = true;
+    r->tape_verdict = h->check.verdict;
+    r->tape_ok = h->check.verdict != TG_CHECK_FAILED;
+    r->max_tape_numeric = h->check.max_abs_err;
     size_t worst_d = 0, big = 0;
     double wd = -1;
     for (size_t j = 0; j < r->size; j++) {
-        double a = h->hand[j], tp = h->tape[j], nu = h->num[j];
-        double d = fabs(a - tp), e = fabs(tp - nu);
+        double a = h->hand[j], tp = h->tape[j];
+        double d = o->tape_only ? 0 : fabs(a - tp);
         if (isnan(d)) d = INFINITY;
-        if (isnan(e)) e = INFINITY;
         if (!(d <= o->atol + o->rtol * fabs(tp))) r->hand_ok = false;
-        if (!(e <= o->fd.atol + o->fd.rtol * fabs(nu))) r->tape_ok = false;
         if (d > r->max_hand_tape) r->max_hand_tape = d;
-        if (e > r->max_tape_numeric) r->max_tape_numeric = e;
         if (d > wd) wd = d, worst_d = j;
         if (fabs(tp) > fabs(h->tape[big])) big = j;
     }
-    r->worst = r->hand_ok ? big : worst_d;
-    r->hand = h->hand[r->worst];
+    r->worst = !r->hand_ok ? worst_d : !r->tape_ok ? h->check.worst_index : big;
+    r->hand = o->tape_only ? NAN : h->hand[r->worst];
     r->tape = h->tape[r->worst];
     r->numeric = h->num[r->worst];
 }
 
+/* The ops that read x on this tape, "node 3 tg_tanh, node 5 tg_mul", into buf. */
+static void readers(const tg__show_map *m, const tg_tensor *x, char *buf, size_t cap) {
+    size_t k = 0;
+    buf[0] = '\0';
+    for (size_t id = 0; id < m->n_nodes && k + 1 < cap; id++) {
+        const tg_node *nd = m->nodes[id];
+        bool reads = false;
+        for (int i = 0; nd && i < nd->n_in; i++) reads |= nd->in[i] == x;
+        if (reads)
+            k += (size_t)snprintf(buf + k, cap - k, "%snode %zu %s", k ? ", " : "", id, nd->op->name);
+    }
+}
+
+/* "[1,2]" for element j of x ("" for one element). */
+static void elem_str(const tg_tensor *x, size_t j, char *buf, size_t cap) {
+    buf[0] = '\0';
+    if (x->size <= 1) return;
+    int at[TG_MAX_RANK];
+    for (int d = x->rank - 1; d >= 0; d--) at[d] = (int)(j % (size_t)x->shape[d]), j /= (size_t)x->shape[d];
+    size_t k = 0;
+    for (int d = 0; d < x->rank && k < cap; d++)
+        k += (size_t)snprintf(buf + k, cap - k, "%s%d%s", d ? "," : "[", at[d], d == x->rank - 1 ? "]" : "");
+}
+
 static void report(FILE *out, const hrow *rows, int n, const char *root, double eps,
-                   const tg_show_opts *o) {
-    char a[64], b[64], c[64], d[64];
-    fprintf(out, "hand against tape and finite differences (eps %s), in backward order:\n",
-            tg__show_num(eps, o, a, sizeof a));
-    int bad = -1;
+                   const tg__show_map *m, bool tape_only) {
+    char a[64], b[64], c[64], d[64], el[64];
+    fprintf(out, "%s (eps %s), in backward order:\n", tape_only ? "tape against finite differences"
+            : "hand against tape and finite differences", tg__check_num(eps, a, sizeof a));
+    int bad = -1, tape_bad = -1;
     for (int k = 0; k < n; k++) {
         const tg_handcheck_row *r = &rows[k].r;
-        char el[32] = "";
-        if (r->size > 1) snprintf(el, sizeof el, "[%zu]", r->worst);
-        fprintf(out, "  d%s/d%s%s: hand %s, tape %s, numeric %s: %s", root,
-                strchr(r->label, ' ') ? strchr(r->label, ' ') + 1 : r->label, el,
-                tg__show_num(r->hand, o, a, sizeof a), tg__show_num(r->tape, o, b, sizeof b),
-                tg__show_num(r->numeric, o, c, sizeof c),
-                r->hand_ok ? "hand = tape" : "hand DIFFERS from tape");
-        if (!r->hand_ok) fprintf(out, " by %s", tg__show_num(r->max_hand_tape, o, d, sizeof d));
+        elem_str(rows[k].x, r->worst, el, sizeof el);
+        fprintf(out, "  d%s/d%s%s: ", root, strchr(r->label, ' ') ? strchr(r->label, ' ') + 1 : r->label, el);
+        if (!tape_only) fprintf(out, "hand %s, ", tg__check_num(r->hand, a, sizeof a));
+        fprintf(out, "tape %s, numeric %s", tg__check_num(r->tape, b, sizeof b),
+                tg__check_num(r->numeric, c, sizeof c));
+        if (!tape_only) fprintf(out, ": %s", r->hand_ok ? "hand = tape" : "hand DIFFERS from tape");
+        if (!r->hand_ok) fprintf(out, " by %s", tg__check_num(r->max_hand_tape, d, sizeof d));
         if (!r->tape_ok)
-            fprintf(out, "; tape differs from numeric by %s (an op's derivative is wrong?)",
-                    tg__show_num(r->max_tape_numeric, o, d, sizeof d));
+            fprintf(out, "%s tape DIFFERS from numeric by %s", tape_only ? ":" : ";",
+                    tg__check_num(r->max_tape_numeric, d, sizeof d));
+        else if (tape_only)
+            fprintf(out, ": %s", r->tape_verdict == TG_CHECK_PASSED ? "tape = numeric" : "INCONCLUSIVE");
         fprintf(out, "\n");
         if (bad < 0 && !r->hand_ok) bad = k;
+        if (tape_bad < 0 && !r->tape_ok) tape_bad = k;
+    }
+    if (tape_bad >= 0) {
+        char ops[256];
+        readers(m, rows[tape_bad].x, ops, sizeof ops);
+        fprintf(out, "the tape and the numbers part first at %s; ops that read it: %s (the wrong "
+                "derivative is there, or in an op between it and the row above)\n",
+                rows[tape_bad].r.label, ops[0] ? ops : "none");
+    }
+    if (tape_only) {
+        if (tape_bad < 0) fprintf(out, "the tape agrees with finite differences for every row\n");
+        return;
     }
     if (bad < 0) {
         fprintf(out, "every hand-derived gradient agrees with the tape\n");
@@ -124,7 +164,7 @@ static void report(FILE *out, const hrow *rows, int n, const char *root, double 
     }
     const tg_handcheck_row *r = &rows[bad].r;
     fprintf(out, "they part first at %s: |hand - tape| = %s; the tape %s finite differences\n",
-            r->label, tg__show_num(r->max_hand_tape, o, a, sizeof a),
+            r->label, tg__check_num(r->max_hand_tape, a, sizeof a),
             r->tape_ok ? "agrees with" : "also differs from");
 }
 
@@ -140,13 +180,15 @@ tg_status tg_handcheck(FILE *out, tg_loss_fn f, void *user, tg_tensor *const *pa
     for (int k = 0; k < n_params; k++)
         if (!params[k] || params[k]->tape || !params[k]->grad)
             return tg__error(TG_ERR_ARG, "tg_handcheck: params[%d] must be a long-lived tensor with a gradient buffer (tg_param_new)", k);
-    for (int k = 0; k < n_hands; k++)
-        if (!hands[k].name || (!hands[k].grad && !hands[k].fn))
-            return tg__error(TG_ERR_ARG, "tg_handcheck: hands[%d] needs a name and grad or fn", k);
     tg_handcheck_opts o = opts ? *opts : tg_handcheck_defaults();
+    for (int k = 0; k < n_hands; k++)
+        if (!hands[k].name || (!o.tape_only && !hands[k].grad && !hands[k].fn))
+            return tg__error(TG_ERR_ARG, "tg_handcheck: hands[%d] needs a name%s", k,
+                             o.tape_only ? "" : " and grad or fn");
     if (!(o.fd.eps > 0))
         return tg__error(TG_ERR_VALUE, "tg_handcheck: eps must be > 0, got %g", o.fd.eps);
-    tg_show_opts so = tg_show_defaults();
+    tg_status st = tg__gradcheck_opts(&o.fd, "tg_handcheck", &o.fd);
+    if (st != TG_OK) return st;
 
     size_t saved_n = 0;
     for (int k = 0; k < n_params; k++)
@@ -157,7 +199,6 @@ tg_status tg_handcheck(FILE *out, tg_loss_fn f, void *user, tg_tensor *const *pa
     tg_real *saved = fits ? tg__malloc(bytes) : NULL;
     hrow *hr = tg__calloc((size_t)n_hands, sizeof *hr);
     tg__show_map m = {0};
-    tg_status st = TG_OK;
     if (!t || !saved || !hr) {
         st = tg__error(TG_ERR_NOMEM, "tg_handcheck: out of memory");
         goto done;
@@ -179,7 +220,7 @@ tg_status tg_handcheck(FILE *out, tg_loss_fn f, void *user, tg_tensor *const *pa
         goto restore;
     }
     if ((st = tg__show_map_build(&m, t, NULL, "tg_handcheck")) != TG_OK) goto restore;
-    /* Find each tensor, take the hand values (fn sees the forward values). */
+    /* Find each tensor, take the fixed hand values. */
     for (int k = 0; k < n_hands && st == TG_OK; k++) {
         hrow *h = &hr[k];
         h->index = k;
@@ -189,7 +230,7 @@ tg_status tg_handcheck(FILE *out, tg_loss_fn f, void *user, tg_tensor *const *pa
             break;
         }
         size_t n = h->x->size;
-        if (hands[k].grad && hands[k].n != n) {
+        if (hands[k].grad && !o.tape_only && hands[k].n != n) {
             char b[64];
             st = tg__error(TG_ERR_SHAPE, "tg_handcheck: '%s' has shape %s (%zu elements); %zu hand values given",
                            hands[k].name, tg_shape_str(h->x, b, sizeof b), n, hands[k].n);
@@ -202,8 +243,7 @@ tg_status tg_handcheck(FILE *out, tg_loss_fn f, void *user, tg_tensor *const *pa
             st = tg__error(TG_ERR_NOMEM, "tg_handcheck: out of memory");
             break;
         }
-        if (hands[k].grad) memcpy(h->hand, hands[k].grad, n * sizeof *h->hand);
-        else hands[k].fn(t, h->x, h->hand, hands[k].user);
+        if (hands[k].grad && !o.tape_only) memcpy(h->hand, hands[k].grad, n * sizeof *h->hand);
         char id[32];
         snprintf(h->r.label, sizeof h->r.label, "%s %s", tg__show_id(&m, h->x, id, sizeof id),
                  hands[k].name);
@@ -218,27 +258,33 @@ tg_status tg_handcheck(FILE *out, tg_loss_fn f, void *user, tg_tensor *const *pa
         st = tg__error(tg_tape_status(t), "tg_handcheck: backward failed: %s", tg_tape_message(t));
         goto restore;
     }
-    for (int k = 0; k < n_hands; k++)
+    /* fn after the sweep: it sees the forward values and the tape's gradients. */
+    for (int k = 0; k < n_hands; k++) {
         if (hr[k].x->grad) memcpy(hr[k].tape, hr[k].x->grad, hr[k].x->size * sizeof(tg_real));
+        const tg_hand *hd = &hands[hr[k].index];
+        if (!hd->grad && hd->fn && !o.tape_only) hd->fn(t, hr[k].x, hr[k].hand, hd->user);
+    }
     bool old = tg_tape_set_grad_enabled(t, false);
     for (int k = 0; k < n_hands && st == TG_OK; k++)
-        st = numeric(t, &m, y, hr[k].x, o.fd.eps, hr[k].num);
+        st = numeric(t, &m, y, &hr[k], &o.fd);
     tg_tape_set_grad_enabled(t, old);
-    if (st != TG_OK) { /* only if the arena cannot grow during the replay (out of memory) */
-        st = tg__error(st, "tg_handcheck: re-running the forward pass failed: %s", tg_tape_message(t));
+    if (st != TG_OK) { /* out of memory, in the core or when the arena cannot grow */
+        if (tg_tape_status(t) != TG_OK)
+            st = tg__error(st, "tg_handcheck: re-running the forward pass failed: %s", tg_tape_message(t));
         goto restore;
     }
     for (int k = 0; k < n_hands; k++) compare(&hr[k], &o);
     qsort(hr, (size_t)n_hands, sizeof *hr, by_key);
     if (out) {
         char root[64];
-        report(out, hr, n_hands, tg__show_short(&m, y, root, sizeof root), o.fd.eps, &so);
+        report(out, hr, n_hands, tg__show_short(&m, y, root, sizeof root), o.fd.eps, &m, o.tape_only);
         tg_status io = tg__show_io(out, "tg_handcheck");
         if (io != TG_OK) st = io;
     }
     for (int k = 0; k < n_hands; k++) {
         if (rows) rows[k] = hr[k].r;
-        if (first_bad && *first_bad < 0 && !hr[k].r.hand_ok) *first_bad = k;
+        if (first_bad && *first_bad < 0 && !(o.tape_only ? hr[k].r.tape_ok : hr[k].r.hand_ok))
+            *first_bad = k;
     }
 restore:
     for (size_t k = 0, off = 0; k < (size_t)n_params; off += params[k]->size, k++)

@@ -1,6 +1,7 @@
 /* inspect_private.h — what the files of inspect/ share: the names of a tape's tensors
- * (n<k>, p<k>, i<k>; names.c), number and value formatting (format.c), and the central
- * difference of both gradient checks (fd.c). */
+ * (n<k>, p<k>, i<k>; names.c), number and value formatting (format.c), and the one
+ * finite-difference core of every check (fd.c) with its option and report helpers
+ * (gradcheck.c). */
 #ifndef TG_INSPECT_PRIVATE_H
 #define TG_INSPECT_PRIVATE_H
 
@@ -8,6 +9,7 @@
 #include <tg/tape.h>
 #include <tapegrad/tg_ops.h>
 #include <tapegrad/tg_show.h>
+#include <tapegrad/tg_gradcheck.h>
 
 /* Buffer size for one formatted tensor or label. */
 #define TG__SHOW_BUF 2048
@@ -74,5 +76,40 @@ typedef tg_status (*tg__eval_fn)(void *ctx, double *value);
  * computes, perturbing *x and restoring it. NAN when the step rounds to nothing (x0 +-
  * eps == x0 in tg_real). Returns eval's first error. */
 tg_status tg__central_diff(tg_real *x, double eps, tg__eval_fn eval, void *ctx, double *d);
+/* The derivative of eval's value along v at x[0..n) (v NULL: n == 1 and v = 1),
+ * by the stencil of `order` (2 or 4) at step h and at h/2: *d ~ g . w at step h,
+ * where w[0..n) receives the direction actually taken (x +- h v rounds in tg_real);
+ * *noise = max(|D(h) - D(h/2)|, machine-eps max|f| / h). x0[0..n) is scratch; x is
+ * restored. Returns eval's first error. */
+tg_status tg__fd_deriv(tg_real *x, size_t n, const double *v, double h, int order,
+                       tg__eval_fn eval, void *ctx, tg_real *x0, double *w, double *d,
+                       double *noise);
+
+/* One tensor's check: x's elements (all or a sample) and n_dirs random directions,
+ * analytic[0..x->size) against the numeric derivative of eval's value with respect
+ * to x->data; fills r with the verdict (tg_gradcheck.h). numeric_out (may be NULL)
+ * receives each element's numeric derivative (NAN where not sampled). opts must be
+ * resolved (tg__gradcheck_opts). fn names the caller in a NOMEM message. */
+typedef struct tg__check_in {
+    const char *fn;
+    tg_tensor *x;
+    const char *name;
+    const tg_real *analytic;
+    tg__eval_fn eval;
+    void *ctx;
+    const tg_gradcheck_opts *opts;
+    double *numeric_out;
+} tg__check_in;
+tg_status tg__check_tensor(const tg__check_in *in, tg_gradcheck_result *r);
+
+/* opts with defaults filled in for zero fields; TG_ERR_VALUE naming fn when a value
+ * is out of range. NULL o gives the defaults. */
+tg_status tg__gradcheck_opts(const tg_gradcheck_opts *o, const char *fn, tg_gradcheck_opts *r);
+/* "params[k]" or the tensor's own name, into buf. */
+const char *tg__param_label(const tg_tensor *x, int k, char *buf, size_t n);
+/* The worst element of r as "W[2,7]" (the bare name for a rank-0 tensor). */
+void tg__check_where(const tg_gradcheck_result *r, char *buf, size_t n);
+/* A number as %.4g with NaN as "NaN" and infinities as "inf" / "-inf". */
+char *tg__check_num(double v, char *buf, size_t n);
 
 #endif

@@ -1,7 +1,8 @@
 /* test_tools_fail.c — the checking and teaching tools when something goes wrong:
  *
  *   1. allocation failure at every point of tg_gradcheck, tg_handcheck,
- *      tg_jacobian_view, tg_tape_print, tg_tape_dot and tg_backward_trace: each N-th
+ *      tg_gradcheck_locate, tg_opcheck, tg_jacobian_view, tg_tape_print, tg_tape_dot
+ *      and tg_backward_trace: each N-th
  *      allocation fails in turn; each call must report TG_ERR_NOMEM naming itself (or
  *      the op it ran), leak nothing, change no parameter, and succeed once the hook is
  *      off;
@@ -48,6 +49,21 @@ static tg_status run_handcheck(tools *c) {
     int bad;
     return tg_handcheck(c->out, f_loss, NULL, (tg_tensor *[]){c->w, c->x}, 2, &h, 1, NULL, rows, &bad);
 }
+static tg_status run_locate(tools *c) {
+    tg_locate_result r;
+    return tg_gradcheck_locate(c->out, f_loss, NULL, (tg_tensor *[]){c->w, c->x}, 2, NULL, &r);
+}
+static tg_status run_opcheck(tools *c) {
+    (void)c;
+    size_t n;
+    const tg_op_info *tab = tg_op_table(&n);
+    const tg_op *op = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(tab[i].op->name, "tg_mul") == 0) op = tab[i].op;
+    tg_opcheck_input in[2] = {{1, {3}, 0, 0}, {1, {3}, 0, 0}}, wrong[2] = {{1, {3}, 0, 0}, {1, {2}, 0, 0}};
+    tg_opcheck_report rep;
+    return tg_opcheck(c->out, op, in, 2, &(tg_opcheck_opts){.wrong = wrong, .n_wrong = 1}, &rep);
+}
 static tg_status run_jacobian(tools *c) {
     tg_jacobian j;
     return tg_jacobian_view(c->out, "J", f_jac, NULL, c->x, NULL, &j);
@@ -79,6 +95,8 @@ typedef struct tool {
 static const tool tool_list[] = {
     {"gradcheck", run_gradcheck, {"tg_gradcheck"}},
     {"handcheck", run_handcheck, {"tg_handcheck"}},
+    {"gradcheck_locate", run_locate, {"tg_gradcheck_locate"}},
+    {"opcheck", run_opcheck, {"tg_opcheck"}},
     {"jacobian_view", run_jacobian, {"tg_jacobian_view"}},
     {"tape_print", run_print, {"tg_tape_print", "tg_tape_new", "tg_mul", "tg_tanh"}},
     {"tape_dot", run_dot, {"tg_tape_dot", "tg_tape_new", "tg_mul", "tg_tanh"}},
@@ -220,7 +238,7 @@ static void tool_failures(void) {
 
     /* failures in the finite differences only (the first evaluation is fine) */
     tg_tensor_fill(p, (tg_real)0.25);
-    tg_gradcheck_opts wide = {0.5, 1e-5, 1e-3};
+    tg_gradcheck_opts wide = {.eps = 0.5, .atol = 1e-5, .rtol = 1e-3};
     CHECK(tg_gradcheck(f_log, NULL, &p, 1, &wide, r, &ok) == TG_ERR_VALUE, "gradcheck: step to log(-0.25)");
     CHECK_ERR(NULL, TG_ERR_VALUE, "tg_gradcheck: the function failed: tg_log: anomaly in forward");
     tg_handcheck_opts hw = tg_handcheck_defaults();

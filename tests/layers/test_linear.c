@@ -106,15 +106,17 @@ static void test_mlp_notes_examples(void) {
     tg_tape_free(t);
 }
 
-/* In the float build the default difference step 1e-2 steps across relu kinks of
- * some of the ~30 pre-activations; for networks with a kinked activation it uses a
- * step of 1e-3 (rounding noise ~ 1e-6 / 2e-3, well inside the tolerance). The double
- * build (step 1e-6) is unchanged. */
+/* In the float build any usable difference step (1e-3 and up) steps across relu kinks
+ * of some of the ~30 pre-activations, so for networks with a kinked activation the
+ * float check uses a step of 1e-3 with loose tolerances and only asks that nothing
+ * FAILS (INCONCLUSIVE is the honest answer there); the double build (step 1e-6) checks
+ * them tightly with the defaults. */
 static bool kinked(tg_act a) { return a == TG_ACT_RELU || a == TG_ACT_LEAKY_RELU; }
 #if TG_REAL_IS_DOUBLE
-static const tg_gradcheck_opts kink_opts = {1e-6, 1e-5, 1e-3};
+static const tg_gradcheck_opts *const kink_opts = NULL;
 #else
-static const tg_gradcheck_opts kink_opts = {1e-3, 2e-2, 2e-2};
+static const tg_gradcheck_opts kink_loose = {.eps = 1e-3, .atol = 2e-2, .rtol = 2e-2, .n_dirs = -1};
+static const tg_gradcheck_opts *const kink_opts = &kink_loose;
 #endif
 
 static void test_mlp_grad(void) {
@@ -134,8 +136,9 @@ static void test_mlp_grad(void) {
             for (int i = 0; i < ps.n; i++) in[1 + i] = ps.items[i];
             char label[64];
             snprintf(label, sizeof label, "mlp %s -> %s", tg_act_name(acts[h]), tg_act_name(acts[o]));
-            check_op_grad_opts(label, build_mlp, &(fwd_ctx){NULL, m}, in, 1 + ps.n,
-                               kinked(acts[h]) || kinked(acts[o]) ? &kink_opts : NULL);
+            bool k = kinked(acts[h]) || kinked(acts[o]);
+            check_op_grad_verdict(label, build_mlp, &(fwd_ctx){NULL, m}, in, 1 + ps.n,
+                                  k ? kink_opts : NULL, k && !TG_REAL_IS_DOUBLE);
             tg_tensor_free(in[0]);
             tg_params_free(&ps);
             tg_mlp_free(m);

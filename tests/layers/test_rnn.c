@@ -78,7 +78,7 @@ int main(void) {
 #if TG_REAL_IS_DOUBLE
     rc_gradcheck(TG_RNN_RELU, 2, 3, 2, 8, 2, true, NULL);
 #else
-    rc_gradcheck(TG_RNN_RELU, 2, 3, 2, 8, 2, true, &(tg_gradcheck_opts){3e-4, 2e-2, 2e-2});
+    rc_gradcheck(TG_RNN_RELU, 2, 3, 2, 8, 2, true, &(tg_gradcheck_opts){.eps = 3e-4, .atol = 2e-2, .rtol = 2e-2});
 #endif
     rc_cell_matches_sequence(TG_RNN_TANH);
     rc_cell_matches_sequence(TG_RNN_RELU);
