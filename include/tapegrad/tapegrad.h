@@ -1,4 +1,4 @@
-/* tapegrad.h — reverse-mode automatic differentiation in C, with neural-network
+/* tapegrad/tapegrad.h — reverse-mode automatic differentiation in C, with neural-network
  * layers and optimizers on top. One #include for everything.
  *
  * Every public header, by room (installed as <tapegrad/tg_*.h>; README.md, "Layout"):
@@ -17,7 +17,7 @@
  *
  * Example (compiled and run by tests/examples/test_header_example.c):
  *
- *   #include <tapegrad.h>
+ *   #include <tapegrad/tapegrad.h>
  *   // Fit y = 2x + 1 with one weight and one bias by gradient descent.
  *   tg_tensor *w = tg_param_new("w", 1, (int[]){1});
  *   tg_tensor *b = tg_param_new("b", 1, (int[]){1});
