@@ -9,6 +9,8 @@
 #include <string.h>
 #include <tapegrad/tapegrad.h>
 
+const cli_opt cli_no_options[] = {{0}};
+
 /* The defaults as text, captured before any option changes a variable. */
 #define CLI_MAX_OPTS 48
 #define CLI_DEF_LEN 48

@@ -60,6 +60,10 @@ typedef struct cli {
                              are another program's command line) */
 } cli;
 
+/* The table of a program without options of its own (it still answers --help and
+ * --version). */
+extern const cli_opt cli_no_options[];
+
 /* cli_parse's result when the program should go on. */
 #define CLI_RUN (-1)
 /* The exit code of a bad command line. */

@@ -23,6 +23,7 @@
 #include <tapegrad.h>
 #ifndef LECTURE_TEST
 #include "svg_chart.h"
+#include "cli.h"
 #endif
 
 #define LEC08_T 50
@@ -127,5 +128,13 @@ static int lec08_run(FILE *out, const char *svg, lec08 *res) {
 }
 
 #ifndef LECTURE_TEST
-int main(int argc, char **argv) { return lec08_run(stdout, argc > 1 ? argv[1] : "bptt.svg", NULL); }
+int main(int argc, char **argv) {
+    const char *svg = "bptt.svg";
+    cli c = {"lecture_08_bptt", "[CHART.svg]",
+             "Example 8 of the lecture notes: ||dh_T/dh_0|| of an RNN and an LSTM against T;\n"
+             "prints the table and writes it as a chart to CHART.svg (default bptt.svg).\n",
+             cli_no_options, 1, &svg, 0, false};
+    int rc = cli_parse(&c, argc, argv);
+    return rc != CLI_RUN ? rc : lec08_run(stdout, svg, NULL);
+}
 #endif

@@ -25,6 +25,7 @@
 #include <tapegrad.h>
 #ifndef LECTURE_TEST
 #include "svg_chart.h"
+#include "cli.h"
 #endif
 
 #define LEC10_N 23 /* eps = 10^(-1 - k/2), k = 0..22: 1e-1 .. 1e-12 */
@@ -120,5 +121,13 @@ static int lec10_run(FILE *out, const char *svg, lec10 *res) {
 }
 
 #ifndef LECTURE_TEST
-int main(int argc, char **argv) { return lec10_run(stdout, argc > 1 ? argv[1] : "fd_eps.svg", NULL); }
+int main(int argc, char **argv) {
+    const char *svg = "fd_eps.svg";
+    cli c = {"lecture_10_fd_eps", "[CHART.svg]",
+             "Example 10 of the lecture notes: the error of finite differences against the step\n"
+             "eps; prints the table and writes it as a chart to CHART.svg (default fd_eps.svg).\n",
+             cli_no_options, 1, &svg, 0, false};
+    int rc = cli_parse(&c, argc, argv);
+    return rc != CLI_RUN ? rc : lec10_run(stdout, svg, NULL);
+}
 #endif
