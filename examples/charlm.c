@@ -43,9 +43,12 @@
  *                      characters of the held-out text)
  * --quick trains hidden 32 on the first 5000 characters for 2 epochs (seconds).
  *
- * Measured (float build, 2 threads, 2-core x86-64):  ./build/examples/charlm
- *   held-out 2.747 bits per character after 12 epochs (train 1.68), 2.8 s per epoch;
- *   --model gru: 2.841 (best 2.726 at epoch 7: the GRU overfits sooner).
+ * Measured (./build/examples/charlm, the run of README.md's "Real data": one run on
+ * 2026-12-01, float build, 2 threads, a 2-vCPU VM shared with other jobs, so the time
+ * is that of a loaded machine):
+ *   held-out 2.746 bits per character after 12 epochs (train 1.68), 9.2 s per epoch;
+ *   an earlier run with --model gru: 2.841 (best 2.726 at epoch 7: the GRU overfits
+ *   sooner).
  * For scale, the held-out 10% (the capitalised disclaimer and the "How to Apply"
  * appendix) given the rest costs gzip -9 2.84, xz -9e 2.64 and bzip2 -9 2.50 bits per
  * character; character frequencies alone 5.05.

@@ -11,10 +11,13 @@
  * the epoch alone, so resuming keeps it). The 60000 training images train, the 10000
  * test images are only evaluated. Default: 15 epochs.
  *
- * The dataset's own MLP baselines reach 87-88% test accuracy. Measured (float build,
- * 2 threads, 2-core x86-64):  ./build/examples/fashion_mnist
- *   89.39% test accuracy after 15 epochs (88.49% after 6), 2.7 s per epoch of training;
- *   --seed 2: 89.36%, --seed 3: 89.17%, --optim sgd (Nesterov momentum): 89.25%.
+ * The dataset's own MLP baselines reach 87-88% test accuracy. Measured
+ * (./build/examples/fashion_mnist, the run of README.md's "Real data": one run on
+ * 2026-12-01, float build, 2 threads, a 2-vCPU VM shared with other jobs, so the time
+ * is that of a loaded machine):
+ *   89.33% test accuracy after 15 epochs (88.43% after 6), 3.3 s per epoch of training;
+ *   earlier runs: --seed 2: 89.36%, --seed 3: 89.17%, --optim sgd (Nesterov
+ *   momentum): 89.25%.
  *
  * Options (and the common ones of train_util.h: --epochs --seed --save --resume
  * --svg --quick):

@@ -1,6 +1,6 @@
 #!/bin/sh
 # subproject_check.sh — tapegrad as a Meson subproject of a tiny outside project, as
-# the README's .wrap example sets it up (subprojects/tapegrad/, dependency('tapegrad')):
+# the README sets it up (its .wrap example in subprojects/, dependency('tapegrad')):
 #   - the outside project configures, builds and passes its own `meson test`;
 #   - none of our tests, examples or benchmarks is built or registered there: its test
 #     list is exactly its one test, and it builds no target of ours but the library;
@@ -22,10 +22,14 @@ mkdir "$proj/subprojects/tapegrad"
 tar -C "$src" --exclude=./.git --exclude='./build*' -cf - . | tar -C "$proj/subprojects/tapegrad" -xf -
 name=tapegrad
 [ "$real" = double ] && name=tapegrad-double
+# The README's .wrap, as it is (the folder is there already, so nothing is fetched).
+awk '/subprojects\/tapegrad\.wrap/ { seen = 1 } seen && /^```ini/ { on = 1; next }
+     on && /^```/ { exit } on' "$src/README.md" >"$proj/subprojects/tapegrad.wrap"
+grep -q '^\[provide\]' "$proj/subprojects/tapegrad.wrap" || fail "no .wrap example with [provide] in README.md"
 cat >"$proj/meson.build" <<EOF
 project('outside', 'c', default_options : ['c_std=c11', 'warning_level=2', 'werror=true',
                                            'tapegrad:real=$real'])
-tg = dependency('$name', fallback : ['tapegrad', 'tapegrad_dep'])
+tg = dependency('$name')
 # Not built by default: the check builds it and expects <tg/core.h> to be missing.
 executable('leak', 'leak.c', dependencies : tg, build_by_default : false)
 test('outside', executable('outside', 'outside.c', dependencies : tg, install : true))
