@@ -3,7 +3,8 @@
  *
  * Every public header, by room (installed as <tapegrad/tg_*.h>; README.md, "Layout"):
  *   core     tg_core.h (tensors, status codes, the RNG, tg_name; it includes the
- *            generated tg_config.h, which picks tg_real), tg_params.h (parameter lists)
+ *            generated tg_config.h: the version, TG_VERSION_STRING and tg_version(),
+ *            and the choice of tg_real), tg_params.h (parameter lists)
  *   tape     tg_tape.h (arena, recording, tg_backward, custom ops, tg_find)
  *   kernels  tg_threads.h (the worker-thread pool)
  *   ops      tg_ops.h (the primitive ops with their local derivatives; the op table)

@@ -3,8 +3,8 @@
 #   1. `meson install` of this build into a temporary prefix;
 #   2. what was installed: the versioned shared library (lib<name>.so.0 -> .so.X.Y.Z,
 #      soname .so.0), <name>.pc stating its tg_real, the headers as <tapegrad/...>, no
-#      internal header, and a shared library that exports the public API only (no
-#      tg__* symbol, no test hook);
+#      internal header, and libraries (shared and static) whose global symbols are the
+#      public API only (no tg__* symbol) and which hold no test hook at all;
 #   3. the README's program, cut out of README.md, compiled with
 #      `cc prog.c $(pkg-config --cflags --libs <name>)` and run with the
 #      LD_LIBRARY_PATH step the README gives; it must print "w = 2.000, b = 1.000";
@@ -50,6 +50,11 @@ exported=$(nm -D --defined-only "$lib/lib$name.so" | awk '$2 ~ /^[TDBR]$/ { prin
 [ -n "$exported" ] || fail "lib$name.so exports nothing"
 bad=$(echo "$exported" | grep -v '^tg_[a-z0-9]' || true)
 [ -z "$bad" ] || fail "lib$name.so exports more than the public API: $(echo "$bad" | head -n 5 | tr '\n' ' ')"
+[ -f "$lib/lib$name.a" ] || fail "lib$name.a was not installed"
+sbad=$(nm -g --defined-only "$lib/lib$name.a" | awk 'NF == 3 { print $3 }' | grep -v '^tg_[a-z0-9]' || true)
+[ -z "$sbad" ] || fail "lib$name.a has global symbols beyond the public API: $(echo "$sbad" | head -n 5 | tr '\n' ' ')"
+hooks=$( (nm "$lib/lib$name.a"; nm -D "$lib/lib$name.so") | grep -E 'fail_after|fail_start_after|threads_started' || true)
+[ -z "$hooks" ] || fail "a test hook is in the installed libraries: $hooks"
 echo "installed: lib$name.so.0 ($(echo "$exported" | wc -l) public symbols, no tg__*), $name.pc (real=$real)"
 
 # The README's program, built exactly as the README says.
