@@ -37,7 +37,7 @@ static void format_value(const cli_opt *o, char *buf, size_t n) {
 }
 
 static void capture(const cli *c) {
-    for (int i = 0; c->opts[i].name && i < CLI_MAX_OPTS; i++)
+    for (int i = 0; i < CLI_MAX_OPTS && c->opts[i].name; i++)
         format_value(&c->opts[i], defaults[i], CLI_DEF_LEN);
     captured = true;
 }
