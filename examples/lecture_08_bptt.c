@@ -113,7 +113,7 @@ static int lec08_run(FILE *out, const char *svg, lec08 *res) {
         svg_chart_add(c, "RNN, w = 1.5", T, r.rnn_large + 1, LEC08_T);
         svg_chart_add(c, "LSTM, forget gate open", T, r.lstm + 1, LEC08_T);
         if (!c || svg_chart_write(c, svg) != 0) {
-            perror(svg);
+            cli_write_failed("lecture_08_bptt", svg);
             svg_chart_free(c);
             return 1;
         }

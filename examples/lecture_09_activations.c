@@ -153,7 +153,7 @@ static int lec09_run(FILE *out, const char *svg_values, const char *svg_derivs, 
                                      k ? "f'(x)" : "f(x)");
         for (int f = 0; c && f < LEC09_F; f++) svg_chart_add(c, lec09_names[f], r.x, k ? r.dy[f] : r.y[f], LEC09_N);
         if (!c || svg_chart_write(c, files[k]) != 0) {
-            perror(files[k]);
+            cli_write_failed("lecture_09_activations", files[k]);
             svg_chart_free(c);
             return 1;
         }

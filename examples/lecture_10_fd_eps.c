@@ -106,7 +106,7 @@ static int lec10_run(FILE *out, const char *svg, lec10 *res) {
         svg_chart_add(c, "model, float: e eps^2/6 + u e/eps", lx, r.model_float, LEC10_N);
         svg_chart_add(c, "model, double", lx, r.model_double, LEC10_N);
         if (!c || svg_chart_write(c, svg) != 0) {
-            perror(svg);
+            cli_write_failed("lecture_10_fd_eps", svg);
             svg_chart_free(c);
             return 1;
         }
