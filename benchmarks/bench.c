@@ -17,7 +17,7 @@
  * All on random data with fixed seeds. Each figure is the median of --reps timed
  * repetitions (default 5) after one warm-up; a repetition runs at least ~0.1 s.
  *
- *   usage: bench [--threads N] [--reps R] [--isa avx512|avx2|generic] [name ...]
+ *   usage: bench [--threads N] [--reps R] [--isa avx512|avx2|generic] [NAME...]   (--help)
  * Names select figures by prefix ("gemm" runs every gemm_<n>); none runs all.
  * benchmarks/compare.py runs the same workloads in PyTorch and prints ratios.
  */
@@ -28,6 +28,7 @@
 #include <tg/gemm.h>
 #include <tapegrad.h>
 #include <tapegrad/tg_threads.h>
+#include "examples/cli.h"
 
 static double now(void) {
     struct timespec ts;
@@ -165,7 +166,7 @@ static double time_it(void (*run)(void *, long), void *ctx, int reps, double min
     return reps % 2 ? v[reps / 2] : (v[reps / 2 - 1] + v[reps / 2]) / 2;
 }
 
-static bool selected(const char *name, int argc, char **names) {
+static bool selected(const char *name, int argc, const char *const *names) {
     if (argc == 0) return true;
     for (int i = 0; i < argc; i++)
         if (strncmp(name, names[i], strlen(names[i])) == 0) return true;
@@ -242,25 +243,33 @@ static void bench_rnn(const char *name, tg_rnn_kind kind, int B, int H, int reps
     model_free(&m);
 }
 
+/* --isa: the GEMM micro-kernel, if this CPU has it. */
+static int parse_isa(const char *prog, const char *name, const char *v, void *out) {
+    (void)out;
+    if (tg__gemm_use_isa(v)) return 0;
+    fprintf(stderr, "%s: %s %s: not built or not supported on this CPU\n", prog, name, v);
+    return -1;
+}
+
 int main(int argc, char **argv) {
-    int reps = 5;
-    char *names[64];
-    int n_names = 0;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
-            if (tg_set_num_threads(atoi(argv[++i])) != TG_OK) die("--threads", tg_last_error());
-        } else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) {
-            reps = atoi(argv[++i]);
-            if (reps < 1) reps = 1;
-        } else if (strcmp(argv[i], "--isa") == 0 && i + 1 < argc) {
-            if (!tg__gemm_use_isa(argv[++i])) die("--isa", "not supported on this CPU");
-        } else if (argv[i][0] == '-') {
-            fprintf(stderr, "usage: bench [--threads N] [--reps R] [--isa NAME] [name ...]\n");
-            return 2;
-        } else if (n_names < 64) {
-            names[n_names++] = argv[i];
-        }
-    }
+    int reps = 5, threads = 0;
+    const char *names[64];
+    const cli_opt opts[] = {
+        {"--threads", "N", CLI_INT, &threads, 1, TG_MAX_THREADS, "worker threads",
+         "TG_NUM_THREADS, else the library's default", NULL},
+        {"--reps", "R", CLI_INT, &reps, 1, 1000, "timed repetitions per figure (the median is printed)",
+         NULL, NULL},
+        {"--isa", "avx512|avx2|generic", CLI_FN, NULL, 0, 0, "force a GEMM micro-kernel",
+         "the best this CPU runs", parse_isa},
+        {0}};
+    cli c = {"bench", "[NAME...]",
+             "Prints \"BENCH <name> <value> <unit>\" for each figure (benchmarks/README.md);\n"
+             "NAMEs select figures by prefix (\"gemm\" runs every gemm_<n>), none runs all.\n",
+             opts, 64, names, 0, false};
+    int rc = cli_parse(&c, argc, argv);
+    if (rc != CLI_RUN) return rc;
+    if (threads > 0 && tg_set_num_threads(threads) != TG_OK) die("--threads", tg_last_error());
+    int n_names = c.npos;
     fprintf(stderr, "bench: %d thread(s), kernel %s, tg_real = %s\n", tg_get_num_threads(),
             tg__gemm_isa(), TG_REAL_NAME);
     static const int sizes[] = {256, 512, 1024, 2048};

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "benchmarks/soak_lstm.h"
+#include "examples/cli.h"
 
 static long rss_kib(void) {
     FILE *f = fopen("/proc/self/statm", "r");
@@ -32,12 +33,20 @@ static double now(void) {
 }
 
 int main(int argc, char **argv) {
-    long steps = argc > 1 ? atol(argv[1]) : 1000000;
-    long every = argc > 2 ? atol(argv[2]) : 100000;
-    if (steps < 1 || every < 1) {
-        fprintf(stderr, "usage: soak [STEPS] [EVERY]\n");
-        return 2;
-    }
+    const char *pos[2] = {NULL, NULL};
+    cli c = {"soak", "[STEPS [EVERY]]",
+             "Trains a small LSTM for STEPS steps (default 1000000), printing resident memory\n"
+             "and the allocation counters every EVERY steps (default 100000); exit status 1\n"
+             "if they did not stay flat.\n",
+             cli_no_options, 2, pos, 0, false};
+    int rc = cli_parse(&c, argc, argv);
+    if (rc != CLI_RUN) return rc;
+    long steps = 1000000, every = 100000;
+    char *end = NULL;
+    if (pos[0] && ((steps = strtol(pos[0], &end, 10)) < 1 || *end))
+        return cli_error(&c, "STEPS: '%s' is not a positive integer", pos[0]);
+    if (pos[1] && ((every = strtol(pos[1], &end, 10)) < 1 || *end))
+        return cli_error(&c, "EVERY: '%s' is not a positive integer", pos[1]);
     soak s;
     if (soak_init(&s, 2024) != TG_OK) {
         fprintf(stderr, "soak: %s\n", tg_last_error());

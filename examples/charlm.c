@@ -43,9 +43,12 @@
  *                      characters of the held-out text)
  * --quick trains hidden 32 on the first 5000 characters for 2 epochs (seconds).
  *
- * Measured (float build, 2 threads, 2-core x86-64):  ./build/examples/charlm
- *   held-out 2.747 bits per character after 12 epochs (train 1.68), 2.8 s per epoch;
- *   --model gru: 2.841 (best 2.726 at epoch 7: the GRU overfits sooner).
+ * Measured (./build/examples/charlm, the run of README.md's "Real data": one run on
+ * 2026-12-01, float build, 2 threads, a 2-vCPU VM shared with other jobs, so the time
+ * is that of a loaded machine):
+ *   held-out 2.746 bits per character after 12 epochs (train 1.68), 9.2 s per epoch;
+ *   an earlier run with --model gru: 2.841 (best 2.726 at epoch 7: the GRU overfits
+ *   sooner).
  * For scale, the held-out 10% (the capitalised disclaimer and the "How to Apply"
  * appendix) given the rest costs gzip -9 2.84, xz -9e 2.64 and bzip2 -9 2.50 bits per
  * character; character frequencies alone 5.05.
@@ -63,16 +66,6 @@
 #define DEFAULT_TEXT "/usr/share/common-licenses/GPL-3"
 #define EMB 32
 
-static void usage(FILE *f) {
-    fprintf(f,
-            "usage: " PROG " [--epochs N] [--seed S] [--save PATH] [--resume PATH] [--svg PATH]\n"
-            "       [--model lstm|gru] [--hidden N] [--layers N] [--seq T] [--batch B] [--lr X]\n"
-            "       [--temperature X] [--sample N] [--prime TEXT] [--quick] [FILE]\n"
-            "Trains a character-level language model on FILE (default " DEFAULT_TEXT "),\n"
-            "reports bits per character on its last 10%% and samples text; writes the loss\n"
-            "curve to --svg (default charlm_loss.svg).\n");
-}
-
 typedef struct {
     tu_opts o;
     const char *file;
@@ -82,52 +75,32 @@ typedef struct {
     const char *prime;
 } config;
 
+/* CLI_RUN, or the exit code (cli.h). */
 static int parse(int argc, char **argv, config *c) {
-    for (int i = 1; i < argc; i++) {
-        int k = tu_common_arg(PROG, argc, argv, &i, &c->o);
-        if (k < 0) return -1;
-        if (k > 0) continue;
-        const char *a = argv[i], *v;
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            usage(stdout);
-            exit(0);
-        }
-        if (a[0] != '-' || a[1] == '\0') {
-            if (c->file) {
-                fprintf(stderr, PROG ": only one FILE, got '%s' and '%s'\n", c->file, a);
-                return -1;
-            }
-            c->file = a;
-            continue;
-        }
-        static const char *const known[] = {"--model", "--hidden", "--layers", "--seq", "--batch",
-                                            "--lr", "--temperature", "--sample", "--prime",
-                                            "--dropout", "--lr-step"};
-        int found = 0;
-        for (size_t j = 0; j < sizeof known / sizeof known[0]; j++) found |= !strcmp(a, known[j]);
-        if (!found) {
-            fprintf(stderr, PROG ": unknown option '%s'\n", a);
-            return -1;
-        }
-        if (!(v = tu_value(PROG, argc, argv, &i))) return -1;
-        int bad = 0;
-        if (!strcmp(a, "--model")) bad = tu_parse_model(PROG, v, &c->kind) != 0;
-        else if (!strcmp(a, "--hidden")) bad = tu_parse_int(PROG, a, v, 1, 4096, &c->hidden);
-        else if (!strcmp(a, "--layers")) bad = tu_parse_int(PROG, a, v, 1, 8, &c->layers);
-        else if (!strcmp(a, "--seq")) bad = tu_parse_int(PROG, a, v, 1, 4096, &c->seq);
-        else if (!strcmp(a, "--batch")) bad = tu_parse_int(PROG, a, v, 1, 4096, &c->batch);
-        else if (!strcmp(a, "--lr")) bad = tu_parse_double(PROG, a, v, 0, 10, &c->lr);
-        else if (!strcmp(a, "--lr-step")) bad = tu_parse_int(PROG, a, v, 0, 100000, &c->lr_step);
-        else if (!strcmp(a, "--dropout")) bad = tu_parse_double(PROG, a, v, 0, 0.95, &c->dropout);
-        else if (!strcmp(a, "--temperature")) bad = tu_parse_double(PROG, a, v, 0, 100, &c->temperature);
-        else if (!strcmp(a, "--sample")) bad = tu_parse_int(PROG, a, v, 0, 1000000, &c->sample);
-        else if (v[0] == '\0') {
-            fprintf(stderr, PROG ": --prime must not be empty\n");
-            bad = 1;
-        } else c->prime = v;
-        if (bad) return -1;
-    }
-    return 0;
+    const cli_opt opts[] = {
+        TU_COMMON_OPTS(c->o),
+        {"--model", "lstm|gru", CLI_FN, &c->kind, 0, 0, "the recurrent cell", "lstm", tu_cli_model},
+        {"--hidden", "N", CLI_INT, &c->hidden, 1, 4096, "hidden size", NULL, NULL},
+        {"--layers", "N", CLI_INT, &c->layers, 1, 8, "stacked recurrent layers", NULL, NULL},
+        {"--seq", "T", CLI_INT, &c->seq, 1, 4096, "truncation length", NULL, NULL},
+        {"--batch", "B", CLI_INT, &c->batch, 1, 4096, "parallel streams", NULL, NULL},
+        {"--lr", "X", CLI_DOUBLE, &c->lr, 0, 10, "Adam learning rate", NULL, NULL},
+        {"--lr-step", "N", CLI_INT, &c->lr_step, 0, 100000,
+         "halve the learning rate every N epochs (0: never)", NULL, NULL},
+        {"--dropout", "P", CLI_DOUBLE, &c->dropout, 0, 0.95,
+         "dropout probability on the recurrent output", NULL, NULL},
+        {"--temperature", "X", CLI_DOUBLE, &c->temperature, 0, 100,
+         "sampling temperature (0: always the most likely)", NULL, NULL},
+        {"--sample", "N", CLI_INT, &c->sample, 0, 1000000, "characters to sample", NULL, NULL},
+        {"--prime", "TEXT", CLI_STR, &c->prime, 0, 0, "what the model reads before sampling",
+         "the first 16 held-out characters", NULL},
+        {0}};
+    cli cl = {PROG, "[FILE]",
+              "Trains a character-level language model on FILE (default " DEFAULT_TEXT "),\n"
+              "reports bits per character on its last 10% and samples text; writes the loss\n"
+              "curve to --svg. --quick: hidden 32, the first 5000 characters, 2 epochs.\n",
+              opts, 1, &c->file, 0, false};
+    return cli_parse(&cl, argc, argv);
 }
 
 typedef struct {
@@ -270,10 +243,8 @@ int main(int argc, char **argv) {
     if (tu_has_quick(argc, argv)) { /* small enough for the sanitizer build of meson test */
         c.hidden = 32, c.seq = 16, c.batch = 8, c.sample = 80, c.o.epochs = 2;
     }
-    if (parse(argc, argv, &c) != 0) {
-        usage(stderr);
-        return TU_EXIT_USAGE;
-    }
+    int cli_rc = parse(argc, argv, &c);
+    if (cli_rc != CLI_RUN) return cli_rc;
     const char *file = c.file ? c.file : DEFAULT_TEXT;
     tg_text txt;
     if (tg_text_read(file, &txt) != TG_OK) {
@@ -427,9 +398,11 @@ int main(int argc, char **argv) {
     if (ch) {
         svg_chart_add(ch, "train (per chunk)", curve_x, curve_y, n_curve);
         svg_chart_add(ch, "held-out", held_x, held_y, n_heldc);
-        if (svg_chart_write(ch, c.o.svg) == 0) printf("loss curve: %s\n", c.o.svg);
-        else perror(c.o.svg);
+        int written = svg_chart_write(ch, c.o.svg) == 0;
+        if (!written) cli_write_failed(PROG, c.o.svg);
         svg_chart_free(ch);
+        if (!written) goto done;
+        printf("loss curve: %s\n", c.o.svg);
     }
     status = 0;
 done:

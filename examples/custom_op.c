@@ -15,6 +15,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <tapegrad.h>
+#include "cli.h"
 
 typedef struct { double beta; } swish_data; /* private data of the op */
 
@@ -99,7 +100,13 @@ static bool opcheck_demo(void) {
     return right.verdict == TG_CHECK_PASSED && slip.verdict == TG_CHECK_FAILED;
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+    cli c = {"custom_op", "",
+             "Defines the swish activation as a new primitive (tg_op, tg_apply), uses it in an\n"
+             "expression and checks its gradient with tg_gradcheck.\n",
+             cli_no_options, 0, NULL, 0, false};
+    int rc = cli_parse(&c, argc, argv);
+    if (rc != CLI_RUN) return rc;
     tg_rng rng;
     tg_rng_seed(&rng, 1);
     tg_tensor *W = tg_param_new("W", 2, (int[]){4, 3});

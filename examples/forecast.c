@@ -34,9 +34,11 @@
  *                      (default forecast_pred.svg)
  * --quick trains hidden 8 on every 8th training window for 2 epochs (seconds).
  *
- * Measured (float build, 2 threads, 2-core x86-64):  ./build/examples/forecast
- *   test RMSE 0.174 F against persistence 0.646 F after 30 epochs, 0.4 s per epoch;
- *   --model lstm: 0.176 F. The series is very regular (the same hour one day earlier
+ * Measured (./build/examples/forecast, the run of README.md's "Real data": one run on
+ * 2026-12-01, float build, 2 threads, a 2-vCPU VM shared with other jobs, so the time
+ * is that of a loaded machine):
+ *   test RMSE 0.174 F against persistence 0.646 F after 30 epochs, 0.93 s per epoch;
+ *   an earlier run with --model lstm: 0.176 F. The series is very regular (the same hour one day earlier
  *   is off by 0.215 F RMS on the test part, a second baseline the program prints);
  *   the test part, late October to December, has a smaller daily swing than the
  *   training part, so test errors are below training errors.
@@ -55,16 +57,6 @@
 #define EVAL_BATCH 512
 #define PLOT_HOURS (7 * 24)
 
-static void usage(FILE *f) {
-    fprintf(f,
-            "usage: " PROG " [--epochs N] [--seed S] [--save PATH] [--resume PATH] [--svg PATH]\n"
-            "       [--model gru|lstm] [--hidden N] [--batch N] [--lr X] [--csv PATH]\n"
-            "       [--pred-svg PATH] [--quick]\n"
-            "Forecasts the next hour's temperature from the previous 24 (seattle-temps.csv\n"
-            "of the Debian package python3-vega-datasets) and compares with persistence;\n"
-            "writes the loss curve to --svg (default forecast_loss.svg).\n");
-}
-
 typedef struct {
     tu_opts o;
     tg_rnn_kind kind;
@@ -73,35 +65,25 @@ typedef struct {
     const char *csv, *pred_svg;
 } config;
 
+/* CLI_RUN, or the exit code (cli.h). */
 static int parse(int argc, char **argv, config *c) {
-    for (int i = 1; i < argc; i++) {
-        int k = tu_common_arg(PROG, argc, argv, &i, &c->o);
-        if (k < 0) return -1;
-        if (k > 0) continue;
-        const char *a = argv[i], *v;
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            usage(stdout);
-            exit(0);
-        }
-        if (strcmp(a, "--model") && strcmp(a, "--hidden") && strcmp(a, "--batch") &&
-            strcmp(a, "--lr") && strcmp(a, "--csv") && strcmp(a, "--pred-svg")) {
-            fprintf(stderr, PROG ": unknown argument '%s'\n", a);
-            return -1;
-        }
-        if (!(v = tu_value(PROG, argc, argv, &i))) return -1;
-        int bad = 0;
-        if (!strcmp(a, "--model")) bad = tu_parse_model(PROG, v, &c->kind) != 0;
-        else if (!strcmp(a, "--hidden")) bad = tu_parse_int(PROG, a, v, 1, 4096, &c->hidden);
-        else if (!strcmp(a, "--batch")) bad = tu_parse_int(PROG, a, v, 1, 100000, &c->batch);
-        else if (!strcmp(a, "--lr")) bad = tu_parse_double(PROG, a, v, 0, 10, &c->lr);
-        else if (v[0] == '\0') {
-            fprintf(stderr, PROG ": %s: empty path\n", a);
-            bad = 1;
-        } else if (!strcmp(a, "--csv")) c->csv = v;
-        else c->pred_svg = v;
-        if (bad) return -1;
-    }
-    return 0;
+    const cli_opt opts[] = {
+        TU_COMMON_OPTS(c->o),
+        {"--model", "gru|lstm", CLI_FN, &c->kind, 0, 0, "the recurrent cell", "gru", tu_cli_model},
+        {"--hidden", "N", CLI_INT, &c->hidden, 1, 4096, "hidden size", NULL, NULL},
+        {"--batch", "N", CLI_INT, &c->batch, 1, 100000, "windows per mini-batch", NULL, NULL},
+        {"--lr", "X", CLI_DOUBLE, &c->lr, 0, 10, "Adam learning rate", NULL, NULL},
+        {"--csv", "PATH", CLI_STR, &c->csv, 0, 0, "the CSV file (a \"temp\" column of hourly values)",
+         "seattle-temps.csv of python3-vega-datasets", NULL},
+        {"--pred-svg", "PATH", CLI_STR, &c->pred_svg, 0, 0,
+         "predicted against actual, first week of the test part", NULL, NULL},
+        {0}};
+    cli cl = {PROG, "",
+              "Forecasts the next hour's temperature from the previous 24 (seattle-temps.csv\n"
+              "of the Debian package python3-vega-datasets) and compares with persistence;\n"
+              "writes the loss curve to --svg. --quick: hidden 8, every 8th window, 2 epochs.\n",
+              opts, 0, NULL, 0, false};
+    return cli_parse(&cl, argc, argv);
 }
 
 typedef struct {
@@ -150,7 +132,8 @@ static double evaluate(tg_tape *t, const model *m, const double *z, const int *t
     return se / n;
 }
 
-static void write_charts(const config *c, const double *cx, const double *cy, int nc,
+/* Writes both charts: 0, or 1 after saying which file could not be written. */
+static int write_charts(const config *c, const double *cx, const double *cy, int nc,
                          const double *tx, const double *ty, int nt, const double *series,
                          int first_test, const double *pred) {
     svg_chart *ch = svg_chart_new("Seattle temperature: next-hour forecast loss", "epoch",
@@ -159,9 +142,11 @@ static void write_charts(const config *c, const double *cx, const double *cy, in
         svg_chart_set_log_y(ch, 1);
         svg_chart_add(ch, "train (mean per 1/10 epoch)", cx, cy, nc);
         svg_chart_add(ch, "test", tx, ty, nt);
-        if (svg_chart_write(ch, c->o.svg) == 0) printf("loss curve: %s\n", c->o.svg);
-        else perror(c->o.svg);
+        int written = svg_chart_write(ch, c->o.svg) == 0;
+        if (!written) cli_write_failed(PROG, c->o.svg);
         svg_chart_free(ch);
+        if (!written) return 1;
+        printf("loss curve: %s\n", c->o.svg);
     }
     ch = svg_chart_new("Seattle temperature: first week of the test part", "hour of 2010",
                        "degrees F");
@@ -174,10 +159,13 @@ static void write_charts(const config *c, const double *cx, const double *cy, in
         svg_chart_add(ch, "actual", x, series + first_test, PLOT_HOURS);
         svg_chart_add(ch, c->kind == TG_RNN_LSTM ? "LSTM" : "GRU", x, pred, PLOT_HOURS);
         svg_chart_add(ch, "persistence (next = now)", x, persist, PLOT_HOURS);
-        if (svg_chart_write(ch, c->pred_svg) == 0) printf("predicted vs actual: %s\n", c->pred_svg);
-        else perror(c->pred_svg);
+        int written = svg_chart_write(ch, c->pred_svg) == 0;
+        if (!written) cli_write_failed(PROG, c->pred_svg);
         svg_chart_free(ch);
+        if (!written) return 1;
+        printf("predicted vs actual: %s\n", c->pred_svg);
     }
+    return 0;
 }
 
 int main(int argc, char **argv) {
@@ -187,10 +175,8 @@ int main(int argc, char **argv) {
     if (tu_has_quick(argc, argv)) { /* small enough for the sanitizer build of meson test */
         c.hidden = 8, c.o.epochs = 2;
     }
-    if (parse(argc, argv, &c) != 0) {
-        usage(stderr);
-        return TU_EXIT_USAGE;
-    }
+    int cli_rc = parse(argc, argv, &c);
+    if (cli_rc != CLI_RUN) return cli_rc;
     tg_csv csv;
     const char *path = c.csv ? c.csv : TG_SEATTLE_TEMPS_CSV;
     if (tg_csv_read(path, (const char *const[]){"temp"}, 1, &csv) != TG_OK) {
@@ -341,7 +327,8 @@ int main(int argc, char **argv) {
                 steady.allocs);
         goto done;
     }
-    write_charts(&c, curve.x, curve.y, curve.n, tx, ty, nt, series, test_tgt[0], pred);
+    if (write_charts(&c, curve.x, curve.y, curve.n, tx, ty, nt, series, test_tgt[0], pred) != 0)
+        goto done;
     status = c.o.quick || rmse < persist_rmse ? 0 : 1;
 done:
     free(z);

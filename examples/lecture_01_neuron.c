@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <tapegrad.h>
+#include "cli.h"
 
 typedef struct lec01 {
     double z, yhat, L, dw, db;
@@ -63,5 +64,17 @@ static int lec01_run(FILE *out, int argc, char **argv, lec01 *res) {
 }
 
 #ifndef LECTURE_TEST
-int main(int argc, char **argv) { return lec01_run(stdout, argc, argv, NULL); }
+int main(int argc, char **argv) {
+    bool dot = false;
+    const cli_opt opts[] = {
+        {"--dot", NULL, CLI_FLAG, &dot, 0, 0, "print the tape as Graphviz DOT instead", NULL, NULL},
+        {0}};
+    cli c = {"lecture_01_neuron", "",
+             "Example 1 of the lecture notes: the single neuron on the tape, printed as a table\n"
+             "and as the traced backward sweep (or, with --dot, as a Graphviz graph).\n",
+             opts, 0, NULL, 0, false};
+    int rc = cli_parse(&c, argc, argv);
+    if (rc != CLI_RUN) return rc;
+    return lec01_run(stdout, dot ? 2 : 1, (char *[]){argv[0], "--dot", NULL}, NULL);
+}
 #endif

@@ -11,6 +11,7 @@
  */
 #include <stdio.h>
 #include <tapegrad.h>
+#include "cli.h"
 
 typedef struct lec02 { double z, yhat, L, dw[2], db, w[2], b; } lec02;
 
@@ -51,5 +52,12 @@ static int lec02_run(FILE *out, lec02 *res) {
 }
 
 #ifndef LECTURE_TEST
-int main(void) { return lec02_run(stdout, NULL); }
+int main(int argc, char **argv) {
+    cli c = {"lecture_02_exercise", "",
+             "Example 2 of the lecture notes: one gradient step of a sigmoid neuron with two\n"
+             "inputs (the exercise on forward propagation); prints every quantity.\n",
+             cli_no_options, 0, NULL, 0, false};
+    int rc = cli_parse(&c, argc, argv);
+    return rc != CLI_RUN ? rc : lec02_run(stdout, NULL);
+}
 #endif

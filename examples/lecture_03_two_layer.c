@@ -14,6 +14,7 @@
  */
 #include <stdio.h>
 #include <tapegrad.h>
+#include "cli.h"
 
 typedef struct lec03_net { double h[2], y, dW1[4], dW2[2]; } lec03_net;
 typedef struct lec03 { lec03_net relu, sigmoid; } lec03;
@@ -66,5 +67,12 @@ static int lec03_run(FILE *out, lec03 *res) {
 }
 
 #ifndef LECTURE_TEST
-int main(void) { return lec03_run(stdout, NULL); }
+int main(int argc, char **argv) {
+    cli c = {"lecture_03_two_layer", "",
+             "Example 3 of the lecture notes: the two-layer networks in matrix form, forward\n"
+             "and backward; prints every quantity.\n",
+             cli_no_options, 0, NULL, 0, false};
+    int rc = cli_parse(&c, argc, argv);
+    return rc != CLI_RUN ? rc : lec03_run(stdout, NULL);
+}
 #endif

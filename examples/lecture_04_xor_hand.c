@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <tapegrad.h>
+#include "cli.h"
 
 typedef struct lec04 { double h1[4], h2[4], y[4]; int correct; } lec04;
 
@@ -48,5 +49,11 @@ static int lec04_run(FILE *out, lec04 *res) {
 }
 
 #ifndef LECTURE_TEST
-int main(void) { return lec04_run(stdout, NULL); }
+int main(int argc, char **argv) {
+    cli c = {"lecture_04_xor_hand", "",
+             "Example 4 of the lecture notes: XOR by hand-set weights (OR, NAND, AND units).\n",
+             cli_no_options, 0, NULL, 0, false};
+    int rc = cli_parse(&c, argc, argv);
+    return rc != CLI_RUN ? rc : lec04_run(stdout, NULL);
+}
 #endif

@@ -14,6 +14,7 @@
  */
 #include <stdio.h>
 #include <tapegrad.h>
+#include "cli.h"
 
 typedef struct lec05 { int and_[4], or_[4], nand[4], xor_[4]; } lec05;
 
@@ -63,5 +64,12 @@ static int lec05_run(FILE *out, lec05 *res) {
 }
 
 #ifndef LECTURE_TEST
-int main(void) { return lec05_run(stdout, NULL); }
+int main(int argc, char **argv) {
+    cli c = {"lecture_05_logic_gates", "",
+             "Example 5 of the lecture notes: AND, OR and NAND as perceptrons with hand-set\n"
+             "weights.\n",
+             cli_no_options, 0, NULL, 0, false};
+    int rc = cli_parse(&c, argc, argv);
+    return rc != CLI_RUN ? rc : lec05_run(stdout, NULL);
+}
 #endif

@@ -12,6 +12,7 @@
  */
 #include <stdio.h>
 #include <tapegrad.h>
+#include "cli.h"
 
 #define LEC06_EPOCHS 12
 
@@ -111,5 +112,12 @@ static int lec06_run(FILE *out, lec06 *res) {
 }
 
 #ifndef LECTURE_TEST
-int main(void) { return lec06_run(stdout, NULL); }
+int main(int argc, char **argv) {
+    cli c = {"lecture_06_perceptron", "",
+             "Example 6 of the lecture notes: the perceptron rule on AND (it converges) and\n"
+             "on XOR (it never does), then an MLP that learns XOR.\n",
+             cli_no_options, 0, NULL, 0, false};
+    int rc = cli_parse(&c, argc, argv);
+    return rc != CLI_RUN ? rc : lec06_run(stdout, NULL);
+}
 #endif

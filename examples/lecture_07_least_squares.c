@@ -16,6 +16,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <tapegrad.h>
+#include "cli.h"
 
 #define LEC07_STEPS 20000
 
@@ -74,5 +75,12 @@ static int lec07_run(FILE *out, lec07 *res) {
 }
 
 #ifndef LECTURE_TEST
-int main(void) { return lec07_run(stdout, NULL); }
+int main(int argc, char **argv) {
+    cli c = {"lecture_07_least_squares", "",
+             "Example 7 of the lecture notes: linear regression by gradient descent on the\n"
+             "least-squares error.\n",
+             cli_no_options, 0, NULL, 0, false};
+    int rc = cli_parse(&c, argc, argv);
+    return rc != CLI_RUN ? rc : lec07_run(stdout, NULL);
+}
 #endif

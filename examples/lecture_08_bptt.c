@@ -23,6 +23,7 @@
 #include <tapegrad.h>
 #ifndef LECTURE_TEST
 #include "svg_chart.h"
+#include "cli.h"
 #endif
 
 #define LEC08_T 50
@@ -112,7 +113,7 @@ static int lec08_run(FILE *out, const char *svg, lec08 *res) {
         svg_chart_add(c, "RNN, w = 1.5", T, r.rnn_large + 1, LEC08_T);
         svg_chart_add(c, "LSTM, forget gate open", T, r.lstm + 1, LEC08_T);
         if (!c || svg_chart_write(c, svg) != 0) {
-            perror(svg);
+            cli_write_failed("lecture_08_bptt", svg);
             svg_chart_free(c);
             return 1;
         }
@@ -127,5 +128,13 @@ static int lec08_run(FILE *out, const char *svg, lec08 *res) {
 }
 
 #ifndef LECTURE_TEST
-int main(int argc, char **argv) { return lec08_run(stdout, argc > 1 ? argv[1] : "bptt.svg", NULL); }
+int main(int argc, char **argv) {
+    const char *svg = "bptt.svg";
+    cli c = {"lecture_08_bptt", "[CHART.svg]",
+             "Example 8 of the lecture notes: ||dh_T/dh_0|| of an RNN and an LSTM against T;\n"
+             "prints the table and writes it as a chart to CHART.svg (default bptt.svg).\n",
+             cli_no_options, 1, &svg, 0, false};
+    int rc = cli_parse(&c, argc, argv);
+    return rc != CLI_RUN ? rc : lec08_run(stdout, svg, NULL);
+}
 #endif

@@ -26,6 +26,7 @@
 #include <tapegrad.h>
 #ifndef LECTURE_TEST
 #include "svg_chart.h"
+#include "cli.h"
 #endif
 
 #define LEC09_N 81 /* x = -4 .. 4 by 0.1 */
@@ -152,7 +153,7 @@ static int lec09_run(FILE *out, const char *svg_values, const char *svg_derivs, 
                                      k ? "f'(x)" : "f(x)");
         for (int f = 0; c && f < LEC09_F; f++) svg_chart_add(c, lec09_names[f], r.x, k ? r.dy[f] : r.y[f], LEC09_N);
         if (!c || svg_chart_write(c, files[k]) != 0) {
-            perror(files[k]);
+            cli_write_failed("lecture_09_activations", files[k]);
             svg_chart_free(c);
             return 1;
         }
@@ -169,7 +170,13 @@ static int lec09_run(FILE *out, const char *svg_values, const char *svg_derivs, 
 
 #ifndef LECTURE_TEST
 int main(int argc, char **argv) {
-    return lec09_run(stdout, argc > 1 ? argv[1] : "activations.svg",
-                     argc > 2 ? argv[2] : "activations_deriv.svg", NULL);
+    const char *svg[2] = {"activations.svg", "activations_deriv.svg"};
+    cli c = {"lecture_09_activations", "[VALUES.svg [DERIVATIVES.svg]]",
+             "Example 9 of the lecture notes: the activation functions and their derivatives\n"
+             "from the tape; writes two charts (default activations.svg and\n"
+             "activations_deriv.svg).\n",
+             cli_no_options, 2, svg, 0, false};
+    int rc = cli_parse(&c, argc, argv);
+    return rc != CLI_RUN ? rc : lec09_run(stdout, svg[0], svg[1], NULL);
 }
 #endif

@@ -25,6 +25,7 @@
 #include <tapegrad.h>
 #ifndef LECTURE_TEST
 #include "svg_chart.h"
+#include "cli.h"
 #endif
 
 #define LEC10_N 23 /* eps = 10^(-1 - k/2), k = 0..22: 1e-1 .. 1e-12 */
@@ -105,7 +106,7 @@ static int lec10_run(FILE *out, const char *svg, lec10 *res) {
         svg_chart_add(c, "model, float: e eps^2/6 + u e/eps", lx, r.model_float, LEC10_N);
         svg_chart_add(c, "model, double", lx, r.model_double, LEC10_N);
         if (!c || svg_chart_write(c, svg) != 0) {
-            perror(svg);
+            cli_write_failed("lecture_10_fd_eps", svg);
             svg_chart_free(c);
             return 1;
         }
@@ -120,5 +121,13 @@ static int lec10_run(FILE *out, const char *svg, lec10 *res) {
 }
 
 #ifndef LECTURE_TEST
-int main(int argc, char **argv) { return lec10_run(stdout, argc > 1 ? argv[1] : "fd_eps.svg", NULL); }
+int main(int argc, char **argv) {
+    const char *svg = "fd_eps.svg";
+    cli c = {"lecture_10_fd_eps", "[CHART.svg]",
+             "Example 10 of the lecture notes: the error of finite differences against the step\n"
+             "eps; prints the table and writes it as a chart to CHART.svg (default fd_eps.svg).\n",
+             cli_no_options, 1, &svg, 0, false};
+    int rc = cli_parse(&c, argc, argv);
+    return rc != CLI_RUN ? rc : lec10_run(stdout, svg, NULL);
+}
 #endif

@@ -13,8 +13,15 @@
 #include <math.h>
 #include <stdio.h>
 #include <tapegrad.h>
+#include "cli.h"
 
-int main(void) {
+int main(int argc, char **argv) {
+    cli c = {"neuron", "",
+             "The lecture notes' single neuron on the tape: prints yhat, L, dL/dw and the three\n"
+             "chain-rule factors, and exits 1 if the tape disagrees with the hand formula.\n",
+             cli_no_options, 0, NULL, 0, false};
+    int rc = cli_parse(&c, argc, argv);
+    if (rc != CLI_RUN) return rc;
     tg_tensor *w = tg_param_new("w", 0, NULL);
     tg_tensor *b = tg_param_new("b", 0, NULL);
     w->data[0] = 0.5;

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 #include "svg_chart.h"
+#include "cli.h"
 #include <tapegrad.h>
 
 #define N 64      /* data points */
@@ -118,7 +119,13 @@ static double now(void) {
 }
 
 int main(int argc, char **argv) {
-    const char *path = argc > 1 ? argv[1] : "optimizers.svg";
+    const char *path = "optimizers.svg";
+    cli c = {"optimizers", "[CHART.svg]",
+             "Trains one small MLP with every optimizer from the same start, prints the losses\n"
+             "and times, and writes the loss curves to CHART.svg (default optimizers.svg).\n",
+             cli_no_options, 1, &path, 0, false};
+    int rc = cli_parse(&c, argc, argv);
+    if (rc != CLI_RUN) return rc;
 
     /* Data, identical for every run. */
     tg_real xs[N], ys[N];
@@ -214,8 +221,7 @@ int main(int argc, char **argv) {
         tg_optim_free(opt);
     }
     if (!chart || svg_chart_write(chart, path) != 0) {
-        perror(path);
-        status = 1;
+        status = cli_write_failed("optimizers", path);
     } else {
         printf("\nloss curves written to %s\n", path);
     }

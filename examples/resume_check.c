@@ -23,6 +23,7 @@
 #include <dirent.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "cli.h"
 
 #define MAX_ARGS 64
 
@@ -108,17 +109,24 @@ static void cleanup(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2 || argc > MAX_ARGS - 8) {
-        fprintf(stderr, "usage: resume_check PROG [ARGS...]\n");
-        return 2;
-    }
+    const char *pos[MAX_ARGS - 8];
+    cli c = {"resume_check", "PROG [ARGS...]",
+             "Runs PROG ARGS (a real-data example) for 3 epochs, and for 2 then a resumed 3rd\n"
+             "in a new process, in a temporary folder; checks that the two checkpoints are\n"
+             "equal byte for byte, and that bad arguments give exit status 2. Options end at\n"
+             "PROG: what follows is PROG's. Exit status 0 all good, 1 a check failed, 77\n"
+             "PROG's data set is missing.\n",
+             cli_no_options, MAX_ARGS - 8, pos, 0, true};
+    int rc = cli_parse(&c, argc, argv);
+    if (rc != CLI_RUN) return rc;
+    if (c.npos < 1) return cli_error(&c, "PROG is missing");
     /* The child runs in another directory: make PROG's path absolute. */
-    if (argv[1][0] == '/') {
-        snprintf(prog_path, sizeof prog_path, "%s", argv[1]);
+    if (pos[0][0] == '/') {
+        snprintf(prog_path, sizeof prog_path, "%s", pos[0]);
     } else {
         char cwd[2048];
         if (!getcwd(cwd, sizeof cwd)) return 1;
-        snprintf(prog_path, sizeof prog_path, "%s/%s", cwd, argv[1]);
+        snprintf(prog_path, sizeof prog_path, "%s/%s", cwd, pos[0]);
     }
     const char *tmp = getenv("TMPDIR");
     snprintf(dir, sizeof dir, "%s/resume_check.XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -126,8 +134,8 @@ int main(int argc, char **argv) {
         perror(dir);
         return 1;
     }
-    char **base = argv + 2;
-    int nb = argc - 2;
+    char **base = (char **)pos + 1;
+    int nb = c.npos - 1;
 
     int s = run(base, nb, (const char *[]){"--epochs", "3", "--save", "full.ckpt", NULL}, 0);
     if (s == 77) {

@@ -28,6 +28,7 @@
 #include <string.h>
 #include <time.h>
 #include "svg_chart.h"
+#include "cli.h"
 #include <tapegrad.h>
 #include <tapegrad/tg_optim.h>
 
@@ -164,7 +165,14 @@ static void evaluate(model *m, tg_tape *t) {
 }
 
 int main(int argc, char **argv) {
-    const char *prefix = argc > 1 ? argv[1] : "sine";
+    const char *prefix = "sine";
+    cli cl = {"sine", "[PREFIX]",
+              "RNN, LSTM and GRU learn next-step prediction of a noisy sine; prints the errors\n"
+              "against 'repeat last' and writes PREFIX_loss.svg and PREFIX_pred.svg (default\n"
+              "PREFIX sine); exits 1 if a model does not beat 'repeat last'.\n",
+              cli_no_options, 1, &prefix, 0, false};
+    int rc = cli_parse(&cl, argc, argv);
+    if (rc != CLI_RUN) return rc;
     tg_rng g;
     tg_rng_seed(&g, 42);
     for (int i = 0; i < LEN; i++) {
@@ -226,6 +234,7 @@ int main(int argc, char **argv) {
            "vectors per gate (the notes' GRU has no nn module; nn.GRU's count is shown).\n");
 
     char path[512];
+    int write_status = 0;
     svg_chart *c = svg_chart_new("Noisy sine: training loss (MSE per chunk)", "update", "MSE");
     if (c) {
         svg_chart_set_log_y(c, 1);
@@ -233,6 +242,7 @@ int main(int argc, char **argv) {
             svg_chart_add(c, models[k].label, NULL, models[k].curve, models[k].n_curve);
         snprintf(path, sizeof path, "%s_loss.svg", prefix);
         if (svg_chart_write(c, path) == 0) printf("\nloss curves: %s\n", path);
+        else write_status = cli_write_failed("sine", path);
         svg_chart_free(c);
     }
     c = svg_chart_new("Noisy sine: streaming predictions on the test range", "i", "s_i");
@@ -249,6 +259,7 @@ int main(int argc, char **argv) {
             svg_chart_add(c, models[k].label, xs, models[k].pred + TRAIN - 1, NPLOT);
         snprintf(path, sizeof path, "%s_pred.svg", prefix);
         if (svg_chart_write(c, path) == 0) printf("predictions: %s\n", path);
+        else write_status = cli_write_failed("sine", path);
         svg_chart_free(c);
     }
     for (int k = 0; k < n_models; k++) {
@@ -259,5 +270,5 @@ int main(int argc, char **argv) {
     }
     tg_tape_free(t);
     if (status) printf("\nFAIL: a model did not beat 'repeat last'\n");
-    return status;
+    return status | write_status;
 }

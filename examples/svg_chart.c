@@ -191,27 +191,37 @@ int svg_chart_write(const svg_chart *c, const char *path) {
     put_text(f, c->xlabel);
     fprintf(f, "</text>\n<text transform=\"translate(18,%g) rotate(-90)\" text-anchor=\"middle\">", T + H / 2);
     put_text(f, c->ylabel);
-    fprintf(f, "%s</text>\n", c->log_y ? " (log scale)" : "");
+    /* A log axis says so once: not again when the label already does. */
+    int says_log = c->ylabel && strstr(c->ylabel, "log scale");
+    fprintf(f, "%s</text>\n", c->log_y && !says_log ? " (log scale)" : "");
 
-    /* Series: one polyline per unbroken run of usable points, clipped to the area. */
+    /* Series: one polyline per unbroken run of usable points, clipped to the area; a
+     * run of one point (a series of one point, or one between gaps) has no line to
+     * draw, so it is a dot. */
     fprintf(f, "<clipPath id=\"area\"><rect x=\"%g\" y=\"%g\" width=\"%g\" height=\"%g\"/></clipPath>\n",
             L, T, W, H);
     for (int k = 0; k < c->n; k++) {
         const series *s = &c->s[k];
         const char *col = palette[k % N_PALETTE];
-        int open = 0;
-        for (int i = 0; i < s->n; i++) {
-            double x = s->x[i], y = s->y[i];
-            if (!usable(c, x, y)) {
-                if (open) fprintf(f, "\"/>\n"), open = 0;
+        for (int i = 0; i < s->n;) {
+            if (!usable(c, s->x[i], s->y[i])) {
+                i++;
                 continue;
             }
-            if (!open)
+            int end = i + 1; /* the run is i .. end-1 */
+            while (end < s->n && usable(c, s->x[end], s->y[end])) end++;
+            if (end - i == 1) {
+                fprintf(f, "<circle clip-path=\"url(#area)\" cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"/>\n",
+                        PX(s->x[i]), PY(c->log_y ? log10(s->y[i]) : s->y[i]), col);
+            } else {
                 fprintf(f, "<polyline clip-path=\"url(#area)\" fill=\"none\" stroke=\"%s\" "
-                           "stroke-width=\"1.6\" points=\"", col), open = 1;
-            fprintf(f, "%.1f,%.1f ", PX(x), PY(c->log_y ? log10(y) : y));
+                           "stroke-width=\"1.6\" points=\"", col);
+                for (; i < end; i++)
+                    fprintf(f, "%.1f,%.1f ", PX(s->x[i]), PY(c->log_y ? log10(s->y[i]) : s->y[i]));
+                fprintf(f, "\"/>\n");
+            }
+            i = end;
         }
-        if (open) fprintf(f, "\"/>\n");
         /* Legend entry. */
         double ly = T + 10 + 20 * k;
         fprintf(f, "<line x1=\"%g\" y1=\"%g\" x2=\"%g\" y2=\"%g\" stroke=\"%s\" stroke-width=\"3\"/>\n",

@@ -59,6 +59,11 @@ int tu_parse_u64(const char *prog, const char *opt, const char *s, uint64_t *out
     return 0;
 }
 
+int tu_cli_model(const char *prog, const char *name, const char *value, void *out) {
+    (void)name;
+    return tu_parse_model(prog, value, out);
+}
+
 const char *tu_value(const char *prog, int argc, char **argv, int *i) {
     if (*i + 1 >= argc) {
         fprintf(stderr, "%s: %s needs a value\n", prog, argv[*i]);

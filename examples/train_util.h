@@ -2,7 +2,7 @@
  * the library): command-line options, a progress line, checkpoints that resume
  * training bit-identically, and a few small helpers.
  *
- * Options every program takes (tu_common_arg):
+ * Options every program takes (TU_COMMON_OPTS, rows of its cli.h table):
  *   --epochs N      train until N epochs in total are done (resumed ones count)
  *   --seed S        seed of the run's tg_rng (initial weights, shuffling, ...)
  *   --save PATH     write a checkpoint after every epoch (atomic: a crash mid-save
@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <tapegrad.h>
+#include "cli.h"
 
 #define TU_EXIT_USAGE 2
 #define TU_EXIT_NODATA 77
@@ -63,6 +64,21 @@ int tu_parse_u64(const char *prog, const char *opt, const char *s, uint64_t *out
 /* --model: "lstm" (TG_RNN_LSTM) or "gru" (TG_RNN_GRU_TORCH); otherwise prints
  * "<prog>: --model must be lstm or gru, got '<s>'" and returns -1. */
 int tu_parse_model(const char *prog, const char *s, tg_rnn_kind *out);
+
+/* The rows of the common options in a program's cli.h table (o is the tu_opts). */
+#define TU_COMMON_OPTS(o)                                                                      \
+    {"--epochs", "N", CLI_INT, &(o).epochs, 1, 100000,                                         \
+     "train until N epochs in total are done (resumed ones count)", NULL, NULL},               \
+    {"--seed", "S", CLI_U64, &(o).seed, 0, 0, "seed of the run's random numbers", NULL, NULL}, \
+    {"--save", "PATH", CLI_STR, &(o).save, 0, 0, "write a checkpoint after every epoch", NULL,  \
+     NULL},                                                                                    \
+    {"--resume", "PATH", CLI_STR, &(o).resume, 0, 0, "continue from a checkpoint of --save",   \
+     NULL, NULL},                                                                              \
+    {"--svg", "PATH", CLI_STR, &(o).svg, 0, 0, "where the loss curve goes", NULL, NULL},       \
+    {"--quick", NULL, CLI_FLAG, &(o).quick, 0, 0, "a small, fast configuration (seconds)", NULL, \
+     NULL}
+/* --model as a CLI_FN option (out: tg_rnn_kind *), through tu_parse_model. */
+int tu_cli_model(const char *prog, const char *name, const char *value, void *out);
 
 /* The value of option argv[*i] ("--opt VALUE"): advances *i and returns argv[*i], or
  * prints "<prog>: <opt> needs a value" and returns NULL. */

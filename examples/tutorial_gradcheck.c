@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <tapegrad.h>
+#include "cli.h"
 
 /* Your function: one tanh unit and a squared error on the sample x = (1, -2), y = 0.5.
  *   z = x w + b,  a = tanh(z),  L = (a - 0.5)^2        p[0] = w (2,1), p[1] = b (1) */
@@ -75,5 +76,12 @@ static int tut_run(FILE *out) {
 }
 
 #ifndef LECTURE_TEST
-int main(void) { return tut_run(stdout); }
+int main(int argc, char **argv) {
+    cli c = {"tutorial_gradcheck", "",
+             "Part 3 of examples/TUTORIAL.md: the tape against finite differences, then a hand\n"
+             "derivation against the tape.\n",
+             cli_no_options, 0, NULL, 0, false};
+    int rc = cli_parse(&c, argc, argv);
+    return rc != CLI_RUN ? rc : tut_run(stdout);
+}
 #endif

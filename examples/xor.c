@@ -12,13 +12,20 @@
 #include <math.h>
 #include <stdio.h>
 #include "svg_chart.h"
+#include "cli.h"
 #include <tapegrad.h>
 #include <tapegrad/tg_optim.h>
 
 #define STEPS 600
 
 int main(int argc, char **argv) {
-    const char *svg = argc > 1 ? argv[1] : "xor_loss.svg";
+    const char *svg = "xor_loss.svg";
+    cli cl = {"xor", "[LOSS.svg]",
+              "Trains an MLP 2-4-1 on XOR, prints the loss curve and the truth table, writes the\n"
+              "curve to LOSS.svg (default xor_loss.svg); exits 1 unless all four rows are right.\n",
+              cli_no_options, 1, &svg, 0, false};
+    int rc = cli_parse(&cl, argc, argv);
+    if (rc != CLI_RUN) return rc;
     const tg_real X[8] = {0, 0, 0, 1, 1, 0, 1, 1};
     const tg_real Y[4] = {0, 1, 1, 0};
 
@@ -80,17 +87,19 @@ int main(int argc, char **argv) {
     printf("\naccuracy %d/4 (%.0f%%)\n", right, 25.0 * right);
 
     svg_chart *c = svg_chart_new("XOR: MLP 2-4-1 training loss", "step", "binary cross-entropy");
+    int written = 0;
     if (c) {
         svg_chart_set_log_y(c, 1);
         svg_chart_add(c, "Adam lr 0.05", NULL, losses, STEPS);
-        if (svg_chart_write(c, svg) == 0) printf("loss curve written to %s\n", svg);
-        else perror(svg);
+        written = svg_chart_write(c, svg) == 0;
         svg_chart_free(c);
     }
+    if (written) printf("loss curve written to %s\n", svg);
+    else cli_write_failed("xor", svg);
 
     tg_tape_free(t);
     tg_optim_free(opt);
     tg_params_free(&ps);
     tg_mlp_free(net);
-    return right == 4 ? 0 : 1;
+    return right == 4 && written ? 0 : 1;
 }

@@ -1,16 +1,17 @@
 /* extract_example.c — build-time tool: copies example code out of the docs into C
  * files that tests/meson.build compiles and runs, so no documented example can rot.
- *   extract_example tapegrad.h out.c   the example in the header's opening comment
- *       (the text after "#include <tapegrad.h>" up to the closing comment line, each
+ *   extract_example include/tapegrad/tapegrad.h out.c   the example in the header's opening comment
+ *       (the text after "#include <tapegrad/tapegrad.h>" up to the closing comment line, each
  *       line without its leading " * "), wrapped as int header_example(void);
- *   extract_example README.md out.c --readme   the first ```c block after the
- *       heading "## A program that trains something", copied as it is. */
+ *   extract_example README.md out.c --readme [HEADING]   the first ```c block after
+ *       the line HEADING (default "## A program that trains something"), copied as it
+ *       is. */
 #include <stdio.h>
 #include <string.h>
 
 int main(int argc, char **argv) {
-    if (argc != 3 && !(argc == 4 && strcmp(argv[3], "--readme") == 0)) {
-        fprintf(stderr, "usage: extract_example tapegrad.h out.c | README.md out.c --readme\n");
+    if (argc != 3 && !((argc == 4 || argc == 5) && strcmp(argv[3], "--readme") == 0)) {
+        fprintf(stderr, "usage: extract_example include/tapegrad/tapegrad.h out.c | README.md out.c --readme [HEADING]\n");
         return 2;
     }
     FILE *in = fopen(argv[1], "r"), *out = fopen(argv[2], "w");
@@ -20,12 +21,14 @@ int main(int argc, char **argv) {
     }
     char line[1024];
     int state = 0, lines = 0; /* 0 before, 1 inside, 2 after */
-    if (argc == 4) { /* README: heading, then ```c ... ``` */
+    if (argc >= 4) { /* README: heading, then ```c ... ``` */
+        const char *heading = argc == 5 ? argv[4] : "## A program that trains something";
+        size_t hlen = strlen(heading);
         int seen = 0;
         fprintf(out, "/* generated from README.md by extract_example.c: do not edit */\n");
         while (state < 2 && fgets(line, sizeof line, in)) {
             if (state == 0) {
-                if (strncmp(line, "## A program that trains something", 34) == 0) seen = 1;
+                if (strncmp(line, heading, hlen) == 0 && (line[hlen] == '\n' || line[hlen] == '\0')) seen = 1;
                 else if (seen && strncmp(line, "```c", 4) == 0) state = 1;
             } else if (strncmp(line, "```", 3) == 0) {
                 state = 2;
@@ -42,11 +45,11 @@ int main(int argc, char **argv) {
         return 0;
     }
     fprintf(out, "/* generated from tapegrad.h by extract_example.c: do not edit */\n"
-                 "#include <tapegrad.h>\n#include <stdio.h>\n"
+                 "#include <tapegrad/tapegrad.h>\n#include <stdio.h>\n"
                  "int header_example(void);\nint header_example(void) {\n");
     while (state < 2 && fgets(line, sizeof line, in)) {
         if (state == 0) {
-            if (strstr(line, "#include <tapegrad.h>")) state = 1;
+            if (strstr(line, "#include <tapegrad/tapegrad.h>")) state = 1;
             continue;
         }
         if (strncmp(line, " */", 3) == 0) {

@@ -1,5 +1,8 @@
 /* alloc.c — the library's single allocation path, with counters and a test hook.
  *
+ * The hook (tg__alloc_fail_after) exists only in the tests' build of this file
+ * (TG_TEST_HOOKS, set by the top meson.build); the shipped library has no trace of it.
+ *
  * Counters are atomics so that tapes trained on several threads count correctly.
  * Every allocation of the library goes through tg__malloc or tg__realloc, so the
  * counters see them all (tests/house/check_house.sh fails on a direct malloc).
@@ -11,16 +14,23 @@
 
 static atomic_size_t n_allocs;
 static atomic_size_t n_live;
+
+#ifdef TG_TEST_HOOKS
 static atomic_size_t fail_countdown; /* 0: never fail */
 
 void tg__alloc_fail_after(size_t n) { atomic_store(&fail_countdown, n); }
 
+/* Whether this allocation is the one the hook makes fail. */
+static bool fail_now(void) {
+    /* Decrement; the allocation that brings it to zero fails. */
+    return atomic_load(&fail_countdown) != 0 && atomic_fetch_sub(&fail_countdown, 1) == 1;
+}
+#else
+static bool fail_now(void) { return false; }
+#endif
+
 void *tg__malloc(size_t bytes) {
-    size_t c = atomic_load(&fail_countdown);
-    if (c != 0) {
-        /* Decrement; the allocation that brings it to zero fails. */
-        if (atomic_fetch_sub(&fail_countdown, 1) == 1) return NULL;
-    }
+    if (fail_now()) return NULL;
     void *p = malloc(bytes ? bytes : 1);
     if (p) {
         atomic_fetch_add(&n_allocs, 1);
@@ -38,8 +48,7 @@ void *tg__calloc(size_t n, size_t size) {
 
 void *tg__realloc(void *p, size_t bytes) {
     if (!p) return tg__malloc(bytes);
-    size_t c = atomic_load(&fail_countdown);
-    if (c != 0 && atomic_fetch_sub(&fail_countdown, 1) == 1) return NULL;
+    if (fail_now()) return NULL;
     void *q = realloc(p, bytes ? bytes : 1);
     if (q) atomic_fetch_add(&n_allocs, 1); /* still one block live */
     return q;

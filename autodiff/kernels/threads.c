@@ -154,6 +154,9 @@ int tg_get_num_threads(void) {
     return tg__threads_max();
 }
 
+/* The test hooks exist only in the tests' build of this file (TG_TEST_HOOKS, the
+ * top meson.build): the shipped library has neither the functions nor the check. */
+#ifdef TG_TEST_HOOKS
 void tg__threads_fail_start_after(int n) { atomic_store(&pool.fail_countdown, n); }
 int tg__threads_started(void) {
     pthread_mutex_lock(&pool.busy);
@@ -161,6 +164,7 @@ int tg__threads_started(void) {
     pthread_mutex_unlock(&pool.busy);
     return n;
 }
+#endif
 
 /* Claims the next task of job seq: its index, or -1 if the job has none left (or is
  * over). */
@@ -231,8 +235,10 @@ static void start_workers(int want) {
     if (want > TG_MAX_THREADS - 1) want = TG_MAX_THREADS - 1;
     while (pool.started < want) {
         int w = pool.started + 1, err = 0;
+#ifdef TG_TEST_HOOKS
         int c = atomic_load(&pool.fail_countdown);
         if (c > 0 && atomic_fetch_sub(&pool.fail_countdown, 1) == 1) err = EAGAIN;
+#endif
         if (!err) {
             /* Workers block every signal: signals stay with the application's threads. */
             sigset_t all, old;

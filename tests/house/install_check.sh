@@ -1,65 +1,90 @@
 #!/bin/sh
-# install_check.sh — packaging test: `meson install` into a temporary directory, then
-# compile and run a small outside program against the installed headers and library
-# with the flags from the installed tapegrad.pc. Uses pkg-config when the machine has
-# it; otherwise reads the .pc file itself (a fresh Debian machine has no pkg-config).
-# Usage: install_check.sh BUILD_DIR
+# install_check.sh — the install, end to end, as the README tells a user to do it:
+#   1. `meson install` of this build into a temporary prefix;
+#   2. what was installed: the versioned shared library (lib<name>.so.0 -> .so.X.Y.Z,
+#      soname .so.0), <name>.pc stating its tg_real, the headers as <tapegrad/...>, no
+#      internal header, and libraries (shared and static) whose global symbols are the
+#      public API only (no tg__* symbol) and which hold no test hook at all;
+#   3. the README's program, cut out of README.md, compiled with
+#      `cc prog.c $(pkg-config --cflags --libs <name>)` and run with the
+#      LD_LIBRARY_PATH step the README gives; it must print "w = 2.000, b = 1.000";
+#   4. the same program with `#include <tapegrad.h>` (the older spelling) and a check
+#      that tg_version() and TG_VERSION_STRING agree.
+# <name> is tapegrad for the float build, tapegrad-double for the double one.
+# Usage: install_check.sh SOURCE_ROOT BUILD_DIR float|double
 set -eu
-build=$1
+src=$1
+build=$2
+real=$3
+name=tapegrad
+[ "$real" = double ] && name=tapegrad-double
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-dest="$tmp/dest"
-meson install -C "$build" --destdir "$dest" --no-rebuild --quiet >"$tmp/install.log" 2>&1 || {
-    cat "$tmp/install.log"; echo "0 passed, 1 failed"; exit 1; }
-pc=$(find "$dest" -name tapegrad.pc | head -n 1)
-[ -n "$pc" ] || { echo "FAIL: tapegrad.pc was not installed"; echo "0 passed, 1 failed"; exit 1; }
+prefix="$tmp/prefix"
+fail() { echo "FAIL: $*"; echo "0 passed, 1 failed"; exit 1; }
 
-if command -v pkg-config >/dev/null 2>&1; then
-    how="pkg-config"
-    export PKG_CONFIG_PATH="$(dirname "$pc")" PKG_CONFIG_SYSROOT_DIR="$dest"
-    cflags=$(pkg-config --cflags tapegrad)
-    libs=$(pkg-config --libs tapegrad)
-else
-    how="the .pc file read directly (no pkg-config on this machine)"
-    # Expand ${var} references line by line, with every path under $dest.
-    resolve() {
-        awk -v dest="$dest" -v want="$1" '
-            /^[A-Za-z_]+=/ { k = substr($0, 1, index($0, "=") - 1); v = substr($0, index($0, "=") + 1);
-                             while (match(v, /\$\{[A-Za-z_]+\}/)) v = substr(v, 1, RSTART - 1) vars[substr(v, RSTART + 2, RLENGTH - 3)] substr(v, RSTART + RLENGTH);
-                             if (k == "prefix") v = dest v; vars[k] = v; next }
-            $0 ~ "^" want ":" { v = substr($0, length(want) + 2);
-                             while (match(v, /\$\{[A-Za-z_]+\}/)) v = substr(v, 1, RSTART - 1) vars[substr(v, RSTART + 2, RLENGTH - 3)] substr(v, RSTART + RLENGTH);
-                             print v }' "$pc"
-    }
-    cflags=$(resolve Cflags)
-    libs=$(resolve Libs)
-fi
+command -v pkg-config >/dev/null 2>&1 || fail "pkg-config is not installed (apt-get install pkg-config)"
+# A fresh configuration of the same sources with the prefix set, so that the .pc
+# file's paths are the ones a user gets (a --destdir install would keep the build's).
+meson setup "$tmp/build" "$src" --prefix "$prefix" --libdir lib -Dreal="$real" \
+    -Dtests=disabled -Dexamples=disabled -Dbenchmarks=disabled >"$tmp/setup.log" 2>&1 ||
+    { cat "$tmp/setup.log"; fail "meson setup"; }
+ninja -C "$tmp/build" >"$tmp/build.log" 2>&1 || { tail -n 30 "$tmp/build.log"; fail "ninja"; }
+meson install -C "$tmp/build" --quiet >"$tmp/install.log" 2>&1 || { cat "$tmp/install.log"; fail "meson install"; }
 
-cat >"$tmp/outside.c" <<'C'
+lib="$prefix/lib"
+pc="$lib/pkgconfig/$name.pc"
+[ -f "$pc" ] || fail "$name.pc was not installed"
+grep -q "^real=$real\$" "$pc" || fail "$name.pc does not say real=$real"
+grep -q "^Description:.*tg_real is $real" "$pc" || fail "$name.pc's description does not name tg_real"
+[ -L "$lib/lib$name.so" ] && [ -L "$lib/lib$name.so.0" ] || fail "lib$name.so and lib$name.so.0 are not links"
+ls "$lib/lib$name.so.0."* >/dev/null 2>&1 || fail "no lib$name.so.0.X.Y"
+soname=$(readelf -d "$lib/lib$name.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+[ "$soname" = "lib$name.so.0" ] || fail "soname is '$soname', not lib$name.so.0"
+for h in tapegrad.h tapegrad/tapegrad.h tapegrad/tg_core.h tapegrad/tg_ops.h "tapegrad-$real/tapegrad/tg_config.h"; do
+    [ -f "$prefix/include/$h" ] || fail "include/$h was not installed"
+done
+leaked=$(find "$prefix/include" -name 'gemm.h' -o -name 'vmath.h' -o -name 'core.h' -o -name '*_private.h')
+[ -z "$leaked" ] || fail "internal headers installed: $leaked"
+exported=$(nm -D --defined-only "$lib/lib$name.so" | awk '$2 ~ /^[TDBR]$/ { print $3 }')
+[ -n "$exported" ] || fail "lib$name.so exports nothing"
+bad=$(echo "$exported" | grep -v '^tg_[a-z0-9]' || true)
+[ -z "$bad" ] || fail "lib$name.so exports more than the public API: $(echo "$bad" | head -n 5 | tr '\n' ' ')"
+[ -f "$lib/lib$name.a" ] || fail "lib$name.a was not installed"
+sbad=$(nm -g --defined-only "$lib/lib$name.a" | awk 'NF == 3 { print $3 }' | grep -v '^tg_[a-z0-9]' || true)
+[ -z "$sbad" ] || fail "lib$name.a has global symbols beyond the public API: $(echo "$sbad" | head -n 5 | tr '\n' ' ')"
+hooks=$( (nm "$lib/lib$name.a"; nm -D "$lib/lib$name.so") | grep -E 'fail_after|fail_start_after|threads_started' || true)
+[ -z "$hooks" ] || fail "a test hook is in the installed libraries: $hooks"
+echo "installed: lib$name.so.0 ($(echo "$exported" | wc -l) public symbols, no tg__*), $name.pc (real=$real)"
+
+# The README's program, built exactly as the README says.
+awk '/^## A program that trains something/ { seen = 1 } seen && /^```c/ { on = 1; next }
+     on && /^```/ { exit } on' "$src/README.md" >"$tmp/prog.c"
+[ -s "$tmp/prog.c" ] || fail "no program under '## A program that trains something' in README.md"
+export PKG_CONFIG_PATH="$lib/pkgconfig"
+cc=${CC:-cc}
+# shellcheck disable=SC2046
+$cc -std=c11 -Wall -Wextra -Werror -o "$tmp/prog" "$tmp/prog.c" $(pkg-config --cflags --libs "$name") \
+    2>"$tmp/cc.log" || { cat "$tmp/cc.log"; fail "the README's program does not compile with pkg-config --cflags --libs $name"; }
+out=$(LD_LIBRARY_PATH="$lib" "$tmp/prog") || fail "the README's program exited with $?"
+echo "README program: $out"
+[ "$out" = "w = 2.000, b = 1.000" ] || fail "the README's program printed '$out'"
+
+# The older spelling, and the version: header and library agree.
+cat >"$tmp/version.c" <<'C'
 #include <stdio.h>
+#include <string.h>
 #include <tapegrad.h>
 int main(void) {
-    tg_tensor *x = tg_param_new("x", 0, NULL);
-    x->data[0] = 3;
-    tg_tape *t = tg_tape_new();
-    tg_tensor *y = tg_mul(t, x, x);          /* y = x^2, dy/dx = 6 at x = 3 */
-    int ok = tg_backward(t, y, NULL) == TG_OK && x->grad[0] == 6;
-    printf("outside program: d(x^2)/dx at 3 = %g (tg_real is %s)\n", (double)x->grad[0], TG_REAL_NAME);
-    tg_tape_free(t);
-    tg_tensor_free(x);
-    return ok ? 0 : 1;
+    printf("%s %d.%d.%d %s\n", tg_version(), TG_VERSION_MAJOR, TG_VERSION_MINOR, TG_VERSION_PATCH, TG_REAL_NAME);
+    return strcmp(tg_version(), TG_VERSION_STRING) != 0;
 }
 C
-cc=${CC:-cc}
-libdir=$(dirname "$(find "$dest" -name 'libtapegrad.so' | head -n 1)")
-# shellcheck disable=SC2086
-if $cc -std=c11 -o "$tmp/outside" "$tmp/outside.c" $cflags $libs -lm -pthread 2>"$tmp/cc.log" &&
-   LD_LIBRARY_PATH="$libdir" "$tmp/outside"; then
-    echo "compiled against the installed library via $how"
-    echo "1 passed, 0 failed"
-else
-    cat "$tmp/cc.log"
-    echo "cflags: $cflags"; echo "libs: $libs"
-    echo "0 passed, 1 failed"
-    exit 1
-fi
+# shellcheck disable=SC2046
+$cc -std=c11 -Wall -Wextra -Werror -o "$tmp/version" "$tmp/version.c" $(pkg-config --cflags --libs "$name") \
+    2>"$tmp/cc.log" || { cat "$tmp/cc.log"; fail "<tapegrad.h> does not compile"; }
+v=$(LD_LIBRARY_PATH="$lib" "$tmp/version") || fail "tg_version() differs from TG_VERSION_STRING"
+echo "version: $v"
+[ "$v" = "$(pkg-config --modversion "$name") $(pkg-config --modversion "$name") $real" ] ||
+    fail "tg_version/TG_VERSION_* '$v' disagree with the .pc's version $(pkg-config --modversion "$name")"
+echo "1 passed, 0 failed"

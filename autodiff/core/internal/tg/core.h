@@ -20,7 +20,8 @@ void *tg__realloc(void *p, size_t bytes);
  * contents. false, changing nothing, when out of memory or when the size overflows
  * size_t. Usage: if (!tg__grow(&list->items, &list->cap, n + 1, sizeof *list->items, 16)) */
 bool tg__grow(void *array, size_t *cap, size_t need, size_t elem, size_t first);
-/* Test hook: the n-th allocation from now fails (0 disables). */
+/* Test hook: the n-th allocation from now fails (0 disables). Only in the tests'
+ * library (alloc.c built with TG_TEST_HOOKS); the shipped libraries lack it. */
 void tg__alloc_fail_after(size_t n);
 
 /* Sets the calling thread's last error; returns s. */

@@ -33,11 +33,12 @@ void tg__parallel(int n_tasks, tg__task_fn fn, void *ctx);
  * trailing blanks allowed), or 0 if it is not one. */
 int tg__threads_parse(const char *s);
 
-/* Test hook: the n-th worker start from now fails as if pthread_create had refused
- * (0 disables). */
+/* Test hooks, only in the tests' library (threads.c built with TG_TEST_HOOKS; the
+ * shipped libraries lack them).
+ * The n-th worker start from now fails as if pthread_create had refused (0 disables). */
 void tg__threads_fail_start_after(int n);
 
-/* Test hook: the number of worker threads running (0 before the pool starts). */
+/* The number of worker threads running (0 before the pool starts). */
 int tg__threads_started(void);
 
 #endif

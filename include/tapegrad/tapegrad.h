@@ -1,9 +1,10 @@
-/* tapegrad.h — reverse-mode automatic differentiation in C, with neural-network
+/* tapegrad/tapegrad.h — reverse-mode automatic differentiation in C, with neural-network
  * layers and optimizers on top. One #include for everything.
  *
  * Every public header, by room (installed as <tapegrad/tg_*.h>; README.md, "Layout"):
  *   core     tg_core.h (tensors, status codes, the RNG, tg_name; it includes the
- *            generated tg_config.h, which picks tg_real), tg_params.h (parameter lists)
+ *            generated tg_config.h: the version, TG_VERSION_STRING and tg_version(),
+ *            and the choice of tg_real), tg_params.h (parameter lists)
  *   tape     tg_tape.h (arena, recording, tg_backward, custom ops, tg_find)
  *   kernels  tg_threads.h (the worker-thread pool)
  *   ops      tg_ops.h (the primitive ops with their local derivatives; the op table)
@@ -17,7 +18,7 @@
  *
  * Example (compiled and run by tests/examples/test_header_example.c):
  *
- *   #include <tapegrad.h>
+ *   #include <tapegrad/tapegrad.h>
  *   // Fit y = 2x + 1 with one weight and one bias by gradient descent.
  *   tg_tensor *w = tg_param_new("w", 1, (int[]){1});
  *   tg_tensor *b = tg_param_new("b", 1, (int[]){1});
