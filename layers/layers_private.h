@@ -38,6 +38,19 @@ bool tg__arg_ok(tg_tape *t, const char *fn, const char *layer, const char *arg,
  * "<fn>: tape is NULL", for NULL; false (nothing new recorded) if it has failed. */
 bool tg__tape_ok(tg_tape *t, const char *fn);
 
+/* Names x for printouts after owner's prefix (tg_node.label): label is static text,
+ * step the time step or -1. Three stores on x's node, no string is formatted; x
+ * without a node (gradients disabled, a failed op) is returned as it is. */
+static inline tg_tensor *tg__label(tg_tensor *x, const tg_tensor *owner, const char *label,
+                                   int step) {
+    if (x && x->node) {
+        x->node->label = label;
+        x->node->label_owner = owner;
+        x->node->label_step = step;
+    }
+    return x;
+}
+
 /* Fills *l as a Linear layer in -> out with parameters "<prefix>.W", "<prefix>.b"
  * initialised by scheme init (tg_linear_new, and each layer of tg_mlp_new); fn names
  * the public caller in messages. On failure *l holds no tensors. */
