@@ -118,18 +118,18 @@ char *tg__show_id(const tg__show_map *m, const tg_tensor *x, char *buf, size_t n
 }
 
 char *tg__show_name(const tg__show_map *m, const tg_tensor *x, char *buf, size_t n) {
-    const tg_node *nd = tg__show_node_of(m, x);
-    if (x->name[0] || !nd || !nd->label) {
+    (void)m;
+    if (x->name[0] || !x->label) {
         snprintf(buf, n, "%s", x->name);
         return buf;
     }
-    const char *own = nd->label_owner ? nd->label_owner->name : "";
+    const char *own = x->label_owner ? x->label_owner->name : "";
     const char *dot = strrchr(own, '.');
     int pre = dot ? (int)(dot - own) : (int)strlen(own);
-    if (nd->label_step >= 0)
-        snprintf(buf, n, "%.*s%st%d.%s", pre, own, pre ? "." : "", nd->label_step, nd->label);
+    if (x->label_step >= 0)
+        snprintf(buf, n, "%.*s%st%d.%s", pre, own, pre ? "." : "", x->label_step, x->label);
     else
-        snprintf(buf, n, "%.*s%s%s", pre, own, pre ? "." : "", nd->label);
+        snprintf(buf, n, "%.*s%s%s", pre, own, pre ? "." : "", x->label);
     return buf;
 }
 

@@ -41,12 +41,40 @@
 extern "C" {
 #endif
 
+/* Direction of the DOT picture: inputs to outputs left to right (the default), top
+ * to bottom, right to left, bottom to top (Graphviz rankdir LR, TB, RL, BT). */
+typedef enum tg_dot_dir { TG_DOT_LR = 0, TG_DOT_TB, TG_DOT_RL, TG_DOT_BT } tg_dot_dir;
+
+/* What a DOT node says: id, name, op, shape, value and gradient (the default); the
+ * same without value and gradient; or only the name (the op for a tensor without
+ * one), for pictures of hundreds of nodes. */
+typedef enum tg_dot_labels { TG_DOT_FULL = 0, TG_DOT_NO_VALUES, TG_DOT_COMPACT } tg_dot_labels;
+
+/* Every field zero (or an options struct that leaves a field out) means its default.
+ * The fields after max_elems are read by tg_tape_dot only. */
 typedef struct tg_show_opts {
     int precision;   /* significant digits of every number (%.*g); default 4 */
     int max_elems;   /* tensors with more elements are elided; default 6 */
+    tg_dot_dir dir;
+    tg_dot_labels labels;
+    /* One Graphviz cluster (a framed box) per layer: tensors whose name has the
+     * prefix "lstm.0" (a layer's parameters "lstm.0.W_x" and step tensors
+     * "lstm.0.t3.f") are drawn inside the frame "lstm.0". */
+    bool clusters;
+    /* A layer prefix ("lstm.1"): every tensor of that layer becomes one box
+     * "lstm.1 (283 nodes)", edges in and out merged. NULL: none. */
+    const char *collapse;
+    /* Every time step but keep_step of every layer becomes one box "lstm.0.t3
+     * (14 nodes)" (tensors named "<prefix>.t<k>.<name>"). */
+    bool collapse_steps;
+    int keep_step;
+    /* Only the tensors on a path from `from` to the root (what from's value reaches,
+     * and so where its gradient comes back from), with the leaves they read. NULL:
+     * every ancestor of the root. */
+    const tg_tensor *from;
 } tg_show_opts;
 
-/* Defaults: precision 4, max_elems 6. */
+/* Defaults: precision 4, max_elems 6, the rest zero. */
 tg_show_opts tg_show_defaults(void);
 
 /* ---- the tape as a table ----
@@ -69,7 +97,12 @@ tg_status tg_tape_print(FILE *out, const tg_tape *t, const tg_tensor *root,
  * edges run from inputs to the op that reads them (numbered when the op has several
  * inputs). Parameters are filled blue boxes, other leaves grey dashed boxes, op
  * outputs white ellipses, the root a double ellipse. Render with Graphviz (optional,
- * Debian package graphviz): dot -Tsvg tape.dot > tape.svg. root as in tg_tape_print. */
+ * Debian package graphviz): dot -Tsvg tape.dot > tape.svg. root as in tg_tape_print:
+ * the picture is the subgraph that reaches root.
+ * Big graphs (an LSTM over 20 steps has hundreds of nodes): opts->dir = TG_DOT_TB,
+ * labels = TG_DOT_COMPACT, clusters per layer, and collapse a layer or every time
+ * step but one into a box; `from` keeps the paths from one tensor to the root.
+ * Boxes are drawn as grey 3-D boxes; collapsed edges carry no input numbers. */
 tg_status tg_tape_dot(FILE *out, const tg_tape *t, const tg_tensor *root,
                       const tg_show_opts *opts);
 

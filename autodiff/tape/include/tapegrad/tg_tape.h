@@ -103,16 +103,6 @@ struct tg_node {
     void *saved;                /* whatever forward kept for backward (arena) */
     tg_node *prev;              /* previous node on the tape */
     size_t id;                  /* 0, 1, 2 ... in recording order */
-    /* A name for the output that costs nothing unless displayed: the layers set these
-     * three fields (tg_apply leaves them zero) and the printouts of tg_show.h build
-     * "<prefix>.t<label_step>.<label>" from them, or "<prefix>.<label>" when
-     * label_step < 0, where prefix is label_owner's name up to its last '.'
-     * ("lstm.0.W_x" gives "lstm.0", so the forget gate at t = 3 is "lstm.0.t3.f").
-     * label is static text; label_owner a long-lived tensor (a layer's parameter)
-     * that must outlive the printout. A tg_name on the output takes precedence. */
-    const char *label;
-    const tg_tensor *label_owner;
-    int label_step;
 };
 
 enum {
