@@ -12,6 +12,7 @@
  *   ./build/examples/lecture_01_neuron          table and trace
  *   ./build/examples/lecture_01_neuron --dot    the tape as Graphviz DOT
  *     (render: ... --dot > neuron.dot && dot -Tsvg neuron.dot > neuron.svg)
+ *   ./build/examples/lecture_01_neuron --html neuron.html   the sweep viewer
  */
 #include <stdio.h>
 #include <string.h>
@@ -24,6 +25,7 @@ typedef struct lec01 {
 
 static int lec01_run(FILE *out, int argc, char **argv, lec01 *res) {
     int dot = argc > 1 && strcmp(argv[1], "--dot") == 0;
+    const char *html = argc > 2 && strcmp(argv[1], "--html") == 0 ? argv[2] : NULL;
     tg_tensor *w = tg_param_new("w", 0, NULL), *b = tg_param_new("b", 0, NULL);
     tg_tape *t = tg_tape_new();
     w->data[0] = (tg_real)0.5;
@@ -36,6 +38,11 @@ static int lec01_run(FILE *out, int argc, char **argv, lec01 *res) {
     if (!L) {
         fprintf(stderr, "lecture_01_neuron: %s\n", tg_tape_message(t));
         rc = 1;
+    } else if (html) {
+        tg_html_opts ho = {.root = L, .title = "the single neuron of the W6 lecture"};
+        rc = tg_tape_html(t, html, &ho) != TG_OK;
+        if (rc) fprintf(stderr, "lecture_01_neuron: %s\n", tg_last_error());
+        else fprintf(out, "wrote %s: open it in a browser and press \"step\"\n", html);
     } else if (dot) {
         tg_backward(t, L, NULL);
         rc = tg_tape_dot(out, t, L, NULL) != TG_OK;

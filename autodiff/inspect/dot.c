@@ -28,6 +28,7 @@ typedef struct picture {
     bool *shown;             /* item is in the picture */
     int *layer;              /* index into keys of the item's layer, or -1 */
     int *box;                /* index into keys of the item's box, or -1 */
+    int *rank;               /* longest path from a leaf (leaves 0) */
     char (*keys)[KEY];       /* layer and box names */
     int *key_count;          /* items folded into box k */
     int n_keys, cap_keys;
@@ -81,7 +82,10 @@ static void classify(picture *p) {
         tg__show_name(p->m, item_tensor(p, it), nm, sizeof nm);
         int step = split_name(nm, prefix, sizeof prefix);
         if (!prefix[0]) continue;
-        if (p->o.clusters) p->layer[it] = key_index(p, prefix);
+        /* Frames hold step tensors; a parameter is drawn just outside its layer's
+         * frame, so that a layer's frame starts where its first op does and the frames
+         * of consecutive layers stack instead of standing side by side. */
+        if (p->o.clusters && it >= p->m->n_leaves) p->layer[it] = key_index(p, prefix);
         size_t lc = p->o.collapse ? strlen(p->o.collapse) : 0;
         if (lc && strncmp(prefix, p->o.collapse, lc) == 0 && (prefix[lc] == '\0' || prefix[lc] == '.'))
             p->box[it] = key_index(p, p->o.collapse);
@@ -169,6 +173,12 @@ static void dot_layer(const picture *p, int L, const char *indent) {
     }
 }
 
+/* With compact labels, an input more than GHOST_SPAN ranks before its reader (a
+ * parameter read at every time step, a sequence concatenated at its end) is drawn as
+ * a dashed copy next to the reader: edges spanning hundreds of ranks would make the
+ * picture wide and Graphviz's layout slow (a virtual node per rank crossed). */
+#define GHOST_SPAN 4
+
 typedef struct edge { size_t from, to; int label; } edge;
 static int edge_cmp(const void *a, const void *b) {
     const edge *x = a, *y = b;
@@ -196,7 +206,7 @@ static tg_status dot_edges(const picture *p) {
             size_t b = p->box[nl + id] >= 0 ? p->n_items + (size_t)p->box[nl + id] : nl + id;
             if (a == b) continue;
             boxes |= a >= p->n_items || b >= p->n_items;
-            e[n++] = (edge){a, b, nd->n_in > 1 ? i + 1 : 0};
+            e[n++] = (edge){a, b, nd->n_in > 1 && p->o.labels != TG_DOT_COMPACT ? i + 1 : 0};
         }
     }
     if (boxes) { /* one edge per pair, without input numbers */
@@ -206,10 +216,26 @@ static tg_status dot_edges(const picture *p) {
             if (!u || e[i].from != e[u - 1].from || e[i].to != e[u - 1].to) e[u++] = (edge){e[i].from, e[i].to, 0};
         n = u;
     }
+    size_t ghosts = 0;
     for (size_t i = 0; i < n; i++) {
         char a[32], b[32];
         if (e[i].from >= p->n_items) snprintf(a, sizeof a, "g%zu", e[i].from - p->n_items);
         else drawn_id(p, e[i].from, a, sizeof a);
+        if (p->o.labels == TG_DOT_COMPACT && e[i].from < p->n_items && e[i].to < p->n_items &&
+            p->rank[e[i].to] - p->rank[e[i].from] > GHOST_SPAN) {
+            char nm[KEY], prefix[KEY];
+            const tg_tensor *x = item_tensor(p, e[i].from);
+            tg__show_name(m, x, nm, sizeof nm);
+            split_name(nm, prefix, sizeof prefix); /* the copy says "t12.h", not "lstm.1.t12.h" */
+            size_t lp = strlen(prefix);
+            snprintf(a, sizeof a, "x%zu", ghosts++);
+            int L = p->layer[e[i].to]; /* drawn in the reader's frame (DOT merges the cluster) */
+            if (L >= 0) fprintf(p->out, "  subgraph cluster_%d { ", L);
+            else fprintf(p->out, "  ");
+            fprintf(p->out, "%s [shape=plaintext, fontcolor=\"#666666\", fontsize=8, label=\"", a);
+            dot_str(p->out, nm[0] ? nm + (lp ? lp + 1 : 0) : tg__show_id(m, x, nm, sizeof nm));
+            fprintf(p->out, L >= 0 ? "\"]; }\n" : "\"];\n");
+        }
         if (e[i].to >= p->n_items) snprintf(b, sizeof b, "g%zu", e[i].to - p->n_items);
         else drawn_id(p, e[i].to, b, sizeof b);
         fprintf(p->out, "  %s -> %s", a, b);
@@ -240,11 +266,20 @@ static void select_items(picture *p) {
             keep = r;
         }
         p->shown[nl + id] = keep;
+        for (int i = 0; nd && i < nd->n_in; i++) {
+            const tg_node *s = tg__show_node_of(m, nd->in[i]);
+            if (s && p->rank[nl + s->id] + 1 > p->rank[nl + id]) p->rank[nl + id] = p->rank[nl + s->id] + 1;
+        }
+        if (nd && p->rank[nl + id] == 0) p->rank[nl + id] = 1;
     }
+    /* A leaf is shown when a kept node reads it, ranked just before its first reader
+     * (where Graphviz puts it). */
     for (size_t id = 0; id < m->n_nodes; id++)
         for (int i = 0; p->shown[nl + id] && i < m->nodes[id]->n_in; i++) {
             size_t k = tg__show_leaf_index(m, m->nodes[id]->in[i]);
-            if (k != (size_t)-1) p->shown[k] = true;
+            if (k == (size_t)-1) continue;
+            if (!p->shown[k]) p->rank[k] = p->rank[nl + id] - 1;
+            p->shown[k] = true;
         }
 }
 
@@ -265,9 +300,10 @@ tg_status tg_tape_dot(FILE *out, const tg_tape *t, const tg_tensor *root,
     p.shown = tg__calloc(p.n_items + 1, sizeof *p.shown);
     p.layer = tg__calloc(p.n_items + 1, sizeof *p.layer);
     p.box = tg__calloc(p.n_items + 1, sizeof *p.box);
+    p.rank = tg__calloc(p.n_items + 1, sizeof *p.rank);
     p.keys = tg__calloc((size_t)p.cap_keys, sizeof *p.keys);
     p.key_count = tg__calloc((size_t)p.cap_keys, sizeof *p.key_count);
-    if (!p.shown || !p.layer || !p.box || !p.keys || !p.key_count) {
+    if (!p.shown || !p.layer || !p.box || !p.rank || !p.keys || !p.key_count) {
         st = tg__error(TG_ERR_NOMEM, "tg_tape_dot: out of memory");
         goto done;
     }
@@ -293,6 +329,7 @@ done:
     tg__free(p.shown);
     tg__free(p.layer);
     tg__free(p.box);
+    tg__free(p.rank);
     tg__free(p.keys);
     tg__free(p.key_count);
     tg__show_map_free(&m);

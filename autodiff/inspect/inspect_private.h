@@ -97,6 +97,19 @@ void tg__trace_header(const tg__trace_ctx *c, const tg_node *n, char *buf, size_
 void tg__trace_line(const tg__trace_ctx *c, const tg_node *n, int input, const tg_real *contrib,
                     char *buf, size_t cap);
 
+/* ---- a layered drawing for the sweep viewer (layout.c) ---- */
+#define TG__LAYOUT_W 132   /* box of one tensor, px */
+#define TG__LAYOUT_H 52
+#define TG__LAYOUT_GAPX 48
+#define TG__LAYOUT_GAPY 18
+#define TG__LAYOUT_PAD 16
+typedef struct tg__layout_xy { int col, row, x, y; } tg__layout_xy;
+/* Item of x: its leaf index, or n_leaves + its node's id ((size_t)-1 if unknown). */
+size_t tg__layout_item(const tg__show_map *m, const tg_tensor *x);
+/* Places every shown item (leaves 0..n_leaves-1, then nodes by id): xy[item] gets
+ * its column, row and the top-left corner of its box; *w, *h the drawing's size. */
+tg_status tg__layout(const tg__show_map *m, const bool *shown, tg__layout_xy *xy, int *w, int *h);
+
 /* ---- finite differences (fd.c) ----
  * eval computes the function's value after the caller's perturbation of one element. */
 typedef tg_status (*tg__eval_fn)(void *ctx, double *value);
