@@ -90,8 +90,8 @@ static const char style[] =
     "svg text{font:11px Helvetica,Arial,sans-serif}"
     ".it rect{fill:#fff;stroke:#555}.it.param rect{fill:#cfe2ff}"
     ".it.input rect{stroke-dasharray:4 3;stroke:#777}"
-    ".it.cur rect{fill:#ffe08a;stroke:#c60;stroke-width:2.5}"
-    ".it.inp rect{stroke:#c60;stroke-width:2}.it.done rect{fill:#eef7ee}"
+    ".it.done rect{fill:#eef7ee}.it.cur rect{fill:#ffe08a;stroke:#c60;stroke-width:2.5}"
+    ".it.inp rect{stroke:#c60;stroke-width:2}"
     ".g{fill:#a33}path{fill:none;stroke:#888}\n";
 
 /* The script: state k = steps done; grads[item] = running gradient (first values). */

@@ -98,9 +98,9 @@ void tg__trace_line(const tg__trace_ctx *c, const tg_node *n, int input, const t
                     char *buf, size_t cap);
 
 /* ---- a layered drawing for the sweep viewer (layout.c) ---- */
-#define TG__LAYOUT_W 132   /* box of one tensor, px */
+#define TG__LAYOUT_W 120   /* box of one tensor, px */
 #define TG__LAYOUT_H 52
-#define TG__LAYOUT_GAPX 48
+#define TG__LAYOUT_GAPX 36
 #define TG__LAYOUT_GAPY 18
 #define TG__LAYOUT_PAD 16
 typedef struct tg__layout_xy { int col, row, x, y; } tg__layout_xy;

@@ -57,12 +57,12 @@ tg_status tg__layout(const tg__show_map *m, const bool *shown, tg__layout_xy *xy
         if (shown[it] && col[it] >= 0) xy[it].row = rows[col[it]]++;
     for (int c = 1; c <= max_col; c++) {
         size_t cnt = 0;
-        for (size_t it = nl; it < n; it++) {
+        for (size_t it = 0; it < n; it++) { /* the column's leaves keep their place */
             if (!shown[it] || col[it] != c) continue;
-            const tg_node *nd = m->nodes[it - nl];
             double sum = 0;
             int k = 0;
-            for (int i = 0; i < nd->n_in; i++) {
+            const tg_node *nd = it >= nl ? m->nodes[it - nl] : NULL;
+            for (int i = 0; nd && i < nd->n_in; i++) {
                 size_t s = tg__layout_item(m, nd->in[i]);
                 if (s != (size_t)-1 && col[s] < c) sum += xy[s].row, k++;
             }
