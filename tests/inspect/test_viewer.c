@@ -164,6 +164,20 @@ static void test_big_dot(void) {
     char *from = dot_text(n.t, n.L, &f);
     CHECK(c18 && dot_nodes(from) < 80 && strstr(from, "lstm.1.t19.h") && !strstr(from, "lstm.1.t17") &&
           !strstr(from, "lstm.0.t"), "from c18: %d nodes", dot_nodes(from));
+    /* The viewer of the same graph: one step per node, every tensor drawn. */
+    const char *path = tmp_path("lstm.html");
+    tg_html_opts ho = {.root = n.L};
+    CHECK(tg_tape_html(n.t, path, &ho) == TG_OK, "lstm html: %s", tg_last_error());
+    size_t len = 0;
+    char *page = (char *)tmp_read(path, &len);
+    CHECK(page && len > 0 && len < (1 << 20), "lstm page: %zu bytes", len);
+    if (page) {
+        page[len] = '\0';
+        CHECK(count(page, "\n{n:") == (int)nodes && count(page, "class=\"it ") == all,
+              "lstm page: %d steps, %d tensors", count(page, "\n{n:"), count(page, "class=\"it "));
+        CHECK(strstr(page, "lstm.0.t3.f") != NULL, "names on the page");
+        free(page);
+    }
     free(full);
     free(big);
     free(steps);
