@@ -12,6 +12,7 @@
  *   ./build/examples/lecture_01_neuron          table and trace
  *   ./build/examples/lecture_01_neuron --dot    the tape as Graphviz DOT
  *     (render: ... --dot > neuron.dot && dot -Tsvg neuron.dot > neuron.svg)
+ *   ./build/examples/lecture_01_neuron --html neuron.html   the sweep viewer
  */
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +26,7 @@ typedef struct lec01 {
 
 static int lec01_run(FILE *out, int argc, char **argv, lec01 *res) {
     int dot = argc > 1 && strcmp(argv[1], "--dot") == 0;
+    const char *html = argc > 2 && strcmp(argv[1], "--html") == 0 ? argv[2] : NULL;
     tg_tensor *w = tg_param_new("w", 0, NULL), *b = tg_param_new("b", 0, NULL);
     tg_tape *t = tg_tape_new();
     w->data[0] = (tg_real)0.5;
@@ -37,6 +39,11 @@ static int lec01_run(FILE *out, int argc, char **argv, lec01 *res) {
     if (!L) {
         fprintf(stderr, "lecture_01_neuron: %s\n", tg_tape_message(t));
         rc = 1;
+    } else if (html) {
+        tg_html_opts ho = {.root = L, .title = "the single neuron of the W6 lecture"};
+        rc = tg_tape_html(t, html, &ho) != TG_OK;
+        if (rc) fprintf(stderr, "lecture_01_neuron: %s\n", tg_last_error());
+        else fprintf(out, "wrote %s: open it in a browser and press \"step\"\n", html);
     } else if (dot) {
         tg_backward(t, L, NULL);
         rc = tg_tape_dot(out, t, L, NULL) != TG_OK;
@@ -66,15 +73,20 @@ static int lec01_run(FILE *out, int argc, char **argv, lec01 *res) {
 #ifndef LECTURE_TEST
 int main(int argc, char **argv) {
     bool dot = false;
+    const char *html = NULL;
     const cli_opt opts[] = {
         {"--dot", NULL, CLI_FLAG, &dot, 0, 0, "print the tape as Graphviz DOT instead", NULL, NULL},
+        {"--html", "PATH", CLI_STR, &html, 0, 0,
+         "write the sweep viewer (one self-contained HTML page) to PATH instead", "none", NULL},
         {0}};
     cli c = {"lecture_01_neuron", "",
              "Example 1 of the lecture notes: the single neuron on the tape, printed as a table\n"
-             "and as the traced backward sweep (or, with --dot, as a Graphviz graph).\n",
+             "and as the traced backward sweep (or, with --dot, as a Graphviz graph; with --html,\n"
+             "as a page that steps through the sweep in a browser).\n",
              opts, 0, NULL, 0, false};
     int rc = cli_parse(&c, argc, argv);
     if (rc != CLI_RUN) return rc;
+    if (html) return lec01_run(stdout, 3, (char *[]){argv[0], "--html", (char *)html, NULL}, NULL);
     return lec01_run(stdout, dot ? 2 : 1, (char *[]){argv[0], "--dot", NULL}, NULL);
 }
 #endif

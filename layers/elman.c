@@ -8,7 +8,9 @@ _Static_assert(1 <= TG__RNN_GATES_MAX, "the Elman cell's one block fits the boun
 
 /* a = x W_x + b + h W_h   (B,H); xw already holds x W_x + b. */
 static tg_tensor *preact(tg_tape *t, const tg__rnn_view *v, tg_tensor *xw, tg_tensor *h) {
-    return tg_add(t, xw, tg_matmul(t, h, v->p->W_h));
+    const tg_tensor *own = v->p->W_x; /* names "<prefix>.<layer>.t<k>.a" */
+    tg_tensor *hw = tg__label(tg_matmul(t, h, v->p->W_h), own, "hW", v->step);
+    return tg__label(tg_add(t, xw, hw), own, "a", v->step);
 }
 
 /* h' = tanh(a) */
@@ -16,7 +18,7 @@ static tg_tensor *step_tanh(tg_tape *t, const tg__rnn_view *v, tg_tensor *xw, tg
                             tg_tensor *c, tg_tensor **c_out) {
     (void)c;
     (void)c_out;
-    return tg_tanh(t, preact(t, v, xw, h));
+    return tg__label(tg_tanh(t, preact(t, v, xw, h)), v->p->W_x, "h", v->step);
 }
 
 /* h' = relu(a) */
@@ -24,7 +26,7 @@ static tg_tensor *step_relu(tg_tape *t, const tg__rnn_view *v, tg_tensor *xw, tg
                             tg_tensor *c, tg_tensor **c_out) {
     (void)c;
     (void)c_out;
-    return tg_relu(t, preact(t, v, xw, h));
+    return tg__label(tg_relu(t, preact(t, v, xw, h)), v->p->W_x, "h", v->step);
 }
 
 const tg__rnn_cell tg__rnn_tanh_cell = {

@@ -59,5 +59,5 @@ tg_tensor *tg_embedding_forward(tg_tape *t, const tg_embedding *e, const int *id
                          e->name, i, idx[i], e->num - 1);
             return NULL;
         }
-    return tg_gather_rows(t, e->E, idx, n);
+    return tg__label(tg_gather_rows(t, e->E, idx, n), e->E, "rows", -1);
 }

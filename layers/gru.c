@@ -12,8 +12,12 @@ _Static_assert(TG_GRU_GATES <= TG__RNN_GATES_MAX, "the GRU's blocks fit the boun
 _Static_assert(TG_GRU_RESET == 0 && TG_GRU_UPDATE == 1, "[r z] are blocks 0 and 1");
 
 /* h' = (1 - z) (.) n + z (.) h, written n + z (.) (h - n): one op fewer. */
-static tg_tensor *blend(tg_tape *t, tg_tensor *n, tg_tensor *z, tg_tensor *h) {
-    return tg_add(t, n, tg_mul(t, z, tg_sub(t, h, n)));
+static tg_tensor *blend(tg_tape *t, const tg__rnn_view *v, tg_tensor *n, tg_tensor *z,
+                        tg_tensor *h) {
+    const tg_tensor *own = v->p->W_x;
+    tg_tensor *d = tg__label(tg_sub(t, h, n), own, "h-n", v->step);
+    return tg__label(tg_add(t, n, tg__label(tg_mul(t, z, d), own, "z(h-n)", v->step)), own, "h",
+                     v->step);
 }
 
 /* The candidate's recurrent matmul must wait for r, so W_h's blocks are sliced apart
@@ -31,14 +35,16 @@ static tg_tensor *step_gru(tg_tape *t, const tg__rnn_view *v, tg_tensor *xw, tg_
     (void)c_out;
     int H = v->m->hidden_size;
     /* [r z] = sigma(x W_x[:, rz] + b[rz] + h W_h[:, rz])   (B,2H) */
-    tg_tensor *s = tg_sigmoid(t, tg_add(t, tg_slice(t, xw, 1, TG_GRU_RESET * H, 2 * H),
-                                        tg_matmul(t, h, v->W_h_rz)));
-    tg_tensor *r = tg_slice(t, s, 1, TG_GRU_RESET * H, H);
-    tg_tensor *z = tg_slice(t, s, 1, TG_GRU_UPDATE * H, H);
+    const tg_tensor *own = v->p->W_x; /* names "<prefix>.<layer>.t<k>.z" */
+    int k = v->step;
+    tg_tensor *s = tg__label(tg_sigmoid(t, tg_add(t, tg_slice(t, xw, 1, TG_GRU_RESET * H, 2 * H),
+                                                  tg_matmul(t, h, v->W_h_rz))), own, "sigma", k);
+    tg_tensor *r = tg__label(tg_slice(t, s, 1, TG_GRU_RESET * H, H), own, "r", k);
+    tg_tensor *z = tg__label(tg_slice(t, s, 1, TG_GRU_UPDATE * H, H), own, "z", k);
     /* n = tanh(x W_xn + b_n + (r (.) h) W_hn) */
-    tg_tensor *n = tg_tanh(t, tg_add(t, tg_slice(t, xw, 1, TG_GRU_NEW * H, H),
-                                     tg_matmul(t, tg_mul(t, r, h), v->W_h_n)));
-    return blend(t, n, z, h);
+    tg_tensor *n = tg__label(tg_tanh(t, tg_add(t, tg_slice(t, xw, 1, TG_GRU_NEW * H, H),
+                                               tg_matmul(t, tg_mul(t, r, h), v->W_h_n))), own, "n", k);
+    return blend(t, v, n, z, h);
 }
 
 /* TG_RNN_GRU_TORCH: hh = h W_h (B,3H) in one matmul; reset applied AFTER it. */
@@ -47,16 +53,19 @@ static tg_tensor *step_gru_torch(tg_tape *t, const tg__rnn_view *v, tg_tensor *x
     (void)c;
     (void)c_out;
     int H = v->m->hidden_size;
-    tg_tensor *hh = tg_matmul(t, h, v->p->W_h);                          /* (B,3H) */
+    const tg_tensor *own = v->p->W_x; /* names "<prefix>.<layer>.t<k>.z" */
+    int k = v->step;
+    tg_tensor *hh = tg__label(tg_matmul(t, h, v->p->W_h), own, "hW", k); /* (B,3H) */
     /* [r z] = sigma(xw + hh) on blocks TG_GRU_RESET, TG_GRU_UPDATE (its TG_GRU_NEW
      * block is unused) */
-    tg_tensor *s = tg_sigmoid(t, tg_add(t, xw, hh));
-    tg_tensor *r = tg_slice(t, s, 1, TG_GRU_RESET * H, H);
-    tg_tensor *z = tg_slice(t, s, 1, TG_GRU_UPDATE * H, H);
+    tg_tensor *s = tg__label(tg_sigmoid(t, tg_add(t, xw, hh)), own, "sigma", k);
+    tg_tensor *r = tg__label(tg_slice(t, s, 1, TG_GRU_RESET * H, H), own, "r", k);
+    tg_tensor *z = tg__label(tg_slice(t, s, 1, TG_GRU_UPDATE * H, H), own, "z", k);
     /* n = tanh(x W_xn + b_n + r (.) (h W_hn + b_hn)) */
     tg_tensor *hn = tg_add(t, tg_slice(t, hh, 1, TG_GRU_NEW * H, H), v->p->b_hn);
-    tg_tensor *n = tg_tanh(t, tg_add(t, tg_slice(t, xw, 1, TG_GRU_NEW * H, H), tg_mul(t, r, hn)));
-    return blend(t, n, z, h);
+    tg_tensor *n = tg__label(tg_tanh(t, tg_add(t, tg_slice(t, xw, 1, TG_GRU_NEW * H, H),
+                                               tg_mul(t, r, hn))), own, "n", k);
+    return blend(t, v, n, z, h);
 }
 
 const tg__rnn_cell tg__gru_cell = {

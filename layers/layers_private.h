@@ -38,6 +38,19 @@ bool tg__arg_ok(tg_tape *t, const char *fn, const char *layer, const char *arg,
  * "<fn>: tape is NULL", for NULL; false (nothing new recorded) if it has failed. */
 bool tg__tape_ok(tg_tape *t, const char *fn);
 
+/* Names x for printouts after owner's prefix (tg_tensor.label): label is static text,
+ * step the time step or -1. Three stores, no string is formatted. NULL x (a failed
+ * op) passes through. */
+static inline tg_tensor *tg__label(tg_tensor *x, const tg_tensor *owner, const char *label,
+                                   int step) {
+    if (x) {
+        x->label = label;
+        x->label_owner = owner;
+        x->label_step = step;
+    }
+    return x;
+}
+
 /* Fills *l as a Linear layer in -> out with parameters "<prefix>.W", "<prefix>.b"
  * initialised by scheme init (tg_linear_new, and each layer of tg_mlp_new); fn names
  * the public caller in messages. On failure *l holds no tensors. */

@@ -65,7 +65,9 @@ tg_tensor *tg_linear_forward(tg_tape *t, const tg_linear *l, tg_tensor *x) {
     }
     /* y = x W + b. Rows of any leading shape are flattened to (M,in) (a view), so one
      * matmul (M,in) x (in,out) serves every rank, then the leading shape returns. */
-    if (x->rank == 2) return tg_add(t, tg_matmul(t, x, l->W), l->b);
+    if (x->rank == 2)
+        return tg__label(tg_add(t, tg__label(tg_matmul(t, x, l->W), l->W, "xW", -1), l->b), l->W,
+                         "z", -1);
     if (x->size / (size_t)l->in > INT_MAX) {
         char b[96];
         tg_tape_fail(t, TG_ERR_SHAPE, "tg_linear_forward: '%s': x of shape %s has more than %d rows",
@@ -73,7 +75,9 @@ tg_tensor *tg_linear_forward(tg_tape *t, const tg_linear *l, tg_tensor *x) {
         return NULL;
     }
     int M = (int)(x->size / (size_t)l->in);
-    tg_tensor *y = tg_add(t, tg_matmul(t, tg_reshape(t, x, 2, (int[]){M, l->in}), l->W), l->b);
+    tg_tensor *xW = tg__label(tg_matmul(t, tg_reshape(t, x, 2, (int[]){M, l->in}), l->W), l->W,
+                              "xW", -1);
+    tg_tensor *y = tg__label(tg_add(t, xW, l->b), l->W, "z", -1);
     int shape[TG_MAX_RANK];
     memcpy(shape, x->shape, sizeof shape);
     shape[x->rank - 1] = l->out;

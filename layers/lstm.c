@@ -10,18 +10,24 @@ _Static_assert(TG_LSTM_GATES <= TG__RNN_GATES_MAX, "the LSTM's blocks fit the bo
  * over all blocks (its TG_LSTM_CELL block is unused), then slices. */
 static tg_tensor *step_lstm(tg_tape *t, const tg__rnn_view *v, tg_tensor *xw, tg_tensor *h,
                             tg_tensor *c, tg_tensor **c_out) {
-    int H = v->m->hidden_size;
-    tg_tensor *a = tg_add(t, xw, tg_matmul(t, h, v->p->W_h));            /* (B,4H) */
-    tg_tensor *s = tg_sigmoid(t, a);
-    tg_tensor *i = tg_slice(t, s, 1, TG_LSTM_INPUT * H, H);              /* i = sigma(a_i) */
-    tg_tensor *f = tg_slice(t, s, 1, TG_LSTM_FORGET * H, H);             /* f = sigma(a_f) */
-    tg_tensor *o = tg_slice(t, s, 1, TG_LSTM_OUTPUT * H, H);             /* o = sigma(a_o) */
-    tg_tensor *g = tg_tanh(t, tg_slice(t, a, 1, TG_LSTM_CELL * H, H));   /* g = tanh(a_g) */
+    int H = v->m->hidden_size, k = v->step;
+    const tg_tensor *own = v->p->W_x; /* names "<prefix>.<layer>.t<k>.f" */
+    tg_tensor *hw = tg__label(tg_matmul(t, h, v->p->W_h), own, "hW", k);
+    tg_tensor *a = tg__label(tg_add(t, xw, hw), own, "a", k);             /* (B,4H) */
+    tg_tensor *s = tg__label(tg_sigmoid(t, a), own, "sigma", k);
+    tg_tensor *i = tg__label(tg_slice(t, s, 1, TG_LSTM_INPUT * H, H), own, "i", k);   /* i = sigma(a_i) */
+    tg_tensor *f = tg__label(tg_slice(t, s, 1, TG_LSTM_FORGET * H, H), own, "f", k);  /* f = sigma(a_f) */
+    tg_tensor *o = tg__label(tg_slice(t, s, 1, TG_LSTM_OUTPUT * H, H), own, "o", k);  /* o = sigma(a_o) */
+    tg_tensor *ag = tg__label(tg_slice(t, a, 1, TG_LSTM_CELL * H, H), own, "a_g", k);
+    tg_tensor *g = tg__label(tg_tanh(t, ag), own, "g", k);                /* g = tanh(a_g) */
     /* c' = f (.) c + i (.) g */
-    tg_tensor *c2 = tg_add(t, tg_mul(t, f, c), tg_mul(t, i, g));
+    tg_tensor *fc = tg__label(tg_mul(t, f, c), own, "fc", k);
+    tg_tensor *ig = tg__label(tg_mul(t, i, g), own, "ig", k);
+    tg_tensor *c2 = tg__label(tg_add(t, fc, ig), own, "c", k);
     *c_out = c2;
     /* h' = o (.) tanh(c') */
-    return tg_mul(t, o, tg_tanh(t, c2));
+    tg_tensor *tc = tg__label(tg_tanh(t, c2), own, "tanh_c", k);
+    return tg__label(tg_mul(t, o, tc), own, "h", k);
 }
 
 /* forget_bias_one: b_f = 1 after the draws (Jozefowicz et al. 2015), so the cell

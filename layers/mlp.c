@@ -89,7 +89,8 @@ tg_tensor *tg_mlp_forward(tg_tape *t, const tg_mlp *m, tg_tensor *x) {
     tg_tensor *a = x;
     for (int l = 0; l < m->n_layers; l++) {
         tg_act g = l == m->n_layers - 1 ? m->output : m->hidden;
-        a = tg_activate(t, tg_linear_forward(t, &m->layers[l], a), g, m->slope);
+        a = tg__label(tg_activate(t, tg_linear_forward(t, &m->layers[l], a), g, m->slope),
+                      m->layers[l].W, "a", -1);
         if (!a) return NULL;
     }
     return a;

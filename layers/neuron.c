@@ -58,13 +58,14 @@ tg_tensor *tg_neuron_preact(tg_tape *t, const tg_neuron *n, tg_tensor *x) {
         return NULL;
     }
     /* z = x w + b: (N,in) x (in,1) -> (N,1), b broadcast over rows. */
-    return tg_add(t, tg_matmul(t, x, n->w), n->b);
+    return tg__label(tg_add(t, tg__label(tg_matmul(t, x, n->w), n->w, "xw", -1), n->b), n->w,
+                     "z", -1);
 }
 
 tg_tensor *tg_neuron_forward(tg_tape *t, const tg_neuron *n, tg_tensor *x) {
     if (!tg__tape_ok(t, "tg_neuron_forward")) return NULL;
     tg_tensor *z = tg_neuron_preact(t, n, x);
-    return z ? tg_activate(t, z, n->act, n->slope) : NULL;
+    return z ? tg__label(tg_activate(t, z, n->act, n->slope), n->w, "yhat", -1) : NULL;
 }
 
 /* y of shape (N) or (N,1) as a (N,1) tensor. */

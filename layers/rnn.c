@@ -131,6 +131,7 @@ static void view_init(tg_tape *t, const tg__rnn_cell *cell, const tg_rnn *m, int
     v->m = m;
     v->p = &m->layers[l];
     v->W_h_rz = v->W_h_n = NULL;
+    v->step = -1;
     if (cell->prepare) cell->prepare(t, v);
 }
 
@@ -199,7 +200,8 @@ tg_status tg_rnn_cell(tg_tape *t, const tg_rnn *m, int layer, tg_tensor *x, tg_t
     if (has_c && !c) c = zero;
     tg__rnn_view v;
     view_init(t, cell, m, layer, &v);
-    tg_tensor *xw = tg_add(t, tg_matmul(t, x, p->W_x), p->b); /* (B,G*H) */
+    tg_tensor *xw = tg__label(tg_add(t, tg__label(tg_matmul(t, x, p->W_x), p->W_x, "xW", -1),
+                                     p->b), p->W_x, "xw", -1); /* (B,G*H) */
     tg_tensor *c2 = NULL;
     tg_tensor *h2 = xw ? cell->step(t, &v, xw, h, c, &c2) : NULL;
     if (tg_tape_status(t) != TG_OK) return tg_tape_status(t);
@@ -248,17 +250,19 @@ tg_status tg_rnn_forward(tg_tape *t, const tg_rnn *m, tg_tensor *x, tg_tensor *h
         tg__rnn_view v;
         view_init(t, cell, m, l, &v);
         /* The input projection of all T steps at once: (T*B,in) x (in,G*H) + b. */
-        tg_tensor *xw = tg_add(t, tg_matmul(t, in, p->W_x), p->b);
+        tg_tensor *xW = tg__label(tg_matmul(t, in, p->W_x), p->W_x, "xW", -1);
+        tg_tensor *xw = tg__label(tg_add(t, xW, p->b), p->W_x, "xw", -1);
         tg_tensor *h = h0r ? tg_slice(t, h0r, 0, l * B, B) : zero;
         tg_tensor *c = has_c ? (c0r ? tg_slice(t, c0r, 0, l * B, B) : zero) : NULL;
         for (int s = 0; s < T; s++) {
-            tg_tensor *xw_s = tg_slice(t, xw, 0, s * B, B); /* (B,G*H), a view */
+            v.step = s;
+            tg_tensor *xw_s = tg__label(tg_slice(t, xw, 0, s * B, B), p->W_x, "xw", s); /* (B,G*H), a view */
             h = cell->step(t, &v, xw_s, h, c, &c);
             if (!h) return tg_tape_status(t);
             hs[s] = h;
         }
         /* All hidden states of this layer, (T*B,H): the next layer's input rows. */
-        in = tg_concat(t, hs, T, 0);
+        in = tg__label(tg_concat(t, hs, T, 0), p->W_x, "hs", -1);
         hl[l] = h;
         cl[l] = c;
     }

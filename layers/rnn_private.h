@@ -20,6 +20,7 @@ typedef struct tg__rnn_view {
     const tg_rnn_layer *p;
     tg_tensor *W_h_rz;  /* (H,2H) W_h's [r z] blocks; set by TG_RNN_GRU's prepare only */
     tg_tensor *W_h_n;   /* (H,H)  W_h's n block;     set by TG_RNN_GRU's prepare only */
+    int step;           /* the time step being recorded (names "lstm.0.t3.f"), -1 in tg_rnn_cell */
 } tg__rnn_view;
 
 typedef struct tg__rnn_cell {

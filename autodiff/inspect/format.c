@@ -79,3 +79,107 @@ tg_status tg__show_io(FILE *out, const char *fn) {
         return tg__error(TG_ERR_IO, "%s: writing the output failed", fn);
     return TG_OK;
 }
+
+/* ---- tensors in matrix form ---- */
+
+char *tg__show_dims(const tg_tensor *x, char *buf, size_t cap) {
+    size_t k = 0;
+    char d[24];
+    if (cap) buf[0] = '\0';
+    if (x->rank == 0) tg__show_put(buf, cap, &k, "()");
+    for (int i = 0; i < x->rank; i++) {
+        snprintf(d, sizeof d, "%s%d", i ? "x" : "(", x->shape[i]);
+        tg__show_put(buf, cap, &k, d);
+    }
+    if (x->rank > 0) tg__show_put(buf, cap, &k, ")");
+    return buf;
+}
+
+/* "norm 3.21, largest 0.5 at [3,4], -0.41 at [1,2], 0.3 at [0,0]": the Frobenius
+ * norm and the three entries of largest magnitude (first one wins a tie). */
+static void summary(char *buf, size_t cap, size_t *k, const tg_real *v, const tg_tensor *x,
+                    const tg_show_opts *o) {
+    enum { TOP = 3 };
+    size_t top[TOP];
+    int n_top = 0;
+    double ss = 0;
+    for (size_t i = 0; i < x->size; i++) {
+        double a = fabs((double)v[i]);
+        ss += a * a;
+        int p = n_top;
+        while (p > 0 && fabs((double)v[top[p - 1]]) < a) p--;
+        if (p >= TOP) continue;
+        if (n_top < TOP) n_top++;
+        for (int q = n_top - 1; q > p; q--) top[q] = top[q - 1];
+        top[p] = i;
+    }
+    char num[64], at[96];
+    tg__show_put(buf, cap, k, "norm ");
+    tg__show_put(buf, cap, k, tg__show_num(sqrt(ss), o, num, sizeof num));
+    tg__show_put(buf, cap, k, ", largest ");
+    for (int j = 0; j < n_top; j++) {
+        size_t idx = top[j], a = 0;
+        int coord[TG_MAX_RANK];
+        for (int d = x->rank; d-- > 0;) {
+            coord[d] = (int)(idx % (size_t)x->shape[d]);
+            idx /= (size_t)x->shape[d];
+        }
+        at[0] = '\0';
+        for (int d = 0; d < x->rank; d++) {
+            snprintf(num, sizeof num, "%s%d", d ? "," : "", coord[d]);
+            tg__show_put(at, sizeof at, &a, num);
+        }
+        tg__show_put(buf, cap, k, j ? ", " : "");
+        tg__show_put(buf, cap, k, tg__show_num((double)v[top[j]], o, num, sizeof num));
+        tg__show_put(buf, cap, k, " at [");
+        tg__show_put(buf, cap, k, at);
+        tg__show_put(buf, cap, k, "]");
+    }
+}
+
+void tg__show_matrix(char *buf, size_t cap, size_t *k, const tg_real *v, const tg_tensor *x,
+                     const tg_show_opts *o, const char *indent) {
+    char num[64];
+    size_t max = (size_t)o->max_elems;
+    if (!v) {
+        tg__show_put(buf, cap, k, " -");
+        return;
+    }
+    if (x->size == 1 || (x->rank == 1 && x->size <= max)) {
+        char s[TG__SHOW_BUF];
+        tg__show_put(buf, cap, k, " ");
+        tg__show_put(buf, cap, k, tg__show_vals(v, x->size, o, s, sizeof s));
+        return;
+    }
+    if (x->rank != 2 || (size_t)x->shape[0] > max || (size_t)x->shape[1] > max) {
+        tg__show_put(buf, cap, k, " ");
+        summary(buf, cap, k, v, x, o);
+        return;
+    }
+    size_t R = (size_t)x->shape[0], C = (size_t)x->shape[1];
+    int width[64] = {0}; /* C <= max_elems <= 64 */
+    for (size_t c = 0; c < C; c++)
+        for (size_t r = 0; r < R; r++) {
+            int w = (int)strlen(tg__show_num((double)v[r * C + c], o, num, sizeof num));
+            if (w > width[c]) width[c] = w;
+        }
+    tg__show_put(buf, cap, k, R > 1 ? "\n" : " ");
+    if (R > 1) tg__show_put(buf, cap, k, indent);
+    tg__show_put(buf, cap, k, "[");
+    for (size_t r = 0; r < R; r++) {
+        if (r) {
+            tg__show_put(buf, cap, k, ",\n");
+            tg__show_put(buf, cap, k, indent);
+            tg__show_put(buf, cap, k, " ");
+        }
+        tg__show_put(buf, cap, k, "[");
+        for (size_t c = 0; c < C; c++) {
+            char cell[80];
+            snprintf(cell, sizeof cell, "%s%*s", c ? ", " : "", R > 1 ? width[c] : 0,
+                     tg__show_num((double)v[r * C + c], o, num, sizeof num));
+            tg__show_put(buf, cap, k, cell);
+        }
+        tg__show_put(buf, cap, k, "]");
+    }
+    tg__show_put(buf, cap, k, "]");
+}

@@ -42,7 +42,10 @@ const tg_node *tg__show_node_of(const tg__show_map *m, const tg_tensor *x);
 size_t tg__show_leaf_index(const tg__show_map *m, const tg_tensor *x);
 /* "n3", "p0", "i1" ("?" for a tensor the map does not know). */
 char *tg__show_id(const tg__show_map *m, const tg_tensor *x, char *buf, size_t n);
-/* The name if x has one, else its id: what expressions (dL/dz) use. */
+/* x's display name: its own name (tg_name, a parameter's), else its node's label
+ * built now ("lstm.0.t3.f", tg_node.label), else "". Returns buf. */
+char *tg__show_name(const tg__show_map *m, const tg_tensor *x, char *buf, size_t n);
+/* The display name if x has one, else its id: what expressions (dL/dz) use. */
 char *tg__show_short(const tg__show_map *m, const tg_tensor *x, char *buf, size_t n);
 /* "mul_scalar(0.5)", "sum_axis(1)", "sigmoid": the op without its tg_ prefix and
  * with its scalar arguments when it has any; with_args false gives the bare name. */
@@ -66,8 +69,48 @@ char *tg__show_dvals(const double *v, size_t n, const tg_show_opts *o, char *buf
                      size_t cap);
 /* Appends s to buf (capacity cap, current length *k), truncating. */
 void tg__show_put(char *buf, size_t cap, size_t *k, const char *s);
+/* x's shape as "(4x3)", "(3)", "()". Returns buf. */
+char *tg__show_dims(const tg_tensor *x, char *buf, size_t cap);
+/* Appends v (x->size values laid out as x) to buf (capacity cap, length *k) in matrix
+ * form, after a space (one line) or a newline (rows on lines): a number for one element; "[a, b]" for a short vector; a small matrix (at most
+ * max_elems rows and columns) as "[[a, b]]" on one row, else with its rows on lines
+ * that start with indent, columns aligned; anything larger as its Frobenius norm and
+ * three largest entries ("norm 3.2, largest 0.5 at [3,4], ..."). "-" for v NULL. */
+void tg__show_matrix(char *buf, size_t cap, size_t *k, const tg_real *v, const tg_tensor *x,
+                     const tg_show_opts *o, const char *indent);
 /* TG_ERR_IO with a message naming fn if out has a write error, else TG_OK. */
 tg_status tg__show_io(FILE *out, const char *fn);
+
+/* ---- the traced sweep's text (trace.c), for tg_backward_trace and tg_tape_html ---- */
+#define TG__TRACE_BUF 16384
+typedef struct tg__trace_ctx {
+    const tg__show_map *m;
+    tg_show_opts o;
+    const tg_tensor *y;   /* the sweep's root */
+    char root[96];        /* its short name: the numerator of every dL/dx */
+} tg__trace_ctx;
+/* Fills c and builds *m for a sweep from y (free m with tg__show_map_free). */
+tg_status tg__trace_begin(tg__trace_ctx *c, tg__show_map *m, const tg_tape *t,
+                          const tg_tensor *y, const tg_show_opts *opts, const char *fn);
+/* The node's header "n2 yhat = sigmoid(z)[; upstream dL/dyhat = ...]", no newline. */
+void tg__trace_header(const tg__trace_ctx *c, const tg_node *n, char *buf, size_t cap);
+/* The line of one contribution "  dL/dz += dL/dyhat * dyhat/dz = ...", no final
+ * newline (a matrix may span lines). */
+void tg__trace_line(const tg__trace_ctx *c, const tg_node *n, int input, const tg_real *contrib,
+                    char *buf, size_t cap);
+
+/* ---- a layered drawing for the sweep viewer (layout.c) ---- */
+#define TG__LAYOUT_W 120   /* box of one tensor, px */
+#define TG__LAYOUT_H 52
+#define TG__LAYOUT_GAPX 36
+#define TG__LAYOUT_GAPY 18
+#define TG__LAYOUT_PAD 16
+typedef struct tg__layout_xy { int col, row, x, y; } tg__layout_xy;
+/* Item of x: its leaf index, or n_leaves + its node's id ((size_t)-1 if unknown). */
+size_t tg__layout_item(const tg__show_map *m, const tg_tensor *x);
+/* Places every shown item (leaves 0..n_leaves-1, then nodes by id): xy[item] gets
+ * its column, row and the top-left corner of its box; *w, *h the drawing's size. */
+tg_status tg__layout(const tg__show_map *m, const bool *shown, tg__layout_xy *xy, int *w, int *h);
 
 /* ---- finite differences (fd.c) ----
  * eval computes the function's value after the caller's perturbation of one element. */

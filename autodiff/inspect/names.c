@@ -117,12 +117,25 @@ char *tg__show_id(const tg__show_map *m, const tg_tensor *x, char *buf, size_t n
     return buf;
 }
 
-char *tg__show_short(const tg__show_map *m, const tg_tensor *x, char *buf, size_t n) {
-    if (x->name[0]) {
+char *tg__show_name(const tg__show_map *m, const tg_tensor *x, char *buf, size_t n) {
+    (void)m;
+    if (x->name[0] || !x->label) {
         snprintf(buf, n, "%s", x->name);
         return buf;
     }
-    return tg__show_id(m, x, buf, n);
+    const char *own = x->label_owner ? x->label_owner->name : "";
+    const char *dot = strrchr(own, '.');
+    int pre = dot ? (int)(dot - own) : (int)strlen(own);
+    if (x->label_step >= 0)
+        snprintf(buf, n, "%.*s%st%d.%s", pre, own, pre ? "." : "", x->label_step, x->label);
+    else
+        snprintf(buf, n, "%.*s%s%s", pre, own, pre ? "." : "", x->label);
+    return buf;
+}
+
+char *tg__show_short(const tg__show_map *m, const tg_tensor *x, char *buf, size_t n) {
+    tg__show_name(m, x, buf, n);
+    return buf[0] ? buf : tg__show_id(m, x, buf, n);
 }
 
 /* ---- ops ---- */

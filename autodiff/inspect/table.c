@@ -43,6 +43,7 @@ static void leaf_row(table *tb, size_t k) {
 static void node_row(table *tb, const tg_node *nd) {
     const tg_tensor *x = nd->out;
     char id[32], opn[160], ins[TG__SHOW_BUF] = "", sh[128], val[TG__SHOW_BUF], gr[TG__SHOW_BUF];
+    char nm[96];
     size_t k = 0;
     for (int i = 0; i < nd->n_in; i++) {
         char b[32];
@@ -50,7 +51,7 @@ static void node_row(table *tb, const tg_node *nd) {
         tg__show_put(ins, sizeof ins, &k, tg__show_id(tb->m, nd->in[i], b, sizeof b));
     }
     tg__show_id(tb->m, x, id, sizeof id);
-    const char *f[COLS] = {id, x->name, tg__show_op(nd, true, &tb->o, opn, sizeof opn), ins,
+    const char *f[COLS] = {id, tg__show_name(tb->m, x, nm, sizeof nm), tg__show_op(nd, true, &tb->o, opn, sizeof opn), ins,
                            tg_shape_str(x, sh, sizeof sh),
                            tg__show_vals(x->data, x->size, &tb->o, val, sizeof val),
                            tg__show_vals(x->grad, x->size, &tb->o, gr, sizeof gr)};

@@ -93,6 +93,7 @@ static inline void step_header(tg_tape *t, tg_tensor *x, int rank, const int *sh
     for (int i = 0; i < TG_MAX_RANK; i++) x->shape[i] = i < rank ? shape[i] : 1;
     x->flags = 0;
     x->node = NULL;
+    x->label = NULL;
     x->tape = t;
     x->epoch = t->epoch;
     x->name[0] = '\0';

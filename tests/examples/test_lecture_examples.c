@@ -22,6 +22,7 @@
 #include "examples/lecture_09_activations.c"
 #include "examples/lecture_10_fd_eps.c"
 #include "examples/tutorial_gradcheck.c"
+#include "examples/tutorial_pictures.c"
 
 /* Tolerance for values computed in tg_real. */
 #define TOL (TG_REAL_IS_DOUBLE ? 1e-12 : 1e-6)
@@ -232,8 +233,14 @@ static char *run_prog(const char *cmd) {
         rc = lec01_run(b.f, 1, (char *[]){"lecture_01_neuron", NULL}, NULL);
     else if (strcmp(cmd, "lecture_01_neuron --dot") == 0)
         rc = lec01_run(b.f, 2, (char *[]){"lecture_01_neuron", "--dot", NULL}, NULL);
+    else if (strcmp(cmd, "lecture_01_neuron --html neuron.html") == 0)
+        rc = lec01_run(b.f, 3, (char *[]){"lecture_01_neuron", "--html", "neuron.html", NULL}, NULL);
     else if (strcmp(cmd, "tutorial_gradcheck") == 0)
         rc = tut_run(b.f);
+    else if (strcmp(cmd, "tutorial_pictures") == 0)
+        rc = pic_run(b.f, 1, (char *[]){"tutorial_pictures", NULL});
+    else if (strcmp(cmd, "tutorial_pictures --big") == 0)
+        rc = pic_run(b.f, 2, (char *[]){"tutorial_pictures", "--big", NULL});
     char *s = show_close(&b);
     CHECK(rc == 0, "tutorial program '%s' ran (rc %d)", cmd, rc);
     return s;

@@ -155,5 +155,35 @@ int main(int argc, char **argv) {
     }
     expect(f, TG_ERR_SHAPE, "tg_jacobian_view: u must have as many elements as y");
 
+    f = row(&o, "tg_tape_html", "tape NULL");
+    on_status(o, tg_tape_html(NULL, "/dev/null", NULL));
+    expect(f, TG_ERR_ARG, "tg_tape_html: tape is NULL");
+
+    f = row(&o, "tg_tape_html", "path NULL");
+    on_status(o, tg_tape_html(f->t, NULL, NULL));
+    expect(f, TG_ERR_ARG, "tg_tape_html: path is NULL");
+
+    f = row(&o, "tg_tape_html", "the tape has failed");
+    on_status(o, tg_tape_html(f->tf, "/dev/null", NULL));
+    expect(f, TG_ERR_SHAPE, "tg_tape_html: the tape has failed earlier: " FIRST);
+
+    f = row(&o, "tg_tape_html", "root from before tg_tape_reset");
+    {
+        tg_html_opts ho = {.root = f->stale};
+        on_status(o, tg_tape_html(f->t, "/dev/null", &ho));
+    }
+    expect(f, TG_ERR_STATE, "tg_tape_html: root belongs to another tape or to a step before the last tg_tape_reset");
+
+    f = row(&o, "tg_tape_html", "a directory that does not exist");
+    on_status(o, tg_tape_html(f->t, "/nonexistent-dir/page.html", NULL));
+    expect(f, TG_ERR_IO, "tg_tape_html: cannot open '/nonexistent-dir/page.html' for writing");
+
+    f = row(&o, "tg_tape_dot", "opts->from of another tape");
+    {
+        tg_show_opts so = {.from = f->other};
+        on_status(o, tg_tape_dot(f->out, f->t, NULL, &so));
+    }
+    expect(f, TG_ERR_STATE, "tg_tape_dot: opts->from belongs to another tape or to a step before the last tg_tape_reset");
+
     return bad_done("autodiff/inspect/include/tapegrad/tg_show.h");
 }

@@ -88,12 +88,24 @@ typedef struct tg_tensor {
     int shape[TG_MAX_RANK];   /* shape[0..rank-1]; the rest are 1 */
     unsigned flags;           /* TG_REQUIRES_GRAD | TG_PARAM | ... */
     tg_node *node;            /* the recorded op that produced it, or NULL (leaf) */
+    const char *label;        /* a layer's name for it, or NULL: see label_owner */
     tg_tape *tape;            /* tape whose arena holds it; NULL for long-lived */
     uint64_t epoch;           /* tape epoch at creation (detects use after reset) */
     char name[48];            /* parameters: "lstm.0.W_x"; "" otherwise */
     uint64_t version;         /* writes to the values so far (use tg_tensor_version) */
     struct tg_tensor *base;   /* a view: the tensor whose storage (and version counter)
                                  it shares; NULL otherwise */
+    /* label: a name that costs nothing unless displayed: a layer stores static text, the
+     * parameter it belongs to and the time step (three stores, no formatting), and
+     * the printouts of tg_show.h build "<prefix>.t<label_step>.<label>" from them, or
+     * "<prefix>.<label>" when label_step < 0, where prefix is label_owner's name up to
+     * its last '.' ("lstm.0.W_x" gives "lstm.0": the forget gate at t = 3 is
+     * "lstm.0.t3.f"). NULL label: none; label_owner and label_step are read only
+     * when label is set, and label_owner must outlive the printout. name wins.
+     * (label sits next to node so that a step tensor's header clears both with one
+     * store.) */
+    const struct tg_tensor *label_owner;
+    int label_step;
 } tg_tensor;
 
 /* ---- long-lived tensors (caller owns; free with tg_tensor_free) ---- */

@@ -1,0 +1,258 @@
+/* test_viewer.c — pictures that scale and the sweep viewer (tg_show.h): the names
+ * layers give their step tensors, the DOT options on a 2-layer LSTM over 20 steps
+ * (cluster and node counts, collapsed boxes, the paths from one tensor, rendered
+ * with Graphviz when `dot` is installed: at most 4,000 px wide), the matrix-form
+ * trace of a layer, and the HTML page of the lecture notes' neuron (self-contained,
+ * one step per node, every contribution). The page in a real browser:
+ * test_viewer_browser.sh. */
+#include <stdlib.h>
+#include "show_check.h"
+#include "tmpdir.h"
+
+/* Occurrences of s in text. */
+static int count(const char *text, const char *s) {
+    int n = 0;
+    for (const char *p = text; (p = strstr(p, s)) != NULL; p += strlen(s)) n++;
+    return n;
+}
+
+/* Graph nodes declared in a DOT text: lines "  <id> [" outside edges. */
+static int dot_nodes(const char *dot) {
+    int n = 0;
+    for (const char *p = dot; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p)) {
+        const char *q = p;
+        while (*q == ' ') q++;
+        if ((*q == 'n' || *q == 'p' || *q == 'i' || *q == 'g') && strncmp(q, "node ", 5) != 0) {
+            const char *e = q + 1;
+            while (*e >= '0' && *e <= '9') e++;
+            if (e > q + 1 && strncmp(e, " [", 2) == 0) n++;
+        }
+    }
+    return n;
+}
+
+static char *dot_text(tg_tape *t, tg_tensor *root, const tg_show_opts *o) {
+    show_buf b;
+    show_open(&b);
+    CHECK(tg_tape_dot(b.f, t, root, o) == TG_OK, "dot: %s", tg_last_error());
+    return show_close(&b);
+}
+
+/* Renders dot with Graphviz into an SVG; returns its width in px (96 per inch, the
+ * SVG's "pt" are 1/72 inch), or -1 when dot is missing, -2 when it failed. */
+static double render_width(const char *dot, const char *name) {
+    if (system("dot -V > /dev/null 2>&1") != 0) return -1;
+    char in[300], out[320], cmd[800];
+    snprintf(in, sizeof in, "%s", tmp_path(name));
+    snprintf(out, sizeof out, "%s.svg", in);
+    tmp_write(in, dot, strlen(dot));
+    snprintf(cmd, sizeof cmd, "dot -Tsvg '%s' -o '%s' 2> /dev/null", in, out);
+    if (system(cmd) != 0) return -2;
+    size_t n = 0;
+    unsigned char *svg = tmp_read(out, &n);
+    if (!svg) return -2;
+    svg[n < (1 << 20) ? n : (1 << 20) - 1] = '\0';
+    const char *w = strstr((char *)svg, "<svg width=\"");
+    double pt = w ? atof(w + 12) : -2;
+    free(svg);
+    return pt > 0 ? pt * 96 / 72 : -2;
+}
+
+typedef struct lstm_net { tg_tape *t; tg_rnn *m; tg_tensor *x, *L; } lstm_net;
+
+/* A 2-layer LSTM (F 2, H 3, B 1) over T = 20 steps, L = mean(out^2). */
+static lstm_net lstm_net_new(void) {
+    lstm_net n = {.t = tg_tape_new()};
+    tg_rng g;
+    tg_rng_seed(&g, 5);
+    tg_rnn_config cfg = {TG_RNN_LSTM, 2, 3, 2, false};
+    n.m = tg_rnn_new("lstm", &cfg, &g);
+    n.x = tg_tensor_new(3, (int[]){20, 1, 2}, 0);
+    for (size_t i = 0; i < n.x->size; i++) n.x->data[i] = (tg_real)(tg_rng_uniform(&g) - 0.5);
+    tg_tensor *out = NULL;
+    CHECK(tg_rnn_forward(n.t, n.m, n.x, NULL, NULL, &out, NULL, NULL) == TG_OK, "lstm forward");
+    n.L = tg_mean(n.t, tg_square(n.t, out));
+    CHECK(n.L && tg_backward(n.t, n.L, NULL) == TG_OK, "lstm backward");
+    return n;
+}
+
+static void lstm_net_free(lstm_net *n) {
+    tg_tape_free(n->t);
+    tg_rnn_free(n->m);
+    tg_tensor_free(n->x);
+}
+
+static void test_names(void) {
+    lstm_net n = lstm_net_new();
+    show_buf b;
+    show_open(&b);
+    tg_tape_print(b.f, n.t, n.L, NULL);
+    char *s = show_close(&b);
+    /* The forget gate of layer 0 at t = 3, the cell state of layer 1 at t = 19, the
+     * input projection of layer 1: named with no call by the user. */
+    CHECK(strstr(s, " lstm.0.t3.f ") && strstr(s, " lstm.1.t19.c ") && strstr(s, " lstm.1.xW "),
+          "layer names in the table");
+    free(s);
+    /* A tg_name wins over the label. */
+    tg_tensor *f3 = NULL;
+    for (const tg_node *nd = tg_tape_last(n.t); nd; nd = nd->prev)
+        if (nd->out->label && strcmp(nd->out->label, "f") == 0 && nd->out->label_step == 3 &&
+            nd->out->label_owner == n.m->layers[0].W_x)
+            f3 = nd->out;
+    CHECK(f3 != NULL, "the forget gate at t = 3 carries its label");
+    if (f3) {
+        tg_name(f3, "forget3");
+        show_open(&b);
+        tg_tape_print(b.f, n.t, n.L, NULL);
+        s = show_close(&b);
+        CHECK(strstr(s, " forget3 ") && !strstr(s, " lstm.0.t3.f "), "tg_name wins");
+        free(s);
+    }
+    lstm_net_free(&n);
+}
+
+static void test_big_dot(void) {
+    lstm_net n = lstm_net_new();
+    size_t nodes = tg_tape_node_count(n.t);
+    CHECK(nodes >= 500 && nodes <= 700, "a 500-node graph: %zu nodes", nodes);
+    /* Full picture with the default options: every node and leaf, no cluster. */
+    char *full = dot_text(n.t, n.L, NULL);
+    int all = dot_nodes(full);
+    CHECK(all > (int)nodes && count(full, "subgraph") == 0, "full: %d graph nodes", all);
+    /* Big-graph options: top to bottom, compact, one cluster per layer. */
+    tg_show_opts o = {.dir = TG_DOT_TB, .labels = TG_DOT_COMPACT, .clusters = true};
+    char *big = dot_text(n.t, n.L, &o);
+    CHECK(count(big, " {\n    label=\"") == 2 && strstr(big, "label=\"lstm.0\"") &&
+          strstr(big, "label=\"lstm.1\"") && strstr(big, "rankdir=TB"), "two layer clusters");
+    CHECK(dot_nodes(big) == all, "clusters keep every node: %d", dot_nodes(big));
+    CHECK(strstr(big, "label=\"lstm.0.t3.f\"") != NULL, "compact labels are the names");
+    double w = render_width(big, "lstm_tb.dot");
+    if (w == -1) printf("SKIP rendering: Graphviz's dot is not installed\n");
+    else CHECK(w > 0 && w <= 4000, "500-node LSTM, top to bottom: %.0f px wide", w);
+    if (w > 0) printf("lstm, %zu nodes, TB compact clusters: %.0f px wide\n", nodes, w);
+    /* Every step but t = 3 collapsed: 19 boxes per layer, 14 expanded step nodes per
+     * layer, the rest as before. */
+    o.collapse_steps = true;
+    o.keep_step = 3;
+    o.labels = TG_DOT_NO_VALUES;
+    char *steps = dot_text(n.t, n.L, &o);
+    int boxes = count(steps, "shape=box3d");
+    CHECK(boxes == 2 * 19, "a box per collapsed step: %d", boxes);
+    CHECK(dot_nodes(steps) == all - 2 * 19 * 14 + boxes, "node count after collapse: %d of %d",
+          dot_nodes(steps), all);
+    CHECK(strstr(steps, "label=\"lstm.1.t7\\n(14 nodes)\"") && strstr(steps, "lstm.0.t3.f"),
+          "step boxes and the kept step");
+    double ws = render_width(steps, "lstm_steps.dot");
+    if (ws > 0) printf("lstm, steps but t3 collapsed: %.0f px wide\n", ws);
+    CHECK(ws == -1 || (ws > 0 && ws <= 4000), "collapsed: %.0f px wide", ws);
+    /* A collapsed layer: layer 1 is one box. */
+    tg_show_opts c = {.dir = TG_DOT_TB, .labels = TG_DOT_COMPACT, .collapse = "lstm.1", .clusters = true};
+    char *lay = dot_text(n.t, n.L, &c);
+    CHECK(count(lay, "shape=box3d") == 1 && count(lay, " {\n    label=\"") == 1 &&
+          strstr(lay, "label=\"lstm.1\\n("), "layer 1 collapsed");
+    CHECK(!strstr(lay, "lstm.1.t"), "nothing of layer 1 is drawn on its own");
+    double wl = render_width(lay, "lstm_layer.dot");
+    if (wl > 0) printf("lstm, layer 1 collapsed: %.0f px wide\n", wl);
+    CHECK(wl == -1 || (wl > 0 && wl <= 4000), "layer collapsed: %.0f px wide", wl);
+    /* The paths from the cell state at t = 18 of layer 1 to the loss. */
+    const tg_tensor *c18 = NULL;
+    for (const tg_node *nd = tg_tape_last(n.t); nd; nd = nd->prev)
+        if (nd->out->label && !strcmp(nd->out->label, "c") && nd->out->label_step == 18 &&
+            nd->out->label_owner == n.m->layers[1].W_x)
+            c18 = nd->out;
+    tg_show_opts f = {.labels = TG_DOT_COMPACT, .from = c18};
+    char *from = dot_text(n.t, n.L, &f);
+    CHECK(c18 && dot_nodes(from) < 80 && strstr(from, "lstm.1.t19.h") && !strstr(from, "lstm.1.t17") &&
+          !strstr(from, "lstm.0.t"), "from c18: %d nodes", dot_nodes(from));
+    /* The viewer of the same graph: one step per node, every tensor drawn. */
+    const char *path = tmp_path("lstm.html");
+    tg_html_opts ho = {.root = n.L};
+    CHECK(tg_tape_html(n.t, path, &ho) == TG_OK, "lstm html: %s", tg_last_error());
+    size_t len = 0;
+    char *page = (char *)tmp_read(path, &len);
+    CHECK(page && len > 0 && len < (1 << 20), "lstm page: %zu bytes", len);
+    if (page) {
+        page[len] = '\0';
+        CHECK(count(page, "\n{n:") == (int)nodes && count(page, "class=\"it ") == all,
+              "lstm page: %d steps, %d tensors", count(page, "\n{n:"), count(page, "class=\"it "));
+        CHECK(strstr(page, "lstm.0.t3.f") != NULL, "names on the page");
+        free(page);
+    }
+    free(full);
+    free(big);
+    free(steps);
+    free(lay);
+    free(from);
+    lstm_net_free(&n);
+}
+
+/* A linear layer's trace names its tensors and speaks matrices. */
+static void test_layer_trace(void) {
+    tg_rng g;
+    tg_rng_seed(&g, 2);
+    tg_linear *l = tg_linear_new("fc", 2, 3, TG_INIT_GLOROT, &g);
+    tg_tape *t = tg_tape_new();
+    tg_tensor *x = tg_tape_tensor(t, 2, (int[]){4, 2}, (tg_real[]){1, 2, 3, 4, 5, 6, 7, 8}, 0);
+    tg_tensor *L = tg_name(tg_sum(t, tg_tanh(t, tg_linear_forward(t, l, x))), "L");
+    show_buf b;
+    show_open(&b);
+    CHECK(tg_backward_trace(b.f, t, L, NULL, NULL) == TG_OK, "trace");
+    char *s = show_close(&b);
+    CHECK(strstr(s, "dL/dfc.b (3) += sum over rows of dL/dfc.z (4x3) = [") != NULL, "%s", s);
+    CHECK(strstr(s, "dL/dfc.W (2x3) += i0\u1d40 (2x4) \u00b7 dL/dfc.xW (4x3) =\n    [[") != NULL, "%s", s);
+    CHECK(strstr(s, "= add(fc.xW, fc.b); upstream dL/dfc.z (4x3) =\n") != NULL, "%s", s);
+    free(s);
+    tg_tape_free(t);
+    tg_linear_free(l);
+}
+
+static void test_html(void) {
+    tg_tape *t = tg_tape_new();
+    tg_tensor *w = tg_param_new("w", 0, NULL), *bb = tg_param_new("b", 0, NULL);
+    w->data[0] = (tg_real)0.5;
+    tg_tensor *x = tg_name(tg_tape_full(t, 0, NULL, 2), "x");
+    tg_tensor *y = tg_name(tg_tape_full(t, 0, NULL, 1), "y");
+    tg_tensor *z = tg_name(tg_add(t, tg_mul(t, w, x), bb), "z");
+    tg_tensor *yhat = tg_name(tg_sigmoid(t, z), "yhat");
+    tg_tensor *L = tg_name(tg_mul_scalar(t, tg_square(t, tg_sub(t, y, yhat)), (tg_real)0.5), "L");
+    const char *path = tmp_path("neuron.html");
+    CHECK(tg_tape_html(t, path, NULL) == TG_OK, "html: %s", tg_last_error());
+    CHECK_NEAR(w->grad[0], -0.10575419, 1e-6); /* the sweep ran, from the last node */
+    size_t n = 0;
+    char *page = (char *)tmp_read(path, &n);
+    CHECK(page && n > 1000 && n < (1 << 20), "page written (%zu bytes)", n);
+    if (page) {
+        page[n] = '\0';
+        /* Self-contained: the one URL is the SVG namespace; nothing is loaded. */
+        CHECK(count(page, "http") == 1 && count(page, "http://www.w3.org/2000/svg") == 1 &&
+              !strstr(page, " src=") && !strstr(page, "<link") && !strstr(page, "import "),
+              "loads nothing");
+        CHECK(count(page, "<svg") == 1 && count(page, "<script>") == 1, "inline SVG and script");
+        CHECK(count(page, "class=\"it ") == 10, "ten tensors drawn: %d", count(page, "class=\"it "));
+        CHECK(count(page, ",c:[") == 6, "one step per node: %d", count(page, ",c:["));
+        CHECK(strstr(page, "dL/dz += dL/dyhat * dyhat/dz = -0.2689 * 0.1966 = -0.05288") != NULL,
+              "the trace's lines");
+        CHECK(strstr(page, "n2 value 0.7311") != NULL, "forward value on hover");
+        free(page);
+    }
+    /* Errors: nothing written, the message names the function. */
+    CHECK(tg_tape_html(t, "/nonexistent-dir/x.html", NULL) == TG_ERR_IO &&
+              strstr(tg_last_error(), "tg_tape_html: cannot open '/nonexistent-dir/x.html'"),
+          "%s", tg_last_error());
+    tg_tape_reset(t);
+    CHECK(tg_tape_html(t, path, NULL) == TG_ERR_STATE, "empty tape");
+    (void)L;
+    tg_tape_free(t);
+    tg_tensor_free(w);
+    tg_tensor_free(bb);
+}
+
+int main(void) {
+    if (!tmp_dir_make("tg_viewer")) return 1;
+    test_names();
+    test_big_dot();
+    test_layer_trace();
+    test_html();
+    tmp_dir_remove();
+    return check_done();
+}
