@@ -223,7 +223,10 @@ tg_status tg_split(tg_tape *t, tg_tensor *x, int axis, const int *sizes, int n, 
         return TG_ERR_ARG;
     }
     if (tg_tape_status(t) != TG_OK) return tg_tape_status(t);
-    if (!x) return tg_tape_fail(t, TG_ERR_ARG, "tg_split: argument 1 (x) is NULL");
+    if (!x) return tg_tape_fail(t, TG_ERR_ARG, "tg_split: argument 1 is NULL");
+    if (!tg__tensor_live(t, x))
+        return tg_tape_fail(t, TG_ERR_STATE,
+                            "tg_split: argument 1 belongs to another tape or to a step before the last tg_tape_reset");
     if (!sizes || !out) return tg_tape_fail(t, TG_ERR_ARG, "tg_split: %s is NULL", sizes ? "out" : "sizes");
     if (n < 1) return tg_tape_fail(t, TG_ERR_ARG, "tg_split: need at least one piece, got n = %d", n);
     char sx[128];

@@ -102,7 +102,9 @@ static inline int tg__drop_axis(const tg_tensor *x, int axis, bool keepdim, int 
  * failing t with "<op>: axis A is outside -R..R-1 for shape S". */
 static inline int tg__axis_check(tg_tape *t, const tg_node *n, const tg_tensor *x, long axis) {
     int a = tg__norm_axis(axis, x->rank);
-    if (a < 0) {
+    if (a < 0 && x->rank == 0) {
+        tg_tape_fail(t, TG_ERR_RANGE, "%s: axis %ld: a rank-0 tensor has no axis", n->op->name, axis);
+    } else if (a < 0) {
         char s[128];
         tg_tape_fail(t, TG_ERR_RANGE, "%s: axis %ld is outside -%d..%d for shape %s", n->op->name,
                      axis, x->rank, x->rank - 1, tg_shape_str(x, s, sizeof s));
