@@ -268,7 +268,7 @@ static void test_edges(void) {
     CHECK(l && isinf(l->data[0]) && l->data[0] < 0 && fabs(l->data[1] - (1000 + log(2.0))) < 1e-3,
           "logsumexp: an all -inf row gives -inf, 1000s do not overflow");
     tg_backward(t, tg_sum(t, tg_slice(t, l, 0, 1, 1)), NULL);
-    CHECK(ni->grad[0] == 0 && fabs(ni->grad[2] - 0.5) < 1e-6, "logsumexp's gradient is softmax");
+    CHECK(ni->grad[0] == 0 && fabs(ni->grad[2] - 0.5) < 1e-4, "logsumexp's gradient is softmax");
     tg_tape_reset(t);
     tg_tensor *sc = tg_tape_tensor(t, 0, NULL, (tg_real[]){7}, 0);
     tg_tensor *e = tg_expand(t, sc, 2, (int[]){2, 3});
