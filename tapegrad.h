@@ -12,7 +12,8 @@
  *            tg_show.h (table, DOT, trace, hand checks, Jacobians)
  *   io       tg_checkpoint.h (save and load named tensors)
  *   layers   tg_layers.h, which includes tg_activation.h, tg_init.h, tg_neuron.h,
- *            tg_linear.h, tg_rnn.h and tg_embedding.h
+ *            tg_linear.h, tg_rnn.h, tg_embedding.h, tg_conv.h (convolution, pooling)
+ *            and tg_norm.h (layer norm)
  *   optim    tg_optim.h (optimizers, clipping, learning-rate schedules)
  *   data     tg_data.h (IDX, CSV and text readers)
  *
