@@ -166,7 +166,8 @@ tg_tensor *tg_max_pool2d(tg_tape *t, tg_tensor *x, const int kernel[2], const in
     int shape[4];
     tg_tensor *pad = NULL;
     tg_tensor *w = windows(t, "tg_max_pool2d", x, kernel, stride, padding, shape, &pad);
-    if (w && pad) w = tg_masked_fill(t, w, pad, (tg_real)-INFINITY); /* padding never wins */
+    if (!w) return NULL;
+    if (pad) w = tg_masked_fill(t, w, pad, (tg_real)-INFINITY); /* padding never wins */
     return tg_reshape(t, tg_max_axis(t, w, 2, false), 4, shape);
 }
 
@@ -174,5 +175,6 @@ tg_tensor *tg_avg_pool2d(tg_tape *t, tg_tensor *x, const int kernel[2], const in
                          const int padding[2]) {
     int shape[4];
     tg_tensor *w = windows(t, "tg_avg_pool2d", x, kernel, stride, padding, shape, NULL);
+    if (!w) return NULL;
     return tg_reshape(t, tg_mean_axis(t, w, 2, false), 4, shape);
 }
