@@ -312,7 +312,38 @@ static void test_steady_loop(void) {
     tg_tensor_free(img);
 }
 
+/* The display writes each new op's arguments (registry.c's formatters). */
+static void test_display(void) {
+    tg_tape *t = tg_tape_new();
+    tg_tensor *x = tg_tensor_new(4, (int[]){1, 2, 4, 3}, TG_REQUIRES_GRAD);
+    tg_tensor *c = tg_unfold2d(t, x, (int[]){3, 2}, (int[]){1, 1}, (int[]){1, 0}, (int[]){1, 1});
+    tg_tensor *p = tg_permute(t, c, 3, (int[]){0, 2, 1});
+    tg_tensor *m = tg_matmul_t(t, p, p, false, true);
+    tg_tensor *v = tg_var(t, m, 1, 1, true);
+    tg_tensor *s = tg_index_select(t, v, 0, (int[]){0, 0}, 2);
+    tg_rng g;
+    tg_rng_seed(&g, 2);
+    tg_tensor *d = tg_dropout(t, s, (tg_real)0.25, &g, true);
+    CHECK(d != NULL, "display chain: %s", tg_tape_message(t));
+    char buf[4096] = "";
+    FILE *f = tmpfile();
+    if (f && d) {
+        tg_tape_print(f, t, NULL, NULL);
+        rewind(f);
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        buf[n] = '\0';
+    }
+    if (f) fclose(f);
+    CHECK(strstr(buf, "kernel 3x2, stride 1x1, padding 1x0, dilation 1x1") && strstr(buf, "permute(0, 2, 1)") &&
+              strstr(buf, "A, B^T") && strstr(buf, "axis 1, correction 1, keepdim") &&
+              strstr(buf, "axis 0, n 2") && strstr(buf, "p 0.25, train"),
+          "the table shows the ops' arguments:\n%s", buf);
+    tg_tape_free(t);
+    tg_tensor_free(x);
+}
+
 int main(void) {
+    test_display();
     test_where_nan_safe();
     test_masked_fill_anomaly();
     test_ties_and_indices();
