@@ -235,6 +235,7 @@ tg_tensor *tg_min_axis(tg_tape *t, tg_tensor *x, int axis, bool keepdim) {
 static tg_status arg_fwd(tg_tape *t, tg_node *n, int sense) {
     const tg_tensor *x = n->in[0];
     int a = tg__norm_axis(n->args.i[0], x->rank);
+    if (a < 0) return TG_ERR_RANGE; /* the shape rule has reported it */
     if ((double)(tg_real)(x->shape[a] - 1) != (double)(x->shape[a] - 1))
         return tg_tape_fail(t, TG_ERR_SHAPE, "%s: axis %d has %d entries; %s cannot hold every index exactly",
                             n->op->name, a, x->shape[a], TG_REAL_NAME);
