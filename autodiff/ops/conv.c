@@ -22,16 +22,37 @@
 typedef struct {
     int dims;                                  /* 1 or 2 */
     int k[2], s[2], p[2], d[2];                /* kernel, stride, padding, dilation (h, w) */
-    int C, H, W, OH, OW;                       /* filled by forward */
+    int C, H, W, OH, OW;                       /* filled by forward (fold: H, W by the builder) */
+    int fold;                                  /* 1 for fold (col2im), 0 for unfold */
 } unfold_geom;
 
-static const char *unfold_name(const unfold_geom *g) { return g->dims == 1 ? "tg_unfold1d" : "tg_unfold2d"; }
+/* The op's name for messages (unfold or its adjoint fold, 1-D or 2-D). */
+static const char *unfold_name(const unfold_geom *g) {
+    static const char *names[2][2] = {{"tg_unfold1d", "tg_unfold2d"}, {"tg_fold1d", "tg_fold2d"}};
+    return names[g->fold][g->dims == 2];
+}
 
-/* Output length along one axis, or -1 if the kernel does not fit; *err names why. */
+/* Output length along one axis, or < 1 if the kernel does not fit. */
 static long long out_len(long long in, int k, int s, int p, int d) {
     long long span = (long long)d * (k - 1) + 1, padded = in + 2LL * p;
     if (span > padded) return -1;
     return (padded - span) / s + 1;
+}
+
+/* Checks the geometry along spatial axis a (0 height, 1 width) for an image
+ * dimension `in`; *o receives the output length. Fails t naming the op. */
+static tg_status axis_check(tg_tape *t, const unfold_geom *g, int a, int in, const char *sx, long long *o) {
+    const char *nm = unfold_name(g), *ax = g->dims == 1 ? "" : a == 0 ? " (height)" : " (width)";
+    if (g->k[a] < 1 || g->s[a] < 1 || g->d[a] < 1 || g->p[a] < 0)
+        return tg_tape_fail(t, TG_ERR_VALUE, "%s: kernel %d, stride %d, dilation %d must be >= 1 and padding %d >= 0%s",
+                            nm, g->k[a], g->s[a], g->d[a], g->p[a], ax);
+    *o = out_len(in, g->k[a], g->s[a], g->p[a], g->d[a]);
+    if (*o < 1)
+        return tg_tape_fail(t, TG_ERR_SHAPE,
+                            "%s: kernel %d with dilation %d spans %lld, more than %s %d + 2 x padding %d%s (shape %s)",
+                            nm, g->k[a], g->d[a], (long long)g->d[a] * (g->k[a] - 1) + 1,
+                            g->fold ? "output" : "input", in, g->p[a], ax, sx);
+    return TG_OK;
 }
 
 tg_status tg__infer_unfold(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
@@ -45,17 +66,9 @@ tg_status tg__infer_unfold(tg_tape *t, const tg_node *n, int *rank, int shape[TG
                             g->dims == 1 ? "N,C,L" : "N,C,H,W", sx);
     long long L = 1, rows = x->shape[1];
     for (int a = 2 - g->dims; a < 2; a++) {
-        const char *ax = g->dims == 1 ? "" : a == 0 ? " (height)" : " (width)";
-        if (g->k[a] < 1 || g->s[a] < 1 || g->d[a] < 1 || g->p[a] < 0)
-            return tg_tape_fail(t, TG_ERR_VALUE,
-                                "%s: kernel %d, stride %d, dilation %d must be >= 1 and padding %d >= 0%s",
-                                nm, g->k[a], g->s[a], g->d[a], g->p[a], ax);
-        int in = x->shape[x->rank - 2 + a];
-        long long o = out_len(in, g->k[a], g->s[a], g->p[a], g->d[a]);
-        if (o < 1)
-            return tg_tape_fail(t, TG_ERR_SHAPE,
-                                "%s: kernel %d with dilation %d spans %lld, more than input %d + 2 x padding %d%s (shape %s)",
-                                nm, g->k[a], g->d[a], (long long)g->d[a] * (g->k[a] - 1) + 1, in, g->p[a], ax, sx);
+        long long o;
+        tg_status st = axis_check(t, g, a, x->shape[x->rank - 2 + a], sx, &o);
+        if (st != TG_OK) return st;
         L *= o;
         rows *= g->k[a];
         if (L > INT_MAX || rows > INT_MAX)
@@ -80,47 +93,51 @@ static void valid_range(int OW, int W, int s, int p, int off, int *lo, int *hi) 
     *hi = (int)(last + 1 < *lo ? *lo : last + 1);
 }
 
-/* One pass over every (n, c, ki, kj, oy, ox); bwd false: y = cols of x, true:
- * dx += col2im(g). */
-static void unfold_run(const tg_node *n, const unfold_geom *g, bool bwd) {
-    const tg_tensor *x = n->in[0];
-    int N = x->shape[0], C = g->C, H = g->H, W = g->W, OH = g->OH, OW = g->OW;
+/* How a pass moves values between the image (N, C, H, W) and the columns
+ * (N, C*kh*kw, OH*OW): cols = im2col(img) (padding written as 0), cols += im2col(img)
+ * (fold's backward), or img += col2im(cols) (unfold's backward, fold's forward). */
+typedef enum { IM2COL_SET, IM2COL_ADD, COL2IM_ADD } pass_mode;
+
+/* One pass over every (n, c, ki, kj, oy, ox) of the N images. */
+static void pass(const unfold_geom *g, int N, tg_real *img, tg_real *cols, pass_mode mode) {
+    int C = g->C, H = g->H, W = g->W, OH = g->OH, OW = g->OW;
     int kh = g->k[0], kw = g->k[1], sh = g->s[0], sw = g->s[1], ph = g->p[0], pw = g->p[1];
     int dh = g->d[0], dw = g->d[1];
-    size_t L = (size_t)OH * (size_t)OW;
+    size_t L = (size_t)OH * (size_t)OW, R = (size_t)C * kh * kw;
     for (int b = 0; b < N; b++)
         for (int c = 0; c < C; c++) {
             size_t xoff = ((size_t)b * C + c) * (size_t)H * W;
             for (int ki = 0; ki < kh; ki++)
                 for (int kj = 0; kj < kw; kj++) {
                     size_t row = ((size_t)c * kh + ki) * kw + kj;
-                    size_t yoff = ((size_t)b * n->out->shape[1] + row) * L;
+                    size_t yoff = ((size_t)b * R + row) * L;
                     int lo, hi;
                     ptrdiff_t tap = (ptrdiff_t)kj * dw - pw; /* input column of ox = 0 */
                     valid_range(OW, W, sw, pw, kj * dw, &lo, &hi);
                     for (int oy = 0; oy < OH; oy++) {
                         int iy = oy * sh - ph + ki * dh;
-                        size_t yr = yoff + (size_t)oy * OW;
+                        tg_real *crow = cols + yoff + (size_t)oy * OW;
                         bool inside = iy >= 0 && iy < H;
-                        if (bwd) {
+                        if (mode != IM2COL_SET) {
                             if (!inside) continue;
-                            tg_real *dx = x->grad + xoff + (size_t)iy * W;
-                            const tg_real *gr = n->out->grad + yr;
-                            for (int ox = lo; ox < hi; ox++) dx[(ptrdiff_t)ox * sw + tap] += gr[ox];
+                            tg_real *xr = img + xoff + (size_t)iy * W;
+                            if (mode == COL2IM_ADD)
+                                for (int ox = lo; ox < hi; ox++) xr[(ptrdiff_t)ox * sw + tap] += crow[ox];
+                            else
+                                for (int ox = lo; ox < hi; ox++) crow[ox] += xr[(ptrdiff_t)ox * sw + tap];
                             continue;
                         }
-                        tg_real *yrow = n->out->data + yr;
                         if (!inside) {
-                            memset(yrow, 0, (size_t)OW * sizeof *yrow);
+                            memset(crow, 0, (size_t)OW * sizeof *crow);
                             continue;
                         }
-                        const tg_real *xr = x->data + xoff + (size_t)iy * W;
-                        for (int ox = 0; ox < lo; ox++) yrow[ox] = 0;
+                        const tg_real *xr = img + xoff + (size_t)iy * W;
+                        for (int ox = 0; ox < lo; ox++) crow[ox] = 0;
                         if (sw == 1 && hi > lo)
-                            memcpy(yrow + lo, xr + lo + tap, (size_t)(hi - lo) * sizeof *yrow);
+                            memcpy(crow + lo, xr + lo + tap, (size_t)(hi - lo) * sizeof *crow);
                         else
-                            for (int ox = lo; ox < hi; ox++) yrow[ox] = xr[(ptrdiff_t)ox * sw + tap];
-                        for (int ox = hi; ox < OW; ox++) yrow[ox] = 0;
+                            for (int ox = lo; ox < hi; ox++) crow[ox] = xr[(ptrdiff_t)ox * sw + tap];
+                        for (int ox = hi; ox < OW; ox++) crow[ox] = 0;
                     }
                 }
         }
@@ -138,11 +155,12 @@ tg_status tg__unfold_fwd(tg_tape *t, tg_node *n) {
     g->OW = (int)out_len(g->W, g->k[1], g->s[1], g->p[1], g->d[1]);
     n->args.p = g;
     n->saved = g;
-    unfold_run(n, g, false);
+    pass(g, x->shape[0], x->data, n->out->data, IM2COL_SET);
     return TG_OK;
 }
 void tg__unfold_bwd(tg_node *n) {
-    if (n->in[0]->grad) unfold_run(n, n->saved, true);
+    tg_tensor *x = n->in[0];
+    if (x->grad) pass(n->saved, x->shape[0], x->grad, n->out->grad, COL2IM_ADD);
 }
 
 static int pick2(const int *v, int i, int dflt) { return v ? v[i] : dflt; }
@@ -168,4 +186,86 @@ tg_tensor *tg_unfold1d(tg_tape *t, tg_tensor *x, int kernel, int stride, int pad
     unfold_geom g = {.dims = 1, .k = {1, kernel}, .s = {1, stride}, .p = {0, padding}, .d = {1, dilation}};
     tg_op_args args = {.p = &g};
     return tg_apply(t, &tg__op_unfold1d, &x, 1, &args);
+}
+
+/* ---- fold (col2im), the adjoint of unfold ----------------------------------------
+ * cols (N, C*kh*kw, L) -> y (N, C, H, W): every column entry is added at the image
+ * position unfold reads it from (overlapping windows add up; the padding is dropped),
+ * torch.nn.functional.fold with output_size (H, W). L must be OH*OW for that size.
+ * 1-D: (N, C*k, L) -> (N, C, Lout). dcols += unfold(g) with the same geometry.
+ * args: p = the geometry, H and W the output size. */
+tg_status tg__infer_fold(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
+    const tg_tensor *c = n->in[0];
+    const unfold_geom *g = n->args.p;
+    const char *nm = unfold_name(g);
+    char sc[128];
+    tg_shape_str(c, sc, sizeof sc);
+    if (c->rank != 3)
+        return tg_tape_fail(t, TG_ERR_SHAPE, "%s: cols must have rank 3 (N, C*kernel, L), got shape %s", nm, sc);
+    if (g->dims == 1 && g->W < 1)
+        return tg_tape_fail(t, TG_ERR_VALUE, "%s: output length %d must be >= 1", nm, g->W);
+    if (g->H < 1 || g->W < 1)
+        return tg_tape_fail(t, TG_ERR_VALUE, "%s: output size %d x %d must be >= 1", nm, g->H, g->W);
+    long long L = 1, kk = 1;
+    for (int a = 2 - g->dims; a < 2; a++) {
+        long long o;
+        tg_status st = axis_check(t, g, a, a == 0 ? g->H : g->W, sc, &o);
+        if (st != TG_OK) return st;
+        L *= o;
+        kk *= g->k[a];
+    }
+    if (kk > c->shape[1] || c->shape[1] % kk != 0 || L != c->shape[2])
+        return tg_tape_fail(t, TG_ERR_SHAPE,
+                            "%s: cols %s must be (N, C x %lld, %lld) for this kernel and output size",
+                            nm, sc, kk, L);
+    *rank = g->dims + 2;
+    shape[0] = c->shape[0];
+    shape[1] = (int)(c->shape[1] / kk);
+    shape[2] = g->H;
+    if (g->dims == 2) shape[3] = g->W;
+    else shape[2] = g->W;
+    return TG_OK;
+}
+tg_status tg__fold_fwd(tg_tape *t, tg_node *n) {
+    unfold_geom *g = tg_tape_alloc(t, sizeof *g);
+    if (!g) return TG_ERR_NOMEM;
+    *g = *(const unfold_geom *)n->args.p;
+    g->C = n->out->shape[1];
+    g->OH = (int)out_len(g->H, g->k[0], g->s[0], g->p[0], g->d[0]);
+    g->OW = (int)out_len(g->W, g->k[1], g->s[1], g->p[1], g->d[1]);
+    n->args.p = g;
+    n->saved = g;
+    memset(n->out->data, 0, n->out->size * sizeof(tg_real));
+    pass(g, n->out->shape[0], n->out->data, n->in[0]->data, COL2IM_ADD);
+    return TG_OK;
+}
+void tg__fold_bwd(tg_node *n) {
+    tg_tensor *c = n->in[0];
+    if (c->grad) pass(n->saved, n->out->shape[0], n->out->grad, c->grad, IM2COL_ADD);
+}
+
+tg_tensor *tg_fold2d(tg_tape *t, tg_tensor *cols, const int out_size[2], const int kernel[2],
+                     const int stride[2], const int padding[2], const int dilation[2]) {
+    if (t && tg_tape_status(t) == TG_OK && (!kernel || !out_size)) {
+        tg_tape_fail(t, TG_ERR_ARG, "tg_fold2d: %s is NULL", kernel ? "out_size" : "kernel");
+        return NULL;
+    }
+    unfold_geom g = {.dims = 2, .fold = 1};
+    for (int a = 0; a < 2 && kernel && out_size; a++) {
+        g.k[a] = kernel[a];
+        g.s[a] = pick2(stride, a, 1);
+        g.p[a] = pick2(padding, a, 0);
+        g.d[a] = pick2(dilation, a, 1);
+    }
+    if (out_size) g.H = out_size[0], g.W = out_size[1];
+    tg_op_args args = {.p = &g};
+    return tg_apply(t, &tg__op_fold2d, &cols, 1, &args);
+}
+
+tg_tensor *tg_fold1d(tg_tape *t, tg_tensor *cols, int out_len, int kernel, int stride, int padding,
+                     int dilation) {
+    unfold_geom g = {.dims = 1, .fold = 1, .k = {1, kernel}, .s = {1, stride}, .p = {0, padding},
+                     .d = {1, dilation}, .H = 1, .W = out_len};
+    tg_op_args args = {.p = &g};
+    return tg_apply(t, &tg__op_fold1d, &cols, 1, &args);
 }

@@ -96,9 +96,11 @@ OP(gelu_tanh,       1,  EW,      same,         gelu_tanh_fwd,    gelu_tanh_bwd, 
 OP(sin,             1,  EW,      same,         sin_fwd,          sin_bwd,          none,         "dx += g cos x")
 OP(cos,             1,  EW,      same,         cos_fwd,          cos_bwd,          none,         "dx -= g sin x")
 OP(erf,             1,  EW,      same,         erf_fwd,          erf_bwd,          none,         "dx += g 2/sqrt(pi) e^(-x^2)")
-/* ---- convolution's unfold (conv.c) */
+/* ---- convolution's unfold and its adjoint fold (conv.c) */
 OP(unfold1d,        1,  0,       unfold,       unfold_fwd,       unfold_bwd,       unfold,       "dx += col2im(g)")
 OP(unfold2d,        1,  0,       unfold,       unfold_fwd,       unfold_bwd,       unfold,       "dx += col2im(g)")
+OP(fold1d,          1,  0,       fold,         fold_fwd,         fold_bwd,         unfold,       "dcols += unfold(g)")
+OP(fold2d,          1,  0,       fold,         fold_fwd,         fold_bwd,         unfold,       "dcols += unfold(g)")
 /* ---- dropout (random.c) */
 OP(dropout,         1,  0,       dropout,      dropout_fwd,      dropout_bwd,      dropout,      "dx += g m / (1 - p)")
 /* ---- matrix product with transposed operands (matmul_t.c) */

@@ -16,7 +16,8 @@ W1(split, split_first(t, x)) W1(logsumexp, tg_logsumexp(t, x, 1, false))
 W1(var, tg_var(t, x, 1, 1, false)) W1(std, tg_std(t, x, 1, 0, true)) W1(cumsum, tg_cumsum(t, x, 1))
 W1(gelu, tg_gelu(t, x)) W1(gelu_tanh, tg_gelu_tanh(t, x)) W1(sin, tg_sin(t, x)) W1(cos, tg_cos(t, x))
 W1(erf, tg_erf(t, x)) W1(unfold2d, tg_unfold2d(t, x, (int[]){1, 1}, NULL, NULL, NULL))
-W1(unfold1d, tg_unfold1d(t, x, 1, 1, 0, 1)) W1(dropout, tg_dropout(t, x, (tg_real)0.5, &f->rng, true))
+W1(unfold1d, tg_unfold1d(t, x, 1, 1, 0, 1)) W1(fold1d, tg_fold1d(t, x, 3, 1, 1, 0, 1))
+W1(fold2d, tg_fold2d(t, x, (int[]){1, 3}, (int[]){1, 1}, NULL, NULL, NULL)) W1(dropout, tg_dropout(t, x, (tg_real)0.5, &f->rng, true))
 W2(where, tg_where(t, a, b, f->b)) W2(masked_fill, tg_masked_fill(t, a, b, (tg_real)-INFINITY))
 W2(maximum, tg_maximum(t, a, b)) W2(minimum, tg_minimum(t, a, b))
 W2(scatter_add, tg_scatter_add(t, a, 0, (int[]){0, 1, 0, 1, 1, 0}, b))
@@ -33,6 +34,7 @@ static const gen1 gen1s[] = {
     {"tg_gelu_tanh", w_gelu_tanh, NULL, NULL},     {"tg_sin", w_sin, NULL, NULL},
     {"tg_cos", w_cos, NULL, NULL},                 {"tg_erf", w_erf, NULL, NULL},
     {"tg_unfold2d", w_unfold2d, NULL, NULL},       {"tg_unfold1d", w_unfold1d, NULL, NULL},
+    {"tg_fold1d", w_fold1d, NULL, NULL},         {"tg_fold2d", w_fold2d, NULL, NULL},
     {"tg_dropout", w_dropout, NULL, NULL},
 };
 
@@ -313,6 +315,54 @@ int main(int argc, char **argv) {
     f = row(&o, "tg_unfold1d", "negative stride");
     on_tape(o, f->t, tg_unfold1d(f->t, tg_tape_full(f->t, 3, (int[]){1, 2, 3}, 1), 1, -2, 0, 1));
     expect(f, TG_ERR_VALUE, "tg_unfold1d: kernel 1, stride -2, dilation 1 must be >= 1 and padding 0 >= 0");
+
+    f = row(&o, "tg_fold2d", "cols of rank 2");
+    on_tape(o, f->t, tg_fold2d(f->t, f->a, (int[]){2, 2}, (int[]){1, 1}, NULL, NULL, NULL));
+    expect(f, TG_ERR_SHAPE, "tg_fold2d: cols must have rank 3 (N, C*kernel, L), got shape (2,3)");
+
+    f = row(&o, "tg_fold2d", "out_size NULL");
+    on_tape(o, f->t, tg_fold2d(f->t, f->v3, NULL, (int[]){1, 1}, NULL, NULL, NULL));
+    expect(f, TG_ERR_ARG, "tg_fold2d: out_size is NULL");
+
+    f = row(&o, "tg_fold2d", "kernel NULL");
+    on_tape(o, f->t, tg_fold2d(f->t, f->v3, (int[]){2, 2}, NULL, NULL, NULL, NULL));
+    expect(f, TG_ERR_ARG, "tg_fold2d: kernel is NULL");
+
+    f = row(&o, "tg_fold2d", "output size 0");
+    on_tape(o, f->t, tg_fold2d(f->t, tg_tape_full(f->t, 3, (int[]){1, 4, 6}, 1), (int[]){0, 3}, (int[]){2, 2}, NULL, NULL, NULL));
+    expect(f, TG_ERR_VALUE, "tg_fold2d: output size 0 x 3 must be >= 1");
+
+    f = row(&o, "tg_fold2d", "columns do not match the output size");
+    on_tape(o, f->t, tg_fold2d(f->t, tg_tape_full(f->t, 3, (int[]){1, 4, 6}, 1), (int[]){3, 3}, (int[]){2, 2}, NULL, NULL, NULL));
+    expect(f, TG_ERR_SHAPE, "tg_fold2d: cols (1,4,6) must be (N, C x 4, 4) for this kernel and output size");
+
+    f = row(&o, "tg_fold2d", "rows not a multiple of the kernel");
+    on_tape(o, f->t, tg_fold2d(f->t, tg_tape_full(f->t, 3, (int[]){1, 5, 4}, 1), (int[]){3, 3}, (int[]){2, 2}, NULL, NULL, NULL));
+    expect(f, TG_ERR_SHAPE, "tg_fold2d: cols (1,5,4) must be (N, C x 4, 4) for this kernel and output size");
+
+    f = row(&o, "tg_fold2d", "stride 0");
+    on_tape(o, f->t, tg_fold2d(f->t, tg_tape_full(f->t, 3, (int[]){1, 4, 4}, 1), (int[]){3, 3}, (int[]){2, 2}, (int[]){0, 1}, NULL, NULL));
+    expect(f, TG_ERR_VALUE, "tg_fold2d: kernel 2, stride 0, dilation 1 must be >= 1 and padding 0 >= 0 (height)");
+
+    f = row(&o, "tg_fold2d", "kernel wider than the padded output");
+    on_tape(o, f->t, tg_fold2d(f->t, tg_tape_full(f->t, 3, (int[]){1, 4, 4}, 1), (int[]){3, 3}, (int[]){4, 1}, NULL, NULL, NULL));
+    expect(f, TG_ERR_SHAPE, "tg_fold2d: kernel 4 with dilation 1 spans 4, more than output 3 + 2 x padding 0 (height) (shape (1,4,4))");
+
+    f = row(&o, "tg_fold1d", "cols of rank 4");
+    on_tape(o, f->t, tg_fold1d(f->t, f->r4, 5, 1, 1, 0, 1));
+    expect(f, TG_ERR_SHAPE, "tg_fold1d: cols must have rank 3 (N, C*kernel, L), got shape (2,3,4,5)");
+
+    f = row(&o, "tg_fold1d", "columns do not match");
+    on_tape(o, f->t, tg_fold1d(f->t, tg_tape_full(f->t, 3, (int[]){1, 2, 3}, 1), 5, 1, 1, 0, 1));
+    expect(f, TG_ERR_SHAPE, "tg_fold1d: cols (1,2,3) must be (N, C x 1, 5) for this kernel and output size");
+
+    f = row(&o, "tg_fold1d", "dilation 0");
+    on_tape(o, f->t, tg_fold1d(f->t, tg_tape_full(f->t, 3, (int[]){1, 2, 3}, 1), 3, 1, 1, 0, 0));
+    expect(f, TG_ERR_VALUE, "tg_fold1d: kernel 1, stride 1, dilation 0 must be >= 1 and padding 0 >= 0");
+
+    f = row(&o, "tg_fold1d", "output length 0");
+    on_tape(o, f->t, tg_fold1d(f->t, tg_tape_full(f->t, 3, (int[]){1, 2, 3}, 1), 0, 1, 1, 0, 1));
+    expect(f, TG_ERR_VALUE, "tg_fold1d: output length 0 must be >= 1");
 
     f = row(&o, "tg_dropout", "p < 0");
     on_tape(o, f->t, tg_dropout(f->t, f->a, (tg_real)-0.1, &f->rng, true));

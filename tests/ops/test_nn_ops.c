@@ -247,6 +247,11 @@ static void test_unfold_geometries(void) {
         bool gok = true;
         for (size_t i = 0; ok && i < x->size; i++) gok &= x->grad[i] == count[i];
         CHECK(gok, "col2im counts every read (geometry of trial %d)", trial);
+        /* fold is unfold's adjoint: fold(unfold(x)) = x * (how often each is read) */
+        tg_tensor *back = tg_fold2d(t, y, (int[]){H, W}, k, s, p, d);
+        bool fok = back && back->size == x->size;
+        for (size_t i = 0; fok && i < x->size; i++) fok = back->data[i] == x->data[i] * count[i];
+        CHECK(fok, "fold(unfold(x)) = x * count (trial %d): %s", trial, tg_tape_message(t));
         free(count);
         checked++;
         tg_tape_free(t);

@@ -72,6 +72,8 @@ static tg_tensor *build(tg_tape *t, const char *c, tg_tensor **in) {
     if (IS("matmul_shared_a")) return tg_matmul_t(t, in[0], in[1], false, false);
     if (IS("matmul_shared_b")) return tg_matmul_t(t, in[0], in[1], false, true);
     if (IS("matmul_shared_bt")) return tg_matmul_t(t, in[0], in[1], true, false);
+    if (IS("fold2d")) return tg_fold2d(t, in[0], (int[]){7, 6}, (int[]){3, 2}, (int[]){2, 2}, (int[]){1, 1}, (int[]){2, 1});
+    if (IS("fold1d")) return tg_fold1d(t, in[0], 11, 3, 2, 1, 2);
 #undef IS
     return NULL;
 }
@@ -82,7 +84,7 @@ static const char *cases[] = {
     "logsumexp_last", "var", "var_c2", "std", "cumsum", "gelu", "gelu_tanh", "sin", "cos", "erf",
     "unfold2d", "unfold2d_b", "unfold1d", "conv2d", "conv2d_1ch", "conv1d", "conv1d_1ch",
     "matmul_qkt", "matmul_xtw", "matmul_tt", "matmul_shared_a", "matmul_shared_b",
-    "matmul_shared_bt",
+    "matmul_shared_bt", "fold2d", "fold1d",
 };
 
 /* Largest |ours - theirs| relative to the largest |theirs|; a size mismatch is inf. */

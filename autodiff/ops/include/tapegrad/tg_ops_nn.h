@@ -132,6 +132,18 @@ tg_tensor *tg_unfold2d(tg_tape *t, tg_tensor *x, const int kernel[2], const int 
 /* 1-D: x (N, C, L) -> (N, C*k, Lout), Lout = (L + 2 padding - dilation (k-1) - 1) /
  * stride + 1, as the 2-D case with a height of 1. */
 tg_tensor *tg_unfold1d(tg_tape *t, tg_tensor *x, int kernel, int stride, int padding, int dilation);
+/* fold (col2im), unfold's adjoint: cols (N, C*kh*kw, L) -> (N, C, H, W) for
+ * out_size = {H, W}, each column entry ADDED at the position unfold reads it from
+ * (overlaps sum, padding dropped): torch.nn.functional.fold. L must be OH*OW for that
+ * size. dcols += unfold(g). It is the derivative of unfold written as an op (and
+ * unfold that of fold), so both can be recorded for second order.
+ * Errors: as unfold, and TG_ERR_SHAPE when cols does not fit the size and kernel,
+ * TG_ERR_VALUE for an output size < 1. */
+tg_tensor *tg_fold2d(tg_tape *t, tg_tensor *cols, const int out_size[2], const int kernel[2],
+                     const int stride[2], const int padding[2], const int dilation[2]);
+/* 1-D: cols (N, C*k, L) -> (N, C, out_len). */
+tg_tensor *tg_fold1d(tg_tape *t, tg_tensor *cols, int out_len, int kernel, int stride, int padding,
+                     int dilation);
 
 /* ---- dropout (ops/random.c) ----
  * train and p > 0: y = x m / (1 - p), m_i = [u_i >= p] with u_i = tg_rng_uniform(rng)
