@@ -40,10 +40,53 @@ static void fmt_axis(const tg_node *n, int precision, char *buf, size_t cap) {
     snprintf(buf, cap, "axis %ld", n->args.i[0]);
 }
 
+/* index_select(axis 1, n 3), gather */
+static void fmt_axis_n(const tg_node *n, int precision, char *buf, size_t cap) {
+    (void)precision;
+    snprintf(buf, cap, "axis %ld, n %ld", n->args.i[0], n->args.i[1]);
+}
+/* permute(2, 0, 1): the packed permutation (4 bits per axis) */
+static void fmt_perm(const tg_node *n, int precision, char *buf, size_t cap) {
+    (void)precision;
+    size_t k = 0;
+    if (cap) buf[0] = '\0';
+    for (int a = 0; a < n->in[0]->rank && k < cap; a++)
+        k += (size_t)snprintf(buf + k, cap - k, a ? ", %ld" : "%ld", (n->args.i[1] >> (4 * a)) & 15);
+}
+/* var(axis 1, correction 1, keepdim) */
+static void fmt_var(const tg_node *n, int precision, char *buf, size_t cap) {
+    char c[64];
+    snprintf(buf, cap, "axis %ld, correction %s%s", n->args.i[0],
+             tg__num_fmt(n->args.f[0], precision, c, sizeof c), n->args.i[1] ? ", keepdim" : "");
+}
+/* unfold(kernel 3x2, stride 2x1, padding 1x0, dilation 1x1) */
+static void fmt_unfold(const tg_node *n, int precision, char *buf, size_t cap) {
+    (void)precision;
+    const int *g = n->args.p; /* dims, k[2], s[2], p[2], d[2] (conv.c's geometry) */
+    if (!g) {
+        if (cap) buf[0] = '\0';
+        return;
+    }
+    snprintf(buf, cap, "kernel %dx%d, stride %dx%d, padding %dx%d, dilation %dx%d", g[1], g[2], g[3],
+             g[4], g[5], g[6], g[7], g[8]);
+}
+/* dropout(p 0.1, train) */
+static void fmt_dropout(const tg_node *n, int precision, char *buf, size_t cap) {
+    char p[64];
+    snprintf(buf, cap, "p %s, %s", tg__num_fmt(n->args.f[0], precision, p, sizeof p),
+             n->args.i[0] ? "train" : "eval");
+}
+/* matmul_t(A, B^T) */
+static void fmt_trans(const tg_node *n, int precision, char *buf, size_t cap) {
+    (void)precision;
+    snprintf(buf, cap, "A%s, B%s", n->args.i[0] ? "^T" : "", n->args.i[1] ? "^T" : "");
+}
+
 /* ---- the definitions and the table ---- */
 
 #define EW TG_OPF_ELEMENTWISE
 #define VIEW TG_OPF_VIEW
+#define FILL TG_OPF_FILLS
 
 #define OP(name, inputs, flags, shape, forward, backward, args, derivative)        \
     const tg_op tg__op_##name = {"tg_" #name, inputs, flags, tg__infer_##shape,   \

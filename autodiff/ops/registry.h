@@ -69,3 +69,39 @@ OP(mse_loss,        2,  0,    pair,      mse_fwd,         mse_bwd,         none,
 OP(bce_loss,        2,  0,    bce,       bce_fwd,         bce_bwd,         none,         "dp += g (q - y) / (q (1-q) N) in the band, dy -= g logit(q) / N")
 OP(bce_with_logits, 2,  0,    bcel,      bcel_fwd,        bcel_bwd,        none,         "dz += g (sigmoid(z) - y) / N, dy -= g z / N")
 OP(cross_entropy,   1,  0,    ce,        ce_fwd,          ce_bwd,          none,         "dz += g (softmax(z) - onehot(label)) / N")
+/* ---- selection, NaN-safe; extremes and arg-extremes (select.c) */
+OP(where,           3,  EW,      where,        where_fwd,        where_bwd,        none,         "da += g where cond, db += g where not cond (dcond += 0)")
+OP(masked_fill,     2,  EW|FILL, masked_fill,  masked_fill_fwd,  masked_fill_bwd,  scalar,       "dx += g where not mask (dmask += 0)")
+OP(maximum,         2,  EW,      extremum,     maximum_fwd,      maximum_bwd,      none,         "da += g [a > b] + g/2 [a == b], db += g [b > a] + g/2 [a == b]")
+OP(minimum,         2,  EW,      extremum,     minimum_fwd,      minimum_bwd,      none,         "da += g [a < b] + g/2 [a == b], db += g [b < a] + g/2 [a == b]")
+OP(min_axis,        1,  0,       pick,         min_axis_fwd,     min_axis_bwd,     axis_keepdim, "dx[argmin] += g (first arg-min)")
+OP(argmax,          1,  0,       pick,         argmax_fwd,       zero_bwd,         axis_keepdim, "dx += 0 (integer indices: not differentiable)")
+OP(argmin,          1,  0,       pick,         argmin_fwd,       zero_bwd,         axis_keepdim, "dx += 0 (integer indices: not differentiable)")
+/* ---- indexing along any axis (index.c) */
+OP(index_select,    1,  0,       index_select, index_select_fwd, index_select_bwd, axis_n,       "dx[.., idx[j], ..] += g[.., j, ..]")
+OP(gather,          1,  0,       gather_axis,  gather_axis_fwd,  gather_axis_bwd,  axis_n,       "dx[.., idx[.., j, ..], ..] += g[.., j, ..]")
+OP(scatter_add,     2,  0,       scatter_add,  scatter_add_fwd,  scatter_add_bwd,  axis,         "dx += g, dsrc += gather(g, axis, idx)")
+/* ---- layout (layout.c) */
+OP(permute,         1,  0,       permute,      permute_fwd,      permute_bwd,      perm,         "dx += g with the inverse permutation")
+OP(expand,          1,  0,       expand,       expand_fwd,       expand_bwd,       none,         "dx += g summed over the expanded axes")
+OP(stack,           -1, 0,       stack,        stack_fwd,        stack_bwd,        axis,         "dx_k += g[.., k, ..]")
+/* ---- statistics along an axis (stats.c) */
+OP(logsumexp,       1,  0,       pick,         logsumexp_fwd,    logsumexp_bwd,    axis_keepdim, "dx += g e^(x - y)")
+OP(var,             1,  0,       var,          var_fwd,          var_bwd,          var,          "dx += g 2 (x - mean) / (D - c)")
+OP(std,             1,  0,       var,          std_fwd,          std_bwd,          var,          "dx += g (x - mean) / ((D - c) y)")
+OP(cumsum,          1,  0,       cumsum,       cumsum_fwd,       cumsum_bwd,       axis,         "dx += reversed cumsum of g")
+/* ---- elementwise functions (act2.c) */
+OP(gelu,            1,  EW,      same,         gelu_fwd,         gelu_bwd,         none,         "dx += g (Phi(x) + x phi(x))")
+OP(gelu_tanh,       1,  EW,      same,         gelu_tanh_fwd,    gelu_tanh_bwd,    none,         "dx += g ((1 + tanh u)/2 + x (1 - tanh^2 u) u'(x)/2)")
+OP(sin,             1,  EW,      same,         sin_fwd,          sin_bwd,          none,         "dx += g cos x")
+OP(cos,             1,  EW,      same,         cos_fwd,          cos_bwd,          none,         "dx -= g sin x")
+OP(erf,             1,  EW,      same,         erf_fwd,          erf_bwd,          none,         "dx += g 2/sqrt(pi) e^(-x^2)")
+/* ---- convolution's unfold and its adjoint fold (conv.c) */
+OP(unfold1d,        1,  0,       unfold,       unfold_fwd,       unfold_bwd,       unfold,       "dx += col2im(g)")
+OP(unfold2d,        1,  0,       unfold,       unfold_fwd,       unfold_bwd,       unfold,       "dx += col2im(g)")
+OP(fold1d,          1,  0,       fold,         fold_fwd,         fold_bwd,         unfold,       "dcols += unfold(g)")
+OP(fold2d,          1,  0,       fold,         fold_fwd,         fold_bwd,         unfold,       "dcols += unfold(g)")
+/* ---- dropout (random.c) */
+OP(dropout,         1,  0,       dropout,      dropout_fwd,      dropout_bwd,      dropout,      "dx += g m / (1 - p)")
+/* ---- matrix product with transposed operands (matmul_t.c) */
+OP(matmul_t,        2,  0,       matmul_t,     matmul_t_fwd,     matmul_t_bwd,     trans,        "d op(A) += G op(B)^T, d op(B) += op(A)^T G")

@@ -50,9 +50,35 @@ static void report_anomaly(tg_tape *t, const tg_op *op, size_t id, tg_tensor *co
                  phase, id, what, bad, (double)v, msg);
 }
 
+/* The element of mask (broadcast to out's shape, NumPy rules) that out's element i
+ * corresponds to. */
+static tg_real mask_at(const tg_tensor *mask, const tg_tensor *out, size_t i) {
+    size_t off = 0, stride = 1;
+    for (int d = out->rank - 1, m = mask->rank - 1; d >= 0; d--, m--) {
+        size_t j = i % (size_t)out->shape[d];
+        i /= (size_t)out->shape[d];
+        if (m < 0) continue;
+        if (mask->shape[m] != 1) off += j * stride;
+        stride *= (size_t)mask->shape[m];
+    }
+    return mask->data[off];
+}
+
+/* The first non-finite output that is not a fill: with TG_OPF_FILLS, elements where
+ * the op's last input (its mask) is nonzero hold the caller's value and are skipped,
+ * so a -inf fill passes and a -inf that a computation produced elsewhere does not. */
+static size_t first_anomaly(const tg_op *op, tg_tensor *const *in, int n_in, const tg_tensor *out) {
+    size_t bad = first_nonfinite(out->data, out->size);
+    if (!(op->flags & TG_OPF_FILLS) || n_in < 1) return bad;
+    const tg_tensor *mask = in[n_in - 1];
+    while (bad < out->size && mask_at(mask, out, bad) != 0)
+        bad += 1 + first_nonfinite(out->data + bad + 1, out->size - bad - 1);
+    return bad;
+}
+
 tg_status tg__watch_forward(tg_tape *t, const tg_op *op, tg_tensor *const *in, int n_in,
                             const tg_tensor *out) {
-    size_t bad = first_nonfinite(out->data, out->size);
+    size_t bad = first_anomaly(op, in, n_in, out);
     if (bad == out->size) return TG_OK;
     report_anomaly(t, op, t->n_nodes, in, n_in, "forward", "output", bad, out->data[bad]);
     return t->status;

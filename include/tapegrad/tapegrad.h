@@ -7,12 +7,14 @@
  *            and the choice of tg_real), tg_params.h (parameter lists)
  *   tape     tg_tape.h (arena, recording, tg_backward, custom ops, tg_find)
  *   kernels  tg_threads.h (the worker-thread pool)
- *   ops      tg_ops.h (the primitive ops with their local derivatives; the op table)
+ *   ops      tg_ops.h (the primitive ops with their local derivatives; the op table),
+ *            tg_ops_nn.h (the ops of convolutional networks and Transformers)
  *   inspect  tg_gradcheck.h (finite-difference checks),
  *            tg_show.h (table, DOT, trace, hand checks, Jacobians)
  *   io       tg_checkpoint.h (save and load named tensors)
  *   layers   tg_layers.h, which includes tg_activation.h, tg_init.h, tg_neuron.h,
- *            tg_linear.h, tg_rnn.h and tg_embedding.h
+ *            tg_linear.h, tg_rnn.h, tg_embedding.h, tg_conv.h (convolution, pooling)
+ *            and tg_norm.h (layer norm)
  *   optim    tg_optim.h (optimizers, clipping, learning-rate schedules)
  *   data     tg_data.h (IDX, CSV and text readers)
  *
@@ -43,6 +45,7 @@
 #include <tapegrad/tg_core.h>
 #include <tapegrad/tg_tape.h>
 #include <tapegrad/tg_ops.h>
+#include <tapegrad/tg_ops_nn.h>
 #include <tapegrad/tg_gradcheck.h>
 #include <tapegrad/tg_params.h>
 #include <tapegrad/tg_show.h>

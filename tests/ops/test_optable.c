@@ -13,7 +13,7 @@ typedef struct {
     const char *name;
     int n_in;
     int rank[3];
-    int shape[3][3];
+    int shape[3][4];
     double lo, hi;
     tg_tensor *(*build)(tg_tape *t, tg_tensor *const *in, void *user);
 } row;
@@ -57,6 +57,60 @@ static tg_tensor *b_bce(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; re
 static tg_tensor *b_bcel(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_bce_with_logits(t, in[0], in[1]); }
 static tg_tensor *b_ce(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_cross_entropy(t, in[0], labels3); }
 
+/* ---- the ops of tg_ops_nn.h ---- */
+static const int sel3[3] = {3, 1, 1};
+static const int gat6[6] = {2, 0, 3, 3, 1, 0};   /* (3,2) */
+static const int sca6[6] = {1, 1, 0, 3, 2, 0};   /* (3,2), repeats accumulate */
+static tg_tensor *b_where(tg_tape *t, tg_tensor *const *in, void *u) {
+    (void)u;
+    tg_tensor *c = tg_tape_tensor(t, 2, (int[]){3, 1}, (tg_real[]){1, 0, 1}, 0);
+    return tg_where(t, c, in[0], in[1]);
+}
+static tg_tensor *b_masked_fill(tg_tape *t, tg_tensor *const *in, void *u) {
+    (void)u;
+    tg_tensor *m = tg_tape_tensor(t, 1, (int[]){4}, (tg_real[]){0, 1, 0, 0}, 0);
+    return tg_masked_fill(t, in[0], m, 7); /* -inf: tests/ops/test_nn_ops.c */
+}
+static tg_tensor *b_maximum(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_maximum(t, in[0], in[1]); }
+static tg_tensor *b_minimum(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_minimum(t, in[0], in[1]); }
+static tg_tensor *b_min_axis(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_min_axis(t, in[0], 0, true); }
+static tg_tensor *b_argmax(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_argmax(t, in[0], 1, false); }
+static tg_tensor *b_argmin(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_argmin(t, in[0], 0, true); }
+static tg_tensor *b_index_select(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_index_select(t, in[0], -1, sel3, 3); }
+static tg_tensor *b_gather_ax(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_gather(t, in[0], 1, gat6, 2); }
+static tg_tensor *b_scatter_add(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_scatter_add(t, in[0], 1, sca6, in[1]); }
+static tg_tensor *b_permute(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_permute(t, in[0], 3, (int[]){2, 0, 1}); }
+static tg_tensor *b_expand(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_expand(t, in[0], 3, (int[]){2, -1, 4}); }
+static tg_tensor *b_stack(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_stack(t, in, 2, 1); }
+static tg_tensor *b_logsumexp(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_logsumexp(t, in[0], 1, false); }
+static tg_tensor *b_var(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_var(t, in[0], 0, 1, false); }
+static tg_tensor *b_std(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_std(t, in[0], 1, 0, true); }
+static tg_tensor *b_cumsum(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_cumsum(t, in[0], 0); }
+static tg_tensor *b_gelu(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_gelu(t, in[0]); }
+static tg_tensor *b_gelu_tanh(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_gelu_tanh(t, in[0]); }
+static tg_tensor *b_sin(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_sin(t, in[0]); }
+static tg_tensor *b_cos(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_cos(t, in[0]); }
+static tg_tensor *b_erf(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_erf(t, in[0]); }
+static tg_tensor *b_unfold(tg_tape *t, tg_tensor *const *in, void *u) {
+    (void)u;
+    return tg_unfold2d(t, in[0], (int[]){3, 2}, (int[]){2, 1}, (int[]){1, 0}, (int[]){1, 2});
+}
+static tg_tensor *b_unfold1d(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_unfold1d(t, in[0], 3, 2, 1, 2); }
+/* fold1d: (2, 3*3, 4) -> (2, 3, 9) with k 3, stride 2, padding 1, dilation 2 */
+static tg_tensor *b_fold1d(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_fold1d(t, in[0], 9, 3, 2, 1, 2); }
+/* fold2d: (2, 2*3*2, 6) -> (2, 2, 5, 4), b_unfold's geometry (its OH*OW = 3*2) */
+static tg_tensor *b_fold2d(tg_tape *t, tg_tensor *const *in, void *u) {
+    (void)u;
+    return tg_fold2d(t, in[0], (int[]){5, 4}, (int[]){3, 2}, (int[]){2, 1}, (int[]){1, 0}, (int[]){1, 2});
+}
+static tg_tensor *b_dropout(tg_tape *t, tg_tensor *const *in, void *u) {
+    (void)u;
+    tg_rng r; /* the same mask at every evaluation */
+    tg_rng_seed(&r, 5);
+    return tg_dropout(t, in[0], (tg_real)0.3, &r, true);
+}
+static tg_tensor *b_matmul_t(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_matmul_t(t, in[0], in[1], true, true); }
+
 static const row rows[] = {
     {"tg_add", 2, {2, 1}, {{3, 4}, {4}}, -2, 2, b_add},
     {"tg_sub", 2, {2, 2}, {{3, 1}, {1, 4}}, -2, 2, b_sub},
@@ -96,6 +150,35 @@ static const row rows[] = {
     {"tg_bce_loss", 2, {2, 2}, {{3, 4}, {3, 4}}, 0.1, 0.9, b_bce},
     {"tg_bce_with_logits", 2, {2, 2}, {{3, 4}, {3, 4}}, 0.1, 0.9, b_bcel},
     {"tg_cross_entropy", 1, {2}, {{3, 4}}, -2, 2, b_ce},
+    /* tg_ops_nn.h */
+    {"tg_where", 2, {2, 1}, {{3, 4}, {4}}, -2, 2, b_where},
+    {"tg_masked_fill", 1, {2}, {{3, 4}}, -2, 2, b_masked_fill},
+    {"tg_maximum", 2, {2, 1}, {{3, 4}, {4}}, -2, 2, b_maximum},
+    {"tg_minimum", 2, {2, 2}, {{3, 1}, {1, 4}}, -2, 2, b_minimum},
+    {"tg_min_axis", 1, {2}, {{3, 4}}, -2, 2, b_min_axis},
+    {"tg_argmax", 1, {2}, {{3, 4}}, -2, 2, b_argmax},
+    {"tg_argmin", 1, {2}, {{3, 4}}, -2, 2, b_argmin},
+    {"tg_index_select", 1, {2}, {{3, 4}}, -2, 2, b_index_select},
+    {"tg_gather", 1, {2}, {{3, 4}}, -2, 2, b_gather_ax},
+    {"tg_scatter_add", 2, {2, 2}, {{3, 4}, {3, 2}}, -2, 2, b_scatter_add},
+    {"tg_permute", 1, {3}, {{2, 3, 4}}, -2, 2, b_permute},
+    {"tg_expand", 1, {2}, {{3, 1}}, -2, 2, b_expand},
+    {"tg_stack", 2, {2, 2}, {{3, 4}, {3, 4}}, -2, 2, b_stack},
+    {"tg_logsumexp", 1, {2}, {{3, 4}}, -2, 2, b_logsumexp},
+    {"tg_var", 1, {2}, {{3, 4}}, -2, 2, b_var},
+    {"tg_std", 1, {2}, {{3, 4}}, -2, 2, b_std},
+    {"tg_cumsum", 1, {2}, {{3, 4}}, -2, 2, b_cumsum},
+    {"tg_gelu", 1, {2}, {{3, 4}}, -2, 2, b_gelu},
+    {"tg_gelu_tanh", 1, {2}, {{3, 4}}, -2, 2, b_gelu_tanh},
+    {"tg_sin", 1, {2}, {{3, 4}}, -3, 3, b_sin},
+    {"tg_cos", 1, {2}, {{3, 4}}, -3, 3, b_cos},
+    {"tg_erf", 1, {2}, {{3, 4}}, -2, 2, b_erf},
+    {"tg_unfold1d", 1, {3}, {{2, 3, 7}}, -2, 2, b_unfold1d},
+    {"tg_unfold2d", 1, {4}, {{2, 2, 5, 4}}, -2, 2, b_unfold},
+    {"tg_fold1d", 1, {3}, {{2, 9, 4}}, -2, 2, b_fold1d},
+    {"tg_fold2d", 1, {3}, {{2, 12, 6}}, -2, 2, b_fold2d},
+    {"tg_dropout", 1, {2}, {{3, 4}}, -2, 2, b_dropout},
+    {"tg_matmul_t", 2, {3, 3}, {{2, 4, 3}, {2, 5, 4}}, -2, 2, b_matmul_t},
 };
 
 int main(void) {
@@ -119,6 +202,11 @@ int main(void) {
         for (int k = 0; k < r->n_in; k++) {
             in[k] = check_input(&g, r->rank[k], r->shape[k], r->lo, r->hi);
             /* distinct values keep max_axis away from ties */
+            /* well-separated distinct values keep min_axis, argmax, argmin from ties */
+            if (strcmp(r->name, "tg_min_axis") == 0 || strcmp(r->name, "tg_argmax") == 0 ||
+                strcmp(r->name, "tg_argmin") == 0)
+                for (size_t j = 0; j < in[k]->size; j++)
+                    in[k]->data[j] = (tg_real)((double)((j * 7) % in[k]->size) * 0.37 - 2);
             if (strcmp(r->name, "tg_max_axis") == 0)
                 for (size_t j = 0; j < in[k]->size; j++) in[k]->data[j] += (tg_real)(0.1 * j);
         }
@@ -130,7 +218,9 @@ int main(void) {
             in[k] = NULL;
             CHECK(r->build(t, in, NULL) == NULL, "%s with argument %d NULL returns NULL", r->name, k + 1);
             char want[96];
-            snprintf(want, sizeof want, "%s: argument %d is NULL", r->name, k + 1);
+            /* tg_where's row makes its condition itself: the inputs are arguments 2, 3 */
+            snprintf(want, sizeof want, "%s: argument %d is NULL", r->name,
+                     k + 1 + (strcmp(r->name, "tg_where") == 0));
             CHECK_ERR(t, TG_ERR_ARG, want);
             in[k] = saved;
             tg_tape_free(t);

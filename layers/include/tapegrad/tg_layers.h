@@ -10,6 +10,8 @@
  *   - tg_rnn.h         Elman RNN, LSTM, GRU (notes' and PyTorch's variants): cells and
  *                      stacked sequence layers over (T,B,F)
  *   - tg_embedding.h   token embedding (gather rows)
+ *   - tg_conv.h        1-D and 2-D convolution, max and average pooling (unfold)
+ *   - tg_norm.h        layer normalisation
  *
  * Common conventions:
  *   - Every layer owns named parameter tensors "<prefix>.<...>" (prefix given by the
@@ -31,5 +33,7 @@
 #include <tapegrad/tg_linear.h>
 #include <tapegrad/tg_rnn.h>
 #include <tapegrad/tg_embedding.h>
+#include <tapegrad/tg_conv.h>
+#include <tapegrad/tg_norm.h>
 
 #endif

@@ -114,9 +114,13 @@ struct tg_node {
 
 enum {
     TG_OPF_VIEW = 1u << 0,        /* forward sets out->data itself (may share an input's storage) */
-    TG_OPF_ELEMENTWISE = 1u << 1  /* out[i] depends only on element i of each input (after
+    TG_OPF_ELEMENTWISE = 1u << 1, /* out[i] depends only on element i of each input (after
                                      broadcasting): the backward trace then shows each
                                      contribution as upstream * local derivative */
+    TG_OPF_FILLS = 1u << 2        /* the op writes a caller's value where its LAST input (a
+                                     mask, broadcast to the output) is nonzero: anomaly
+                                     detection accepts non-finite values there (a -inf
+                                     attention mask) and checks every other element */
 };
 
 typedef struct tg_op {

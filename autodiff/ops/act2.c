@@ -1,0 +1,101 @@
+/* act2.c — elementwise functions of the Transformer's arc: gelu (erf and tanh forms),
+ * sin, cos, erf. y has x's shape; backward accumulates into dx.
+ * Notation: y = out->data, g = out->grad, dx = in[0]->grad.
+ * GELU: Hendrycks and Gimpel, "Gaussian Error Linear Units" (2016), as PyTorch's
+ * F.gelu(approximate='none') and F.gelu(approximate='tanh').
+ */
+#include <math.h>
+#include <tg/vmath.h>
+#include "nn_private.h"
+
+/* (math.h's M_ constants are not C11) */
+#define SQRT1_2 0.70710678118654752440   /* 1 / sqrt 2 */
+#define TWO_SQRTPI 1.12837916709551257390 /* 2 / sqrt pi */
+#define INV_SQRT_2PI 0.39894228040143267794 /* 1 / sqrt(2 pi) */
+
+#define X_ (n->in[0]->data)
+#define Y_ (n->out->data)
+#define G_ (n->out->grad)
+#define DX_ (n->in[0]->grad)
+#define N_ (n->out->size)
+
+static tg_tensor *unary(tg_tape *t, const tg_op *op, tg_tensor *x) {
+    return tg_apply(t, op, &x, 1, NULL);
+}
+
+/* gelu: y = x Phi(x) = x (1 + erf(x / sqrt 2)) / 2;
+ * dx += g (Phi(x) + x phi(x)), phi(x) = e^(-x^2/2) / sqrt(2 pi). */
+tg_status tg__gelu_fwd(tg_tape *t, tg_node *n) {
+    (void)t;
+    for (size_t i = 0; i < N_; i++) Y_[i] = (tg_real)(0.5 * X_[i] * (1 + erf(X_[i] * SQRT1_2)));
+    return TG_OK;
+}
+void tg__gelu_bwd(tg_node *n) {
+    if (!DX_) return;
+    for (size_t i = 0; i < N_; i++) {
+        double x = X_[i], cdf = 0.5 * (1 + erf(x * SQRT1_2));
+        DX_[i] += (tg_real)(G_[i] * (cdf + x * INV_SQRT_2PI * exp(-0.5 * x * x)));
+    }
+}
+tg_tensor *tg_gelu(tg_tape *t, tg_tensor *x) { return unary(t, &tg__op_gelu, x); }
+
+/* gelu_tanh: y = x (1 + tanh u) / 2, u = sqrt(2/pi) (x + 0.044715 x^3);
+ * dx += g ((1 + tanh u) / 2 + x (1 - tanh^2 u) sqrt(2/pi) (1 + 3 0.044715 x^2) / 2).
+ * Forward: u into y, the vectorised tanh in place (tg/vmath.h), then the product. */
+#define GELU_K0 0.7978845608028654 /* sqrt(2/pi) */
+#define GELU_K1 0.044715
+tg_status tg__gelu_tanh_fwd(tg_tape *t, tg_node *n) {
+    (void)t;
+    const tg_real *x = X_;
+    tg_real *y = Y_;
+    for (size_t i = 0; i < N_; i++) y[i] = (tg_real)(GELU_K0 * (x[i] + GELU_K1 * x[i] * x[i] * x[i]));
+    tg__vtanh(N_, y, y);
+    for (size_t i = 0; i < N_; i++) y[i] = (tg_real)0.5 * x[i] * (1 + y[i]);
+    return TG_OK;
+}
+void tg__gelu_tanh_bwd(tg_node *n) {
+    if (!DX_) return;
+    for (size_t i = 0; i < N_; i++) {
+        double x = X_[i], th = tanh(GELU_K0 * (x + GELU_K1 * x * x * x));
+        double d = 0.5 * (1 + th) + 0.5 * x * (1 - th * th) * GELU_K0 * (1 + 3 * GELU_K1 * x * x);
+        DX_[i] += (tg_real)(G_[i] * d);
+    }
+}
+tg_tensor *tg_gelu_tanh(tg_tape *t, tg_tensor *x) { return unary(t, &tg__op_gelu_tanh, x); }
+
+/* sin: y = sin x; dx += g cos x */
+tg_status tg__sin_fwd(tg_tape *t, tg_node *n) {
+    (void)t;
+    for (size_t i = 0; i < N_; i++) Y_[i] = (tg_real)sin(X_[i]);
+    return TG_OK;
+}
+void tg__sin_bwd(tg_node *n) {
+    if (DX_) for (size_t i = 0; i < N_; i++) DX_[i] += G_[i] * (tg_real)cos(X_[i]);
+}
+tg_tensor *tg_sin(tg_tape *t, tg_tensor *x) { return unary(t, &tg__op_sin, x); }
+
+/* cos: y = cos x; dx -= g sin x */
+tg_status tg__cos_fwd(tg_tape *t, tg_node *n) {
+    (void)t;
+    for (size_t i = 0; i < N_; i++) Y_[i] = (tg_real)cos(X_[i]);
+    return TG_OK;
+}
+void tg__cos_bwd(tg_node *n) {
+    if (DX_) for (size_t i = 0; i < N_; i++) DX_[i] -= G_[i] * (tg_real)sin(X_[i]);
+}
+tg_tensor *tg_cos(tg_tape *t, tg_tensor *x) { return unary(t, &tg__op_cos, x); }
+
+/* erf: y = erf x = (2/sqrt pi) int_0^x e^(-s^2) ds; dx += g (2/sqrt pi) e^(-x^2) */
+tg_status tg__erf_fwd(tg_tape *t, tg_node *n) {
+    (void)t;
+    for (size_t i = 0; i < N_; i++) Y_[i] = (tg_real)erf(X_[i]);
+    return TG_OK;
+}
+void tg__erf_bwd(tg_node *n) {
+    if (DX_)
+        for (size_t i = 0; i < N_; i++) {
+            double x = X_[i];
+            DX_[i] += (tg_real)(G_[i] * TWO_SQRTPI * exp(-x * x));
+        }
+}
+tg_tensor *tg_erf(tg_tape *t, tg_tensor *x) { return unary(t, &tg__op_erf, x); }

@@ -1,0 +1,170 @@
+/* tg_ops_nn.h — the primitive ops that convolutional networks and Transformers are
+ * composed from: NaN-safe selection, elementwise extremes, indexing along any axis,
+ * layout, statistics, GELU and friends, unfold (im2col), dropout, and the matrix
+ * product with transposed operands. Each carries its own local derivative (the ops files)
+ * and is listed in the op table (tg_op_table) like the ops of tg_ops.h, under the
+ * same contract: a step tensor owned by t, NULL and a message on t on a mistake
+ * ("<op>: <problem>: <details>"), inputs never changed. Axes may be negative (counting
+ * from the end). "g" is dL/dy.
+ *
+ * Booleans (conditions, masks) are tensors of tg_real: nonzero means true. They get
+ * no gradient. Indices are C ints owned by the caller, copied by the builder (the
+ * style of tg_gather_rows); each is checked against the axis length.
+ */
+#ifndef TG_OPS_NN_H
+#define TG_OPS_NN_H
+
+#include <tapegrad/tg_tape.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- selection (ops/select.c) ---- */
+/* y = cond != 0 ? a : b, with cond, a and b broadcast together (NumPy rules).
+ * NaN-safe: each element is picked, never multiplied by a 0/1 mask, so a NaN or
+ * infinity in the branch not taken reaches neither y nor any gradient.
+ * da += g where cond (summed back to a's shape), db += g where not cond; cond: none.
+ * Errors: TG_ERR_SHAPE if the three shapes do not broadcast. */
+tg_tensor *tg_where(tg_tape *t, tg_tensor *cond, tg_tensor *a, tg_tensor *b);
+/* y = mask != 0 ? value : x (x and mask broadcast together); dx += g where not mask.
+ * value may be any number, -INFINITY included (attention masks): anomaly detection
+ * (tg_tape_set_anomaly_detection) skips the filled elements and still checks the
+ * others. A later op that computes with the -inf (say tg_add) is reported as usual;
+ * tg_softmax and tg_logsumexp turn a -inf into an exact 0 weight.
+ * Errors: TG_ERR_SHAPE if x and mask do not broadcast. */
+tg_tensor *tg_masked_fill(tg_tape *t, tg_tensor *x, tg_tensor *mask, tg_real value);
+/* Elementwise max(a, b) / min(a, b), broadcasting. Ties split the gradient equally
+ * (g/2 to each, as PyTorch); a NaN wins and takes the whole gradient.
+ * maximum: da += g [a > b] + g/2 [a == b], db += g [b > a] + g/2 [a == b].
+ * Errors: TG_ERR_SHAPE if the shapes do not broadcast. */
+tg_tensor *tg_maximum(tg_tape *t, tg_tensor *a, tg_tensor *b);
+tg_tensor *tg_minimum(tg_tape *t, tg_tensor *a, tg_tensor *b);
+/* Minimum along axis (keepdim keeps it as 1); the gradient goes to the first
+ * arg-min only (as tg_max_axis). A NaN counts as the minimum. Errors: TG_ERR_RANGE
+ * for an axis outside -rank..rank-1 (every axis of a rank-0 x). */
+tg_tensor *tg_min_axis(tg_tape *t, tg_tensor *x, int axis, bool keepdim);
+/* Index of the first maximum / minimum along axis, as a tensor of tg_real holding
+ * integers 0..len-1 (exact; read them with (int)y->data[i]), shaped like
+ * tg_max_axis's result. NaN counts as the extreme (as PyTorch). NOT differentiable:
+ * no gradient flows back through it (dx += 0). Errors: TG_ERR_RANGE (axis);
+ * TG_ERR_SHAPE in the float build for an axis longer than 2^24 + 1. */
+tg_tensor *tg_argmax(tg_tape *t, tg_tensor *x, int axis, bool keepdim);
+tg_tensor *tg_argmin(tg_tape *t, tg_tensor *x, int axis, bool keepdim);
+
+/* ---- indexing along any axis (ops/index.c) ----
+ * x viewed as (O, D, I) around the axis: O the product of the dimensions before it,
+ * D its length, I the product after it. */
+/* y[o, j, i] = x[o, idx[j], i] for j < n: x's shape with the axis' length n.
+ * dx[o, idx[j], i] += g[o, j, i] (repeats accumulate). idx: n ints in 0..D-1.
+ * Errors: TG_ERR_RANGE (axis, an index), TG_ERR_VALUE (n < 1), TG_ERR_ARG (idx NULL). */
+tg_tensor *tg_index_select(tg_tape *t, tg_tensor *x, int axis, const int *idx, int n);
+/* y[o, j, i] = x[o, idx[o, j, i], i]: idx holds x's shape with the axis' length n
+ * (row-major, O*n*I ints in 0..D-1), y has that shape (torch.gather with an index of
+ * x's size outside the axis). dx[o, idx[o,j,i], i] += g[o, j, i].
+ * Errors: as tg_index_select. */
+tg_tensor *tg_gather(tg_tape *t, tg_tensor *x, int axis, const int *idx, int n);
+/* y = x, then y[o, idx[o,j,i], i] += src[o, j, i] for every element of src. src has
+ * x's shape except along the axis (any length), idx has src's shape (src->size ints
+ * in 0..D-1). dx += g; dsrc[o, j, i] += g[o, idx[o,j,i], i].
+ * Errors: TG_ERR_RANGE (axis, an index), TG_ERR_SHAPE (src's shape), TG_ERR_ARG. */
+tg_tensor *tg_scatter_add(tg_tape *t, tg_tensor *x, int axis, const int *idx, tg_tensor *src);
+
+/* ---- layout (ops/layout.c; tg_slice of tg_ops.h slices along any axis) ---- */
+/* y.shape[k] = x.shape[perm[k]] and y[j] = x[i] with i_{perm[k]} = j_k (a copy);
+ * dx += g permuted back. rank must be x's rank, perm a permutation of 0..rank-1
+ * (negative entries count from the end; read while the builder runs).
+ * Errors: TG_ERR_SHAPE (rank), TG_ERR_RANGE (an entry), TG_ERR_VALUE (a repeat),
+ * TG_ERR_ARG (perm NULL). */
+tg_tensor *tg_permute(tg_tape *t, tg_tensor *x, int rank, const int *perm);
+/* x broadcast to shape[0..rank) (NumPy rules; -1 keeps x's dimension); a copy, since
+ * tensors are dense. dx += g summed over the broadcast dimensions. Ops that broadcast
+ * (tg_add, tg_where, ...) need no tg_expand. Errors: TG_ERR_SHAPE, TG_ERR_ARG. */
+tg_tensor *tg_expand(tg_tape *t, tg_tensor *x, int rank, const int *shape);
+/* The n inputs, all of one shape, stacked along a new axis (0..rank; negative counts
+ * from the end of the result's rank); dx_k += g[.., k, ..].
+ * Errors: TG_ERR_SHAPE (shapes differ), TG_ERR_RANGE (axis), TG_ERR_ARG. */
+tg_tensor *tg_stack(tg_tape *t, tg_tensor *const *xs, int n, int axis);
+/* Splits x along axis into n pieces of sizes[0..n) (they must add up to the axis'
+ * length): out[k] = tg_slice(x, axis, sizes[0] + ... + sizes[k-1], sizes[k]). Not a
+ * primitive: the gradient is the slices'. out (n pointers, the caller's) receives
+ * step tensors of t. Returns TG_OK or the tape's error. */
+tg_status tg_split(tg_tape *t, tg_tensor *x, int axis, const int *sizes, int n, tg_tensor **out);
+
+/* ---- statistics along an axis (ops/stats.c) ---- */
+/* y = m + ln sum_k e^(x_k - m), m the maximum along axis (no overflow);
+ * dx_k += g e^(x_k - y). An all -inf line gives -inf and no gradient. */
+tg_tensor *tg_logsumexp(tg_tape *t, tg_tensor *x, int axis, bool keepdim);
+/* var: y = sum_k (x_k - mean)^2 / (D - correction) (correction 1: Bessel's unbiased
+ * variance, torch.var's default; 0: the population variance, as layer norm uses);
+ * dx_k += g 2 (x_k - mean) / (D - c). std = sqrt(var); dx_k += g (x_k - mean) /
+ * ((D - c) y), 0 where y = 0. Errors: TG_ERR_RANGE (axis), TG_ERR_VALUE (correction
+ * negative, not finite, or >= D). */
+tg_tensor *tg_var(tg_tape *t, tg_tensor *x, int axis, tg_real correction, bool keepdim);
+tg_tensor *tg_std(tg_tape *t, tg_tensor *x, int axis, tg_real correction, bool keepdim);
+/* y_k = x_0 + ... + x_k along axis (x's shape); dx_k += g_k + ... + g_{D-1}. */
+tg_tensor *tg_cumsum(tg_tape *t, tg_tensor *x, int axis);
+
+/* ---- elementwise functions (ops/act2.c) ---- */
+/* GELU, erf form: y = x Phi(x) = x (1 + erf(x/sqrt 2)) / 2; dx += g (Phi(x) + x phi(x)),
+ * phi the standard normal density. PyTorch's F.gelu(x). */
+tg_tensor *tg_gelu(tg_tape *t, tg_tensor *x);
+/* GELU, tanh form: y = x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2; PyTorch's
+ * F.gelu(x, approximate='tanh'). */
+tg_tensor *tg_gelu_tanh(tg_tape *t, tg_tensor *x);
+tg_tensor *tg_sin(tg_tape *t, tg_tensor *x); /* sin x; dx += g cos x */
+tg_tensor *tg_cos(tg_tape *t, tg_tensor *x); /* cos x; dx -= g sin x */
+tg_tensor *tg_erf(tg_tape *t, tg_tensor *x); /* erf x; dx += g 2/sqrt(pi) e^(-x^2) */
+
+/* ---- unfold (im2col; ops/conv.c) ----
+ * 2-D: x (N, C, H, W) -> (N, C*kh*kw, OH*OW) with
+ *   y[n, (c*kh + i)*kw + j, oy*OW + ox] = x[n, c, oy*sh - ph + i*dh, ox*sw - pw + j*dw]
+ *   (0 in the padding), OH = (H + 2 ph - dh (kh-1) - 1) / sh + 1, OW likewise: exactly
+ *   torch.nn.functional.unfold. kernel = {kh, kw}; stride, padding, dilation are
+ *   {h, w} pairs, NULL for 1, 0, 1. Backward is col2im: dx += the sum of every g that
+ *   read each position. No index array is built.
+ * A convolution is tg_matmul_t(t, W2, y, false, false) with W2 the (Cout, C*kh*kw)
+ * weights (W shared by the batch): (N, Cout, OH*OW), reshaped to (N, Cout, OH, OW).
+ * Errors: TG_ERR_SHAPE (rank, a kernel wider than the padded input, a result too
+ * large), TG_ERR_VALUE (kernel, stride, dilation < 1; padding < 0), TG_ERR_ARG. */
+tg_tensor *tg_unfold2d(tg_tape *t, tg_tensor *x, const int kernel[2], const int stride[2],
+                       const int padding[2], const int dilation[2]);
+/* 1-D: x (N, C, L) -> (N, C*k, Lout), Lout = (L + 2 padding - dilation (k-1) - 1) /
+ * stride + 1, as the 2-D case with a height of 1. */
+tg_tensor *tg_unfold1d(tg_tape *t, tg_tensor *x, int kernel, int stride, int padding, int dilation);
+/* fold (col2im), unfold's adjoint: cols (N, C*kh*kw, L) -> (N, C, H, W) for
+ * out_size = {H, W}, each column entry ADDED at the position unfold reads it from
+ * (overlaps sum, padding dropped): torch.nn.functional.fold. L must be OH*OW for that
+ * size. dcols += unfold(g). It is the derivative of unfold written as an op (and
+ * unfold that of fold), so both can be recorded for second order.
+ * Errors: as unfold, and TG_ERR_SHAPE when cols does not fit the size and kernel,
+ * TG_ERR_VALUE for an output size < 1. */
+tg_tensor *tg_fold2d(tg_tape *t, tg_tensor *cols, const int out_size[2], const int kernel[2],
+                     const int stride[2], const int padding[2], const int dilation[2]);
+/* 1-D: cols (N, C*k, L) -> (N, C, out_len). */
+tg_tensor *tg_fold1d(tg_tape *t, tg_tensor *cols, int out_len, int kernel, int stride, int padding,
+                     int dilation);
+
+/* ---- dropout (ops/random.c) ----
+ * train and p > 0: y = x m / (1 - p), m_i = [u_i >= p] with u_i = tg_rng_uniform(rng)
+ * drawn in row-major order (the same seed gives the same mask); dx += g m / (1 - p).
+ * p = 1 gives zeros. p = 0 or train false: y = x (a copy), dx += g, rng not read (may
+ * be NULL). rng is the caller's and advances by x->size draws.
+ * Errors: TG_ERR_VALUE (p outside [0, 1]), TG_ERR_ARG (rng NULL when drawn from). */
+tg_tensor *tg_dropout(tg_tape *t, tg_tensor *x, tg_real p, tg_rng *rng, bool train);
+
+/* ---- matrix product with transposed operands (ops/matmul_t.c) ----
+ * C = op(a) op(b), op(a) = a^T if trans_a (a stored (K,M)), else a; op(b) = b^T if
+ * trans_b (b stored (N,K)), else b. No transposed copy: the GEMM reads the operand
+ * through its packing. Q K^T is tg_matmul_t(t, Q, K, false, true).
+ * The last two axes are the matrices; leading axes are a batch:
+ *   (M,K) x (K,N) -> (M,N);  (..., M,K) x (..., K,N) -> (..., M,N) (equal batches);
+ *   (..., M,K) x (K,N) and (M,K) x (..., K,N): the rank-2 side is shared.
+ * d op(a) += G op(b)^T, d op(b) += op(a)^T G (summed over the batch when shared).
+ * Errors: TG_ERR_SHAPE (rank < 2, batches or inner dimensions differ). */
+tg_tensor *tg_matmul_t(tg_tape *t, tg_tensor *a, tg_tensor *b, bool trans_a, bool trans_b);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,132 @@
+/* matmul_t.c — the matrix product with either operand transposed in place:
+ *
+ *   C = op(A) op(B),  op(A) = A or A^T (trans_a),  op(B) = B or B^T (trans_b)
+ *   d op(A) = G op(B)^T,  d op(B) = op(A)^T G   (G = dL/dC), which for the stored
+ *   arrays is
+ *     dA += G op(B)^T          (no trans_a)   dA += op(B) G^T  (trans_a: A is (K,M))
+ *     dB += op(A)^T G          (no trans_b)   dB += G^T op(A)  (trans_b: B is (N,K))
+ *
+ * Q K^T (attention scores) and x^T W are one call with no transposed copy: the GEMM
+ * (tg/gemm.h) reads a transposed operand through its packing. Every product here,
+ * forward and backward, is one tg__gemm with the right pair of flags, accumulating
+ * (beta = 1) into the gradient buffers.
+ *
+ * Shapes (the last two axes are the matrices; leading axes are a batch):
+ *   (M,K)-like x (K,N)-like               -> (M,N)
+ *   (..., M,K) x (..., K,N), equal leading axes -> (..., M,N)   one product each
+ *   (..., M,K) x (K,N)  B shared by the batch  -> (..., M,N)
+ *   (M,K) x (..., K,N)  A shared by the batch  -> (..., M,N)   (W cols, a convolution)
+ * ("(M,K)-like" is (K,M) stored when the operand is transposed.)
+ * args: i[0] = trans_a, i[1] = trans_b.
+ */
+#include <tg/gemm.h>
+#include "nn_private.h"
+
+typedef struct {
+    size_t batch, M, K, N;
+    bool share_a, share_b; /* that operand is one matrix for every batch entry */
+} mt_dims;
+
+static size_t lead(const tg_tensor *x) {
+    size_t p = 1;
+    for (int i = 0; i < x->rank - 2; i++) p *= (size_t)x->shape[i];
+    return p;
+}
+
+static mt_dims mt_dims_of(const tg_node *n) {
+    const tg_tensor *a = n->in[0], *b = n->in[1];
+    bool ta = n->args.i[0] != 0, tb = n->args.i[1] != 0;
+    mt_dims d;
+    d.M = (size_t)a->shape[a->rank - (ta ? 1 : 2)];
+    d.K = (size_t)a->shape[a->rank - (ta ? 2 : 1)];
+    d.N = (size_t)b->shape[b->rank - (tb ? 2 : 1)];
+    d.share_a = a->rank == 2 && b->rank > 2;
+    d.share_b = b->rank == 2 && a->rank > 2;
+    d.batch = a->rank > 2 ? lead(a) : lead(b);
+    return d;
+}
+
+tg_status tg__infer_matmul_t(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
+    const tg_tensor *a = n->in[0], *b = n->in[1];
+    bool ta = n->args.i[0] != 0, tb = n->args.i[1] != 0;
+    char sa[128], sb[128];
+    tg_shape_str(a, sa, sizeof sa);
+    tg_shape_str(b, sb, sizeof sb);
+    const char *fa = ta ? "^T" : "", *fb = tb ? "^T" : "";
+    if (a->rank < 2 || b->rank < 2)
+        return tg_tape_fail(t, TG_ERR_SHAPE, "tg_matmul_t: inputs must have rank >= 2: %s%s x %s%s", sa, fa, sb, fb);
+    if (a->rank > 2 && b->rank > 2) {
+        bool same = a->rank == b->rank;
+        for (int i = 0; same && i < a->rank - 2; i++) same = a->shape[i] == b->shape[i];
+        if (!same)
+            return tg_tape_fail(t, TG_ERR_SHAPE, "tg_matmul_t: batch dimensions differ: %s%s x %s%s", sa, fa, sb, fb);
+    }
+    int K1 = a->shape[a->rank - (ta ? 2 : 1)], K2 = b->shape[b->rank - (tb ? 1 : 2)];
+    if (K1 != K2)
+        return tg_tape_fail(t, TG_ERR_SHAPE, "tg_matmul_t: inner dimensions differ: %s%s x %s%s (%d vs %d)",
+                            sa, fa, sb, fb, K1, K2);
+    const tg_tensor *big = a->rank >= b->rank ? a : b;
+    *rank = big->rank;
+    for (int i = 0; i < big->rank - 2; i++) shape[i] = big->shape[i];
+    shape[*rank - 2] = a->shape[a->rank - (ta ? 1 : 2)];
+    shape[*rank - 1] = b->shape[b->rank - (tb ? 2 : 1)];
+    return TG_OK;
+}
+
+tg_status tg__matmul_t_fwd(tg_tape *t, tg_node *n) {
+    (void)t;
+    mt_dims d = mt_dims_of(n);
+    bool ta = n->args.i[0] != 0, tb = n->args.i[1] != 0;
+    const tg_real *A = n->in[0]->data, *B = n->in[1]->data;
+    tg_real *C = n->out->data;
+    size_t lda = ta ? d.M : d.K, ldb = tb ? d.K : d.N;
+    if (d.share_b && !ta) { /* one (batch*M, K) x (K, N) product */
+        tg__gemm(false, tb, d.batch * d.M, d.N, d.K, 1, A, lda, B, ldb, 0, C, d.N);
+        return TG_OK;
+    }
+    for (size_t i = 0; i < d.batch; i++)
+        tg__gemm(ta, tb, d.M, d.N, d.K, 1, A + (d.share_a ? 0 : i * d.M * d.K), lda,
+                 B + (d.share_b ? 0 : i * d.K * d.N), ldb, 0, C + i * d.M * d.N, d.N);
+    return TG_OK;
+}
+
+void tg__matmul_t_bwd(tg_node *n) {
+    mt_dims d = mt_dims_of(n);
+    bool ta = n->args.i[0] != 0, tb = n->args.i[1] != 0;
+    const tg_real *A = n->in[0]->data, *B = n->in[1]->data, *G = n->out->grad;
+    tg_real *dA = n->in[0]->grad, *dB = n->in[1]->grad;
+    size_t lda = ta ? d.M : d.K, ldb = tb ? d.K : d.N;
+    if (d.share_b && !ta) { /* the batch folded into M, as in forward */
+        size_t M = d.batch * d.M;
+        if (dA) tg__gemm(false, !tb, M, d.K, d.N, 1, G, d.N, B, ldb, 1, dA, lda);
+        if (dB) {
+            if (tb) tg__gemm(true, false, d.N, d.K, M, 1, G, d.N, A, lda, 1, dB, ldb);
+            else tg__gemm(true, false, d.K, d.N, M, 1, A, lda, G, d.N, 1, dB, ldb);
+        }
+        return;
+    }
+    for (size_t i = 0; i < d.batch; i++) {
+        const tg_real *Ai = A + (d.share_a ? 0 : i * d.M * d.K);
+        const tg_real *Bi = B + (d.share_b ? 0 : i * d.K * d.N), *Gi = G + i * d.M * d.N;
+        tg_real *dAi = dA ? dA + (d.share_a ? 0 : i * d.M * d.K) : NULL;
+        tg_real *dBi = dB ? dB + (d.share_b ? 0 : i * d.K * d.N) : NULL;
+        if (dAi) {
+            if (ta) /* dA (K,M) += op(B) (K,N) G^T (N,M) */
+                tg__gemm(tb, true, d.K, d.M, d.N, 1, Bi, ldb, Gi, d.N, 1, dAi, lda);
+            else    /* dA (M,K) += G (M,N) op(B)^T (N,K) */
+                tg__gemm(false, !tb, d.M, d.K, d.N, 1, Gi, d.N, Bi, ldb, 1, dAi, lda);
+        }
+        if (dBi) {
+            if (tb) /* dB (N,K) += G^T (N,M) op(A) (M,K) */
+                tg__gemm(true, ta, d.N, d.K, d.M, 1, Gi, d.N, Ai, lda, 1, dBi, ldb);
+            else    /* dB (K,N) += op(A)^T (K,M) G (M,N) */
+                tg__gemm(!ta, false, d.K, d.N, d.M, 1, Ai, lda, Gi, d.N, 1, dBi, ldb);
+        }
+    }
+}
+
+tg_tensor *tg_matmul_t(tg_tape *t, tg_tensor *a, tg_tensor *b, bool trans_a, bool trans_b) {
+    tg_tensor *in[2] = {a, b};
+    tg_op_args args = {.i = {trans_a ? 1 : 0, trans_b ? 1 : 0}};
+    return tg_apply(t, &tg__op_matmul_t, in, 2, &args);
+}

@@ -1,0 +1,67 @@
+/* random.c — dropout (Srivastava et al., "Dropout: a simple way to prevent neural
+ * networks from overfitting", 2014; the "inverted" form PyTorch uses).
+ *
+ * Randomness comes only from the caller's tg_rng (explicit state, no global): one
+ * tg_rng_uniform per element, in row-major order, so the mask is a function of the
+ * seed and the element count, the same on every machine and thread count.
+ */
+#include <math.h>
+#include "nn_private.h"
+
+/* ---- dropout ---------------------------------------------------------------------
+ * train and 0 < p < 1: m_i = [u_i >= p], u_i uniform in [0,1) from rng, and
+ *     y_i = x_i m_i / (1 - p);   dx_i += g_i m_i / (1 - p).
+ * p = 1: y = 0, dx += 0.  p = 0, or eval (train false): y = x, dx += g, and rng is not
+ * read (it may be NULL).
+ * Shape check: p in [0, 1]; rng not NULL when it will be drawn from.
+ * args: f[0] = p, i[0] = train, p = rng (read by forward, then dropped).
+ * saved: the multiplier per element, m_i / (1 - p), as tg_real (NULL for the identity). */
+static bool dropout_draws(const tg_node *n) {
+    return n->args.i[0] && n->args.f[0] > 0;
+}
+tg_status tg__infer_dropout(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
+    double p = n->args.f[0];
+    if (!(p >= 0 && p <= 1))
+        return tg_tape_fail(t, TG_ERR_VALUE, "tg_dropout: p must be in [0, 1], got %g", p);
+    if (dropout_draws(n) && !n->args.p)
+        return tg_tape_fail(t, TG_ERR_ARG, "tg_dropout: rng is NULL (needed in training mode with p = %g)", p);
+    *rank = n->in[0]->rank;
+    memcpy(shape, n->in[0]->shape, sizeof n->in[0]->shape);
+    return TG_OK;
+}
+tg_status tg__dropout_fwd(tg_tape *t, tg_node *n) {
+    const tg_real *x = n->in[0]->data;
+    tg_real *y = n->out->data;
+    size_t N = n->out->size;
+    tg_rng *rng = (tg_rng *)n->args.p;
+    n->args.p = NULL;
+    n->saved = NULL;
+    if (!dropout_draws(n)) {
+        memcpy(y, x, N * sizeof *y);
+        return TG_OK;
+    }
+    double p = n->args.f[0];
+    tg_real scale = p < 1 ? (tg_real)(1 / (1 - p)) : 0;
+    tg_real *mult = tg_tape_alloc(t, N * sizeof *mult);
+    if (!mult) return TG_ERR_NOMEM;
+    for (size_t i = 0; i < N; i++) mult[i] = tg_rng_uniform(rng) >= p ? scale : 0;
+    for (size_t i = 0; i < N; i++) y[i] = mult[i] != 0 ? x[i] * mult[i] : 0;
+    n->saved = mult;
+    return TG_OK;
+}
+void tg__dropout_bwd(tg_node *n) {
+    tg_real *dx = n->in[0]->grad;
+    if (!dx) return;
+    const tg_real *g = n->out->grad, *mult = n->saved;
+    size_t N = n->out->size;
+    if (!mult) {
+        for (size_t i = 0; i < N; i++) dx[i] += g[i];
+        return;
+    }
+    for (size_t i = 0; i < N; i++)
+        if (mult[i] != 0) dx[i] += g[i] * mult[i];
+}
+tg_tensor *tg_dropout(tg_tape *t, tg_tensor *x, tg_real p, tg_rng *rng, bool train) {
+    tg_op_args args = {.f = {p}, .i = {train ? 1 : 0}, .p = rng};
+    return tg_apply(t, &tg__op_dropout, &x, 1, &args);
+}

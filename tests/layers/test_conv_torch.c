@@ -1,0 +1,146 @@
+/* test_conv_torch.c — replays the layer fixtures of tests/fixtures/conv/ (written by
+ * hand with tests/fixtures/make_op_fixtures.py, float64): nn.Conv1d / nn.Conv2d,
+ * nn.MaxPool2d (with ties, and padding around negative values), nn.AvgPool2d and
+ * nn.LayerNorm against tg_conv.h and tg_norm.h. For L = sum(r * out), the output and
+ * the gradients of the input and of every parameter must match to 1e-12 relative to
+ * the largest value (double build; 1e-4 in float). Also: a CNN step allocates
+ * nothing after its first. */
+#include "fixture.h"
+
+#if TG_REAL_IS_DOUBLE
+#define TOL 1e-12
+#else
+#define TOL 1e-4
+#endif
+
+static double worst;
+
+static void compare(const char *c, const fixture *f, const char *name, const tg_tensor *x, bool grad) {
+    const fx_tensor *s = fx_get(f, name);
+    const tg_real *v = x ? (grad ? x->grad : x->data) : NULL;
+    bool fits = s && v && s->size == x->size;
+    CHECK(fits, "%s: %s missing or of another size", c, name);
+    if (!fits) return;
+    double scale = 0, err = 0;
+    for (size_t i = 0; i < s->size; i++) {
+        scale = fmax(scale, fabs(s->v[i]));
+        err = fmax(err, fabs((double)v[i] - s->v[i]));
+    }
+    double rel = scale > 0 ? err / scale : err;
+    worst = fmax(worst, rel);
+    CHECK(rel <= TOL, "%s: %s differs from PyTorch by %.3g relative (tol %g)", c, name, rel, TOL);
+}
+
+typedef struct {
+    const char *name;
+    int kind;                          /* 0 conv2d, 1 conv1d, 2 max pool, 3 avg pool, 4 layer norm */
+    int cin, cout, k[2], s[2], p[2], d[2];
+    bool bias;
+    double eps;
+} layer_case;
+
+static const layer_case cases[] = {
+    {"conv2d", 0, 3, 4, {3, 2}, {2, 2}, {1, 1}, {2, 2}, true, 0},
+    {"conv2d_1ch", 0, 1, 2, {2, 3}, {2, 1}, {1, 0}, {1, 2}, false, 0},
+    {"conv2d_pad_both", 0, 2, 3, {1, 3}, {1, 2}, {2, 1}, {1, 1}, true, 0},
+    {"conv1d", 1, 3, 4, {1, 3}, {1, 2}, {0, 1}, {1, 2}, true, 0},
+    {"conv1d_1ch", 1, 1, 2, {1, 4}, {1, 1}, {0, 2}, {1, 1}, true, 0},
+    {"maxpool_ties", 2, 0, 0, {3, 2}, {2, 1}, {1, 1}, {1, 1}, false, 0},
+    {"maxpool_default", 2, 0, 0, {2, 2}, {2, 2}, {0, 0}, {1, 1}, false, 0},
+    {"maxpool_negative", 2, 0, 0, {3, 3}, {2, 2}, {1, 1}, {1, 1}, false, 0},
+    {"avgpool", 3, 0, 0, {3, 2}, {2, 2}, {1, 1}, {1, 1}, false, 0},
+    {"avgpool_default", 3, 0, 0, {2, 2}, {2, 2}, {0, 0}, {1, 1}, false, 0},
+    {"layernorm", 4, 7, 0, {0}, {0}, {0}, {0}, true, 1e-5},
+    {"layernorm_plain", 4, 5, 0, {0}, {0}, {0}, {0}, false, 1e-3},
+};
+
+static void run_case(const layer_case *lc) {
+    fixture f;
+    if (!fx_load_from(&f, "conv", lc->name)) return;
+    tg_tensor *x = fx_tensor_of(&f, "x", TG_REQUIRES_GRAD);
+    tg_tape *t = tg_tape_new();
+    tg_conv *conv = NULL;
+    tg_layer_norm *ln = NULL;
+    tg_tensor *y = NULL;
+    tg_params ps = {0};
+    if (lc->kind <= 1) {
+        conv = lc->kind == 0 ? tg_conv2d_new("c", lc->cin, lc->cout, lc->k, lc->s, lc->p, lc->d, lc->bias,
+                                             TG_INIT_ZEROS, NULL)
+                             : tg_conv1d_new("c", lc->cin, lc->cout, lc->k[1], lc->s[1], lc->p[1], lc->d[1],
+                                             lc->bias, TG_INIT_ZEROS, NULL);
+        CHECK(conv != NULL, "%s: %s", lc->name, tg_last_error());
+        if (conv) {
+            fx_set(&f, "W", conv->W);
+            if (conv->b) fx_set(&f, "b", conv->b);
+            tg_conv_params(conv, &ps);
+            y = tg_conv_forward(t, conv, x);
+        }
+    } else if (lc->kind == 4) {
+        ln = tg_layer_norm_new("ln", lc->cin, lc->eps, lc->bias);
+        if (ln && ln->gamma) {
+            fx_set(&f, "gamma", ln->gamma);
+            fx_set(&f, "beta", ln->beta);
+        }
+        tg_layer_norm_params(ln, &ps);
+        y = tg_layer_norm_forward(t, ln, x);
+    } else {
+        y = (lc->kind == 2 ? tg_max_pool2d : tg_avg_pool2d)(t, x, lc->k, lc->s, lc->p);
+    }
+    CHECK(y != NULL, "%s: %s", lc->name, tg_tape_message(t));
+    if (y) {
+        compare(lc->name, &f, "out", y, false);
+        tg_tensor *r = tg_tape_tensor(t, y->rank, y->shape, NULL, 0);
+        fx_set(&f, "r", r);
+        tg_tape_set_anomaly_detection(t, true); /* max pooling's -inf padding is a fill */
+        tg_status st = tg_backward(t, tg_sum(t, tg_mul(t, y, r)), NULL);
+        CHECK(st == TG_OK, "%s: backward: %s", lc->name, tg_tape_message(t));
+        compare(lc->name, &f, "grad.x", x, true);
+        char nm[64];
+        for (int i = 0; i < ps.n; i++) {
+            const char *dot = strchr(ps.items[i]->name, '.');
+            snprintf(nm, sizeof nm, "grad.%s", dot ? dot + 1 : ps.items[i]->name);
+            compare(lc->name, &f, nm, ps.items[i], true);
+        }
+    }
+    tg_params_free(&ps);
+    tg_conv_free(conv);
+    tg_layer_norm_free(ln);
+    tg_tape_free(t);
+    tg_tensor_free(x);
+    fx_free(&f);
+}
+
+/* conv -> relu -> max pool -> conv -> avg pool -> layer norm: steady steps allocate
+ * nothing. */
+static void test_steady(void) {
+    tg_rng g;
+    tg_rng_seed(&g, 4);
+    tg_conv *c1 = tg_conv2d_new("c1", 1, 4, (int[]){3, 3}, NULL, (int[]){1, 1}, NULL, true, TG_INIT_TORCH, &g);
+    tg_conv *c2 = tg_conv2d_new("c2", 4, 3, (int[]){3, 3}, NULL, (int[]){1, 1}, NULL, true, TG_INIT_TORCH, &g);
+    tg_layer_norm *ln = tg_layer_norm_new("ln", 2, 1e-5, true);
+    tg_tensor *x = tg_tensor_new(4, (int[]){2, 1, 8, 8}, 0);
+    tg_tensor_uniform(x, &g, -1, 1);
+    tg_tape *t = tg_tape_new();
+    size_t before = 0;
+    for (int step = 0; step < 3; step++) {
+        if (step == 2) before = tg_alloc_count();
+        tg_tape_reset(t);
+        tg_tensor *h = tg_max_pool2d(t, tg_relu(t, tg_conv_forward(t, c1, x)), (int[]){2, 2}, NULL, (int[]){1, 1});
+        h = tg_avg_pool2d(t, tg_conv_forward(t, c2, h), (int[]){2, 2}, NULL, NULL);
+        tg_tensor *L = tg_mean(t, tg_square(t, tg_layer_norm_forward(t, ln, h)));
+        CHECK(L && tg_backward(t, L, NULL) == TG_OK, "CNN step %d: %s", step, tg_tape_message(t));
+    }
+    CHECK(tg_alloc_count() == before, "a CNN step allocates nothing (%zu allocations)", tg_alloc_count() - before);
+    tg_tape_free(t);
+    tg_tensor_free(x);
+    tg_conv_free(c1);
+    tg_conv_free(c2);
+    tg_layer_norm_free(ln);
+}
+
+int main(void) {
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) run_case(&cases[i]);
+    printf("%zu cases; worst relative difference from PyTorch %.3g\n", sizeof cases / sizeof cases[0], worst);
+    test_steady();
+    return check_done();
+}

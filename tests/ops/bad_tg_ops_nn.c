@@ -1,0 +1,415 @@
+/* bad_tg_ops_nn.c — the bad-input rows of <tapegrad/tg_ops_nn.h>: every function it
+ * declares, called with the mistakes a caller makes (bad_input.h). */
+#include "bad_input.h"
+
+/* tg_split as a one-tensor call for the shared rows: its first piece. */
+static tg_tensor *split_first(tg_tape *t, tg_tensor *x) {
+    tg_tensor *o[2] = {NULL, NULL};
+    return tg_split(t, x, 1, (int[]){1, 2}, 2, o) == TG_OK ? o[0] : NULL;
+}
+
+W1(min_axis, tg_min_axis(t, x, 1, false)) W1(argmax, tg_argmax(t, x, 1, false))
+W1(argmin, tg_argmin(t, x, 0, true)) W1(index_select, tg_index_select(t, x, 1, (int[]){2, 0}, 2))
+W1(gather, tg_gather(t, x, 1, (int[]){0, 2}, 1)) W1(permute, tg_permute(t, x, 2, (int[]){1, 0}))
+W1(expand, tg_expand(t, x, 3, (int[]){4, 2, 3})) W1(stack1, tg_stack(t, (tg_tensor *[]){x, f->b}, 2, 0))
+W1(split, split_first(t, x)) W1(logsumexp, tg_logsumexp(t, x, 1, false))
+W1(var, tg_var(t, x, 1, 1, false)) W1(std, tg_std(t, x, 1, 0, true)) W1(cumsum, tg_cumsum(t, x, 1))
+W1(gelu, tg_gelu(t, x)) W1(gelu_tanh, tg_gelu_tanh(t, x)) W1(sin, tg_sin(t, x)) W1(cos, tg_cos(t, x))
+W1(erf, tg_erf(t, x)) W1(unfold2d, tg_unfold2d(t, x, (int[]){1, 1}, NULL, NULL, NULL))
+W1(unfold1d, tg_unfold1d(t, x, 1, 1, 0, 1)) W1(fold1d, tg_fold1d(t, x, 3, 1, 1, 0, 1))
+W1(fold2d, tg_fold2d(t, x, (int[]){1, 3}, (int[]){1, 1}, NULL, NULL, NULL)) W1(dropout, tg_dropout(t, x, (tg_real)0.5, &f->rng, true))
+W2(where, tg_where(t, a, b, f->b)) W2(masked_fill, tg_masked_fill(t, a, b, (tg_real)-INFINITY))
+W2(maximum, tg_maximum(t, a, b)) W2(minimum, tg_minimum(t, a, b))
+W2(scatter_add, tg_scatter_add(t, a, 0, (int[]){0, 1, 0, 1, 1, 0}, b))
+W2(stack2, tg_stack(t, (tg_tensor *[]){a, b}, 2, 1)) W2(matmul_t, tg_matmul_t(t, a, b, false, true))
+
+static const gen1 gen1s[] = {
+    {"tg_min_axis", w_min_axis, NULL, NULL},       {"tg_argmax", w_argmax, NULL, NULL},
+    {"tg_argmin", w_argmin, NULL, NULL},           {"tg_index_select", w_index_select, NULL, NULL},
+    {"tg_gather", w_gather, NULL, NULL},           {"tg_permute", w_permute, NULL, NULL},
+    {"tg_expand", w_expand, NULL, NULL},           {"tg_stack", w_stack1, NULL, NULL},
+    {"tg_split", w_split, NULL, NULL},             {"tg_logsumexp", w_logsumexp, NULL, NULL},
+    {"tg_var", w_var, NULL, NULL},                 {"tg_std", w_std, NULL, NULL},
+    {"tg_cumsum", w_cumsum, NULL, NULL},           {"tg_gelu", w_gelu, NULL, NULL},
+    {"tg_gelu_tanh", w_gelu_tanh, NULL, NULL},     {"tg_sin", w_sin, NULL, NULL},
+    {"tg_cos", w_cos, NULL, NULL},                 {"tg_erf", w_erf, NULL, NULL},
+    {"tg_unfold2d", w_unfold2d, NULL, NULL},       {"tg_unfold1d", w_unfold1d, NULL, NULL},
+    {"tg_fold1d", w_fold1d, NULL, NULL},         {"tg_fold2d", w_fold2d, NULL, NULL},
+    {"tg_dropout", w_dropout, NULL, NULL},
+};
+
+static const gen2 gen2s[] = {
+    {"tg_where", w_where, NULL, NULL},             {"tg_masked_fill", w_masked_fill, NULL, NULL},
+    {"tg_maximum", w_maximum, NULL, NULL},         {"tg_minimum", w_minimum, NULL, NULL},
+    {"tg_scatter_add", w_scatter_add, NULL, NULL}, {"tg_stack", w_stack2, NULL, NULL},
+    {"tg_matmul_t", w_matmul_t, NULL, NULL},
+};
+
+int main(int argc, char **argv) {
+    fx *f;
+    out *o;
+    tg_tensor *outs[4];
+    bad_begin(argc, argv);
+    bad_generated(gen1s, sizeof gen1s / sizeof gen1s[0], gen2s, sizeof gen2s / sizeof gen2s[0]);
+
+    f = row(&o, "tg_where", "shapes do not broadcast");
+    on_tape(o, f->t, tg_where(f->t, f->a, f->m34, f->b));
+    expect(f, TG_ERR_SHAPE, "tg_where: shapes cannot broadcast: (2,3) and (3,4) and (2,3) (axis 0: 2 vs 3)");
+
+    f = row(&o, "tg_masked_fill", "shapes do not broadcast");
+    on_tape(o, f->t, tg_masked_fill(f->t, f->m34, f->a, 0));
+    expect(f, TG_ERR_SHAPE, "tg_masked_fill: shapes cannot broadcast: (3,4) and (2,3) (axis 0: 3 vs 2)");
+
+    f = row(&o, "tg_maximum", "shapes do not broadcast");
+    on_tape(o, f->t, tg_maximum(f->t, f->a, f->m45));
+    expect(f, TG_ERR_SHAPE, "tg_maximum: shapes cannot broadcast: (2,3) and (4,5) (axis 0: 2 vs 4)");
+
+    f = row(&o, "tg_minimum", "shapes do not broadcast (rank 4 and 2)");
+    on_tape(o, f->t, tg_minimum(f->t, f->r4, f->m34));
+    expect(f, TG_ERR_SHAPE, "tg_minimum: shapes cannot broadcast: (2,3,4,5) and (3,4) (axis 2: 4 vs 3)");
+
+    f = row(&o, "tg_min_axis", "axis 2 of a rank-2 tensor");
+    on_tape(o, f->t, tg_min_axis(f->t, f->a, 2, false));
+    expect(f, TG_ERR_RANGE, "tg_min_axis: axis 2 is outside -2..1 for shape (2,3)");
+
+    f = row(&o, "tg_min_axis", "rank 0");
+    on_tape(o, f->t, tg_min_axis(f->t, f->s0, 0, false));
+    expect(f, TG_ERR_RANGE, "tg_min_axis: axis 0: a rank-0 tensor has no axis");
+
+    f = row(&o, "tg_argmax", "axis -3 of a rank-2 tensor");
+    on_tape(o, f->t, tg_argmax(f->t, f->a, -3, false));
+    expect(f, TG_ERR_RANGE, "tg_argmax: axis -3 is outside -2..1 for shape (2,3)");
+
+    f = row(&o, "tg_argmin", "rank 0");
+    on_tape(o, f->t, tg_argmin(f->t, f->s0, 0, true));
+    expect(f, TG_ERR_RANGE, "tg_argmin: axis 0: a rank-0 tensor has no axis");
+
+    f = row(&o, "tg_index_select", "axis out of range");
+    on_tape(o, f->t, tg_index_select(f->t, f->a, 2, (int[]){0}, 1));
+    expect(f, TG_ERR_RANGE, "tg_index_select: axis 2 is outside -2..1 for shape (2,3)");
+
+    f = row(&o, "tg_index_select", "n = 0");
+    on_tape(o, f->t, tg_index_select(f->t, f->a, 1, (int[]){0}, 0));
+    expect(f, TG_ERR_VALUE, "tg_index_select: n must be >= 1, got 0");
+
+    f = row(&o, "tg_index_select", "idx NULL");
+    on_tape(o, f->t, tg_index_select(f->t, f->a, 1, NULL, 2));
+    expect(f, TG_ERR_ARG, "tg_index_select: idx is NULL");
+
+    f = row(&o, "tg_index_select", "index out of range");
+    on_tape(o, f->t, tg_index_select(f->t, f->a, 1, (int[]){2, 3}, 2));
+    expect(f, TG_ERR_RANGE, "tg_index_select: index 3 at position 1 is outside 0..2 (axis 1)");
+
+    f = row(&o, "tg_index_select", "negative index");
+    on_tape(o, f->t, tg_index_select(f->t, f->a, 0, (int[]){-1}, 1));
+    expect(f, TG_ERR_RANGE, "tg_index_select: index -1 at position 0 is outside 0..1 (axis 0)");
+
+    f = row(&o, "tg_gather", "axis out of range");
+    on_tape(o, f->t, tg_gather(f->t, f->a, -3, (int[]){0, 0}, 1));
+    expect(f, TG_ERR_RANGE, "tg_gather: axis -3 is outside -2..1 for shape (2,3)");
+
+    f = row(&o, "tg_gather", "n = 0");
+    on_tape(o, f->t, tg_gather(f->t, f->a, 1, (int[]){0, 0}, 0));
+    expect(f, TG_ERR_VALUE, "tg_gather: n must be >= 1, got 0");
+
+    f = row(&o, "tg_gather", "idx NULL");
+    on_tape(o, f->t, tg_gather(f->t, f->a, 1, NULL, 1));
+    expect(f, TG_ERR_ARG, "tg_gather: idx is NULL");
+
+    f = row(&o, "tg_gather", "index out of range");
+    on_tape(o, f->t, tg_gather(f->t, f->a, 1, (int[]){0, 3}, 1));
+    expect(f, TG_ERR_RANGE, "tg_gather: index 3 at position 1 is outside 0..2 (axis 1)");
+
+    f = row(&o, "tg_scatter_add", "src's shape differs outside the axis");
+    on_tape(o, f->t, tg_scatter_add(f->t, f->a, 1, (int[]){0, 0, 0}, f->m34));
+    expect(f, TG_ERR_SHAPE, "tg_scatter_add: src has shape (3,4), x has (2,3): they must match outside axis 1");
+
+    f = row(&o, "tg_scatter_add", "src of another rank");
+    on_tape(o, f->t, tg_scatter_add(f->t, f->a, 0, (int[]){0, 0, 0}, f->v3));
+    expect(f, TG_ERR_SHAPE, "tg_scatter_add: src has shape (3), x has (2,3): they must match outside axis 0");
+
+    f = row(&o, "tg_scatter_add", "idx NULL");
+    on_tape(o, f->t, tg_scatter_add(f->t, f->a, 1, NULL, f->b));
+    expect(f, TG_ERR_ARG, "tg_scatter_add: idx is NULL");
+
+    f = row(&o, "tg_scatter_add", "index out of range");
+    on_tape(o, f->t, tg_scatter_add(f->t, f->a, 0, (int[]){0, 1, 0, 1, 2, 0}, f->b));
+    expect(f, TG_ERR_RANGE, "tg_scatter_add: index 2 at position 4 is outside 0..1 (axis 0)");
+
+    f = row(&o, "tg_scatter_add", "axis out of range");
+    on_tape(o, f->t, tg_scatter_add(f->t, f->a, 2, (int[]){0, 0, 0, 0, 0, 0}, f->b));
+    expect(f, TG_ERR_RANGE, "tg_scatter_add: axis 2 is outside -2..1 for shape (2,3)");
+
+    f = row(&o, "tg_permute", "rank differs");
+    on_tape(o, f->t, tg_permute(f->t, f->a, 3, (int[]){0, 1, 2}));
+    expect(f, TG_ERR_SHAPE, "tg_permute: 3 axes given for shape (2,3) of rank 2");
+
+    f = row(&o, "tg_permute", "perm NULL");
+    on_tape(o, f->t, tg_permute(f->t, f->a, 2, NULL));
+    expect(f, TG_ERR_ARG, "tg_permute: perm is NULL");
+
+    f = row(&o, "tg_permute", "entry out of range");
+    on_tape(o, f->t, tg_permute(f->t, f->a, 2, (int[]){0, 2}));
+    expect(f, TG_ERR_RANGE, "tg_permute: perm[1] = 2 is out of range for shape (2,3)");
+
+    f = row(&o, "tg_permute", "repeated axis");
+    on_tape(o, f->t, tg_permute(f->t, f->a, 2, (int[]){1, -1}));
+    expect(f, TG_ERR_VALUE, "tg_permute: axis 1 appears twice in perm (shape (2,3))");
+
+    f = row(&o, "tg_expand", "dimension not 1 and not equal");
+    on_tape(o, f->t, tg_expand(f->t, f->a, 2, (int[]){4, 3}));
+    expect(f, TG_ERR_SHAPE, "tg_expand: cannot expand (2,3) to (4,3) (axis 0: 2 to 4)");
+
+    f = row(&o, "tg_expand", "rank below x's");
+    on_tape(o, f->t, tg_expand(f->t, f->a, 1, (int[]){3}));
+    expect(f, TG_ERR_SHAPE, "tg_expand: rank 1 is outside 2..8 for shape (2,3)");
+
+    f = row(&o, "tg_expand", "rank above 8");
+    on_tape(o, f->t, tg_expand(f->t, f->a, 9, (int[]){1, 1, 1, 1, 1, 1, 1, 2, 3}));
+    expect(f, TG_ERR_SHAPE, "tg_expand: rank 9 is outside 2..8 for shape (2,3)");
+
+    f = row(&o, "tg_expand", "shape NULL");
+    on_tape(o, f->t, tg_expand(f->t, f->a, 2, NULL));
+    expect(f, TG_ERR_ARG, "tg_expand: shape is NULL");
+
+    f = row(&o, "tg_expand", "dimension 0");
+    on_tape(o, f->t, tg_expand(f->t, f->a, 3, (int[]){0, 2, 3}));
+    expect(f, TG_ERR_SHAPE, "tg_expand: cannot expand (2,3) to (0,2,3) (axis 0: 1 to 0)");
+
+    f = row(&o, "tg_expand", "-1 on a new axis");
+    on_tape(o, f->t, tg_expand(f->t, f->a, 3, (int[]){-1, 2, 3}));
+    expect(f, TG_ERR_SHAPE, "tg_expand: cannot expand (2,3) to (-1,2,3) (axis 0: 1 to -1)");
+
+    f = row(&o, "tg_expand", "element count overflows");
+    on_tape(o, f->t, tg_expand(f->t, f->a, 5, (int[]){INT_MAX, INT_MAX, INT_MAX, 2, 3}));
+    expect(f, TG_ERR_SHAPE, "tg_expand: element count of (2147483647,2147483647,2147483647,2,3) overflows size_t");
+
+    f = row(&o, "tg_stack", "shapes differ");
+    on_tape(o, f->t, tg_stack(f->t, (tg_tensor *[]){f->a, f->m34}, 2, 0));
+    expect(f, TG_ERR_SHAPE, "tg_stack: input 2 has shape (3,4), input 1 has (2,3)");
+
+    f = row(&o, "tg_stack", "axis out of range");
+    on_tape(o, f->t, tg_stack(f->t, (tg_tensor *[]){f->a, f->b}, 2, 3));
+    expect(f, TG_ERR_RANGE, "tg_stack: axis 3 is outside -3..2 for inputs of shape (2,3)");
+
+    f = row(&o, "tg_stack", "xs NULL");
+    on_tape(o, f->t, tg_stack(f->t, NULL, 2, 0));
+    expect(f, TG_ERR_ARG, "tg_stack: xs is NULL");
+
+    f = row(&o, "tg_stack", "n = 0");
+    on_tape(o, f->t, tg_stack(f->t, (tg_tensor *[]){f->a}, 0, 0));
+    expect(f, TG_ERR_ARG, "tg_stack: need at least one input, got n = 0");
+
+    f = row(&o, "tg_stack", "one input NULL");
+    on_tape(o, f->t, tg_stack(f->t, (tg_tensor *[]){f->a, NULL}, 2, 0));
+    expect(f, TG_ERR_ARG, "tg_stack: argument 2 is NULL");
+
+    f = row(&o, "tg_split", "sizes do not add up");
+    on_tape(o, f->t, tg_split(f->t, f->a, 1, (int[]){1, 1}, 2, outs) == TG_OK ? (void *)1 : NULL);
+    expect(f, TG_ERR_SHAPE, "tg_split: sizes add up to 2, axis 1 of shape (2,3) has 3");
+
+    f = row(&o, "tg_split", "size 0");
+    on_tape(o, f->t, tg_split(f->t, f->a, 1, (int[]){3, 0}, 2, outs) == TG_OK ? (void *)1 : NULL);
+    expect(f, TG_ERR_VALUE, "tg_split: sizes[1] = 0 must be >= 1");
+
+    f = row(&o, "tg_split", "sizes NULL");
+    on_tape(o, f->t, tg_split(f->t, f->a, 1, NULL, 2, outs) == TG_OK ? (void *)1 : NULL);
+    expect(f, TG_ERR_ARG, "tg_split: sizes is NULL");
+
+    f = row(&o, "tg_split", "out NULL");
+    on_tape(o, f->t, tg_split(f->t, f->a, 1, (int[]){3}, 1, NULL) == TG_OK ? (void *)1 : NULL);
+    expect(f, TG_ERR_ARG, "tg_split: out is NULL");
+
+    f = row(&o, "tg_split", "n = 0");
+    on_tape(o, f->t, tg_split(f->t, f->a, 1, (int[]){3}, 0, outs) == TG_OK ? (void *)1 : NULL);
+    expect(f, TG_ERR_ARG, "tg_split: need at least one piece, got n = 0");
+
+    f = row(&o, "tg_split", "axis out of range");
+    on_tape(o, f->t, tg_split(f->t, f->a, 2, (int[]){3}, 1, outs) == TG_OK ? (void *)1 : NULL);
+    expect(f, TG_ERR_RANGE, "tg_split: axis 2 is out of range for shape (2,3)");
+
+    f = row(&o, "tg_logsumexp", "axis out of range");
+    on_tape(o, f->t, tg_logsumexp(f->t, f->a, 2, false));
+    expect(f, TG_ERR_RANGE, "tg_logsumexp: axis 2 is outside -2..1 for shape (2,3)");
+
+    f = row(&o, "tg_var", "axis out of range");
+    on_tape(o, f->t, tg_var(f->t, f->a, -3, 1, false));
+    expect(f, TG_ERR_RANGE, "tg_var: axis -3 is outside -2..1 for shape (2,3)");
+
+    f = row(&o, "tg_var", "negative correction");
+    on_tape(o, f->t, tg_var(f->t, f->a, 1, -1, false));
+    expect(f, TG_ERR_VALUE, "tg_var: correction must be finite and >= 0, got -1");
+
+    f = row(&o, "tg_var", "NaN correction");
+    on_tape(o, f->t, tg_var(f->t, f->a, 1, (tg_real)NAN, false));
+    expect(f, TG_ERR_VALUE, "tg_var: correction must be finite and >= 0, got nan");
+
+    f = row(&o, "tg_var", "correction = D");
+    on_tape(o, f->t, tg_var(f->t, f->a, 0, 2, false));
+    expect(f, TG_ERR_VALUE, "tg_var: correction 2 leaves no degrees of freedom: axis 0 of shape (2,3) has 2");
+
+    f = row(&o, "tg_std", "infinite correction");
+    on_tape(o, f->t, tg_std(f->t, f->a, 1, (tg_real)INFINITY, true));
+    expect(f, TG_ERR_VALUE, "tg_std: correction must be finite and >= 0, got inf");
+
+    f = row(&o, "tg_std", "correction > D");
+    on_tape(o, f->t, tg_std(f->t, f->a, 1, 4, true));
+    expect(f, TG_ERR_VALUE, "tg_std: correction 4 leaves no degrees of freedom: axis 1 of shape (2,3) has 3");
+
+    f = row(&o, "tg_cumsum", "axis out of range");
+    on_tape(o, f->t, tg_cumsum(f->t, f->a, 5));
+    expect(f, TG_ERR_RANGE, "tg_cumsum: axis 5 is outside -2..1 for shape (2,3)");
+
+    f = row(&o, "tg_cumsum", "rank 0");
+    on_tape(o, f->t, tg_cumsum(f->t, f->s0, 0));
+    expect(f, TG_ERR_RANGE, "tg_cumsum: axis 0: a rank-0 tensor has no axis");
+
+    f = row(&o, "tg_unfold2d", "rank 2");
+    on_tape(o, f->t, tg_unfold2d(f->t, f->a, (int[]){1, 1}, NULL, NULL, NULL));
+    expect(f, TG_ERR_SHAPE, "tg_unfold2d: x must have rank 4 (N,C,H,W), got shape (2,3)");
+
+    f = row(&o, "tg_unfold2d", "kernel NULL");
+    on_tape(o, f->t, tg_unfold2d(f->t, f->r4, NULL, NULL, NULL, NULL));
+    expect(f, TG_ERR_ARG, "tg_unfold2d: kernel is NULL");
+
+    f = row(&o, "tg_unfold2d", "kernel 0");
+    on_tape(o, f->t, tg_unfold2d(f->t, f->r4, (int[]){0, 1}, NULL, NULL, NULL));
+    expect(f, TG_ERR_VALUE, "tg_unfold2d: kernel 0, stride 1, dilation 1 must be >= 1 and padding 0 >= 0 (height)");
+
+    f = row(&o, "tg_unfold2d", "stride 0");
+    on_tape(o, f->t, tg_unfold2d(f->t, f->r4, (int[]){1, 1}, (int[]){1, 0}, NULL, NULL));
+    expect(f, TG_ERR_VALUE, "tg_unfold2d: kernel 1, stride 0, dilation 1 must be >= 1 and padding 0 >= 0 (width)");
+
+    f = row(&o, "tg_unfold2d", "negative padding");
+    on_tape(o, f->t, tg_unfold2d(f->t, f->r4, (int[]){1, 1}, NULL, (int[]){-1, 0}, NULL));
+    expect(f, TG_ERR_VALUE, "tg_unfold2d: kernel 1, stride 1, dilation 1 must be >= 1 and padding -1 >= 0 (height)");
+
+    f = row(&o, "tg_unfold2d", "dilation 0");
+    on_tape(o, f->t, tg_unfold2d(f->t, f->r4, (int[]){1, 1}, NULL, NULL, (int[]){1, 0}));
+    expect(f, TG_ERR_VALUE, "tg_unfold2d: kernel 1, stride 1, dilation 0 must be >= 1 and padding 0 >= 0 (width)");
+
+    f = row(&o, "tg_unfold2d", "kernel wider than the padded input");
+    on_tape(o, f->t, tg_unfold2d(f->t, f->r4, (int[]){2, 4}, NULL, NULL, (int[]){1, 2}));
+    expect(f, TG_ERR_SHAPE, "tg_unfold2d: kernel 4 with dilation 2 spans 7, more than input 5 + 2 x padding 0 (width) (shape (2,3,4,5))");
+
+    f = row(&o, "tg_unfold2d", "rows overflow int");
+    on_tape(o, f->t, tg_unfold2d(f->t, f->r4, (int[]){50000, 50000}, NULL, (int[]){25000, 25000}, NULL));
+    expect(f, TG_ERR_SHAPE, "tg_unfold2d: the unfolded shape of (2,3,4,5) is too large (7500000000 rows, 30 columns)");
+
+    f = row(&o, "tg_unfold2d", "columns overflow int");
+    on_tape(o, f->t, tg_unfold2d(f->t, f->r4, (int[]){1, 1}, NULL, (int[]){INT_MAX / 2, INT_MAX / 2}, NULL));
+    expect(f, TG_ERR_SHAPE, "tg_unfold2d: the unfolded shape of (2,3,4,5) is too large (3 rows, 2147483650 columns)");
+
+    f = row(&o, "tg_unfold1d", "rank 2");
+    on_tape(o, f->t, tg_unfold1d(f->t, f->a, 1, 1, 0, 1));
+    expect(f, TG_ERR_SHAPE, "tg_unfold1d: x must have rank 3 (N,C,L), got shape (2,3)");
+
+    f = row(&o, "tg_unfold1d", "kernel 0");
+    on_tape(o, f->t, tg_unfold1d(f->t, tg_tape_full(f->t, 3, (int[]){1, 2, 3}, 1), 0, 1, 0, 1));
+    expect(f, TG_ERR_VALUE, "tg_unfold1d: kernel 0, stride 1, dilation 1 must be >= 1 and padding 0 >= 0");
+
+    f = row(&o, "tg_unfold1d", "kernel longer than the padded input");
+    on_tape(o, f->t, tg_unfold1d(f->t, tg_tape_full(f->t, 3, (int[]){1, 2, 3}, 1), 4, 1, 1, 3));
+    expect(f, TG_ERR_SHAPE, "tg_unfold1d: kernel 4 with dilation 3 spans 10, more than input 3 + 2 x padding 1 (shape (1,2,3))");
+
+    f = row(&o, "tg_unfold1d", "negative stride");
+    on_tape(o, f->t, tg_unfold1d(f->t, tg_tape_full(f->t, 3, (int[]){1, 2, 3}, 1), 1, -2, 0, 1));
+    expect(f, TG_ERR_VALUE, "tg_unfold1d: kernel 1, stride -2, dilation 1 must be >= 1 and padding 0 >= 0");
+
+    f = row(&o, "tg_fold2d", "cols of rank 2");
+    on_tape(o, f->t, tg_fold2d(f->t, f->a, (int[]){2, 2}, (int[]){1, 1}, NULL, NULL, NULL));
+    expect(f, TG_ERR_SHAPE, "tg_fold2d: cols must have rank 3 (N, C*kernel, L), got shape (2,3)");
+
+    f = row(&o, "tg_fold2d", "out_size NULL");
+    on_tape(o, f->t, tg_fold2d(f->t, f->v3, NULL, (int[]){1, 1}, NULL, NULL, NULL));
+    expect(f, TG_ERR_ARG, "tg_fold2d: out_size is NULL");
+
+    f = row(&o, "tg_fold2d", "kernel NULL");
+    on_tape(o, f->t, tg_fold2d(f->t, f->v3, (int[]){2, 2}, NULL, NULL, NULL, NULL));
+    expect(f, TG_ERR_ARG, "tg_fold2d: kernel is NULL");
+
+    f = row(&o, "tg_fold2d", "output size 0");
+    on_tape(o, f->t, tg_fold2d(f->t, tg_tape_full(f->t, 3, (int[]){1, 4, 6}, 1), (int[]){0, 3}, (int[]){2, 2}, NULL, NULL, NULL));
+    expect(f, TG_ERR_VALUE, "tg_fold2d: output size 0 x 3 must be >= 1");
+
+    f = row(&o, "tg_fold2d", "columns do not match the output size");
+    on_tape(o, f->t, tg_fold2d(f->t, tg_tape_full(f->t, 3, (int[]){1, 4, 6}, 1), (int[]){3, 3}, (int[]){2, 2}, NULL, NULL, NULL));
+    expect(f, TG_ERR_SHAPE, "tg_fold2d: cols (1,4,6) must be (N, C x 4, 4) for this kernel and output size");
+
+    f = row(&o, "tg_fold2d", "rows not a multiple of the kernel");
+    on_tape(o, f->t, tg_fold2d(f->t, tg_tape_full(f->t, 3, (int[]){1, 5, 4}, 1), (int[]){3, 3}, (int[]){2, 2}, NULL, NULL, NULL));
+    expect(f, TG_ERR_SHAPE, "tg_fold2d: cols (1,5,4) must be (N, C x 4, 4) for this kernel and output size");
+
+    f = row(&o, "tg_fold2d", "stride 0");
+    on_tape(o, f->t, tg_fold2d(f->t, tg_tape_full(f->t, 3, (int[]){1, 4, 4}, 1), (int[]){3, 3}, (int[]){2, 2}, (int[]){0, 1}, NULL, NULL));
+    expect(f, TG_ERR_VALUE, "tg_fold2d: kernel 2, stride 0, dilation 1 must be >= 1 and padding 0 >= 0 (height)");
+
+    f = row(&o, "tg_fold2d", "kernel wider than the padded output");
+    on_tape(o, f->t, tg_fold2d(f->t, tg_tape_full(f->t, 3, (int[]){1, 4, 4}, 1), (int[]){3, 3}, (int[]){4, 1}, NULL, NULL, NULL));
+    expect(f, TG_ERR_SHAPE, "tg_fold2d: kernel 4 with dilation 1 spans 4, more than output 3 + 2 x padding 0 (height) (shape (1,4,4))");
+
+    f = row(&o, "tg_fold1d", "cols of rank 4");
+    on_tape(o, f->t, tg_fold1d(f->t, f->r4, 5, 1, 1, 0, 1));
+    expect(f, TG_ERR_SHAPE, "tg_fold1d: cols must have rank 3 (N, C*kernel, L), got shape (2,3,4,5)");
+
+    f = row(&o, "tg_fold1d", "columns do not match");
+    on_tape(o, f->t, tg_fold1d(f->t, tg_tape_full(f->t, 3, (int[]){1, 2, 3}, 1), 5, 1, 1, 0, 1));
+    expect(f, TG_ERR_SHAPE, "tg_fold1d: cols (1,2,3) must be (N, C x 1, 5) for this kernel and output size");
+
+    f = row(&o, "tg_fold1d", "dilation 0");
+    on_tape(o, f->t, tg_fold1d(f->t, tg_tape_full(f->t, 3, (int[]){1, 2, 3}, 1), 3, 1, 1, 0, 0));
+    expect(f, TG_ERR_VALUE, "tg_fold1d: kernel 1, stride 1, dilation 0 must be >= 1 and padding 0 >= 0");
+
+    f = row(&o, "tg_fold1d", "output length 0");
+    on_tape(o, f->t, tg_fold1d(f->t, tg_tape_full(f->t, 3, (int[]){1, 2, 3}, 1), 0, 1, 1, 0, 1));
+    expect(f, TG_ERR_VALUE, "tg_fold1d: output length 0 must be >= 1");
+
+    f = row(&o, "tg_dropout", "p < 0");
+    on_tape(o, f->t, tg_dropout(f->t, f->a, (tg_real)-0.1, &f->rng, true));
+    expect(f, TG_ERR_VALUE, "tg_dropout: p must be in [0, 1], got -0.1");
+
+    f = row(&o, "tg_dropout", "p > 1");
+    on_tape(o, f->t, tg_dropout(f->t, f->a, (tg_real)1.5, &f->rng, true));
+    expect(f, TG_ERR_VALUE, "tg_dropout: p must be in [0, 1], got 1.5");
+
+    f = row(&o, "tg_dropout", "p NaN");
+    on_tape(o, f->t, tg_dropout(f->t, f->a, (tg_real)NAN, &f->rng, false));
+    expect(f, TG_ERR_VALUE, "tg_dropout: p must be in [0, 1], got nan");
+
+    f = row(&o, "tg_dropout", "rng NULL in training");
+    on_tape(o, f->t, tg_dropout(f->t, f->a, (tg_real)0.5, NULL, true));
+    expect(f, TG_ERR_ARG, "tg_dropout: rng is NULL (needed in training mode with p = 0.5)");
+
+    f = row(&o, "tg_matmul_t", "rank 1");
+    on_tape(o, f->t, tg_matmul_t(f->t, f->v3, f->m34, false, false));
+    expect(f, TG_ERR_SHAPE, "tg_matmul_t: inputs must have rank >= 2: (3) x (3,4)");
+
+    f = row(&o, "tg_matmul_t", "inner dimensions differ");
+    on_tape(o, f->t, tg_matmul_t(f->t, f->a, f->m34, true, false));
+    expect(f, TG_ERR_SHAPE, "tg_matmul_t: inner dimensions differ: (2,3)^T x (3,4) (2 vs 3)");
+
+    f = row(&o, "tg_matmul_t", "inner dimensions differ (b transposed)");
+    on_tape(o, f->t, tg_matmul_t(f->t, f->m34, f->m45, false, true));
+    expect(f, TG_ERR_SHAPE, "tg_matmul_t: inner dimensions differ: (3,4) x (4,5)^T (4 vs 5)");
+
+    f = row(&o, "tg_matmul_t", "batch dimensions differ");
+    on_tape(o, f->t, tg_matmul_t(f->t, f->r4, tg_tape_full(f->t, 3, (int[]){3, 5, 2}, 1), false, false));
+    expect(f, TG_ERR_SHAPE, "tg_matmul_t: batch dimensions differ: (2,3,4,5) x (3,5,2)");
+
+    f = row(&o, "tg_dropout", "rng NULL in eval mode is fine");
+    {
+        tg_tensor *y = tg_dropout(f->t, f->a, (tg_real)0.5, NULL, false);
+        on_value(o, y && y->data[1] == f->a->data[1], "the identity");
+    }
+    expect(f, TG_OK, "");
+
+    f = row(&o, "tg_masked_fill", "a NaN fill is the caller's value");
+    {
+        tg_tensor *y = tg_masked_fill(f->t, f->a, f->s0, (tg_real)NAN);
+        on_value(o, y && isnan(y->data[0]), "a tensor of NaN");
+    }
+    expect(f, TG_OK, "");
+
+    (void)outs;
+    return bad_done("autodiff/ops/include/tapegrad/tg_ops_nn.h");
+}
