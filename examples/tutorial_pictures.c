@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <tapegrad.h>
+#include "cli.h"
 
 static tg_tensor *param(const char *name, int rows, int cols, const tg_real *v) {
     tg_tensor *p = tg_param_new(name, 2, (int[]){rows, cols});
@@ -107,5 +108,20 @@ static int pic_run(FILE *out, int argc, char **argv) {
 }
 
 #ifndef LECTURE_TEST
-int main(int argc, char **argv) { return pic_run(stdout, argc, argv); }
+int main(int argc, char **argv) {
+    bool big = false;
+    const cli_opt opts[] = {
+        {"--big", NULL, CLI_FLAG, &big, 0, 0,
+         "write lstm.dot, lstm_steps.dot, lstm_layer.dot and lstm_from.dot (a 2-layer LSTM over "
+         "20 steps) into the current folder instead",
+         NULL, NULL},
+        {0}};
+    cli c = {"tutorial_pictures", "",
+             "The tutorial's matrix traces: the backward sweep of a two-layer network in matrix\n"
+             "form, then a batch of four (or, with --big, the DOT files of its big pictures).\n",
+             opts, 0, NULL, 0, false};
+    int rc = cli_parse(&c, argc, argv);
+    if (rc != CLI_RUN) return rc;
+    return pic_run(stdout, big ? 2 : 1, (char *[]){argv[0], "--big", NULL});
+}
 #endif
