@@ -11,6 +11,7 @@
  * our parameter count next to PyTorch's. */
 #include <stdlib.h>
 #include "check.h"
+#include "fixture.h"
 
 #ifndef TG_SOURCE_ROOT
 #define TG_SOURCE_ROOT "."
@@ -22,95 +23,15 @@
 #define TOL 1e-4
 #endif
 
-/* ---- a tiny reader of the fixture format (see the script's docstring) ---- */
-typedef struct {
-    char name[64];
-    int rank, shape[4];
-    size_t size;
-    double *v;
-} fx_tensor;
-
-typedef struct {
-    char meta[16][2][64];
-    int n_meta;
-    fx_tensor t[64];
-    int n;
-} fixture;
-
-static void fx_free(fixture *f) {
-    for (int i = 0; i < f->n; i++) free(f->t[i].v);
-    f->n = 0;
-}
-
-static bool fx_load(fixture *f, const char *name) {
-    char path[512];
-    snprintf(path, sizeof path, "%s/tests/fixtures/layers/%s.txt", TG_SOURCE_ROOT, name);
-    memset(f, 0, sizeof *f);
-    FILE *fp = fopen(path, "r");
-    CHECK(fp != NULL, "cannot open %s", path);
-    if (!fp) return false;
-    char word[128];
-    bool ok = true;
-    while (ok && fscanf(fp, "%127s", word) == 1) {
-        if (word[0] == '#') {
-            int c;
-            while ((c = fgetc(fp)) != EOF && c != '\n') {}
-        } else if (strcmp(word, "meta") == 0 && f->n_meta < 16) {
-            ok = fscanf(fp, "%63s %63s", f->meta[f->n_meta][0], f->meta[f->n_meta][1]) == 2;
-            f->n_meta++;
-        } else if (strcmp(word, "tensor") == 0 && f->n < 64) {
-            fx_tensor *t = &f->t[f->n];
-            ok = fscanf(fp, "%63s %d", t->name, &t->rank) == 2 && t->rank >= 0 && t->rank <= 4;
-            t->size = 1;
-            for (int d = 0; ok && d < t->rank; d++) {
-                ok = fscanf(fp, "%d", &t->shape[d]) == 1 && t->shape[d] > 0;
-                t->size *= ok ? (size_t)t->shape[d] : 1;
-            }
-            t->v = ok ? malloc(t->size * sizeof *t->v) : NULL;
-            for (size_t i = 0; ok && t->v && i < t->size; i++) ok = fscanf(fp, "%lf", &t->v[i]) == 1;
-            ok = ok && t->v;
-            f->n++;
-        } else {
-            ok = false;
-        }
-    }
-    fclose(fp);
-    CHECK(ok, "%s: malformed fixture", path);
-    return ok;
-}
-
-static const char *fx_meta(const fixture *f, const char *key) {
-    for (int i = 0; i < f->n_meta; i++)
-        if (strcmp(f->meta[i][0], key) == 0) return f->meta[i][1];
-    return NULL;
-}
-
-static const fx_tensor *fx_get(const fixture *f, const char *name) {
-    for (int i = 0; i < f->n; i++)
-        if (strcmp(f->t[i].name, name) == 0) return &f->t[i];
-    return NULL;
-}
-
-/* Copies fixture tensor `name` into x (shapes must agree). */
-static bool fx_set(const fixture *f, const char *name, tg_tensor *x) {
-    const fx_tensor *s = fx_get(f, name);
-    CHECK(s && x && s->size == x->size, "fixture tensor %s missing or of the wrong size", name);
-    if (!s || !x || s->size != x->size) return false;
-    for (size_t i = 0; i < s->size; i++) x->data[i] = (tg_real)s->v[i];
-    return true;
-}
+/* The fixtures of tests/fixtures/layers/, read by the shared reader (fixture.h). */
+static bool fx_load(fixture *f, const char *name) { return fx_load_from(f, "layers", name); }
 
 /* A long-lived input with a gradient buffer holding fixture tensor `name`, or NULL
  * if the fixture has none. */
 static tg_tensor *fx_input(const fixture *f, const char *name) {
-    const fx_tensor *s = fx_get(f, name);
-    if (!s) return NULL;
-    tg_tensor *x = tg_tensor_new(s->rank, s->shape, TG_REQUIRES_GRAD);
-    fx_set(f, name, x);
-    return x;
+    return fx_tensor_of(f, name, TG_REQUIRES_GRAD);
 }
 
-/* ---- comparison ---- */
 static double worst_rel; /* largest error of the current fixture */
 static double worst_abs;
 
