@@ -344,7 +344,7 @@ def main():
                          "seconds per epoch of both")
     ap.add_argument("--fashion-cnn-prog", help="the fashion_cnn program (default: next to "
                                                "--bench's build, examples/fashion_cnn)")
-    ap.add_argument("--epochs", type=int, default=8, help="--fashion-cnn: epochs (8, the "
+    ap.add_argument("--epochs", type=int, default=15, help="--fashion-cnn: epochs (15, the "
                                                           "program's default)")
     ap.add_argument("--data", default=FASHION_DIR, help="--fashion-cnn: the data folder")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)

@@ -17,7 +17,7 @@
  * distribution. Pixels scaled to [0,1]. Adam (lr 1e-3) on mini-batches of 64,
  * reshuffled every epoch; the learning rate halves every 3 epochs (a function of the
  * epoch alone, so resuming keeps it). The 60000 training images train, the 10000
- * test images are only evaluated. Default: 8 epochs.
+ * test images are only evaluated. Default: 15 epochs.
  *
  * Options (and the common ones of train_util.h: --epochs --seed --save --resume
  * --svg --quick):
@@ -163,7 +163,7 @@ static int cnn_init(cnn *m, const config *c, tg_rng *rng, tg_params *ps) {
 }
 
 int main(int argc, char **argv) {
-    config c = {.o = {.epochs = 8, .seed = 1, .svg = PROG "_loss.svg"}, .c1 = 16, .c2 = 32,
+    config c = {.o = {.epochs = 15, .seed = 1, .svg = PROG "_loss.svg"}, .c1 = 16, .c2 = 32,
                 .hidden = 128, .batch = 64, .lr = 1e-3, .dropout = 0.25};
     if (tu_has_quick(argc, argv)) { /* small enough for the sanitizer build of meson test */
         c.c1 = 4, c.c2 = 8, c.hidden = 32, c.o.epochs = 2, c.lr = 3e-3, c.dropout = 0;
