@@ -19,6 +19,15 @@
  * epoch alone, so resuming keeps it). The 60000 training images train, the 10000
  * test images are only evaluated. Default: 15 epochs.
  *
+ * Measured (the defaults, float build, one run on 2026-12-01: epochs 1-2 on 1 thread,
+ * then --resume from their checkpoint for epochs 3-15 on 2 threads; a resumed run is
+ * bit-identical to an uninterrupted one, and the results do not depend on the thread
+ * count). A 2-vCPU VM shared with other jobs (load average about 8), so the times are
+ * those of a heavily loaded machine:
+ *   91.58% test accuracy after 15 epochs (91.00% after 8, 91.30% after 10, 91.55%
+ *   after 13), 80.7 s per epoch of training on 2 threads (41 s for an epoch under
+ *   lighter load). The MLP of fashion_mnist.c reaches 89.33%.
+ *
  * Options (and the common ones of train_util.h: --epochs --seed --save --resume
  * --svg --quick):
  *   --data DIR      directory holding the four *-ubyte[.gz] files
