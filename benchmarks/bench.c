@@ -13,6 +13,10 @@
  *   rnn_32x128             MSE of the outputs against a random target
  *   lstm_32x512
  *   lstm_1x32
+ *   conv_step     ms       examples/fashion_cnn's training step at batch 64: input
+ *                          (64,1,28,28), conv 3x3 16 + relu + max pool 2, conv 3x3 32 +
+ *                          relu + max pool 2, dropout 0.25, linear 1568-128 + relu,
+ *                          linear 128-10, cross-entropy, Adam
  *
  * All on random data with fixed seeds. Each figure is the median of --reps timed
  * repetitions (default 5) after one warm-up; a repetition runs at least ~0.1 s.
@@ -67,6 +71,9 @@ typedef struct {
     tg_tape *t;
     tg_mlp *mlp;
     tg_rnn *rnn;
+    tg_conv *conv[2];
+    tg_linear *fc[2];
+    tg_rng rng;        /* conv: dropout's draws */
     tg_params ps;
     tg_optim *opt;
     tg_tensor *x, *y;  /* long-lived inputs and targets */
@@ -113,6 +120,24 @@ static void rnn_run(void *p, long iters) {
     }
 }
 
+static void conv_run(void *p, long iters) {
+    static const int k2[2] = {2, 2};
+    model_ctx *m = p;
+    for (long i = 0; i < iters; i++) {
+        int r0 = (int)(m->cursor++ % (m->rows / m->batch)) * m->batch;
+        tg_tape *t = m->t;
+        tg_tape_reset(t);
+        tg_tensor *h = tg_tape_tensor(t, 4, (int[]){m->batch, 1, 28, 28},
+                                      m->x->data + (size_t)r0 * 784, 0);
+        for (int l = 0; l < 2; l++)
+            h = tg_max_pool2d(t, tg_relu(t, tg_conv_forward(t, m->conv[l], h)), k2, NULL, NULL);
+        h = tg_dropout(t, tg_reshape(t, h, 2, (int[]){m->batch, 32 * 7 * 7}), (tg_real)0.25,
+                       &m->rng, true);
+        h = tg_linear_forward(t, m->fc[1], tg_relu(t, tg_linear_forward(t, m->fc[0], h)));
+        train_step(m, tg_cross_entropy(t, h, m->labels + r0));
+    }
+}
+
 static tg_tensor *random_tensor(tg_rng *g, int rank, const int *shape) {
     tg_tensor *x = tg_tensor_new(rank, shape, 0);
     if (!x) die("tensor", tg_last_error());
@@ -138,6 +163,7 @@ static void model_free(model_ctx *m) {
     tg_params_free(&m->ps);
     tg_mlp_free(m->mlp);
     tg_rnn_free(m->rnn);
+    for (int l = 0; l < 2; l++) tg_conv_free(m->conv[l]), tg_linear_free(m->fc[l]);
     tg_tensor_free(m->x);
     tg_tensor_free(m->y);
     free(m->labels);
@@ -243,6 +269,31 @@ static void bench_rnn(const char *name, tg_rnn_kind kind, int B, int H, int reps
     model_free(&m);
 }
 
+static void bench_conv(int reps) {
+    static const int k3[2] = {3, 3}, pad1[2] = {1, 1};
+    model_ctx m = {0};
+    tg_rng g;
+    tg_rng_seed(&g, 4);
+    tg_rng_seed(&m.rng, 5);
+    m.batch = 64, m.rows = 64 * 16;
+    m.conv[0] = tg_conv2d_new("conv1", 1, 16, k3, NULL, pad1, NULL, true, TG_INIT_TORCH, &g);
+    m.conv[1] = tg_conv2d_new("conv2", 16, 32, k3, NULL, pad1, NULL, true, TG_INIT_TORCH, &g);
+    m.fc[0] = tg_linear_new("fc1", 32 * 7 * 7, 128, TG_INIT_TORCH, &g);
+    m.fc[1] = tg_linear_new("fc2", 128, 10, TG_INIT_TORCH, &g);
+    for (int l = 0; l < 2; l++)
+        if (!m.conv[l] || !m.fc[l] || tg_conv_params(m.conv[l], &m.ps) != TG_OK)
+            die("conv_step", tg_last_error());
+    for (int l = 0; l < 2; l++)
+        if (tg_linear_params(m.fc[l], &m.ps) != TG_OK) die("conv_step", tg_last_error());
+    m.x = random_tensor(&g, 2, (int[]){m.rows, 784});
+    m.labels = malloc(sizeof(int) * (size_t)m.rows);
+    if (!m.labels) die("conv_step", "out of memory");
+    for (int i = 0; i < m.rows; i++) m.labels[i] = (int)(tg_rng_u64(&g) % 10);
+    model_opt(&m, true);
+    report("conv_step", time_it(conv_run, &m, reps, 0.2) * 1e3, "ms");
+    model_free(&m);
+}
+
 /* --isa: the GEMM micro-kernel, if this CPU has it. */
 static int parse_isa(const char *prog, const char *name, const char *v, void *out) {
     (void)out;
@@ -289,5 +340,6 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < sizeof rnns / sizeof rnns[0]; i++)
         if (selected(rnns[i].name, n_names, names))
             bench_rnn(rnns[i].name, rnns[i].kind, rnns[i].B, rnns[i].H, reps);
+    if (selected("conv_step", n_names, names)) bench_conv(reps);
     return 0;
 }

@@ -38,11 +38,23 @@ import sys
 import time
 
 NAMES = ["gemm_256", "gemm_512", "gemm_1024", "gemm_2048", "tape_op", "xor_step",
-         "mlp_epoch", "lstm_32x128", "gru_32x128", "rnn_32x128", "lstm_32x512", "lstm_1x32"]
+         "mlp_epoch", "lstm_32x128", "gru_32x128", "rnn_32x128", "lstm_32x512", "lstm_1x32",
+         "conv_step"]
 HIGHER_IS_BETTER = {"GFLOP/s"}
 
 
 # ---------------------------------------------------------------- PyTorch worker
+def fashion_cnn_model(nn, c1=16, c2=32, hidden=128, dropout=0.25):
+    """examples/fashion_cnn.c's network; PyTorch's default initialisation of Conv2d and
+    Linear is U(-k, k) with k = 1/sqrt(fan_in) for the weights (kaiming_uniform with
+    a = sqrt(5)) and the biases, which is our TG_INIT_TORCH."""
+    return nn.Sequential(
+        nn.Conv2d(1, c1, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(c1, c2, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Dropout(dropout), nn.Linear(c2 * 49, hidden), nn.ReLU(),
+        nn.Linear(hidden, 10))
+
+
 def torch_workload(name, inner):
     """Runs one figure in PyTorch; returns (value, unit). Mirrors bench.c."""
     import torch
@@ -120,6 +132,22 @@ def torch_workload(name, inner):
                 lab = labels[r0:r0 + batch]
                 yield data[r0:r0 + batch], lambda m, xb, lab=lab: F.cross_entropy(m(xb), lab)
         return train(model, opt, batches(), 0.2) * 60000 / 64, "s"
+
+    if name == "conv_step":
+        rows, batch = 64 * 16, 64
+        data = torch.rand(rows, 1, 28, 28) * 2 - 1
+        labels = torch.randint(0, 10, (rows,))
+        model = fashion_cnn_model(nn)
+        opt = torch.optim.Adam(model.parameters())
+
+        def batches():
+            i = 0
+            while True:
+                r0 = (i % (rows // batch)) * batch
+                i += 1
+                lab = labels[r0:r0 + batch]
+                yield data[r0:r0 + batch], lambda m, xb, lab=lab: F.cross_entropy(m(xb), lab)
+        return train(model, opt, batches(), 0.2) * 1e3, "ms"
 
     kinds = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
     kind, shape = name.split("_")
@@ -200,6 +228,109 @@ def run_ours(bench, threads, inner, name):
     sys.exit("compare.py: no BENCH line for %s in:\n%s" % (name, r.stdout))
 
 
+# ---------------------------------------------------------------- Fashion-MNIST CNN
+FASHION_DIR = "/usr/share/datasets/fashion-mnist"
+
+
+def read_idx(path):
+    import gzip
+    import numpy as np
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        raw = f.read()
+    ndim = raw[3]
+    shape = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
+
+
+def fashion_file(data, stem):
+    for name in (stem, stem + ".gz"):
+        if os.path.exists(os.path.join(data, name)):
+            return os.path.join(data, name)
+    sys.exit("compare.py: %s not found in %s (apt-get install dataset-fashion-mnist)"
+             % (stem, data))
+
+
+def torch_fashion_cnn(data, epochs, threads, seed=1):
+    """Trains fashion_cnn's twin as the C program does: Adam lr 1e-3, batch 64,
+    reshuffled every epoch, lr halved every 3 epochs, dropout in training only; prints
+    the test accuracy and the seconds of training of every epoch; returns the final
+    accuracy and the mean seconds per epoch."""
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+    torch.set_num_threads(threads)
+    torch.manual_seed(seed)
+    xs, ys = {}, {}
+    for split, stem in (("train", "train"), ("test", "t10k")):
+        img = read_idx(fashion_file(data, stem + "-images-idx3-ubyte"))
+        lab = read_idx(fashion_file(data, stem + "-labels-idx1-ubyte"))
+        xs[split] = torch.tensor(img, dtype=torch.float32).reshape(-1, 1, 28, 28) / 255
+        ys[split] = torch.tensor(lab, dtype=torch.int64)
+    model = fashion_cnn_model(nn)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    sched = torch.optim.lr_scheduler.StepLR(opt, 3, 0.5)
+    n, batch, times, acc = xs["train"].shape[0], 64, [], 0.0
+    for epoch in range(epochs):
+        model.train()
+        t0 = time.perf_counter()
+        perm = torch.randperm(n)
+        for s in range(0, n, batch):
+            idx = perm[s:s + batch]
+            opt.zero_grad()
+            loss = F.cross_entropy(model(xs["train"][idx]), ys["train"][idx])
+            loss.backward()
+            opt.step()
+        times.append(time.perf_counter() - t0)
+        sched.step()
+        model.eval()
+        with torch.no_grad():
+            correct = sum(int((model(xs["test"][s:s + 1000]).argmax(1) ==
+                               ys["test"][s:s + 1000]).sum())
+                          for s in range(0, xs["test"].shape[0], 1000))
+        acc = correct / xs["test"].shape[0]
+        print("PyTorch epoch %2d/%d  test accuracy %.2f%%  (%.2f s)"
+              % (epoch + 1, epochs, 100 * acc, times[-1]), flush=True)
+    return acc, statistics.mean(times)
+
+
+def ours_fashion_cnn(prog, data, epochs, threads):
+    """Runs examples/fashion_cnn; returns its final accuracy and seconds per epoch."""
+    import re
+    import tempfile
+    env = dict(os.environ, TG_NUM_THREADS=str(threads))
+    with tempfile.TemporaryDirectory() as tmp:
+        r = subprocess.run([prog, "--epochs", str(epochs), "--data", data, "--svg",
+                            os.path.join(tmp, "loss.svg")], capture_output=True, text=True,
+                           env=env)
+    for line in r.stdout.splitlines():
+        if line.startswith("epoch"):
+            print("tapegrad " + line, flush=True)
+    m = re.search(r"test accuracy ([0-9.]+)% after \d+ epochs \(([0-9.]+) s per epoch",
+                  r.stdout)
+    if r.returncode != 0 or not m:
+        sys.exit("compare.py: %s failed (exit %d):\n%s" % (prog, r.returncode, r.stderr))
+    return float(m.group(1)) / 100, float(m.group(2))
+
+
+def fashion_cnn_main(a):
+    """--fashion-cnn: ours then PyTorch's on the real data, one table."""
+    threads = int(a.threads.split(",")[0])
+    prog = os.path.abspath(a.fashion_cnn_prog or os.path.join(
+        os.path.dirname(os.path.abspath(a.bench)), "..", "examples", "fashion_cnn"))
+    print("# %s, fashion_cnn %s, %d epochs, %d thread(s)"
+          % (time.strftime("%Y-%m-%d %H:%M"), prog, a.epochs, threads), flush=True)
+    rows = [("tapegrad",) + ours_fashion_cnn(prog, a.data, a.epochs, threads),
+            ("PyTorch 1.13",) + torch_fashion_cnn(a.data, a.epochs, threads)]
+    print("\n| Fashion-MNIST CNN, %d epochs | test accuracy | s per epoch |" % a.epochs)
+    print("|---|---|---|")
+    for who, acc, sec in rows:
+        print("| %s | %.2f%% | %.1f |" % (who, 100 * acc, sec))
+    for who, acc, sec in rows:
+        print("FASHION_CNN %s accuracy=%.4f s_per_epoch=%.2f threads=%d"
+              % (who.split()[0], acc, sec, threads))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--bench", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -207,11 +338,22 @@ def main():
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--inner", type=int, default=3)
+    ap.add_argument("--fashion-cnn", action="store_true",
+                    help="instead of the figures: train examples/fashion_cnn and its PyTorch "
+                         "twin on Fashion-MNIST (first --threads count), print accuracy and "
+                         "seconds per epoch of both")
+    ap.add_argument("--fashion-cnn-prog", help="the fashion_cnn program (default: next to "
+                                               "--bench's build, examples/fashion_cnn)")
+    ap.add_argument("--epochs", type=int, default=15, help="--fashion-cnn: epochs (15, the "
+                                                          "program's default)")
+    ap.add_argument("--data", default=FASHION_DIR, help="--fashion-cnn: the data folder")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("names", nargs="*")
     a = ap.parse_args()
     if a.worker:
         return worker_main(int(a.threads), a.inner)
+    if a.fashion_cnn:
+        return fashion_cnn_main(a)
 
     check_openblas()
     if "OPENBLAS_CORETYPE" not in os.environ:
