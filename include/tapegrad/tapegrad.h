@@ -14,7 +14,8 @@
  *   io       tg_checkpoint.h (save and load named tensors)
  *   layers   tg_layers.h, which includes tg_activation.h, tg_init.h, tg_neuron.h,
  *            tg_linear.h, tg_rnn.h, tg_embedding.h, tg_conv.h (convolution, pooling)
- *            and tg_norm.h (layer norm)
+ *            tg_norm.h (layer norm), tg_attention.h (multi-head attention,
+ *            positional embedding) and tg_transformer.h (encoder, decoder blocks)
  *   optim    tg_optim.h (optimizers, clipping, learning-rate schedules)
  *   data     tg_data.h (IDX, CSV and text readers)
  *

@@ -35,5 +35,7 @@
 #include <tapegrad/tg_embedding.h>
 #include <tapegrad/tg_conv.h>
 #include <tapegrad/tg_norm.h>
+#include <tapegrad/tg_attention.h>
+#include <tapegrad/tg_transformer.h>
 
 #endif
