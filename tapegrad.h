@@ -42,6 +42,7 @@
 #include <tapegrad/tg_core.h>
 #include <tapegrad/tg_tape.h>
 #include <tapegrad/tg_ops.h>
+#include <tapegrad/tg_grad.h>
 #include <tapegrad/tg_gradcheck.h>
 #include <tapegrad/tg_params.h>
 #include <tapegrad/tg_show.h>

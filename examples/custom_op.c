@@ -51,7 +51,7 @@ static void swish_backward(tg_node *n) {
         dx[i] += g[i] * (s[i] + (tg_real)d->beta * x[i] * s[i] * (1 - s[i]));
 }
 
-static const tg_op swish_op = {"swish", 1, 0, swish_infer, swish_forward, swish_backward};
+static const tg_op swish_op = {"swish", 1, 0, swish_infer, swish_forward, swish_backward, NULL};
 
 /* The one-line builder, like the library's own. The data must outlive the tape step. */
 static tg_tensor *swish(tg_tape *t, tg_tensor *x, const swish_data *d) {

@@ -18,6 +18,7 @@
  * (gemm.c), with beta = 1 in backward so it accumulates straight into the gradient
  * buffers: no temporary, no transposed copy.
  */
+#include <string.h>
 #include <tg/gemm.h>
 #include "ops_private.h"
 
@@ -93,4 +94,120 @@ void tg__matmul_bwd(tg_node *n) {
 tg_tensor *tg_matmul(tg_tape *t, tg_tensor *a, tg_tensor *b) {
     tg_tensor *in[2] = {a, b};
     return tg_apply(t, &tg__op_matmul, in, 2, NULL);
+}
+
+/* ---- matmul_t: C = op(A) op(B), op(X) = X or X^T on the last two axes ----------
+ * The backward op of the matrix product (its gradients G B^T and A^T G are products
+ * with a transposed operand), with gradients of its own, so products differentiate
+ * to any order:
+ *   C = op_a(A) op_b(B), G = dL/dC:
+ *     dA += G op_b(B)^T  (ta = 0)    or  op_b(B) G^T  (ta = 1)
+ *     dB += op_a(A)^T G  (tb = 0)    or  G^T op_a(A)  (tb = 1)
+ * and each of those is again a matmul_t. Shapes: both rank 2, or both rank 3 with
+ * equal batch. args: i[0] = ta, i[1] = tb. Forward accumulates into a zeroed output
+ * with the very tg__gemm call that tg_matmul's backward makes, so the graph form of
+ * tg_matmul gives its kernel's bits. */
+typedef struct {
+    size_t batch, M, K, N, lda, ldb;
+} mt_dims;
+
+static mt_dims mt_dims_of(const tg_tensor *a, const tg_tensor *b, bool ta, bool tb) {
+    int r = a->rank;
+    size_t a0 = (size_t)a->shape[r - 2], a1 = (size_t)a->shape[r - 1];
+    size_t b0 = (size_t)b->shape[r - 2], b1 = (size_t)b->shape[r - 1];
+    mt_dims d = {r == 3 ? (size_t)a->shape[0] : 1, ta ? a1 : a0, ta ? a0 : a1, tb ? b0 : b1, a1, b1};
+    return d;
+}
+
+tg_status tg__infer_matmul_t(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
+    const tg_tensor *a = n->in[0], *b = n->in[1];
+    bool ta = n->args.i[0] != 0, tb = n->args.i[1] != 0;
+    char sa[128], sb[128];
+    tg_shape_str(a, sa, sizeof sa);
+    tg_shape_str(b, sb, sizeof sb);
+    if (a->rank < 2 || a->rank > 3 || b->rank != a->rank)
+        return tg_tape_fail(t, TG_ERR_SHAPE, "tg_matmul_t: inputs must both have rank 2 or both rank 3: %s x %s",
+                            sa, sb);
+    if (a->rank == 3 && a->shape[0] != b->shape[0])
+        return tg_tape_fail(t, TG_ERR_SHAPE, "tg_matmul_t: batch sizes differ: %s x %s", sa, sb);
+    int r = a->rank;
+    int ak = ta ? a->shape[r - 2] : a->shape[r - 1], bk = tb ? b->shape[r - 1] : b->shape[r - 2];
+    if (ak != bk)
+        return tg_tape_fail(t, TG_ERR_SHAPE, "tg_matmul_t: inner dimensions differ: %s%s x %s%s", sa,
+                            ta ? "^T" : "", sb, tb ? "^T" : "");
+    *rank = r;
+    if (r == 3) shape[0] = a->shape[0];
+    shape[r - 2] = ta ? a->shape[r - 1] : a->shape[r - 2];
+    shape[r - 1] = tb ? b->shape[r - 2] : b->shape[r - 1];
+    return TG_OK;
+}
+
+/* C_i += op(A_i) op(B_i) for each batch entry (C's ld is N). */
+static void mt_run(bool ta, bool tb, const tg_tensor *a, const tg_tensor *b, tg_real *C) {
+    mt_dims d = mt_dims_of(a, b, ta, tb);
+    for (size_t i = 0; i < d.batch; i++)
+        tg__gemm(ta, tb, d.M, d.N, d.K, 1, a->data + i * d.M * d.K, d.lda, b->data + i * d.K * d.N,
+                 d.ldb, 1, C + i * d.M * d.N, d.N);
+}
+
+tg_status tg__matmul_t_fwd(tg_tape *t, tg_node *n) {
+    (void)t;
+    memset(n->out->data, 0, n->out->size * sizeof(tg_real));
+    mt_run(n->args.i[0] != 0, n->args.i[1] != 0, n->in[0], n->in[1], n->out->data);
+    return TG_OK;
+}
+
+/* The two gradients as (left, right, ta, tb) products: dA = op(l) op(r). */
+typedef struct {
+    int la, ra; /* 0 = A, 1 = B, 2 = G */
+    bool ta, tb;
+} mt_term;
+
+static void mt_terms(bool ta, bool tb, mt_term *da, mt_term *db) {
+    *da = ta ? (mt_term){1, 2, tb, true} : (mt_term){2, 1, false, !tb};
+    *db = tb ? (mt_term){2, 0, true, ta} : (mt_term){0, 2, !ta, false};
+}
+
+void tg__matmul_t_bwd(tg_node *n) {
+    mt_term da, db;
+    mt_terms(n->args.i[0] != 0, n->args.i[1] != 0, &da, &db);
+    /* G as a tensor header over out->grad, for mt_run. */
+    tg_tensor G = *n->out;
+    G.data = n->out->grad;
+    const tg_tensor *ops[3] = {n->in[0], n->in[1], &G};
+    if (n->in[0]->grad) mt_run(da.ta, da.tb, ops[da.la], ops[da.ra], n->in[0]->grad);
+    if (n->in[1]->grad) mt_run(db.ta, db.tb, ops[db.la], ops[db.ra], n->in[1]->grad);
+}
+
+tg_status tg__matmul_t_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    mt_term da, db;
+    mt_terms(n->args.i[0] != 0, n->args.i[1] != 0, &da, &db);
+    tg_tensor *ops[3] = {n->in[0], n->in[1], g};
+    if (tg__needs(n, 0)) dx[0] = tg_matmul_t(t, ops[da.la], ops[da.ra], da.ta, da.tb);
+    if (tg__needs(n, 1)) dx[1] = tg_matmul_t(t, ops[db.la], ops[db.ra], db.ta, db.tb);
+    return tg__graph_status(t);
+}
+
+tg_tensor *tg_matmul_t(tg_tape *t, tg_tensor *a, tg_tensor *b, bool trans_a, bool trans_b) {
+    tg_tensor *in[2] = {a, b};
+    tg_op_args args = {.i = {trans_a, trans_b}};
+    return tg_apply(t, &tg__op_matmul_t, in, 2, &args);
+}
+
+/* tg_matmul's graph form: dA = G B^T and dB = A^T G as matmul_t products, the same
+ * tg__gemm calls as its kernel. A shared right operand (B,M,K) x (K,N) folds the
+ * batch into the rows, as the kernel does, through views. */
+tg_status tg__matmul_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    tg_tensor *a = n->in[0], *b = n->in[1];
+    if (a->rank == 3 && b->rank == 2) {
+        int am[2] = {a->shape[0] * a->shape[1], a->shape[2]};
+        int gm[2] = {g->shape[0] * g->shape[1], g->shape[2]};
+        tg_tensor *g2 = tg_reshape(t, g, 2, gm);
+        if (tg__needs(n, 0)) dx[0] = tg_reshape(t, tg_matmul_t(t, g2, b, false, true), 3, a->shape);
+        if (tg__needs(n, 1)) dx[1] = tg_matmul_t(t, tg_reshape(t, a, 2, am), g2, true, false);
+        return tg__graph_status(t);
+    }
+    if (tg__needs(n, 0)) dx[0] = tg_matmul_t(t, g, b, false, true);
+    if (tg__needs(n, 1)) dx[1] = tg_matmul_t(t, a, g, true, false);
+    return tg__graph_status(t);
 }

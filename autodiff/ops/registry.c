@@ -40,19 +40,25 @@ static void fmt_axis(const tg_node *n, int precision, char *buf, size_t cap) {
     snprintf(buf, cap, "axis %ld", n->args.i[0]);
 }
 
+/* matmul_t(transpose a, transpose b): "a^T, b" */
+static void fmt_transposes(const tg_node *n, int precision, char *buf, size_t cap) {
+    (void)precision;
+    snprintf(buf, cap, "%s, %s", n->args.i[0] ? "a^T" : "a", n->args.i[1] ? "b^T" : "b");
+}
+
 /* ---- the definitions and the table ---- */
 
 #define EW TG_OPF_ELEMENTWISE
 #define VIEW TG_OPF_VIEW
 
-#define OP(name, inputs, flags, shape, forward, backward, args, derivative)        \
+#define OP(name, inputs, flags, shape, forward, backward, graph, args, derivative) \
     const tg_op tg__op_##name = {"tg_" #name, inputs, flags, tg__infer_##shape,   \
-                                 tg__##forward, tg__##backward};
+                                 tg__##forward, tg__##backward, tg__##graph};
 #include "registry.h"
 #undef OP
 
 static const tg_op_info table[] = {
-#define OP(name, inputs, flags, shape, forward, backward, args, derivative) \
+#define OP(name, inputs, flags, shape, forward, backward, graph, args, derivative) \
     {&tg__op_##name, derivative, fmt_##args},
 #include "registry.h"
 #undef OP

@@ -2,10 +2,14 @@
  *
  * The tape is in recording order, which is already topological: every input of a node
  * was produced before it. So the sweep is one reverse loop over the nodes from y back
- * to the first: for each node on a path to y it makes sure the inputs that need a
- * gradient have a buffer, then calls the node's op's local derivative, which ADDS
- * dL/d(input) into those buffers. No sort, no recursion: a chain of any length runs
- * in constant stack. */
+ * to the first: for each node on a path to y (the plan, sweep.c) it makes sure the
+ * inputs that need a gradient have a buffer, then calls the node's op's local
+ * derivative, which ADDS dL/d(input) into those buffers. No sort, no recursion: a
+ * chain of any length runs in constant stack.
+ *
+ * tg_backward is atomic: it saves the leaves' gradients before the loop and puts them
+ * back if the loop fails (anomaly, out of memory, a reset from a trace callback), so
+ * a failed sweep changes no gradient a caller can see. */
 #include <string.h>
 #include "tape_private.h"
 
@@ -18,46 +22,68 @@ static tg_status ensure_grad(tg_tape *t, tg_tensor *x) {
     return TG_OK;
 }
 
-tg_status tg_backward(tg_tape *t, tg_tensor *y, const tg_tensor *seed) {
-    if (!t) return tg__error(TG_ERR_ARG, "tg_backward: tape is NULL");
-    if (t->status != TG_OK)
-        return tg__error(t->status, "tg_backward: the tape has failed earlier: %s", t->msg);
-    t->who = "tg_backward";
-    if (!y) return tg_tape_fail(t, TG_ERR_ARG, "tg_backward: argument 1 (y) is NULL");
-    if (!tg__tensor_live(t, y))
-        return tg_tape_fail(t, TG_ERR_STATE,
-                            "tg_backward: y belongs to another tape or to a step before the last tg_tape_reset");
-    if (!tg__requires_grad(y))
-        return tg_tape_fail(t, TG_ERR_STATE,
-                            "tg_backward: y does not require a gradient (no parameter reaches it, or it was computed with gradients disabled)");
-    char b1[128], b2[128];
-    if (!seed && y->size != 1)
-        return tg_tape_fail(t, TG_ERR_SHAPE,
-                            "tg_backward: y has shape %s; a seed gradient is needed unless y has one element",
-                            tg_shape_str(y, b1, sizeof b1));
-    if (seed && (seed->size != y->size || !tg__same_shape(seed, y)))
-        return tg_tape_fail(t, TG_ERR_SHAPE, "tg_backward: seed shape %s differs from y shape %s",
-                            tg_shape_str(seed, b1, sizeof b1), tg_shape_str(y, b2, sizeof b2));
-
+tg_status tg__sweep_kernels(tg__sweep *s, const tg_tensor *seed) {
+    tg_tape *t = s->t;
+    tg_node *start = s->start;
+    tg_tensor *y = start->out;
     /* Intermediate gradients of this sweep start from zero (a second sweep over the
      * same tape recomputes them); ancestors of y were all recorded before it. */
-    tg_node *start = y->node;
     for (tg_node *n = start; n; n = n->prev)
-        if (n->out->grad) memset(n->out->grad, 0, n->out->size * sizeof(tg_real));
+        if (s->reach[n->id] && n->out->grad) memset(n->out->grad, 0, n->out->size * sizeof(tg_real));
     if (ensure_grad(t, y) != TG_OK) return t->status;
     for (size_t i = 0; i < y->size; i++) y->grad[i] += seed ? seed->data[i] : (tg_real)1;
 
     for (tg_node *n = start; n; n = n->prev) {
-        if (!n->out->grad || !n->op->backward) continue; /* not on a path to y */
+        if (!s->reach[n->id] || !n->op->backward) continue; /* not on a path to y */
         for (int i = 0; i < n->n_in; i++)
             if (tg__requires_grad(n->in[i]) && ensure_grad(t, n->in[i]) != TG_OK)
                 return t->status;
+        /* Node n is about to run its local derivative. */
         if (t->trace || t->anomaly) {
-            if (tg__watched_backward(t, n) != TG_OK) return t->status;
+            tg_status st = tg__watched_backward(t, n);
+            if (tg__sweep_was_reset(s) || st != TG_OK) return t->status;
         } else {
             n->op->backward(n);
         }
     }
-    t->who = NULL;
     return TG_OK;
+}
+
+tg_status tg_backward(tg_tape *t, tg_tensor *y, const tg_tensor *seed) {
+    tg__sweep s;
+    tg_status st = tg__sweep_begin(t, "tg_backward", 1, y, seed, &s);
+    if (st != TG_OK) return st;
+    t->who = "tg_backward";
+    /* Save the leaves' gradients (sizes of existing buffers: the sum cannot wrap). */
+    size_t total = 0;
+    for (size_t k = 0; k < s.n_leaves; k++)
+        if (s.leaves[k]->grad) total += s.leaves[k]->size;
+    tg_real *saved = tg__sweep_value_store(&s, total);
+    if (!saved) {
+        tg__sweep_end(&s);
+        return tg_tape_fail(t, TG_ERR_NOMEM, "tg_backward: out of memory saving %zu gradient values",
+                            total);
+    }
+    for (size_t k = 0, off = 0; k < s.n_leaves; k++) {
+        const tg_tensor *x = s.leaves[k];
+        if (!x->grad) continue;
+        memcpy(saved + off, x->grad, x->size * sizeof(tg_real));
+        off += x->size;
+    }
+    st = tg__sweep_kernels(&s, seed);
+    if (st != TG_OK) {
+        bool reset = t->epoch != s.epoch; /* step leaves are gone then */
+        for (size_t k = 0, off = 0; k < s.n_leaves; k++) {
+            tg_tensor *x = s.leaves[k];
+            if (!s.saved_grad[k]) {
+                if (!reset || !x->tape) x->grad = NULL;
+                continue;
+            }
+            if (!reset || !x->tape) memcpy(x->grad, saved + off, x->size * sizeof(tg_real));
+            off += x->size;
+        }
+    }
+    tg__sweep_end(&s);
+    t->who = NULL;
+    return st;
 }

@@ -18,6 +18,7 @@ tg_tape *tg_tape_new(void) {
 
 void tg_tape_free(tg_tape *t) {
     if (!t) return;
+    tg__sweep_free(t);
     for (chunk *c = t->first, *n; c; c = n) {
         n = c->next;
         tg__free(c);

@@ -27,6 +27,12 @@ struct tg_tape {
     const char *who;      /* the op (or function) allocating now, for OOM messages */
     tg_trace_fn trace;
     void *trace_user;
+    bool in_sweep;        /* a sweep is running (a trace callback must not start one) */
+    /* The sweep's working memory (sweep.c), malloc'd and kept across steps and resets
+     * (a trace callback may reset the tape mid-sweep; this memory survives it):
+     * reachability per node, the leaf hash, the leaves, their saved grad pointers and
+     * the saved values of their gradients. */
+    struct { void *p; size_t cap; } sw[5];
     tg_status status;
     char msg[512];
 };
@@ -51,5 +57,10 @@ static inline void *tg__arena_bump(tg_tape *t, size_t bytes) {
 tg_status tg__watch_forward(tg_tape *t, const tg_op *op, tg_tensor *const *in, int n_in,
                             const tg_tensor *out);
 tg_status tg__watched_backward(tg_tape *t, tg_node *n);
+
+/* sweep.c: frees the sweep's working memory (tg_tape_free). */
+void tg__sweep_free(tg_tape *t);
+/* Working room for n saved gradient values (kept with the tape); NULL on OOM. */
+tg_real *tg__sweep_value_store(tg__sweep *s, size_t n);
 
 #endif

@@ -202,7 +202,7 @@ int main(int argc, char **argv) {
     expect_named(f, TG_ERR_ARG, "tg_add: the input array is NULL", "tg_add");
 
     f = row(&o, "tg_apply", "op without shape and forward functions");
-    static const tg_op half = {"my_op", 1, 0, NULL, NULL, NULL};
+    static const tg_op half = {"my_op", 1, 0, NULL, NULL, NULL, NULL};
     on_tape(o, f->t, tg_apply(f->t, &half, &f->a, 1, NULL));
     expect(f, TG_ERR_ARG, "tg_apply: op my_op has no shape or forward function");
 

@@ -1,0 +1,79 @@
+/* tg_grad.h — gradients as tensors, and gradients of gradients.
+ *
+ * tg_backward (tg_tape.h) accumulates dL/dparam into every parameter's ->grad, the
+ * training loop's case. tg_grad instead RETURNS the gradients of y with respect to
+ * chosen tensors xs, as step tensors, and leaves every ->grad alone. With
+ * TG_GRAD_CREATE_GRAPH the sweep records itself: each op's local derivative runs in
+ * its graph form (tg_op.backward_graph, the `graph` column of the op registry), so
+ * the returned gradients are ordinary tensors on the tape, functions of the inputs,
+ * and can be differentiated again, to any order. That gives
+ *   - second derivatives: tg_grad of a first derivative;
+ *   - Hessian-vector products: tg_hvp below, one extra sweep, no Hessian;
+ *   - gradient penalties (WGAN-GP): loss + lambda ||dD/dx||^2, then tg_backward.
+ *
+ * Example (d^2/dx^2 tanh x at x = 0.5 = -2 tanh(x) (1 - tanh(x)^2)):
+ *   tg_tensor *x = tg_tape_tensor(t, 0, NULL, (tg_real[]){0.5}, TG_REQUIRES_GRAD);
+ *   tg_tensor *y = tg_tanh(t, x), *dy, *d2y;
+ *   tg_grad(t, y, NULL, &x, 1, TG_GRAD_CREATE_GRAPH, &dy);   // 1 - tanh^2, on the tape
+ *   tg_grad(t, dy, NULL, &x, 1, 0, &d2y);                    // a constant
+ *
+ * Memory: a recorded sweep adds to the arena, per node it differentiates, the nodes
+ * and values of that node's graph form: about as many bytes as the forward pass
+ * recorded for the op, times 2 to 4 (a tanh adds square, neg, add_scalar and mul of
+ * its output's size; a matmul two products). The growth is the same every step, so
+ * a steady loop that takes a gradient penalty allocates nothing after its first step.
+ * A first-order tg_grad adds one gradient buffer per tensor on a path to y, as
+ * tg_backward does, plus one per x for the result.
+ */
+#ifndef TG_GRAD_H
+#define TG_GRAD_H
+
+#include <tapegrad/tg_tape.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum {
+    /* Record the sweep on the tape, so the gradients can be differentiated again. */
+    TG_GRAD_CREATE_GRAPH = 1u << 0,
+    /* An x that does not reach y gets a zero gradient instead of an error. */
+    TG_GRAD_ALLOW_UNUSED = 1u << 1
+};
+
+/* The most xs one call takes. */
+#define TG_GRAD_MAX_XS 1024
+
+/* Gradients of y with respect to xs[0..n-1], returned as step tensors in out[0..n-1]
+ * (same shapes as xs). seed: NULL for a one-element y, else dL/dy of y's shape.
+ * flags: TG_GRAD_CREATE_GRAPH records the sweep itself, so out[i] can be
+ *        differentiated again (any order); without it out[i] are constants.
+ *        TG_GRAD_ALLOW_UNUSED gives zeros for an x that does not reach y
+ *        (otherwise TG_ERR_ARG naming the x).
+ * Leaves' ->grad buffers are NOT touched by tg_grad (unlike tg_backward).
+ * xs may be parameters, step leaves made with TG_REQUIRES_GRAD, or intermediate
+ * results of t's current step. out[i] belong to t and die at tg_tape_reset.
+ * Errors (TG_ERR_ARG, _STATE, _SHAPE; recorded on t, out[] all NULL, no ->grad
+ * written): t NULL or failed; y NULL, stale, or not requiring a gradient; a seed of
+ * the wrong shape, tape or step; n <= 0 or > TG_GRAD_MAX_XS; xs or out NULL; xs[i]
+ * NULL, stale or from another tape; an x that does not reach y (see above); unknown
+ * flags; under TG_GRAD_CREATE_GRAPH, an op on the way without a graph form:
+ *   "tg_grad: op 'my_op' (node 7) has no recordable derivative; give it one to take
+ *    gradients of its gradient" (TG_ERR_STATE). */
+tg_status tg_grad(tg_tape *t, tg_tensor *y, const tg_tensor *seed,
+                  tg_tensor *const *xs, int n, unsigned flags, tg_tensor **out);
+
+/* Hessian-vector products of a one-element y: out[i] = sum_j (d^2 y / dx_i dx_j) v_j,
+ * computed as tg_grad of sum_j sum(g_j * v_j) where g = tg_grad(y, xs, CREATE_GRAPH):
+ * two sweeps, no Hessian. vs[j] has xs[j]'s shape (long-lived or step tensors; they
+ * are constants here). flags as tg_grad's, applied to the second sweep
+ * (TG_GRAD_CREATE_GRAPH gives differentiable products; TG_GRAD_ALLOW_UNUSED zeros
+ * for unused xs in both sweeps). Errors as tg_grad's, plus vs or vs[j] NULL or of
+ * the wrong shape. */
+tg_status tg_hvp(tg_tape *t, tg_tensor *y, tg_tensor *const *xs, tg_tensor *const *vs,
+                 int n, unsigned flags, tg_tensor **out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
