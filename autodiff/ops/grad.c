@@ -20,23 +20,25 @@
 static const char *const WHO = "tg_grad";
 
 /* The checks tg_grad makes before the plan: everything about xs, n, out and flags. */
-static tg_status check_args(tg_tape *t, tg_tensor *const *xs, int n, unsigned flags, tg_tensor **out) {
-    if (!t) return tg__error(TG_ERR_ARG, "tg_grad: tape is NULL");
+static tg_status check_args(const char *who, tg_tape *t, tg_tensor *const *xs, int n, unsigned flags,
+                            tg_tensor **out) {
+    if (!t) return tg__error(TG_ERR_ARG, "%s: tape is NULL", who);
     if (tg_tape_status(t) != TG_OK)
-        return tg__error(tg_tape_status(t), "tg_grad: the tape has failed earlier: %s", tg_tape_message(t));
+        return tg__error(tg_tape_status(t), "%s: the tape has failed earlier: %s", who, tg_tape_message(t));
     if (out && n > 0 && n <= TG_GRAD_MAX_XS)
         for (int i = 0; i < n; i++) out[i] = NULL;
-    if (!out) return tg_tape_fail(t, TG_ERR_ARG, "tg_grad: out is NULL");
+    if (!out) return tg_tape_fail(t, TG_ERR_ARG, "%s: out is NULL", who);
     if (n < 1 || n > TG_GRAD_MAX_XS)
-        return tg_tape_fail(t, TG_ERR_ARG, "tg_grad: n = %d must be in 1..%d", n, TG_GRAD_MAX_XS);
-    if (!xs) return tg_tape_fail(t, TG_ERR_ARG, "tg_grad: xs is NULL");
+        return tg_tape_fail(t, TG_ERR_ARG, "%s: n = %d must be in 1..%d", who, n, TG_GRAD_MAX_XS);
+    if (!xs) return tg_tape_fail(t, TG_ERR_ARG, "%s: xs is NULL", who);
     if (flags & ~(unsigned)(TG_GRAD_CREATE_GRAPH | TG_GRAD_ALLOW_UNUSED))
-        return tg_tape_fail(t, TG_ERR_ARG, "tg_grad: unknown flags 0x%x", flags);
+        return tg_tape_fail(t, TG_ERR_ARG, "%s: unknown flags 0x%x", who, flags);
     for (int i = 0; i < n; i++) {
-        if (!xs[i]) return tg_tape_fail(t, TG_ERR_ARG, "tg_grad: xs[%d] is NULL", i);
+        if (!xs[i]) return tg_tape_fail(t, TG_ERR_ARG, "%s: xs[%d] is NULL", who, i);
         if (!tg__tensor_live(t, xs[i]))
             return tg_tape_fail(t, TG_ERR_STATE,
-                                "tg_grad: xs[%d] belongs to another tape or to a step before the last tg_tape_reset", i);
+                                "%s: xs[%d] belongs to another tape or to a step before the last tg_tape_reset",
+                                who, i);
     }
     return TG_OK;
 }
@@ -128,7 +130,7 @@ static tg_status grad_graph(tg__sweep *s, const tg_tensor *seed, tg_tensor *cons
 
 tg_status tg_grad(tg_tape *t, tg_tensor *y, const tg_tensor *seed,
                   tg_tensor *const *xs, int n, unsigned flags, tg_tensor **out) {
-    tg_status st = check_args(t, xs, n, flags, out);
+    tg_status st = check_args(WHO, t, xs, n, flags, out);
     if (st != TG_OK) return st;
     tg__sweep s;
     st = tg__sweep_begin(t, WHO, 1, y, seed, &s);
@@ -149,7 +151,7 @@ tg_status tg_grad(tg_tape *t, tg_tensor *y, const tg_tensor *seed,
 
 tg_status tg_hvp(tg_tape *t, tg_tensor *y, tg_tensor *const *xs, tg_tensor *const *vs,
                  int n, unsigned flags, tg_tensor **out) {
-    tg_status st = check_args(t, xs, n, flags, out);
+    tg_status st = check_args("tg_hvp", t, xs, n, flags, out);
     if (st != TG_OK) return st;
     if (!vs) return tg_tape_fail(t, TG_ERR_ARG, "tg_hvp: vs is NULL");
     for (int i = 0; i < n; i++) {

@@ -41,7 +41,8 @@ tg_status tg__sweep_kernels(tg__sweep *s, const tg_tensor *seed) {
         /* Node n is about to run its local derivative. */
         if (t->trace || t->anomaly) {
             tg_status st = tg__watched_backward(t, n);
-            if (tg__sweep_was_reset(s) || st != TG_OK) return t->status;
+            /* A callback may have reset the tape or failed it (any error stops the sweep). */
+            if (tg__sweep_was_reset(s) || st != TG_OK || t->status != TG_OK) return t->status;
         } else {
             n->op->backward(n);
         }

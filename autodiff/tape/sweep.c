@@ -56,13 +56,13 @@ tg_status tg__sweep_begin(tg_tape *t, const char *who, int y_arg, tg_tensor *y,
                             "%s: y does not require a gradient (no parameter reaches it, or it was computed with gradients disabled)",
                             who);
     char b1[128], b2[128];
+    if (seed && !tg__tensor_live(t, seed))
+        return tg_tape_fail(t, TG_ERR_STATE,
+                            "%s: seed belongs to another tape or to a step before the last tg_tape_reset", who);
     if (!seed && y->size != 1)
         return tg_tape_fail(t, TG_ERR_SHAPE,
                             "%s: y has shape %s; a seed gradient is needed unless y has one element",
                             who, tg_shape_str(y, b1, sizeof b1));
-    if (seed && !tg__tensor_live(t, seed))
-        return tg_tape_fail(t, TG_ERR_STATE,
-                            "%s: seed belongs to another tape or to a step before the last tg_tape_reset", who);
     if (seed && (seed->size != y->size || !tg__same_shape(seed, y)))
         return tg_tape_fail(t, TG_ERR_SHAPE, "%s: seed shape %s differs from y shape %s", who,
                             tg_shape_str(seed, b1, sizeof b1), tg_shape_str(y, b2, sizeof b2));
