@@ -22,6 +22,7 @@
 #include "examples/lecture_09_activations.c"
 #include "examples/lecture_10_fd_eps.c"
 #include "examples/tutorial_gradcheck.c"
+#include "examples/second_order.c"
 
 /* Tolerance for values computed in tg_real. */
 #define TOL (TG_REAL_IS_DOUBLE ? 1e-12 : 1e-6)
@@ -232,6 +233,8 @@ static char *run_prog(const char *cmd) {
         rc = lec01_run(b.f, 2, (char *[]){"lecture_01_neuron", "--dot", NULL}, NULL);
     else if (strcmp(cmd, "tutorial_gradcheck") == 0)
         rc = tut_run(b.f);
+    else if (strcmp(cmd, "second_order") == 0)
+        rc = so_run(b.f);
     char *s = show_close(&b);
     CHECK(rc == 0, "tutorial program '%s' ran (rc %d)", cmd, rc);
     return s;
