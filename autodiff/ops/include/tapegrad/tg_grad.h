@@ -17,13 +17,18 @@
  *   tg_grad(t, y, NULL, &x, 1, TG_GRAD_CREATE_GRAPH, &dy);   // 1 - tanh^2, on the tape
  *   tg_grad(t, dy, NULL, &x, 1, 0, &d2y);                    // a constant
  *
- * Memory: a recorded sweep adds to the arena, per node it differentiates, the nodes
- * and values of that node's graph form: about as many bytes as the forward pass
- * recorded for the op, times 2 to 4 (a tanh adds square, neg, add_scalar and mul of
- * its output's size; a matmul two products). The growth is the same every step, so
- * a steady loop that takes a gradient penalty allocates nothing after its first step.
- * A first-order tg_grad adds one gradient buffer per tensor on a path to y, as
- * tg_backward does, plus one per x for the result.
+ * Memory: everything lives in the tape's arena and dies at tg_tape_reset. A recorded
+ * sweep adds, per node it differentiates, the nodes and values of that node's graph
+ * form (a tanh: square, neg, add_scalar and mul of its output's size; a matmul: two
+ * products), plus one gradient tensor per x. A first-order tg_grad adds what
+ * tg_backward would (a gradient buffer per tensor on a path to y), one fresh buffer
+ * per leaf, and the copies it returns. Measured (tests/ops/test_higher.c prints it)
+ * on an MLP 784-256-10 (tanh), batch 64, cross-entropy, double: forward 0.41 MB;
+ * a first-order tg_grad of all 4 weights +3.7 MB; a recorded sweep +2.3 MB
+ * (13 nodes: 1.4 x the weights' 1.6 MB, of which the gradients themselves are 1.0
+ * x); a whole tg_hvp +11.5 MB (7.1 x the weights). The growth is the same every
+ * step, so a loop that takes a gradient penalty every step allocates nothing after
+ * its first step (the arena keeps its chunks; tests/ops/test_higher.c counts).
  */
 #ifndef TG_GRAD_H
 #define TG_GRAD_H
