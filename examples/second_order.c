@@ -15,10 +15,15 @@
  *    b = 0.2): the 3x3 Hessian of L in (w1, w2, b), one row per second sweep, beside
  *    the hand form d2L/dz2 u u^T, u = (x1, x2, 1).
  *
- * Run: ./build/examples/second_order
+ * 3. With --tape: the nodes a recorded sweep adds, for d/dx tanh x at x = 0.5, as the
+ *    table shows them ("backward of tg_tanh (node 0)"), and the traced sweep over
+ *    them that gives d2/dx2 tanh x = -2 tanh x (1 - tanh^2 x).
+ *
+ * Run: ./build/examples/second_order [--tape]
  */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 #include <tapegrad.h>
 
 /* L = 1/2 (y - sigmoid(z))^2 with z = sum_i w_i x_i + b, on t. */
@@ -92,6 +97,23 @@ static int so_hessian(FILE *out, tg_tape *t) {
     return rc;
 }
 
+static int so_tape(FILE *out) {
+    tg_tape *t = tg_tape_new();
+    tg_tensor *x = tg_name(tg_tape_tensor(t, 0, NULL, (tg_real[]){0.5}, TG_REQUIRES_GRAD), "x");
+    tg_tensor *y = tg_name(tg_tanh(t, x), "y"), *dy = NULL;
+    int rc = tg_grad(t, y, NULL, &x, 1, TG_GRAD_CREATE_GRAPH, &dy) != TG_OK;
+    if (!rc) {
+        fprintf(out, "dy/dx = 1 - y^2 recorded on the tape (n1 ... n4):\n");
+        tg_tape_print(out, t, NULL, NULL);
+        fprintf(out, "\nthe sweep over them, d2y/dx2 = -2 y (1 - y^2) = %.4f:\n",
+                -2 * tanh(0.5) * (1 - tanh(0.5) * tanh(0.5)));
+        rc = tg_backward_trace(out, t, dy, NULL, NULL) != TG_OK;
+    }
+    if (rc) fprintf(stderr, "second_order: %s\n", tg_tape_message(t));
+    tg_tape_free(t);
+    return rc;
+}
+
 static int so_run(FILE *out) {
     tg_tape *t = tg_tape_new();
     int rc = !t || so_neuron(out, t);
@@ -104,5 +126,7 @@ static int so_run(FILE *out) {
 }
 
 #ifndef LECTURE_TEST
-int main(void) { return so_run(stdout); }
+int main(int argc, char **argv) {
+    return argc > 1 && strcmp(argv[1], "--tape") == 0 ? so_tape(stdout) : so_run(stdout);
+}
 #endif

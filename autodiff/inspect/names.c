@@ -2,6 +2,7 @@
  * tensor's own name) and of its ops, shared by the table, the DOT picture, the trace
  * and the hand check. */
 #include <string.h>
+#include <tapegrad/tg_grad.h>
 #include "inspect_private.h"
 
 /* ---- the map of names ---- */
@@ -118,7 +119,8 @@ char *tg__show_id(const tg__show_map *m, const tg_tensor *x, char *buf, size_t n
 }
 
 char *tg__show_short(const tg__show_map *m, const tg_tensor *x, char *buf, size_t n) {
-    if (x->name[0]) {
+    /* A recorded sweep's names label, they do not identify: many nodes share one. */
+    if (x->name[0] && strncmp(x->name, TG_GRAD_NAME_PREFIX, strlen(TG_GRAD_NAME_PREFIX)) != 0) {
         snprintf(buf, n, "%s", x->name);
         return buf;
     }

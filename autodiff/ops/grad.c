@@ -69,7 +69,8 @@ static tg_tensor **slot_of(const tg__sweep *s, tg_tensor **gout, tg_tensor **gle
 static void name_recorded(tg_tape *t, const tg_node *mark, const tg_node *nd) {
     for (const tg_node *r = tg_tape_last(t); r && r != mark; r = r->prev)
         if (!r->out->name[0])
-            snprintf(r->out->name, sizeof r->out->name, "backward of %s (node %zu)", nd->op->name, nd->id);
+            snprintf(r->out->name, sizeof r->out->name, TG_GRAD_NAME_PREFIX "%s (node %zu)", nd->op->name,
+                     nd->id);
 }
 
 /* Create-graph: every reached node's graph form, recorded. */
@@ -94,7 +95,7 @@ static tg_status grad_graph(tg__sweep *s, const tg_tensor *seed, tg_tensor *cons
     memset(gout, 0, nodes * sizeof *gout);
     memset(gleaf, 0, (s->n_leaves + 1) * sizeof *gleaf);
     tg_tensor *y = start->out;
-    gout[start->id] = seed ? (tg_tensor *)seed : tg_tape_full(t, y->rank, y->shape, 1);
+    gout[start->id] = seed ? (tg_tensor *)seed : tg_name(tg_tape_full(t, y->rank, y->shape, 1), "seed");
     bool was_enabled = tg_tape_set_grad_enabled(t, true);
     for (tg_node *nd = start; nd && tg_tape_status(t) == TG_OK; nd = nd->prev) {
         tg_tensor *g = gout[nd->id];

@@ -235,6 +235,8 @@ static char *run_prog(const char *cmd) {
         rc = tut_run(b.f);
     else if (strcmp(cmd, "second_order") == 0)
         rc = so_run(b.f);
+    else if (strcmp(cmd, "second_order --tape") == 0)
+        rc = so_tape(b.f);
     char *s = show_close(&b);
     CHECK(rc == 0, "tutorial program '%s' ran (rc %d)", cmd, rc);
     return s;

@@ -46,6 +46,11 @@ enum {
     TG_GRAD_ALLOW_UNUSED = 1u << 1
 };
 
+/* The outputs of the nodes a recorded sweep adds are named
+ * "backward of <op> (node <k>)": the node whose local derivative they compute. The
+ * table shows that name; the trace and the DOT graph refer to them by id (n12). */
+#define TG_GRAD_NAME_PREFIX "backward of "
+
 /* The most xs one call takes. */
 #define TG_GRAD_MAX_XS 1024
 
