@@ -48,7 +48,7 @@ static tg_status grad_plain(tg__sweep *s, const tg_tensor *seed, tg_tensor *cons
                             tg_tensor **out) {
     tg_tape *t = s->t;
     tg_status st = tg__sweep_swap_leaves(s);
-    if (st == TG_OK) st = tg__sweep_kernels(s, seed);
+    if (st == TG_OK) st = tg__sweep_kernels(s, seed, false);
     for (int i = 0; st == TG_OK && i < n; i++) {
         const tg_tensor *x = xs[i];
         out[i] = tg_tape_tensor(t, x->rank, x->shape, tg__sweep_reaches(s, x) ? x->grad : NULL, 0);
@@ -134,7 +134,7 @@ tg_status tg_grad(tg_tape *t, tg_tensor *y, const tg_tensor *seed,
     tg_status st = check_args(WHO, t, xs, n, flags, out);
     if (st != TG_OK) return st;
     tg__sweep s;
-    st = tg__sweep_begin(t, WHO, 1, y, seed, &s);
+    st = tg__sweep_begin(t, WHO, 1, y, seed, true, &s);
     if (st != TG_OK) return st;
     for (int i = 0; i < n; i++)
         if (!(flags & TG_GRAD_ALLOW_UNUSED) && !tg__sweep_reaches(&s, xs[i])) {

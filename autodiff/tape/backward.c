@@ -7,9 +7,9 @@
  * derivative, which ADDS dL/d(input) into those buffers. No sort, no recursion: a
  * chain of any length runs in constant stack.
  *
- * tg_backward is atomic: it saves the leaves' gradients before the loop and puts them
- * back if the loop fails (anomaly, out of memory, a reset from a trace callback), so
- * a failed sweep changes no gradient a caller can see. */
+ * tg_backward is atomic: it saves each leaf's gradient just before the first kernel
+ * adds into it, and puts them back if the loop fails (anomaly, out of memory, a reset
+ * from a trace callback), so a failed sweep changes no gradient a caller can see. */
 #include <string.h>
 #include "tape_private.h"
 
@@ -22,22 +22,50 @@ static tg_status ensure_grad(tg_tape *t, tg_tensor *x) {
     return TG_OK;
 }
 
-tg_status tg__sweep_kernels(tg__sweep *s, const tg_tensor *seed) {
+/* The first time leaf x is about to receive a gradient: its values are appended to
+ * the saved store (*used values so far). */
+static tg_status save_leaf(tg__sweep *s, tg_tensor *x, size_t *used) {
+    int added = tg__sweep_leaf_add(s, x);
+    if (added == 0 || (added > 0 && !x->grad)) return TG_OK; /* known, or nothing to save */
+    tg_real *store = added > 0 ? tg__sweep_value_store(s, *used + x->size) : NULL;
+    if (!store) {
+        if (added > 0) s->n_leaves--; /* not saved: forget it (its gradient is untouched) */
+        char b[64];
+        return tg_tape_fail(s->t, TG_ERR_NOMEM, "%s: out of memory saving the gradient of a leaf of shape %s",
+                            s->who, tg_shape_str(x, b, sizeof b));
+    }
+    memcpy(store + *used, x->grad, x->size * sizeof(tg_real));
+    *used += x->size;
+    return TG_OK;
+}
+
+tg_status tg__sweep_kernels(tg__sweep *s, const tg_tensor *seed, bool save) {
     tg_tape *t = s->t;
     tg_node *start = s->start;
+    unsigned char *reach = s->reach;
     tg_tensor *y = start->out;
+    const tg_tensor *last_leaf = NULL; /* a leaf used by consecutive nodes is saved once */
+    size_t used = 0;
     /* Intermediate gradients of this sweep start from zero (a second sweep over the
      * same tape recomputes them); ancestors of y were all recorded before it. */
     for (tg_node *n = start; n; n = n->prev)
-        if (s->reach[n->id] && n->out->grad) memset(n->out->grad, 0, n->out->size * sizeof(tg_real));
+        if (n->out->grad) memset(n->out->grad, 0, n->out->size * sizeof(tg_real));
     if (ensure_grad(t, y) != TG_OK) return t->status;
     for (size_t i = 0; i < y->size; i++) y->grad[i] += seed ? seed->data[i] : (tg_real)1;
 
     for (tg_node *n = start; n; n = n->prev) {
-        if (!s->reach[n->id] || !n->op->backward) continue; /* not on a path to y */
-        for (int i = 0; i < n->n_in; i++)
-            if (tg__requires_grad(n->in[i]) && ensure_grad(t, n->in[i]) != TG_OK)
-                return t->status;
+        if (!reach[n->id] || !n->op->backward) continue; /* not on a path to y */
+        for (int i = 0; i < n->n_in; i++) {
+            tg_tensor *x = n->in[i];
+            if (!tg__requires_grad(x)) continue;
+            if (x->node) {
+                reach[x->node->id] = 1; /* every consumer of x comes before it */
+            } else if (save && x != last_leaf) {
+                if (save_leaf(s, x, &used) != TG_OK) return t->status;
+                last_leaf = x;
+            }
+            if (ensure_grad(t, x) != TG_OK) return t->status;
+        }
         /* Node n is about to run its local derivative. */
         if (t->trace || t->anomaly) {
             tg_status st = tg__watched_backward(t, n);
@@ -52,35 +80,23 @@ tg_status tg__sweep_kernels(tg__sweep *s, const tg_tensor *seed) {
 
 tg_status tg_backward(tg_tape *t, tg_tensor *y, const tg_tensor *seed) {
     tg__sweep s;
-    tg_status st = tg__sweep_begin(t, "tg_backward", 1, y, seed, &s);
+    tg_status st = tg__sweep_begin(t, "tg_backward", 1, y, seed, false, &s);
     if (st != TG_OK) return st;
     t->who = "tg_backward";
-    /* Save the leaves' gradients (sizes of existing buffers: the sum cannot wrap). */
-    size_t total = 0;
-    for (size_t k = 0; k < s.n_leaves; k++)
-        if (s.leaves[k]->grad) total += s.leaves[k]->size;
-    tg_real *saved = tg__sweep_value_store(&s, total);
-    if (!saved) {
-        tg__sweep_end(&s);
-        return tg_tape_fail(t, TG_ERR_NOMEM, "tg_backward: out of memory saving %zu gradient values",
-                            total);
-    }
-    for (size_t k = 0, off = 0; k < s.n_leaves; k++) {
-        const tg_tensor *x = s.leaves[k];
-        if (!x->grad) continue;
-        memcpy(saved + off, x->grad, x->size * sizeof(tg_real));
-        off += x->size;
-    }
-    st = tg__sweep_kernels(&s, seed);
+    st = tg__sweep_kernels(&s, seed, true);
     if (st != TG_OK) {
-        bool reset = t->epoch != s.epoch; /* step leaves are gone then */
+        /* Put back every saved leaf gradient, in the order they were saved (step
+         * leaves are gone after a reset). */
+        bool reset = t->epoch != s.epoch;
+        const tg_real *saved = tg__sweep_value_store(&s, 0);
         for (size_t k = 0, off = 0; k < s.n_leaves; k++) {
             tg_tensor *x = s.leaves[k];
+            bool alive = !reset || !x->tape;
             if (!s.saved_grad[k]) {
-                if (!reset || !x->tape) x->grad = NULL;
+                if (alive) x->grad = NULL;
                 continue;
             }
-            if (!reset || !x->tape) memcpy(x->grad, saved + off, x->size * sizeof(tg_real));
+            if (alive) memcpy(x->grad, saved + off, x->size * sizeof(tg_real));
             off += x->size;
         }
     }

@@ -39,7 +39,7 @@ static size_t *probe(const tg__sweep *s, size_t *table, size_t mask, const tg_te
 }
 
 tg_status tg__sweep_begin(tg_tape *t, const char *who, int y_arg, tg_tensor *y,
-                          const tg_tensor *seed, tg__sweep *s) {
+                          const tg_tensor *seed, bool plan, tg__sweep *s) {
     memset(s, 0, sizeof *s);
     if (!t) return tg__error(TG_ERR_ARG, "%s: tape is NULL", who);
     if (t->status != TG_OK)
@@ -71,41 +71,54 @@ tg_status tg__sweep_begin(tg_tape *t, const char *who, int y_arg, tg_tensor *y,
     s->who = who;
     s->start = y->node;
     s->epoch = t->epoch;
-    size_t nodes = s->start->id + 1, refs = 0;
-    for (tg_node *n = s->start; n; n = n->prev) refs += (size_t)n->n_in;
-    size_t cap = 16;
-    while (cap < 2 * refs) cap *= 2;
-    if (!reserve(t, SW_REACH, nodes, 1) || !reserve(t, SW_HASH, cap, sizeof(size_t)) ||
-        !reserve(t, SW_LEAVES, refs + 1, sizeof(tg_tensor *)) ||
-        !reserve(t, SW_SAVED, refs + 1, sizeof(tg_real *)))
+    size_t nodes = s->start->id + 1;
+    s->hash_mask = 63;
+    if (!reserve(t, SW_REACH, nodes, 1) || !reserve(t, SW_HASH, s->hash_mask + 1, sizeof(size_t)) ||
+        !reserve(t, SW_LEAVES, 16, sizeof(tg_tensor *)) || !reserve(t, SW_SAVED, 16, sizeof(tg_real *)))
         return tg_tape_fail(t, TG_ERR_NOMEM, "%s: out of memory planning the sweep over %zu nodes",
                             who, nodes);
     s->reach = t->sw[SW_REACH].p;
     s->leaves = t->sw[SW_LEAVES].p;
     s->saved_grad = t->sw[SW_SAVED].p;
-    size_t *table = t->sw[SW_HASH].p;
-    s->hash_mask = cap - 1;
     memset(s->reach, 0, nodes);
-    memset(table, 0xff, cap * sizeof *table);
+    memset(t->sw[SW_HASH].p, 0xff, (s->hash_mask + 1) * sizeof(size_t));
     s->reach[s->start->id] = 1;
-    for (tg_node *n = s->start; n; n = n->prev) {
+    for (tg_node *n = s->start; plan && n; n = n->prev) {
         if (!s->reach[n->id]) continue;
         for (int i = 0; i < n->n_in; i++) {
             tg_tensor *x = n->in[i];
             if (!tg__requires_grad(x)) continue;
-            if (x->node) {
-                s->reach[x->node->id] = 1;
-                continue;
-            }
-            size_t *slot = probe(s, table, cap - 1, x);
-            if (*slot != SIZE_MAX) continue;
-            *slot = s->n_leaves;
-            s->saved_grad[s->n_leaves] = x->grad;
-            s->leaves[s->n_leaves++] = x;
+            if (x->node) s->reach[x->node->id] = 1;
+            else if (tg__sweep_leaf_add(s, x) < 0)
+                return tg_tape_fail(t, TG_ERR_NOMEM, "%s: out of memory planning the sweep over %zu nodes",
+                                    who, nodes);
         }
     }
     t->in_sweep = true;
     return TG_OK;
+}
+
+int tg__sweep_leaf_add(tg__sweep *s, tg_tensor *x) {
+    tg_tape *t = s->t;
+    if (*probe(s, t->sw[SW_HASH].p, s->hash_mask, x) != SIZE_MAX) return 0;
+    size_t n = s->n_leaves;
+    if (!reserve(t, SW_LEAVES, n + 1, sizeof(tg_tensor *)) || !reserve(t, SW_SAVED, n + 1, sizeof(tg_real *)))
+        return -1;
+    s->leaves = t->sw[SW_LEAVES].p;
+    s->saved_grad = t->sw[SW_SAVED].p;
+    if (2 * (n + 1) > s->hash_mask + 1) { /* keep the table at most half full */
+        size_t cap = 2 * (s->hash_mask + 1);
+        if (!reserve(t, SW_HASH, cap, sizeof(size_t))) return -1;
+        s->hash_mask = cap - 1;
+        size_t *table = t->sw[SW_HASH].p;
+        memset(table, 0xff, cap * sizeof *table);
+        for (size_t k = 0; k < n; k++) *probe(s, table, s->hash_mask, s->leaves[k]) = k;
+    }
+    *probe(s, t->sw[SW_HASH].p, s->hash_mask, x) = n;
+    s->saved_grad[n] = x->grad;
+    s->leaves[n] = x;
+    s->n_leaves = n + 1;
+    return 1;
 }
 
 void tg__sweep_end(tg__sweep *s) {
@@ -152,7 +165,6 @@ void tg__sweep_restore_leaves(tg__sweep *s) {
         if (!reset || !s->leaves[k]->tape) s->leaves[k]->grad = s->saved_grad[k];
 }
 
-/* Room for the saved values of every leaf's gradient (tg_backward); NULL on OOM. */
 tg_real *tg__sweep_value_store(tg__sweep *s, size_t n) {
     if (!reserve(s->t, SW_VALUES, n + 1, sizeof(tg_real))) return NULL;
     return s->t->sw[SW_VALUES].p;

@@ -60,7 +60,8 @@ tg_status tg__watched_backward(tg_tape *t, tg_node *n);
 
 /* sweep.c: frees the sweep's working memory (tg_tape_free). */
 void tg__sweep_free(tg_tape *t);
-/* Working room for n saved gradient values (kept with the tape); NULL on OOM. */
+/* Working room for n saved gradient values (kept with the tape; it may move when it
+ * grows); NULL on OOM. */
 tg_real *tg__sweep_value_store(tg__sweep *s, size_t n);
 
 #endif

@@ -73,7 +73,15 @@ enum {
 tg_status tg_grad(tg_tape *t, tg_tensor *y, const tg_tensor *seed,
                   tg_tensor *const *xs, int n, unsigned flags, tg_tensor **out);
 
-/* Hessian-vector products of a one-element y: out[i] = sum_j (d^2 y / dx_i dx_j) v_j,
+/* Hessian-vector products of a one-element y:
+ *
+ *   tg_tensor *loss = tg_mse_loss(t, tg_mlp_forward(t, mlp, x), target);
+ *   tg_tensor *hv[4];                       // ps: the MLP's 4 weights (tg_mlp_params)
+ *   tg_hvp(t, loss, ps.items, vs, ps.n, 0, hv);   // vs[k]: a direction per weight
+ *   // hv[k] = (H v)_k, of ps.items[k]'s shape; tests/ops/test_higher.c checks it
+ *   // against (grad(p + e v) - grad(p - e v)) / 2e for an MLP and an LSTM.
+ *
+ * Definition: out[i] = sum_j (d^2 y / dx_i dx_j) v_j,
  * computed as tg_grad of sum_j sum(g_j * v_j) where g = tg_grad(y, xs, CREATE_GRAPH):
  * two sweeps, no Hessian. vs[j] has xs[j]'s shape (long-lived or step tensors; they
  * are constants here). flags as tg_grad's, applied to the second sweep

@@ -31,9 +31,14 @@ typedef struct tg__sweep {
 
 /* Checks t (not failed, no sweep running), y (non-NULL, live, requiring a gradient;
  * "argument y_arg (y)" in messages) and seed (NULL only for a one-element y; else
- * live and of y's shape), then plans. On error, records it on t and returns it. */
+ * live and of y's shape), then, with plan, walks the tape for reach and the leaves
+ * (without: the sweep marks reach as it goes, and starts with no leaves). On error,
+ * records it on t and returns it. */
 tg_status tg__sweep_begin(tg_tape *t, const char *who, int y_arg, tg_tensor *y,
-                          const tg_tensor *seed, tg__sweep *s);
+                          const tg_tensor *seed, bool plan, tg__sweep *s);
+/* Adds leaf x to s->leaves (with its ->grad pointer) unless there: 1 added, 0 already
+ * there, -1 out of memory (nothing changed). */
+int tg__sweep_leaf_add(tg__sweep *s, tg_tensor *x);
 /* Ends the sweep (another may start). */
 void tg__sweep_end(tg__sweep *s);
 /* x is on a path to y: a reached node's output or a reached leaf. */
@@ -48,9 +53,11 @@ bool tg__sweep_was_reset(tg__sweep *s);
 tg_status tg__sweep_swap_leaves(tg__sweep *s);
 /* Puts the saved ->grad pointers back (after a reset, only long-lived leaves'). */
 void tg__sweep_restore_leaves(tg__sweep *s);
-/* The first-order sweep over the plan with the ops' kernels: intermediate gradients
- * from zero, dL/dy = seed (or 1), then each reached node's backward, into the
- * ->grad buffers (allocated in the arena where missing). */
-tg_status tg__sweep_kernels(tg__sweep *s, const tg_tensor *seed);
+/* The first-order sweep with the ops' kernels: intermediate gradients from zero,
+ * dL/dy = seed (or 1), then each reached node's backward, into the ->grad buffers
+ * (allocated in the arena where missing); it marks reach as it goes. With save, the
+ * first time a leaf is about to receive a gradient its ->grad values are saved
+ * (tg_backward's atomicity: tape/backward.c puts them back on failure). */
+tg_status tg__sweep_kernels(tg__sweep *s, const tg_tensor *seed, bool save);
 
 #endif
