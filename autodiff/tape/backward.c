@@ -7,19 +7,59 @@
  * derivative, which ADDS dL/d(input) into those buffers. No sort, no recursion: a
  * chain of any length runs in constant stack.
  *
- * tg_backward is atomic: it saves each leaf's gradient just before the first kernel
- * adds into it, and puts them back if the loop fails (anomaly, out of memory, a reset
- * from a trace callback), so a failed sweep changes no gradient a caller can see. */
+ * tg_backward is atomic: a failed sweep changes no gradient a caller can see. Without
+ * anomaly detection and trace, the only failure is running out of memory, so every
+ * gradient buffer the sweep can need is reserved before the first kernel runs; with
+ * them (a check or a callback may stop the sweep at any node), each leaf's gradient
+ * is saved just before the first kernel adds into it, and put back on failure. */
 #include <string.h>
 #include "tape_private.h"
 
-static tg_status ensure_grad(tg_tape *t, tg_tensor *x) {
+/* Gradient buffers come from one block reserved before the loop (*pool, *left bytes)
+ * when the sweep planned one, else from the arena as they are needed. */
+typedef struct { unsigned char *p; size_t left; } grad_pool;
+
+static tg_status ensure_grad(tg_tape *t, tg_tensor *x, grad_pool *pool) {
     if (x->grad) return TG_OK;
     size_t bytes = x->size * sizeof(tg_real);
-    x->grad = bytes <= SIZE_MAX / 4 ? tg__arena_bump(t, ROUND64(bytes)) : tg_tape_alloc(t, bytes);
+    if (pool->p && ROUND64(bytes) <= pool->left) {
+        x->grad = (tg_real *)pool->p;
+        pool->p += ROUND64(bytes);
+        pool->left -= ROUND64(bytes);
+    } else {
+        x->grad = bytes <= SIZE_MAX / 4 ? tg__arena_bump(t, ROUND64(bytes)) : tg_tape_alloc(t, bytes);
+    }
     if (!x->grad) return TG_ERR_NOMEM;
     memset(x->grad, 0, x->size * sizeof(tg_real));
     return TG_OK;
+}
+
+/* Reserves, in one piece of the arena, every gradient buffer the sweep from start can
+ * need (outputs and step leaves without one; a leaf used twice is counted twice), so
+ * that no allocation can fail once kernels have started adding into leaves. The
+ * inputs are only looked at when the step has made leaves (tg_tape_tensor with
+ * TG_REQUIRES_GRAD); parameters have their buffers. */
+static tg_status reserve_grads(tg_tape *t, tg_node *start, grad_pool *pool) {
+    size_t total = 0;
+    bool over = false, leaves = t->step_leaves != 0;
+    for (tg_node *n = start; n; n = n->prev) {
+        if (!n->out->grad) {
+            size_t b = ROUND64(n->out->size * sizeof(tg_real));
+            over |= b > SIZE_MAX / 4 - total;
+            total += b;
+        }
+        for (int i = 0; leaves && i < n->n_in && !over; i++) {
+            const tg_tensor *x = n->in[i];
+            if (x->node || x->grad || !tg__requires_grad(x)) continue;
+            size_t b = ROUND64(x->size * sizeof(tg_real));
+            over |= b > SIZE_MAX / 4 - total;
+            total += b;
+        }
+        if (over) break;
+    }
+    pool->left = total;
+    pool->p = total ? tg_tape_alloc(t, over ? SIZE_MAX : total) : NULL;
+    return total && !pool->p ? t->status : TG_OK;
 }
 
 /* The first time leaf x is about to receive a gradient: its values are appended to
@@ -46,11 +86,18 @@ tg_status tg__sweep_kernels(tg__sweep *s, const tg_tensor *seed, bool save) {
     tg_tensor *y = start->out;
     const tg_tensor *last_leaf = NULL; /* a leaf used by consecutive nodes is saved once */
     size_t used = 0;
+    grad_pool pool = {NULL, 0};
+    /* Without watchers nothing can fail once the loop has begun, if the buffers are
+     * reserved first: then there is nothing to save (the fast path of tg_backward). */
+    if (save && !t->trace && !t->anomaly) {
+        if (reserve_grads(t, start, &pool) != TG_OK) return t->status;
+        save = false;
+    }
     /* Intermediate gradients of this sweep start from zero (a second sweep over the
      * same tape recomputes them); ancestors of y were all recorded before it. */
     for (tg_node *n = start; n; n = n->prev)
         if (n->out->grad) memset(n->out->grad, 0, n->out->size * sizeof(tg_real));
-    if (ensure_grad(t, y) != TG_OK) return t->status;
+    if (ensure_grad(t, y, &pool) != TG_OK) return t->status;
     for (size_t i = 0; i < y->size; i++) y->grad[i] += seed ? seed->data[i] : (tg_real)1;
 
     for (tg_node *n = start; n; n = n->prev) {
@@ -64,7 +111,7 @@ tg_status tg__sweep_kernels(tg__sweep *s, const tg_tensor *seed, bool save) {
                 if (save_leaf(s, x, &used) != TG_OK) return t->status;
                 last_leaf = x;
             }
-            if (ensure_grad(t, x) != TG_OK) return t->status;
+            if (ensure_grad(t, x, &pool) != TG_OK) return t->status;
         }
         /* Node n is about to run its local derivative. */
         if (t->trace || t->anomaly) {
