@@ -13,6 +13,9 @@
  *   rnn_32x128             MSE of the outputs against a random target
  *   lstm_32x512
  *   lstm_1x32
+ *   hvp_mlp       ms       one Hessian-vector product of an MLP 784-256-10 (tanh),
+ *                          batch 64, cross-entropy, with respect to every weight
+ *                          (forward + tg_hvp: a recorded sweep and a sweep over it)
  *
  * All on random data with fixed seeds. Each figure is the median of --reps timed
  * repetitions (default 5) after one warm-up; a repetition runs at least ~0.1 s.
@@ -144,6 +147,23 @@ static void model_free(model_ctx *m) {
     tg_tape_free(m->t);
 }
 
+typedef struct {
+    model_ctx m;
+    tg_tensor **v, **hv; /* the direction (one per parameter) and the product */
+} hvp_ctx;
+
+static void hvp_run(void *p, long iters) {
+    hvp_ctx *c = p;
+    model_ctx *m = &c->m;
+    for (long i = 0; i < iters; i++) {
+        tg_tape_reset(m->t);
+        tg_tensor *logits = tg_mlp_forward(m->t, m->mlp, m->x);
+        if (tg_hvp(m->t, tg_cross_entropy(m->t, logits, m->labels), m->ps.items, c->v, m->ps.n, 0,
+                   c->hv) != TG_OK)
+            die("hvp_mlp", tg_tape_message(m->t));
+    }
+}
+
 /* Times `run`: one warm-up, then reps repetitions of enough iterations for ~min_s
  * seconds each; returns the median seconds per iteration. */
 static double time_it(void (*run)(void *, long), void *ctx, int reps, double min_s) {
@@ -228,6 +248,29 @@ static void bench_mlp(int reps) {
     model_free(&m);
 }
 
+static void bench_hvp(int reps) {
+    hvp_ctx c = {0};
+    model_ctx *m = &c.m;
+    tg_rng g;
+    tg_rng_seed(&g, 11);
+    m->mlp = tg_mlp_new("mlp", 3, (int[]){784, 256, 10}, TG_ACT_TANH, TG_ACT_IDENTITY, &g);
+    if (!m->mlp || tg_mlp_params(m->mlp, &m->ps) != TG_OK) die("hvp_mlp", tg_last_error());
+    m->t = tg_tape_new();
+    m->x = random_tensor(&g, 2, (int[]){64, 784});
+    m->labels = malloc(64 * sizeof *m->labels);
+    c.v = calloc((size_t)m->ps.n, sizeof *c.v);
+    c.hv = calloc((size_t)m->ps.n, sizeof *c.hv);
+    if (!m->t || !m->labels || !c.v || !c.hv) die("hvp_mlp", "out of memory");
+    for (int i = 0; i < 64; i++) m->labels[i] = (int)(tg_rng_u64(&g) % 10);
+    for (int k = 0; k < m->ps.n; k++)
+        c.v[k] = random_tensor(&g, m->ps.items[k]->rank, m->ps.items[k]->shape);
+    report("hvp_mlp", time_it(hvp_run, &c, reps, 0.2) * 1e3, "ms");
+    for (int k = 0; k < m->ps.n; k++) tg_tensor_free(c.v[k]);
+    free(c.v);
+    free(c.hv);
+    model_free(m);
+}
+
 static void bench_rnn(const char *name, tg_rnn_kind kind, int B, int H, int reps) {
     enum { T = 64, F = 64 };
     model_ctx m = {0};
@@ -289,5 +332,6 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < sizeof rnns / sizeof rnns[0]; i++)
         if (selected(rnns[i].name, n_names, names))
             bench_rnn(rnns[i].name, rnns[i].kind, rnns[i].B, rnns[i].H, reps);
+    if (selected("hvp_mlp", n_names, names)) bench_hvp(reps);
     return 0;
 }

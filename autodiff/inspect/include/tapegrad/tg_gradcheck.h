@@ -194,6 +194,16 @@ typedef struct tg_locate_result {
 tg_status tg_gradcheck_locate(FILE *out, tg_loss_fn f, void *user, tg_tensor *const *params,
                               int n_params, const tg_gradcheck_opts *opts,
                               tg_locate_result *res);
+/* Second derivatives, checked as torch.autograd.gradgradcheck does: with fixed
+ * pseudo-random directions r (one per parameter), the Hessian-vector product H r
+ * that the recorded sweep gives (tg_hvp, tg_grad.h) is compared per element with
+ * central differences of sum_k sum(df/dp_k * r_k), each computed by a first-order
+ * tg_grad. Arguments, defaults, results and errors as tg_gradcheck's (the results
+ * describe H r per parameter). Parameters' values are restored; their gradients are
+ * never touched. */
+tg_status tg_gradgradcheck(tg_loss_fn f, void *user, tg_tensor *const *params, int n_params,
+                           const tg_gradcheck_opts *opts, tg_gradcheck_result *results,
+                           bool *passed);
 
 #ifdef __cplusplus
 }
