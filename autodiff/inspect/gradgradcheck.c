@@ -5,8 +5,10 @@
  * parameters' shapes, s(p) = sum_k sum(g_k(p) * r_k) is a scalar whose gradient is
  * the Hessian-vector product H r. The analytic H r comes from the recorded sweep
  * (tg_hvp: tg_grad with TG_GRAD_CREATE_GRAPH, then tg_grad again); the numeric one
- * from central differences of s, each s computed by a first-order tg_grad. The two
- * are compared per element with tg_gradcheck's criterion and reported the same way.
+ * from finite differences of s, each s computed by a first-order tg_grad. The two
+ * are compared by the shared core of every check (fd.c, tg__check_tensor: per
+ * element and along random directions, with the noise estimate and the verdicts),
+ * exactly as tg_gradcheck compares first derivatives.
  * tg_grad never touches ->grad, so the parameters' gradients need no saving. */
 #include <math.h>
 #include <string.h>
@@ -43,7 +45,7 @@ static tg_tensor *run_f(const gg_ctx *c, tg_status *st) {
     return y;
 }
 
-/* s(p) = sum_k sum(df/dp_k * r_k), from a first-order tg_grad (tg__central_diff's eval). */
+/* s(p) = sum_k sum(df/dp_k * r_k), from a first-order tg_grad (the core's eval). */
 static tg_status eval_s(void *ctx, double *value) {
     gg_ctx *c = ctx;
     tg_status st;
@@ -83,22 +85,6 @@ static tg_status analytic_hr(gg_ctx *c, tg_real *analytic) {
     return TG_OK;
 }
 
-/* One element's verdict folded into r (tg_gradcheck's criterion). */
-static void judge(tg_gradcheck_result *r, double *worst, size_t j, double a, double num,
-                  const tg_gradcheck_opts *o) {
-    double err = fabs(a - num), den = fmax(fabs(a), fabs(num));
-    double excess = err - (o->atol + o->rtol * fabs(num));
-    if (err > r->max_abs_err) r->max_abs_err = err;
-    if (den > 0 && err / den > r->max_rel_err) r->max_rel_err = err / den;
-    if (excess > *worst || isnan(excess)) {
-        *worst = isnan(excess) ? INFINITY : excess;
-        r->worst_index = j;
-        r->worst_analytic = a;
-        r->worst_numeric = num;
-    }
-    if (!(excess <= 0)) r->passed = false;
-}
-
 tg_status tg_gradgradcheck(tg_loss_fn f, void *user, tg_tensor *const *params, int n_params,
                            const tg_gradcheck_opts *opts, tg_gradcheck_result *results,
                            bool *passed) {
@@ -114,15 +100,13 @@ tg_status tg_gradgradcheck(tg_loss_fn f, void *user, tg_tensor *const *params, i
                              "tg_gradgradcheck: params[%d] must be a long-lived tensor with a gradient buffer (tg_param_new)", k);
         total += params[k]->size;
     }
-    tg_gradcheck_opts o = opts ? *opts : tg_gradcheck_defaults();
-    if (!(o.eps > 0) || !(o.atol >= 0) || !(o.rtol >= 0))
-        return tg__error(TG_ERR_VALUE, "tg_gradgradcheck: need eps > 0, atol >= 0, rtol >= 0; got eps=%g atol=%g rtol=%g",
-                         o.eps, o.atol, o.rtol);
+    tg_gradcheck_opts o;
+    tg_status st = tg__gradcheck_opts(opts, "tg_gradgradcheck", &o);
+    if (st != TG_OK) return st;
     gg_ctx c = {tg_tape_new(), f, user, params, n_params, NULL, NULL};
     c.r = tg__calloc((size_t)n_params, sizeof *c.r);
     c.out = tg__calloc((size_t)n_params, sizeof *c.out);
     tg_real *analytic = tg__malloc(total * sizeof(tg_real) + 1);
-    tg_status st = TG_OK;
     if (!c.t || !c.r || !c.out || !analytic) st = tg__error(TG_ERR_NOMEM, "tg_gradgradcheck: out of memory");
     tg_rng g;
     tg_rng_seed(&g, 2718);
@@ -138,17 +122,14 @@ tg_status tg_gradgradcheck(tg_loss_fn f, void *user, tg_tensor *const *params, i
     bool all = true;
     size_t off = 0;
     for (int k = 0; k < n_params && st == TG_OK; k++) {
-        tg_tensor *p = params[k];
-        tg_gradcheck_result r = {.passed = true};
-        double worst = -INFINITY;
-        for (size_t j = 0; j < p->size && st == TG_OK; j++) {
-            double num;
-            st = tg__central_diff(&p->data[j], o.eps, eval_s, &c, &num);
-            judge(&r, &worst, j, (double)analytic[off + j], num, &o);
-        }
+        char name[48];
+        tg_gradcheck_result r;
+        tg__check_in in = {"tg_gradgradcheck", params[k], tg__param_label(params[k], k, name, sizeof name),
+                           analytic + off, eval_s, &c, &o, NULL};
+        st = tg__check_tensor(&in, &r);
         if (results) results[k] = r;
         all = all && r.passed;
-        off += p->size;
+        off += params[k]->size;
     }
     if (passed) *passed = all && st == TG_OK;
     for (int k = 0; c.r && k < n_params; k++) tg_tensor_free(c.r[k]);

@@ -86,7 +86,7 @@ tg_tensor *tg_detach(tg_tape *t, tg_tensor *x);
  * callback) is TG_ERR_STATE.
  * Returns TG_OK or the error (also recorded on the tape).
  * For gradients as tensors (not accumulated into leaves), and gradients of
- * gradients, see tg_grad in tg_grad.h.
+ * gradients, see tg_grad in tg_grad.h. */
 tg_status tg_backward(tg_tape *t, tg_tensor *y, const tg_tensor *seed);
 
 /* ---- defining ops (built-in and custom) ---------------------------------------
