@@ -99,3 +99,16 @@ void tg__erf_bwd(tg_node *n) {
         }
 }
 tg_tensor *tg_erf(tg_tape *t, tg_tensor *x) { return unary(t, &tg__op_erf, x); }
+
+/* ---- graph forms (registry.h, `graph`): the kernels' products recorded with ops,
+ * in the kernels' order, so each agrees with its kernel bit for bit. */
+/* sin: g cos x */
+tg_status tg__sin_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (tg__needs(n, 0)) dx[0] = tg_mul(t, g, tg_cos(t, n->in[0]));
+    return tg__graph_status(t);
+}
+/* cos: -(g sin x) ("dx -= p" from zero is -p) */
+tg_status tg__cos_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (tg__needs(n, 0)) dx[0] = tg_neg(t, tg_mul(t, g, tg_sin(t, n->in[0])));
+    return tg__graph_status(t);
+}

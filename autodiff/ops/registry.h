@@ -84,8 +84,8 @@ OP(bce_loss,        2,  0,    bce,       bce_fwd,         bce_bwd,         bce_v
 OP(bce_with_logits, 2,  0,    bcel,      bcel_fwd,        bcel_bwd,        bcel_vjp,        none,         "dz += g (sigmoid(z) - y) / N, dy -= g z / N")
 OP(cross_entropy,   1,  0,    ce,        ce_fwd,          ce_bwd,          ce_vjp,          none,         "dz += g (softmax(z) - onehot(label)) / N")
 /* ---- selection, NaN-safe; extremes and arg-extremes (select.c) */
-OP(where,           3,  EW,      where,        where_fwd,        where_bwd,        no_graph,         none,         "da += g where cond, db += g where not cond (dcond += 0)")
-OP(masked_fill,     2,  EW|FILL, masked_fill,  masked_fill_fwd,  masked_fill_bwd,  no_graph,         scalar,       "dx += g where not mask (dmask += 0)")
+OP(where,           3,  EW,      where,        where_fwd,        where_bwd,        where_vjp,        none,         "da += g where cond, db += g where not cond (dcond += 0)")
+OP(masked_fill,     2,  EW|FILL, masked_fill,  masked_fill_fwd,  masked_fill_bwd,  masked_fill_vjp,  scalar,       "dx += g where not mask (dmask += 0)")
 OP(maximum,         2,  EW,      extremum,     maximum_fwd,      maximum_bwd,      no_graph,         none,         "da += g [a > b] + g/2 [a == b], db += g [b > a] + g/2 [a == b]")
 OP(minimum,         2,  EW,      extremum,     minimum_fwd,      minimum_bwd,      no_graph,         none,         "da += g [a < b] + g/2 [a == b], db += g [b < a] + g/2 [a == b]")
 OP(min_axis,        1,  0,       pick,         min_axis_fwd,     min_axis_bwd,     no_graph,         axis_keepdim, "dx[argmin] += g (first arg-min)")
@@ -96,8 +96,8 @@ OP(index_select,    1,  0,       index_select, index_select_fwd, index_select_bw
 OP(gather,          1,  0,       gather_axis,  gather_axis_fwd,  gather_axis_bwd,  no_graph,         axis_n,       "dx[.., idx[.., j, ..], ..] += g[.., j, ..]")
 OP(scatter_add,     2,  0,       scatter_add,  scatter_add_fwd,  scatter_add_bwd,  no_graph,         axis,         "dx += g, dsrc += gather(g, axis, idx)")
 /* ---- layout (layout.c) */
-OP(permute,         1,  0,       permute,      permute_fwd,      permute_bwd,      no_graph,         perm,         "dx += g with the inverse permutation")
-OP(expand,          1,  0,       expand,       expand_fwd,       expand_bwd,       no_graph,         none,         "dx += g summed over the expanded axes")
+OP(permute,         1,  0,       permute,      permute_fwd,      permute_bwd,      permute_vjp,      perm,         "dx += g with the inverse permutation")
+OP(expand,          1,  0,       expand,       expand_fwd,       expand_bwd,       expand_vjp,       none,         "dx += g summed over the expanded axes")
 OP(stack,           -1, 0,       stack,        stack_fwd,        stack_bwd,        no_graph,         axis,         "dx_k += g[.., k, ..]")
 /* ---- statistics along an axis (stats.c) */
 OP(logsumexp,       1,  0,       pick,         logsumexp_fwd,    logsumexp_bwd,    no_graph,         axis_keepdim, "dx += g e^(x - y)")
@@ -107,8 +107,8 @@ OP(cumsum,          1,  0,       cumsum,       cumsum_fwd,       cumsum_bwd,    
 /* ---- elementwise functions (act2.c) */
 OP(gelu,            1,  EW,      same,         gelu_fwd,         gelu_bwd,         no_graph,         none,         "dx += g (Phi(x) + x phi(x))")
 OP(gelu_tanh,       1,  EW,      same,         gelu_tanh_fwd,    gelu_tanh_bwd,    no_graph,         none,         "dx += g ((1 + tanh u)/2 + x (1 - tanh^2 u) u'(x)/2)")
-OP(sin,             1,  EW,      same,         sin_fwd,          sin_bwd,          no_graph,         none,         "dx += g cos x")
-OP(cos,             1,  EW,      same,         cos_fwd,          cos_bwd,          no_graph,         none,         "dx -= g sin x")
+OP(sin,             1,  EW,      same,         sin_fwd,          sin_bwd,          sin_vjp,          none,         "dx += g cos x")
+OP(cos,             1,  EW,      same,         cos_fwd,          cos_bwd,          cos_vjp,          none,         "dx -= g sin x")
 OP(erf,             1,  EW,      same,         erf_fwd,          erf_bwd,          no_graph,         none,         "dx += g 2/sqrt(pi) e^(-x^2)")
 /* ---- convolution's unfold and its adjoint fold (conv.c) */
 OP(unfold1d,        1,  0,       unfold,       unfold_fwd,       unfold_bwd,       no_graph,         unfold,       "dx += col2im(g)")

@@ -255,3 +255,19 @@ tg_tensor *tg_argmin(tg_tape *t, tg_tensor *x, int axis, bool keepdim) {
     tg_op_args args = {.i = {axis, keepdim ? 1 : 0}};
     return tg_apply(t, &tg__op_argmin, &x, 1, &args);
 }
+
+/* ---- graph forms (registry.h, `graph`): the kernels' sums recorded with ops. The
+ * unselected elements contribute +0, which leaves every sum's bits alone; sum_to adds
+ * in the broadcasting kernels' order. */
+/* where: da = sum_to(where(cond, g, 0)), db = sum_to(where(cond, 0, g)) */
+tg_status tg__where_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    tg_tensor *c = n->in[0], *zero = tg__scalar(t, 0);
+    if (tg__needs(n, 1)) dx[1] = tg__sum_to_like(t, tg_where(t, c, g, zero), n->in[1]);
+    if (tg__needs(n, 2)) dx[2] = tg__sum_to_like(t, tg_where(t, c, zero, g), n->in[2]);
+    return tg__graph_status(t);
+}
+/* masked_fill: dx = sum_to(masked_fill(g, mask, 0)) */
+tg_status tg__masked_fill_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (tg__needs(n, 0)) dx[0] = tg__sum_to_like(t, tg_masked_fill(t, g, n->in[1], 0), n->in[0]);
+    return tg__graph_status(t);
+}
