@@ -86,9 +86,9 @@ OP(cross_entropy,   1,  0,    ce,        ce_fwd,          ce_bwd,          ce_vj
 /* ---- selection, NaN-safe; extremes and arg-extremes (select.c) */
 OP(where,           3,  EW,      where,        where_fwd,        where_bwd,        where_vjp,        none,         "da += g where cond, db += g where not cond (dcond += 0)")
 OP(masked_fill,     2,  EW|FILL, masked_fill,  masked_fill_fwd,  masked_fill_bwd,  masked_fill_vjp,  scalar,       "dx += g where not mask (dmask += 0)")
-OP(maximum,         2,  EW,      extremum,     maximum_fwd,      maximum_bwd,      no_graph,         none,         "da += g [a > b] + g/2 [a == b], db += g [b > a] + g/2 [a == b]")
-OP(minimum,         2,  EW,      extremum,     minimum_fwd,      minimum_bwd,      no_graph,         none,         "da += g [a < b] + g/2 [a == b], db += g [b < a] + g/2 [a == b]")
-OP(min_axis,        1,  0,       pick,         min_axis_fwd,     min_axis_bwd,     no_graph,         axis_keepdim, "dx[argmin] += g (first arg-min)")
+OP(maximum,         2,  EW,      extremum,     maximum_fwd,      maximum_bwd,      maximum_vjp,      none,         "da += g [a > b] + g/2 [a == b], db += g [b > a] + g/2 [a == b]")
+OP(minimum,         2,  EW,      extremum,     minimum_fwd,      minimum_bwd,      minimum_vjp,      none,         "da += g [a < b] + g/2 [a == b], db += g [b < a] + g/2 [a == b]")
+OP(min_axis,        1,  0,       pick,         min_axis_fwd,     min_axis_bwd,     min_axis_vjp,     axis_keepdim, "dx[argmin] += g (first arg-min)")
 OP(argmax,          1,  0,       pick,         argmax_fwd,       zero_bwd,         zero_vjp,         axis_keepdim, "dx += 0 (integer indices: not differentiable)")
 OP(argmin,          1,  0,       pick,         argmin_fwd,       zero_bwd,         zero_vjp,         axis_keepdim, "dx += 0 (integer indices: not differentiable)")
 /* ---- indexing along any axis (index.c) */
