@@ -98,7 +98,7 @@ OP(scatter_add,     2,  0,       scatter_add,  scatter_add_fwd,  scatter_add_bwd
 /* ---- layout (layout.c) */
 OP(permute,         1,  0,       permute,      permute_fwd,      permute_bwd,      permute_vjp,      perm,         "dx += g with the inverse permutation")
 OP(expand,          1,  0,       expand,       expand_fwd,       expand_bwd,       expand_vjp,       none,         "dx += g summed over the expanded axes")
-OP(stack,           -1, 0,       stack,        stack_fwd,        stack_bwd,        no_graph,         axis,         "dx_k += g[.., k, ..]")
+OP(stack,           -1, 0,       stack,        stack_fwd,        stack_bwd,        stack_vjp,        axis,         "dx_k += g[.., k, ..]")
 /* ---- statistics along an axis (stats.c) */
 OP(logsumexp,       1,  0,       pick,         logsumexp_fwd,    logsumexp_bwd,    no_graph,         axis_keepdim, "dx += g e^(x - y)")
 OP(var,             1,  0,       var,          var_fwd,          var_bwd,          no_graph,         var,          "dx += g 2 (x - mean) / (D - c)")
@@ -116,6 +116,6 @@ OP(unfold2d,        1,  0,       unfold,       unfold_fwd,       unfold_bwd,    
 OP(fold1d,          1,  0,       fold,         fold_fwd,         fold_bwd,         no_graph,         unfold,       "dcols += unfold(g)")
 OP(fold2d,          1,  0,       fold,         fold_fwd,         fold_bwd,         no_graph,         unfold,       "dcols += unfold(g)")
 /* ---- dropout (random.c) */
-OP(dropout,         1,  0,       dropout,      dropout_fwd,      dropout_bwd,      no_graph,         dropout,      "dx += g m / (1 - p)")
+OP(dropout,         1,  0,       dropout,      dropout_fwd,      dropout_bwd,      dropout_vjp,      dropout,      "dx += g m / (1 - p)")
 /* ---- matrix product with transposed operands (matmul_t.c) */
 OP(matmul_t,        2,  0,       matmul_t,     matmul_t_fwd,     matmul_t_bwd,     matmul_t_vjp,     trans,        "d op(A) += G op(B)^T, d op(B) += op(A)^T G")
