@@ -92,9 +92,9 @@ OP(min_axis,        1,  0,       pick,         min_axis_fwd,     min_axis_bwd,  
 OP(argmax,          1,  0,       pick,         argmax_fwd,       zero_bwd,         zero_vjp,         axis_keepdim, "dx += 0 (integer indices: not differentiable)")
 OP(argmin,          1,  0,       pick,         argmin_fwd,       zero_bwd,         zero_vjp,         axis_keepdim, "dx += 0 (integer indices: not differentiable)")
 /* ---- indexing along any axis (index.c) */
-OP(index_select,    1,  0,       index_select, index_select_fwd, index_select_bwd, no_graph,         axis_n,       "dx[.., idx[j], ..] += g[.., j, ..]")
-OP(gather,          1,  0,       gather_axis,  gather_axis_fwd,  gather_axis_bwd,  no_graph,         axis_n,       "dx[.., idx[.., j, ..], ..] += g[.., j, ..]")
-OP(scatter_add,     2,  0,       scatter_add,  scatter_add_fwd,  scatter_add_bwd,  no_graph,         axis,         "dx += g, dsrc += gather(g, axis, idx)")
+OP(index_select,    1,  0,       index_select, index_select_fwd, index_select_bwd, index_select_vjp, axis_n,       "dx[.., idx[j], ..] += g[.., j, ..]")
+OP(gather,          1,  0,       gather_axis,  gather_axis_fwd,  gather_axis_bwd,  gather_axis_vjp,  axis_n,       "dx[.., idx[.., j, ..], ..] += g[.., j, ..]")
+OP(scatter_add,     2,  0,       scatter_add,  scatter_add_fwd,  scatter_add_bwd,  scatter_add_vjp,  axis,         "dx += g, dsrc += gather(g, axis, idx)")
 /* ---- layout (layout.c) */
 OP(permute,         1,  0,       permute,      permute_fwd,      permute_bwd,      permute_vjp,      perm,         "dx += g with the inverse permutation")
 OP(expand,          1,  0,       expand,       expand_fwd,       expand_bwd,       expand_vjp,       none,         "dx += g summed over the expanded axes")
