@@ -111,10 +111,10 @@ OP(sin,             1,  EW,      same,         sin_fwd,          sin_bwd,       
 OP(cos,             1,  EW,      same,         cos_fwd,          cos_bwd,          cos_vjp,          none,         "dx -= g sin x")
 OP(erf,             1,  EW,      same,         erf_fwd,          erf_bwd,          no_graph,         none,         "dx += g 2/sqrt(pi) e^(-x^2)")
 /* ---- convolution's unfold and its adjoint fold (conv.c) */
-OP(unfold1d,        1,  0,       unfold,       unfold_fwd,       unfold_bwd,       no_graph,         unfold,       "dx += col2im(g)")
-OP(unfold2d,        1,  0,       unfold,       unfold_fwd,       unfold_bwd,       no_graph,         unfold,       "dx += col2im(g)")
-OP(fold1d,          1,  0,       fold,         fold_fwd,         fold_bwd,         no_graph,         unfold,       "dcols += unfold(g)")
-OP(fold2d,          1,  0,       fold,         fold_fwd,         fold_bwd,         no_graph,         unfold,       "dcols += unfold(g)")
+OP(unfold1d,        1,  0,       unfold,       unfold_fwd,       unfold_bwd,       unfold_vjp,       unfold,       "dx += col2im(g)")
+OP(unfold2d,        1,  0,       unfold,       unfold_fwd,       unfold_bwd,       unfold_vjp,       unfold,       "dx += col2im(g)")
+OP(fold1d,          1,  0,       fold,         fold_fwd,         fold_bwd,         fold_vjp,         unfold,       "dcols += unfold(g)")
+OP(fold2d,          1,  0,       fold,         fold_fwd,         fold_bwd,         fold_vjp,         unfold,       "dcols += unfold(g)")
 /* ---- dropout (random.c) */
 OP(dropout,         1,  0,       dropout,      dropout_fwd,      dropout_bwd,      dropout_vjp,      dropout,      "dx += g m / (1 - p)")
 /* ---- matrix product with transposed operands (matmul_t.c) */
