@@ -120,7 +120,7 @@ static void swish_backward_slip(tg_node *n) {
 }
 
 static const tg_op swish_slip_op = {"swish_slip", 1, 0, swish_infer, swish_forward,
-                                    swish_backward_slip};
+                                    swish_backward_slip, NULL};
 
 static bool opcheck_demo(void) {
     tg_op_args a = {.p = &beta15};

@@ -105,11 +105,11 @@ OP(var,             1,  0,       var,          var_fwd,          var_bwd,       
 OP(std,             1,  0,       var,          std_fwd,          std_bwd,          no_graph,         var,          "dx += g (x - mean) / ((D - c) y)")
 OP(cumsum,          1,  0,       cumsum,       cumsum_fwd,       cumsum_bwd,       no_graph,         axis,         "dx += reversed cumsum of g")
 /* ---- elementwise functions (act2.c) */
-OP(gelu,            1,  EW,      same,         gelu_fwd,         gelu_bwd,         no_graph,         none,         "dx += g (Phi(x) + x phi(x))")
+OP(gelu,            1,  EW,      same,         gelu_fwd,         gelu_bwd,         gelu_vjp,         none,         "dx += g (Phi(x) + x phi(x))")
 OP(gelu_tanh,       1,  EW,      same,         gelu_tanh_fwd,    gelu_tanh_bwd,    no_graph,         none,         "dx += g ((1 + tanh u)/2 + x (1 - tanh^2 u) u'(x)/2)")
 OP(sin,             1,  EW,      same,         sin_fwd,          sin_bwd,          sin_vjp,          none,         "dx += g cos x")
 OP(cos,             1,  EW,      same,         cos_fwd,          cos_bwd,          cos_vjp,          none,         "dx -= g sin x")
-OP(erf,             1,  EW,      same,         erf_fwd,          erf_bwd,          no_graph,         none,         "dx += g 2/sqrt(pi) e^(-x^2)")
+OP(erf,             1,  EW,      same,         erf_fwd,          erf_bwd,          erf_vjp,          none,         "dx += g 2/sqrt(pi) e^(-x^2)")
 /* ---- convolution's unfold and its adjoint fold (conv.c) */
 OP(unfold1d,        1,  0,       unfold,       unfold_fwd,       unfold_bwd,       unfold_vjp,       unfold,       "dx += col2im(g)")
 OP(unfold2d,        1,  0,       unfold,       unfold_fwd,       unfold_bwd,       unfold_vjp,       unfold,       "dx += col2im(g)")
