@@ -173,7 +173,7 @@ int main(int argc, char **argv) {
 
     f = row(&o, "tg_gradgradcheck", "rtol negative");
     {
-        tg_gradcheck_opts d = {1e-6, 1e-5, -1};
+        tg_gradcheck_opts d = {.eps = 1e-6, .atol = 1e-5, .rtol = -1};
         on_status(o, tg_gradgradcheck(bad_loss_ok, NULL, &f->P, 1, &d, NULL, NULL));
     }
     expect(f, TG_ERR_VALUE, "tg_gradgradcheck: need eps > 0, atol >= 0, rtol >= 0; got eps=1e-06 atol=1e-05 rtol=-1");
