@@ -269,6 +269,13 @@ static void check_layer(const char *label, layer_case *c, const tg_params *ps) {
     const tg_gradcheck_opts loose = {.eps = 1e-2, .atol = 5e-2, .rtol = 5e-2}, *o = &loose;
 #endif
     tg_status st = tg_gradgradcheck(layer_loss, c, ps->items, ps->n, o, res, &ok);
+    /* A parameter whose every second derivative is below atol is INCONCLUSIVE
+     * (vacuous: it could not have failed); the float build's loose atol meets one in
+     * the LSTM. Every other parameter must pass. */
+    ok = st == TG_OK;
+    for (int k = 0; ok && k < ps->n; k++)
+        ok = res[k].verdict == TG_CHECK_PASSED || (res[k].verdict == TG_CHECK_INCONCLUSIVE && res[k].vacuous);
+    if (st == TG_OK && !ok) tg_gradcheck_print(stdout, res, ps->n);
     CHECK(st == TG_OK && ok, "%s: gradgradcheck %s (%s); worst: abs %.3g", label, ok ? "passed" : "failed",
           tg_last_error(), res[0].max_abs_err);
 }
