@@ -17,6 +17,9 @@
  *                          (64,1,28,28), conv 3x3 16 + relu + max pool 2, conv 3x3 32 +
  *                          relu + max pool 2, dropout 0.25, linear 1568-128 + relu,
  *                          linear 128-10, cross-entropy, Adam
+ *   hvp_mlp       ms       one Hessian-vector product of an MLP 784-256-10 (tanh),
+ *                          batch 64, cross-entropy, with respect to every weight
+ *                          (forward + tg_hvp: a recorded sweep and a sweep over it)
  *
  * All on random data with fixed seeds. Each figure is the median of --reps timed
  * repetitions (default 5) after one warm-up; a repetition runs at least ~0.1 s.
@@ -170,6 +173,23 @@ static void model_free(model_ctx *m) {
     tg_tape_free(m->t);
 }
 
+typedef struct {
+    model_ctx m;
+    tg_tensor **v, **hv; /* the direction (one per parameter) and the product */
+} hvp_ctx;
+
+static void hvp_run(void *p, long iters) {
+    hvp_ctx *c = p;
+    model_ctx *m = &c->m;
+    for (long i = 0; i < iters; i++) {
+        tg_tape_reset(m->t);
+        tg_tensor *logits = tg_mlp_forward(m->t, m->mlp, m->x);
+        if (tg_hvp(m->t, tg_cross_entropy(m->t, logits, m->labels), m->ps.items, c->v, m->ps.n, 0,
+                   c->hv) != TG_OK)
+            die("hvp_mlp", tg_tape_message(m->t));
+    }
+}
+
 /* Times `run`: one warm-up, then reps repetitions of enough iterations for ~min_s
  * seconds each; returns the median seconds per iteration. */
 static double time_it(void (*run)(void *, long), void *ctx, int reps, double min_s) {
@@ -252,6 +272,29 @@ static void bench_mlp(int reps) {
     model_opt(&m, true);
     report("mlp_epoch", time_it(mlp_run, &m, reps, 0.2) * 60000.0 / 64, "s");
     model_free(&m);
+}
+
+static void bench_hvp(int reps) {
+    hvp_ctx c = {0};
+    model_ctx *m = &c.m;
+    tg_rng g;
+    tg_rng_seed(&g, 11);
+    m->mlp = tg_mlp_new("mlp", 3, (int[]){784, 256, 10}, TG_ACT_TANH, TG_ACT_IDENTITY, &g);
+    if (!m->mlp || tg_mlp_params(m->mlp, &m->ps) != TG_OK) die("hvp_mlp", tg_last_error());
+    m->t = tg_tape_new();
+    m->x = random_tensor(&g, 2, (int[]){64, 784});
+    m->labels = malloc(64 * sizeof *m->labels);
+    c.v = calloc((size_t)m->ps.n, sizeof *c.v);
+    c.hv = calloc((size_t)m->ps.n, sizeof *c.hv);
+    if (!m->t || !m->labels || !c.v || !c.hv) die("hvp_mlp", "out of memory");
+    for (int i = 0; i < 64; i++) m->labels[i] = (int)(tg_rng_u64(&g) % 10);
+    for (int k = 0; k < m->ps.n; k++)
+        c.v[k] = random_tensor(&g, m->ps.items[k]->rank, m->ps.items[k]->shape);
+    report("hvp_mlp", time_it(hvp_run, &c, reps, 0.2) * 1e3, "ms");
+    for (int k = 0; k < m->ps.n; k++) tg_tensor_free(c.v[k]);
+    free(c.v);
+    free(c.hv);
+    model_free(m);
 }
 
 static void bench_rnn(const char *name, tg_rnn_kind kind, int B, int H, int reps) {
@@ -341,5 +384,6 @@ int main(int argc, char **argv) {
         if (selected(rnns[i].name, n_names, names))
             bench_rnn(rnns[i].name, rnns[i].kind, rnns[i].B, rnns[i].H, reps);
     if (selected("conv_step", n_names, names)) bench_conv(reps);
+    if (selected("hvp_mlp", n_names, names)) bench_hvp(reps);
     return 0;
 }

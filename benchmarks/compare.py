@@ -39,7 +39,7 @@ import time
 
 NAMES = ["gemm_256", "gemm_512", "gemm_1024", "gemm_2048", "tape_op", "xor_step",
          "mlp_epoch", "lstm_32x128", "gru_32x128", "rnn_32x128", "lstm_32x512", "lstm_1x32",
-         "conv_step"]
+         "conv_step", "hvp_mlp"]
 HIGHER_IS_BETTER = {"GFLOP/s"}
 
 
@@ -148,6 +148,23 @@ def torch_workload(name, inner):
                 lab = labels[r0:r0 + batch]
                 yield data[r0:r0 + batch], lambda m, xb, lab=lab: F.cross_entropy(m(xb), lab)
         return train(model, opt, batches(), 0.2) * 1e3, "ms"
+
+    if name == "hvp_mlp":
+        # one Hessian-vector product of every weight of a 784-256-10 tanh MLP, batch 64,
+        # cross-entropy: autograd.grad with create_graph=True, then grad of sum(g * v)
+        x = torch.rand(64, 784) * 2 - 1
+        labels = torch.randint(0, 10, (64,))
+        model = nn.Sequential(nn.Linear(784, 256), nn.Tanh(), nn.Linear(256, 10))
+        ps = list(model.parameters())
+        vs = [torch.rand_like(p) * 2 - 1 for p in ps]
+
+        def run(k):
+            for _ in range(k):
+                loss = F.cross_entropy(model(x), labels)
+                gs = torch.autograd.grad(loss, ps, create_graph=True)
+                s = sum((g * v).sum() for g, v in zip(gs, vs))
+                torch.autograd.grad(s, ps)
+        return time_it(run, 0.2) * 1e3, "ms"
 
     kinds = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
     kind, shape = name.split("_")

@@ -10,6 +10,15 @@
  * used inside an expression together with built-in ops, then gradient-checked with
  * tg_gradcheck (the same check tapegrad runs on its own ops); last, tg_opcheck checks
  * the op alone and catches a copy of it with a slip in its derivative.
+ *
+ * Two kinds of custom op:
+ *   - "swish": a backward kernel only. tg_backward and first-order tg_grad work;
+ *     gradients of its gradient (tg_grad with TG_GRAD_CREATE_GRAPH) are refused with
+ *     a message naming it, never a silent zero.
+ *   - "swish2": the same op with its derivative also in graph form (backward_graph),
+ *     written with tapegrad ops, so the sweep can record it: second derivatives,
+ *     Hessian-vector products and gradient penalties then work through it, and
+ *     tg_gradgradcheck checks them.
  * Run: ./build/examples/custom_op
  */
 #include <math.h>
@@ -53,7 +62,22 @@ static void swish_backward(tg_node *n) {
         dx[i] += g[i] * (s[i] + (tg_real)d->beta * x[i] * s[i] * (1 - s[i]));
 }
 
-static const tg_op swish_op = {"swish", 1, 0, swish_infer, swish_forward, swish_backward};
+static const tg_op swish_op = {"swish", 1, 0, swish_infer, swish_forward, swish_backward, NULL};
+
+/* The same derivative in graph form: dx = g (s + β x s (1 − s)), s = σ(βx), built
+ * from ops so that the sweep can record it (and differentiate it again). */
+static tg_status swish_graph(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    const swish_data *d = n->args.p;
+    tg_tensor *bx = tg_mul_scalar(t, n->in[0], (tg_real)d->beta);
+    tg_tensor *s = tg_sigmoid(t, bx);
+    tg_tensor *ds = tg_mul(t, s, tg_add_scalar(t, tg_neg(t, s), 1)); /* s (1 − s) */
+    dx[0] = tg_mul(t, g, tg_add(t, s, tg_mul(t, bx, ds)));
+    return tg_tape_status(t);
+}
+
+static const tg_op swish2_op = {.name = "swish2", .n_in = 1, .infer = swish_infer,
+                                .forward = swish_forward, .backward = swish_backward,
+                                .backward_graph = swish_graph};
 
 /* The one-line builder, like the library's own. The data must outlive the tape step. */
 static tg_tensor *swish(tg_tape *t, tg_tensor *x, const swish_data *d) {
@@ -62,6 +86,18 @@ static tg_tensor *swish(tg_tape *t, tg_tensor *x, const swish_data *d) {
 }
 
 static const swish_data beta15 = {1.5};
+
+static tg_tensor *swish2(tg_tape *t, tg_tensor *x, const swish_data *d) {
+    tg_op_args a = {.p = d};
+    return tg_apply(t, &swish2_op, &x, 1, &a);
+}
+
+/* The same loss through swish2. */
+static tg_tensor *loss2_fn(tg_tape *t, tg_tensor *const *p, int n, void *user) {
+    (void)n, (void)user;
+    tg_tensor *x = tg_tape_tensor(t, 2, (int[]){3, 1}, (tg_real[]){0.5, -1.0, 2.0}, 0);
+    return tg_sum(t, swish2(t, tg_matmul(t, p[0], x), &beta15));
+}
 
 /* L = sum(swish(W x)) with x fixed: swish sits between two built-in ops. */
 static tg_tensor *loss_fn(tg_tape *t, tg_tensor *const *p, int n, void *user) {
@@ -84,7 +120,7 @@ static void swish_backward_slip(tg_node *n) {
 }
 
 static const tg_op swish_slip_op = {"swish_slip", 1, 0, swish_infer, swish_forward,
-                                    swish_backward_slip};
+                                    swish_backward_slip, NULL};
 
 static bool opcheck_demo(void) {
     tg_op_args a = {.p = &beta15};
@@ -130,6 +166,24 @@ int main(int argc, char **argv) {
     }
     printf("gradient check against finite differences: %s (max abs err %.2g, max rel err %.2g)\n",
            ok ? "passed" : "FAILED", r.max_abs_err, r.max_rel_err);
+
+    /* Gradients of gradients: refused through "swish", recorded through "swish2". */
+    tg_tape_reset(t);
+    tg_tensor *g = NULL;
+    tg_status st = tg_grad(t, loss_fn(t, &W, 1, NULL), NULL, &W, 1, TG_GRAD_CREATE_GRAPH, &g);
+    printf("second order through 'swish': %s\n  \"%s\"\n", st == TG_OK ? "accepted?" : "refused",
+           tg_tape_message(t));
+    tg_tape_reset(t);
+    tg_status st2 = tg_grad(t, loss2_fn(t, &W, 1, NULL), NULL, &W, 1, TG_GRAD_CREATE_GRAPH, &g);
+    tg_tensor *h = NULL;
+    if (st2 == TG_OK) st2 = tg_grad(t, tg_sum(t, g), NULL, &W, 1, 0, &h);
+    if (st2 == TG_OK)
+        printf("second order through 'swish2': d/dW[0,0] sum(dL/dW) = %.6f\n", (double)h->data[0]);
+    bool ok2 = false;
+    if (st2 == TG_OK && tg_gradgradcheck(loss2_fn, NULL, &W, 1, NULL, &r, &ok2) != TG_OK) ok2 = false;
+    printf("second derivatives against finite differences of gradients: %s (max abs err %.2g)\n",
+           ok2 ? "passed" : "FAILED", r.max_abs_err);
+    ok = ok && st != TG_OK && ok2;
 
     /* A mistake is reported, not crashed on: beta = 0 is refused by the shape rule. */
     tg_tape_reset(t);

@@ -2,6 +2,7 @@
  * tensor's own name) and of its ops, shared by the table, the DOT picture, the trace
  * and the hand check. */
 #include <string.h>
+#include <tapegrad/tg_grad.h>
 #include "inspect_private.h"
 
 /* ---- the map of names ---- */
@@ -119,6 +120,11 @@ char *tg__show_id(const tg__show_map *m, const tg_tensor *x, char *buf, size_t n
 
 char *tg__show_name(const tg__show_map *m, const tg_tensor *x, char *buf, size_t n) {
     (void)m;
+    /* A recorded sweep's names label, they do not identify: many nodes share one. */
+    if (x->name[0] && strncmp(x->name, TG_GRAD_NAME_PREFIX, strlen(TG_GRAD_NAME_PREFIX)) == 0) {
+        buf[0] = '\0';
+        return buf;
+    }
     if (x->name[0] || !x->label) {
         snprintf(buf, n, "%s", x->name);
         return buf;

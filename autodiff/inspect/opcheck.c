@@ -1,5 +1,6 @@
 /* opcheck.c — one op alone (tg_opcheck): first-order check of L = sum(r * op(inputs))
- * on seeded random inputs through tg_gradcheck, and the op's shape rule handed wrong
+ * on seeded random inputs through tg_gradcheck, its second order through
+ * tg_gradgradcheck when the op has a graph form, and the op's shape rule handed wrong
  * shapes. See tg_gradcheck.h. */
 #include <math.h>
 #include <string.h>
@@ -54,12 +55,22 @@ static tg_status reject(const tg_op *op, const tg_op_args *args, const tg_opchec
     return st;
 }
 
-/* Second order: the place where the check of the op's recorded derivative goes; with
- * none available the report says it was not checked. */
-static tg_status second_order(FILE *out, const opc *c, tg_tensor *const *in, int n_in,
+/* Second order: an op with a graph form of its derivative (backward_graph) has its
+ * second derivatives of the same L checked by tg_gradgradcheck (the recorded sweep's
+ * Hessian-vector products against finite differences of first derivatives); without
+ * one, the report says it was not checked. */
+static tg_status second_order(const opc *c, tg_tensor *const *in, int n_in,
                               const tg_gradcheck_opts *o, tg_opcheck_report *rep) {
-    (void)out, (void)c, (void)in, (void)n_in, (void)o;
     rep->second_order_checked = false;
+    if (!c->op->backward || !c->op->backward_graph) return TG_OK;
+    bool ok = false;
+    tg_status st = tg_gradgradcheck(op_loss, (void *)c, in, n_in, o, rep->second, &ok);
+    if (st != TG_OK) {
+        char m[512];
+        snprintf(m, sizeof m, "%s", tg_last_error());
+        return tg__error(st, "tg_opcheck: %s, second order: %s", c->op->name, m);
+    }
+    rep->second_order_checked = true;
     return TG_OK;
 }
 
@@ -112,11 +123,14 @@ tg_status tg_opcheck(FILE *out, const tg_op *op, const tg_opcheck_input *in, int
         st = tg__error(st, "tg_opcheck: %s on the given shapes: %s", op->name, m);
         goto done;
     }
-    if ((st = second_order(out, &c, x, n_in, &gc, rep)) != TG_OK) goto done;
+    if ((st = second_order(&c, x, n_in, &gc, rep)) != TG_OK) goto done;
     bool inconclusive = false, failed = false;
     for (int k = 0; k < n_in; k++) {
         failed |= rep->first[k].verdict == TG_CHECK_FAILED;
         inconclusive |= rep->first[k].verdict == TG_CHECK_INCONCLUSIVE;
+        if (!rep->second_order_checked) continue;
+        failed |= rep->second[k].verdict == TG_CHECK_FAILED;
+        inconclusive |= rep->second[k].verdict == TG_CHECK_INCONCLUSIVE;
     }
     /* wrong_message: the first shape that was not rejected, else the first rejection */
     bool accepted = false;
@@ -138,7 +152,11 @@ tg_status tg_opcheck(FILE *out, const tg_op *op, const tg_opcheck_input *in, int
             fprintf(out, "  ");
             tg_gradcheck_print(out, &rep->first[k], 1);
         }
-        fprintf(out, "  second order: %s\n", rep->second_order_checked ? "checked" : "not checked");
+        fprintf(out, "  second order: %s\n", rep->second_order_checked ? "checked" : "not checked (no graph form)");
+        for (int k = 0; rep->second_order_checked && k < n_in; k++) {
+            fprintf(out, "    ");
+            tg_gradcheck_print(out, &rep->second[k], 1);
+        }
         if (oo.n_wrong)
             fprintf(out, "  shape rule: %d of %d wrong shapes rejected: %s\n", rep->n_wrong_rejected,
                     oo.n_wrong, rep->wrong_message);

@@ -99,3 +99,33 @@ void tg__erf_bwd(tg_node *n) {
         }
 }
 tg_tensor *tg_erf(tg_tape *t, tg_tensor *x) { return unary(t, &tg__op_erf, x); }
+
+/* ---- graph forms (registry.h, `graph`): the kernels' products recorded with ops,
+ * in the kernels' order, so each agrees with its kernel bit for bit. */
+/* sin: g cos x */
+tg_status tg__sin_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (tg__needs(n, 0)) dx[0] = tg_mul(t, g, tg_cos(t, n->in[0]));
+    return tg__graph_status(t);
+}
+/* cos: -(g sin x) ("dx -= p" from zero is -p) */
+tg_status tg__cos_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (tg__needs(n, 0)) dx[0] = tg_neg(t, tg_mul(t, g, tg_sin(t, n->in[0])));
+    return tg__graph_status(t);
+}
+/* erf: (g 2/sqrt(pi)) e^(-x^2), the kernel's products in its order */
+tg_status tg__erf_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (tg__needs(n, 0))
+        dx[0] = tg_mul(t, tg_mul_scalar(t, g, (tg_real)TWO_SQRTPI), tg_exp(t, tg_neg(t, tg_square(t, n->in[0]))));
+    return tg__graph_status(t);
+}
+/* gelu: g (Phi(x) + (x / sqrt(2 pi)) e^(-x^2/2)), Phi(x) = (erf(x / sqrt 2) + 1) / 2,
+ * the kernel's operations in its order (halving is exact) */
+tg_status tg__gelu_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (!tg__needs(n, 0)) return tg__graph_status(t);
+    tg_tensor *x = n->in[0];
+    tg_tensor *cdf = tg_mul_scalar(t, tg_add_scalar(t, tg_erf(t, tg_mul_scalar(t, x, (tg_real)SQRT1_2)), 1), 0.5);
+    tg_tensor *pdf = tg_mul(t, tg_mul_scalar(t, x, (tg_real)INV_SQRT_2PI),
+                            tg_exp(t, tg_mul_scalar(t, tg_square(t, x), -0.5)));
+    dx[0] = tg_mul(t, g, tg_add(t, cdf, pdf));
+    return tg__graph_status(t);
+}

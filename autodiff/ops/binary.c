@@ -189,3 +189,33 @@ static void div_row_bwd(size_t n, const tg_real *a, size_t sa, const tg_real *b,
 tg_status tg__div_fwd(tg_tape *t, tg_node *n) { (void)t; return binary_fwd(n, div_row); }
 void tg__div_bwd(tg_node *n) { binary_bwd(n, div_row_bwd); }
 tg_tensor *tg_div(tg_tape *t, tg_tensor *a, tg_tensor *b) { return binary(t, &tg__op_div, a, b); }
+
+/* ---- graph forms (registry.h, `graph`): the same derivatives recorded with ops.
+ * Summing down to an input's shape (tg_sum_to) adds in the order the strided kernels
+ * above add, and "db -= t" from zero is -(sum of t) exactly, so each agrees with its
+ * kernel bit for bit. */
+tg_status tg__add_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (tg__needs(n, 0)) dx[0] = tg__sum_to_like(t, g, n->in[0]);
+    if (tg__needs(n, 1)) dx[1] = tg__sum_to_like(t, g, n->in[1]);
+    return tg__graph_status(t);
+}
+tg_status tg__sub_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (tg__needs(n, 0)) dx[0] = tg__sum_to_like(t, g, n->in[0]);
+    if (tg__needs(n, 1)) dx[1] = tg_neg(t, tg__sum_to_like(t, g, n->in[1]));
+    return tg__graph_status(t);
+}
+/* da = sum_to(g b), db = sum_to(g a) */
+tg_status tg__mul_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    tg_tensor *a = n->in[0], *b = n->in[1];
+    if (tg__needs(n, 0)) dx[0] = tg__sum_to_like(t, tg_mul(t, g, b), a);
+    if (tg__needs(n, 1)) dx[1] = tg__sum_to_like(t, tg_mul(t, g, a), b);
+    return tg__graph_status(t);
+}
+/* da = sum_to(g / b), db = -sum_to((g a) / (b b)) */
+tg_status tg__div_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    tg_tensor *a = n->in[0], *b = n->in[1];
+    if (tg__needs(n, 0)) dx[0] = tg__sum_to_like(t, tg_div(t, g, b), a);
+    if (tg__needs(n, 1))
+        dx[1] = tg_neg(t, tg__sum_to_like(t, tg_mul(t, g, tg_div(t, tg_div(t, a, b), b)), b));
+    return tg__graph_status(t);
+}

@@ -269,3 +269,23 @@ tg_tensor *tg_fold1d(tg_tape *t, tg_tensor *cols, int out_len, int kernel, int s
     tg_op_args args = {.p = &g};
     return tg_apply(t, &tg__op_fold1d, &cols, 1, &args);
 }
+
+/* ---- graph forms (registry.h, `graph`): unfold and fold are each other's adjoint,
+ * so each one's gradient is the other op with the same geometry (the saved one),
+ * through the same pass(): the kernels' bits. */
+tg_status tg__unfold_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (!tg__needs(n, 0)) return tg__graph_status(t);
+    unfold_geom f = *(const unfold_geom *)n->saved;
+    f.fold = 1; /* H, W: x's, the fold's output size */
+    tg_op_args args = {.p = &f};
+    dx[0] = tg_apply(t, f.dims == 2 ? &tg__op_fold2d : &tg__op_fold1d, &g, 1, &args);
+    return tg__graph_status(t);
+}
+tg_status tg__fold_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (!tg__needs(n, 0)) return tg__graph_status(t);
+    unfold_geom u = *(const unfold_geom *)n->saved;
+    u.fold = 0;
+    tg_op_args args = {.p = &u};
+    dx[0] = tg_apply(t, u.dims == 2 ? &tg__op_unfold2d : &tg__op_unfold1d, &g, 1, &args);
+    return tg__graph_status(t);
+}

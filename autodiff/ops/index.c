@@ -193,3 +193,40 @@ tg_tensor *tg_scatter_add(tg_tape *t, tg_tensor *x, int axis, const int *idx, tg
     tg_op_args args = {.i = {axis}, .p = idx};
     return tg_apply(t, &tg__op_scatter_add, in, 2, &args);
 }
+
+/* ---- graph forms (registry.h, `graph`): each gradient is the other op of the pair
+ * on the saved indices, adding in the kernels' (o, j, i) order, so the bits agree. */
+static tg_tensor *zeros_like(tg_tape *t, const tg_tensor *x) {
+    return tg_tape_tensor(t, x->rank, x->shape, NULL, 0);
+}
+/* index_select: dx = scatter_add(0, axis, idx repeated over g's shape, g) */
+tg_status tg__index_select_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (!tg__needs(n, 0)) return tg__graph_status(t);
+    const tg_tensor *x = n->in[0];
+    int a = tg__norm_axis(n->args.i[0], x->rank);
+    tg__axis_view v = tg__view_at(x, a);
+    size_t cnt = (size_t)n->args.i[1];
+    const int *idx = n->saved;
+    int *full = tg_tape_alloc(t, g->size * sizeof *full);
+    if (!full || !idx) return tg__graph_status(t);
+    for (size_t o = 0, k = 0; o < v.outer; o++)
+        for (size_t j = 0; j < cnt; j++)
+            for (size_t i = 0; i < v.inner; i++) full[k++] = idx[j];
+    dx[0] = tg_scatter_add(t, zeros_like(t, x), a, full, g);
+    return tg__graph_status(t);
+}
+/* gather: dx = scatter_add(0, axis, idx, g) */
+tg_status tg__gather_axis_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    const tg_tensor *x = n->in[0];
+    if (tg__needs(n, 0))
+        dx[0] = tg_scatter_add(t, zeros_like(t, x), tg__norm_axis(n->args.i[0], x->rank), n->saved, g);
+    return tg__graph_status(t);
+}
+/* scatter_add: dx = g, dsrc = gather(g, axis, idx) */
+tg_status tg__scatter_add_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    const tg_tensor *x = n->in[0], *src = n->in[1];
+    int a = tg__norm_axis(n->args.i[0], x->rank);
+    if (tg__needs(n, 0)) dx[0] = g;
+    if (tg__needs(n, 1)) dx[1] = tg_gather(t, g, a, n->saved, src->shape[a]);
+    return tg__graph_status(t);
+}

@@ -251,3 +251,29 @@ tg_status tg_split(tg_tape *t, tg_tensor *x, int axis, const int *sizes, int n, 
     }
     return TG_OK;
 }
+
+/* ---- graph forms (registry.h, `graph`) ---- */
+/* permute: g with the inverse permutation (a copy: the kernel's bits) */
+tg_status tg__permute_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    int inv[TG_MAX_RANK];
+    int r = n->in[0]->rank;
+    for (int k = 0; k < r; k++) inv[perm_at(n, k)] = k;
+    if (tg__needs(n, 0)) dx[0] = tg_permute(t, g, r, inv);
+    return tg__graph_status(t);
+}
+/* expand: g summed back to x's shape, in the kernel's order */
+tg_status tg__expand_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (tg__needs(n, 0)) dx[0] = tg__sum_to_like(t, g, n->in[0]);
+    return tg__graph_status(t);
+}
+/* stack: dx_k = g[.., k, ..], a slice of g viewed as (O, n, I) (copies: the bits) */
+tg_status tg__stack_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    size_t O, I;
+    stack_dims(n, &O, &I);
+    int s3[3] = {(int)O, n->n_in, (int)I};
+    tg_tensor *g3 = tg_reshape(t, g, 3, s3);
+    for (int k = 0; k < n->n_in; k++)
+        if (tg__needs(n, k))
+            dx[k] = tg_reshape(t, tg_slice(t, g3, 1, k, 1), n->in[k]->rank, n->in[k]->shape);
+    return tg__graph_status(t);
+}

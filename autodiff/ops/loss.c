@@ -232,3 +232,54 @@ tg_tensor *tg_cross_entropy(tg_tape *t, tg_tensor *logits, const int *labels) {
     tg_op_args args = {.p = labels};
     return tg_apply(t, &tg__op_cross_entropy, &logits, 1, &args);
 }
+
+/* ---- graph forms (registry.h, `graph`): the kernels' formulas as ops, in the same
+ * order. k = g / N is a rank-0 tensor that broadcasts. */
+static tg_tensor *over_n(tg_tape *t, tg_tensor *g, size_t N) {
+    return tg_div(t, g, tg__scalar(t, (tg_real)N));
+}
+/* d = (2 g / N) (a - b); da = d, db = -d */
+tg_status tg__mse_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    tg_tensor *d = tg_mul(t, over_n(t, tg_mul_scalar(t, g, 2), NA_), tg_sub(t, n->in[0], n->in[1]));
+    if (tg__needs(n, 0)) dx[0] = d;
+    if (tg__needs(n, 1)) dx[1] = tg_neg(t, d);
+    return tg__graph_status(t);
+}
+static tg_real m_band(const tg_tensor *x, size_t i, const tg_node *n) {
+    (void)n;
+    const tg_real lo = (tg_real)BCE_EPS, hi = (tg_real)(1 - BCE_EPS);
+    return x->data[i] > lo && x->data[i] < hi ? 1 : 0;
+}
+/* q = clamp(p); dp = k (q - y) / (q (1 - q)) in the band; dy = -k (ln q - ln(1 - q)) */
+tg_status tg__bce_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    tg_tensor *p = n->in[0], *y = n->in[1];
+    tg_tensor *k = over_n(t, g, NA_);
+    tg_tensor *q = tg_clamp(t, p, (tg_real)BCE_EPS, (tg_real)(1 - BCE_EPS));
+    if (tg__needs(n, 0)) {
+        tg_tensor *den = tg_mul(t, q, tg_add_scalar(t, tg_neg(t, q), 1));
+        dx[0] = tg_mul(t, tg_div(t, tg_mul(t, k, tg_sub(t, q, y)), den), tg__mask(t, p, n, m_band));
+    }
+    if (tg__needs(n, 1))
+        dx[1] = tg_neg(t, tg_mul(t, k, tg_sub(t, tg_log(t, q), tg_log1p(t, tg_neg(t, q)))));
+    return tg__graph_status(t);
+}
+/* dz = k (sigmoid(z) - y); dy = -k z */
+tg_status tg__bcel_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    tg_tensor *z = n->in[0], *k = over_n(t, g, NA_);
+    if (tg__needs(n, 0)) dx[0] = tg_mul(t, k, tg_sub(t, tg_sigmoid(t, z), n->in[1]));
+    if (tg__needs(n, 1)) dx[1] = tg_neg(t, tg_mul(t, k, z));
+    return tg__graph_status(t);
+}
+/* dz = k (softmax(z) - onehot), softmax as e^log_softmax(z): the kernel's
+ * e^((z - m) - ln s) with the same m and s, and with its true derivative. */
+tg_status tg__ce_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (!tg__needs(n, 0)) return tg__graph_status(t);
+    tg_tensor *z = n->in[0];
+    const ce_saved *sv = n->saved;
+    size_t rows = (size_t)z->shape[0], c = (size_t)z->shape[1];
+    tg_tensor *hot = tg_tape_tensor(t, 2, z->shape, NULL, 0);
+    if (hot) for (size_t i = 0; i < rows; i++) hot->data[i * c + (size_t)sv->labels[i]] = 1;
+    tg_tensor *p = tg_exp(t, tg_log_softmax(t, z));
+    dx[0] = tg_mul(t, over_n(t, g, rows), tg_sub(t, p, hot));
+    return tg__graph_status(t);
+}

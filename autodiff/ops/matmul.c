@@ -94,3 +94,21 @@ tg_tensor *tg_matmul(tg_tape *t, tg_tensor *a, tg_tensor *b) {
     tg_tensor *in[2] = {a, b};
     return tg_apply(t, &tg__op_matmul, in, 2, NULL);
 }
+
+/* tg_matmul's graph form: dA = G B^T and dB = A^T G as matmul_t products, the same
+ * tg__gemm calls as its kernel. A shared right operand (B,M,K) x (K,N) folds the
+ * batch into the rows, as the kernel does, through views. */
+tg_status tg__matmul_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    tg_tensor *a = n->in[0], *b = n->in[1];
+    if (a->rank == 3 && b->rank == 2) {
+        int am[2] = {a->shape[0] * a->shape[1], a->shape[2]};
+        int gm[2] = {g->shape[0] * g->shape[1], g->shape[2]};
+        tg_tensor *g2 = tg_reshape(t, g, 2, gm);
+        if (tg__needs(n, 0)) dx[0] = tg_reshape(t, tg_matmul_t(t, g2, b, false, true), 3, a->shape);
+        if (tg__needs(n, 1)) dx[1] = tg_matmul_t(t, tg_reshape(t, a, 2, am), g2, true, false);
+        return tg__graph_status(t);
+    }
+    if (tg__needs(n, 0)) dx[0] = tg_matmul_t(t, g, b, false, true);
+    if (tg__needs(n, 1)) dx[1] = tg_matmul_t(t, a, g, true, false);
+    return tg__graph_status(t);
+}

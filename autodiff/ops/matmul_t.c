@@ -125,6 +125,48 @@ void tg__matmul_t_bwd(tg_node *n) {
     }
 }
 
+/* The graph form: each gradient is again a matmul_t product, with the very tg__gemm
+ * calls of the kernel above (forward's beta = 0 on a fresh output is the kernel's
+ * beta = 1 on a zeroed gradient). A shared operand's gradient is the batch's products
+ * summed by sum_to; a shared right operand without trans_a folds the batch into the
+ * rows through rank-2 views, as the kernel does. */
+typedef struct {
+    int l, r; /* 0 = A, 1 = B, 2 = G */
+    bool tl, tr;
+} mt_term;
+
+static void mt_terms(bool ta, bool tb, mt_term *da, mt_term *db) {
+    *da = ta ? (mt_term){1, 2, tb, true} : (mt_term){2, 1, false, !tb};
+    *db = tb ? (mt_term){2, 0, true, ta} : (mt_term){0, 2, !ta, false};
+}
+
+static tg_tensor *flat2(tg_tape *t, tg_tensor *x) {
+    int s[2] = {(int)(x->size / (size_t)x->shape[x->rank - 1]), x->shape[x->rank - 1]};
+    return tg_reshape(t, x, 2, s);
+}
+
+tg_status tg__matmul_t_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    mt_dims d = mt_dims_of(n);
+    bool ta = n->args.i[0] != 0, tb = n->args.i[1] != 0;
+    mt_term da, db;
+    mt_terms(ta, tb, &da, &db);
+    tg_tensor *ops[3] = {n->in[0], n->in[1], g};
+    if (d.share_b && !ta) { /* the batch folded into the rows */
+        ops[0] = flat2(t, n->in[0]);
+        ops[2] = flat2(t, g);
+    }
+    for (int k = 0; k < 2; k++) {
+        if (!tg__needs(n, k)) continue;
+        mt_term m = k ? db : da;
+        tg_tensor *p = tg_matmul_t(t, ops[m.l], ops[m.r], m.tl, m.tr);
+        bool shared = k ? d.share_b : d.share_a;
+        if (d.share_b && !ta && k == 0) p = tg_reshape(t, p, n->in[0]->rank, n->in[0]->shape);
+        else if (shared && !(d.share_b && !ta)) p = tg__sum_to_like(t, p, n->in[k]);
+        dx[k] = p;
+    }
+    return tg__graph_status(t);
+}
+
 tg_tensor *tg_matmul_t(tg_tape *t, tg_tensor *a, tg_tensor *b, bool trans_a, bool trans_b) {
     tg_tensor *in[2] = {a, b};
     tg_op_args args = {.i = {trans_a ? 1 : 0, trans_b ? 1 : 0}};

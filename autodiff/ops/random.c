@@ -65,3 +65,17 @@ tg_tensor *tg_dropout(tg_tape *t, tg_tensor *x, tg_real p, tg_rng *rng, bool tra
     tg_op_args args = {.f = {p}, .i = {train ? 1 : 0}, .p = rng};
     return tg_apply(t, &tg__op_dropout, &x, 1, &args);
 }
+
+/* The graph form: g times the saved multiplier (0 or 1 / (1 - p)) as a constant,
+ * the kernel's g m (its skipped zeros are +0 here); g itself when nothing was drawn. */
+tg_status tg__dropout_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (!tg__needs(n, 0)) return tg__graph_status(t);
+    const tg_real *mult = n->saved;
+    if (!mult) {
+        dx[0] = g;
+        return tg__graph_status(t);
+    }
+    tg_tensor *m = tg_tape_tensor(t, n->out->rank, n->out->shape, mult, 0);
+    dx[0] = tg_mul(t, g, m);
+    return tg__graph_status(t);
+}

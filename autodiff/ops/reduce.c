@@ -6,6 +6,7 @@
  * float loss does not lose digits the gradient check needs.
  */
 #include <math.h>
+#include <string.h>
 #include "ops_private.h"
 
 /* ---- sum and mean of all elements: rank-0 output ---- */
@@ -175,4 +176,118 @@ void tg__max_axis_bwd(tg_node *n) {
 }
 tg_tensor *tg_max_axis(tg_tape *t, tg_tensor *x, int axis, bool keepdim) {
     return axis_op(t, &tg__op_max_axis, x, axis, keepdim);
+}
+
+/* ---- sum_to: the backward op of broadcasting ----------------------------------------
+ * y = x summed over the dimensions where the target shape has 1 (or lacks, aligned
+ * on the right, as NumPy broadcasting): the gradient of an input that a broadcasting
+ * op repeated. Each y element adds its x elements in row-major order of x, from
+ * zero, in tg_real: the order in which the broadcasting kernels' strided "+=" add
+ * them. dx += gy repeated back to x's shape. args: i[0] = target rank, p = target
+ * shape (the caller's; the resolved shape is out->shape). */
+tg_status tg__infer_sum_to(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
+    const tg_tensor *x = n->in[0];
+    long r = n->args.i[0];
+    const int *want = n->args.p;
+    char sx[128], sw[128];
+    if (r < 0 || r > x->rank || (r > 0 && !want))
+        return tg_tape_fail(t, TG_ERR_SHAPE, "tg_sum_to: target rank %ld must be in 0..%d (the rank of %s) with a shape",
+                            r, x->rank, tg_shape_str(x, sx, sizeof sx));
+    for (long i = 0; i < r; i++) {
+        int d = want[i], xd = x->shape[x->rank - r + i];
+        if (d != xd && d != 1)
+            return tg_tape_fail(t, TG_ERR_SHAPE, "tg_sum_to: %s does not broadcast to %s",
+                                tg__shape_fmt((int)r, want, sw, sizeof sw), tg_shape_str(x, sx, sizeof sx));
+        shape[i] = d;
+    }
+    *rank = (int)r;
+    return TG_OK;
+}
+/* Offset into y of x's element at odometer idx (strides 0 along summed axes). */
+static void sum_to_strides(const tg_tensor *x, const tg_tensor *y, size_t *s) {
+    int off = x->rank - y->rank;
+    size_t st = 1;
+    for (int i = x->rank - 1; i >= 0; i--) {
+        int d = i < off ? 1 : y->shape[i - off];
+        s[i] = d == 1 ? 0 : st;
+        st *= (size_t)d;
+    }
+}
+/* y[map(j)] += x[j] (forward, add = true) or dx[j] += gy[map(j)] (backward). */
+static void sum_to_walk(const tg_tensor *x, const tg_tensor *y, tg_real *xs, tg_real *ys, bool fwd) {
+    size_t s[TG_MAX_RANK];
+    int idx[TG_MAX_RANK] = {0}, r = x->rank;
+    sum_to_strides(x, y, s);
+    size_t iy = 0;
+    for (size_t j = 0; j < x->size; j++) {
+        if (fwd) ys[iy] += xs[j];
+        else xs[j] += ys[iy];
+        for (int d = r - 1; d >= 0; d--) {
+            iy += s[d];
+            if (++idx[d] < x->shape[d]) break;
+            iy -= s[d] * (size_t)x->shape[d];
+            idx[d] = 0;
+        }
+    }
+}
+tg_status tg__sum_to_fwd(tg_tape *t, tg_node *n) {
+    (void)t;
+    memset(n->out->data, 0, n->out->size * sizeof(tg_real));
+    sum_to_walk(n->in[0], n->out, n->in[0]->data, n->out->data, true);
+    n->args.p = NULL; /* keep no caller pointer */
+    return TG_OK;
+}
+void tg__sum_to_bwd(tg_node *n) {
+    if (n->in[0]->grad) sum_to_walk(n->in[0], n->out, n->in[0]->grad, n->out->grad, false);
+}
+tg_status tg__sum_to_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (tg__needs(n, 0)) dx[0] = tg__expand_like(t, g, n->in[0]);
+    return tg__graph_status(t);
+}
+tg_tensor *tg_sum_to(tg_tape *t, tg_tensor *x, int rank, const int *shape) {
+    tg_op_args args = {.i = {rank}, .p = shape};
+    return tg_apply(t, &tg__op_sum_to, &x, 1, &args);
+}
+
+/* ---- graph forms (registry.h, `graph`) ---- */
+tg_status tg__sum_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (tg__needs(n, 0)) dx[0] = tg__expand_like(t, g, n->in[0]);
+    return tg__graph_status(t);
+}
+/* g / N (the kernel's division), repeated */
+tg_status tg__mean_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (tg__needs(n, 0))
+        dx[0] = tg__expand_like(t, tg_div(t, g, tg__scalar(t, (tg_real)n->in[0]->size)), n->in[0]);
+    return tg__graph_status(t);
+}
+/* g with the axis put back as 1 (a view), repeated along it; mean_axis scales first
+ * by 1/len as its kernel does. */
+static tg_tensor *axis_back(tg_tape *t, const tg_node *n, tg_tensor *g) {
+    int a = axis_of(n), shape[TG_MAX_RANK];
+    memcpy(shape, n->in[0]->shape, sizeof shape);
+    shape[a] = 1;
+    return tg__expand_like(t, tg_reshape(t, g, n->in[0]->rank, shape), n->in[0]);
+}
+tg_status tg__sum_axis_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (tg__needs(n, 0)) dx[0] = axis_back(t, n, g);
+    return tg__graph_status(t);
+}
+tg_status tg__mean_axis_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    double scale = 1.0 / n->in[0]->shape[axis_of(n)];
+    if (tg__needs(n, 0)) dx[0] = axis_back(t, n, tg_mul_scalar(t, g, (tg_real)scale));
+    return tg__graph_status(t);
+}
+/* g repeated, times the one-hot mask of the saved arg-max positions. */
+tg_status tg__max_axis_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (!tg__needs(n, 0)) return tg__graph_status(t);
+    const tg_tensor *x = n->in[0];
+    axis_view v = view_of(x, axis_of(n));
+    const size_t *arg = n->saved;
+    tg_tensor *m = tg_tape_tensor(t, x->rank, x->shape, NULL, 0);
+    if (m && arg)
+        for (size_t o = 0; o < v.outer; o++)
+            for (size_t i = 0; i < v.inner; i++)
+                m->data[(o * v.len + arg[o * v.inner + i]) * v.inner + i] = 1;
+    dx[0] = tg_mul(t, axis_back(t, n, g), m);
+    return tg__graph_status(t);
 }

@@ -84,18 +84,22 @@ static void fmt_trans(const tg_node *n, int precision, char *buf, size_t cap) {
 
 /* ---- the definitions and the table ---- */
 
+/* An op whose line names no_graph has no graph form yet: backward_graph is NULL, and
+ * a recorded sweep through it is refused with a message naming the op. */
+#define tg__no_graph NULL
+
 #define EW TG_OPF_ELEMENTWISE
 #define VIEW TG_OPF_VIEW
 #define FILL TG_OPF_FILLS
 
-#define OP(name, inputs, flags, shape, forward, backward, args, derivative)        \
+#define OP(name, inputs, flags, shape, forward, backward, graph, args, derivative) \
     const tg_op tg__op_##name = {"tg_" #name, inputs, flags, tg__infer_##shape,   \
-                                 tg__##forward, tg__##backward};
+                                 tg__##forward, tg__##backward, tg__##graph};
 #include "registry.h"
 #undef OP
 
 static const tg_op_info table[] = {
-#define OP(name, inputs, flags, shape, forward, backward, args, derivative) \
+#define OP(name, inputs, flags, shape, forward, backward, graph, args, derivative) \
     {&tg__op_##name, derivative, fmt_##args},
 #include "registry.h"
 #undef OP

@@ -3,7 +3,7 @@
  * This is where a reviewer reads every local derivative rule on one screen (the role
  * of PyTorch's derivatives.yaml). Each line is
  *
- *   OP(name, inputs, flags, shape, forward, backward, args, derivative)
+ *   OP(name, inputs, flags, shape, forward, backward, graph, args, derivative)
  *
  *   name        the builder is tg_<name>; its definition is tg__op_<name>
  *   inputs      number of tensor inputs, -1 for any number >= 1
@@ -13,6 +13,15 @@
  *   shape       the shape rule tg__infer_<shape>
  *   forward     tg__<forward>: computes out->data, saves what backward needs
  *   backward    tg__<backward>: ADDS dL/d(input) into every input's ->grad that exists
+ *   graph       tg__<graph>: the same derivative in graph form, recorded with tapegrad
+ *               ops so that tg_grad(..., TG_GRAD_CREATE_GRAPH) can differentiate it
+ *               again (see tg_tape.h, tg_op.backward_graph). It computes exactly what
+ *               backward adds, to the last bit in the double build (tests/ops/
+ *               test_optable.c proves it for every line), so the kernel stays the
+ *               fast path of tg_backward and the graph form serves higher orders.
+ *               Where a derivative needs what no op computes, the table has a
+ *               "backward op" for it (sum_to, scatter_rows, matmul_t, log1p), with
+ *               its own two forms, so any order works.
  *   args        how the display writes the op's scalar arguments (registry.c)
  *   derivative  the local derivative in words: g = dL/dy, y = the output
  *
@@ -20,88 +29,93 @@
  * names it), next to the op's public builder. This list is expanded by
  * ops_private.h (declarations) and registry.c (the op definitions and the table that
  * tg_op_table() returns, that the display, the trace and tests/ops/ walk). Adding an
- * op: its region in the family file, its line here, its declaration in tg_ops.h, its
- * tests. There is no count to keep: the table's length is the number of lines.
+ * op: its region in the family file (forward, backward and graph form), its line here,
+ * its declaration in tg_ops.h, its tests (gradient, gradient-of-gradient and
+ * bit-agreement checks come from its row in tests/ops/test_optable.c). There is no count to keep: the table's length is
+ * the number of lines.
  */
 
 /* ---- elementwise, broadcasting (binary.c) */
-OP(add,             2,  EW,   bcast,     add_fwd,         add_bwd,         none,         "da += g, db += g")
-OP(sub,             2,  EW,   bcast,     sub_fwd,         sub_bwd,         none,         "da += g, db -= g")
-OP(mul,             2,  EW,   bcast,     mul_fwd,         mul_bwd,         none,         "da += g b, db += g a")
-OP(div,             2,  EW,   bcast,     div_fwd,         div_bwd,         none,         "da += g / b, db -= g (a / b) / b")
+OP(add,             2,  EW,   bcast,     add_fwd,         add_bwd,         add_vjp,         none,         "da += g, db += g")
+OP(sub,             2,  EW,   bcast,     sub_fwd,         sub_bwd,         sub_vjp,         none,         "da += g, db -= g")
+OP(mul,             2,  EW,   bcast,     mul_fwd,         mul_bwd,         mul_vjp,         none,         "da += g b, db += g a")
+OP(div,             2,  EW,   bcast,     div_fwd,         div_bwd,         div_vjp,         none,         "da += g / b, db -= g (a / b) / b")
 /* ---- elementwise unary and activations (unary.c) */
-OP(neg,             1,  EW,   same,      neg_fwd,         neg_bwd,         none,         "dx -= g")
-OP(add_scalar,      1,  EW,   same,      add_scalar_fwd,  add_scalar_bwd,  scalar,       "dx += g")
-OP(mul_scalar,      1,  EW,   same,      mul_scalar_fwd,  mul_scalar_bwd,  scalar,       "dx += c g")
-OP(pow_scalar,      1,  EW,   pow,       pow_fwd,         pow_bwd,         scalar,       "dx += g p x^(p-1) (0 for p = 0)")
-OP(square,          1,  EW,   same,      square_fwd,      square_bwd,      none,         "dx += 2 x g")
-OP(sqrt,            1,  EW,   same,      sqrt_fwd,        sqrt_bwd,        none,         "dx += g / (2 y)")
-OP(exp,             1,  EW,   same,      exp_fwd,         exp_bwd,         none,         "dx += g y")
-OP(log,             1,  EW,   same,      log_fwd,         log_bwd,         none,         "dx += g / x")
-OP(abs,             1,  EW,   same,      abs_fwd,         abs_bwd,         none,         "dx += g sign(x)")
-OP(clamp,           1,  EW,   clamp,     clamp_fwd,       clamp_bwd,       bounds,       "dx += g where lo < x < hi")
-OP(relu,            1,  EW,   same,      relu_fwd,        relu_bwd,        none,         "dx += g [not x <= 0] (NaN passes)")
-OP(leaky_relu,      1,  EW,   leaky,     leaky_fwd,       leaky_bwd,       scalar,       "dx += g (x > 0 ? 1 : slope)")
-OP(sigmoid,         1,  EW,   same,      sigmoid_fwd,     sigmoid_bwd,     none,         "dx += g y (1 - y)")
-OP(softplus,        1,  EW,   same,      softplus_fwd,    softplus_bwd,    none,         "dx += g sigmoid(x)")
-OP(tanh,            1,  EW,   same,      tanh_fwd,        tanh_bwd,        none,         "dx += g (1 - y^2)")
-OP(step,            1,  EW,   same,      step_fwd,        zero_bwd,        none,         "dx += 0 (zero wherever defined)")
-OP(sign,            1,  EW,   same,      sign_fwd,        zero_bwd,        none,         "dx += 0 (zero wherever defined)")
+OP(neg,             1,  EW,   same,      neg_fwd,         neg_bwd,         neg_vjp,         none,         "dx -= g")
+OP(add_scalar,      1,  EW,   same,      add_scalar_fwd,  add_scalar_bwd,  add_scalar_vjp,  scalar,       "dx += g")
+OP(mul_scalar,      1,  EW,   same,      mul_scalar_fwd,  mul_scalar_bwd,  mul_scalar_vjp,  scalar,       "dx += c g")
+OP(pow_scalar,      1,  EW,   pow,       pow_fwd,         pow_bwd,         pow_vjp,         scalar,       "dx += g p x^(p-1) (0 for p = 0)")
+OP(square,          1,  EW,   same,      square_fwd,      square_bwd,      square_vjp,      none,         "dx += 2 x g")
+OP(sqrt,            1,  EW,   same,      sqrt_fwd,        sqrt_bwd,        sqrt_vjp,        none,         "dx += g / (2 y)")
+OP(exp,             1,  EW,   same,      exp_fwd,         exp_bwd,         exp_vjp,         none,         "dx += g y")
+OP(log,             1,  EW,   same,      log_fwd,         log_bwd,         log_vjp,         none,         "dx += g / x")
+OP(abs,             1,  EW,   same,      abs_fwd,         abs_bwd,         abs_vjp,         none,         "dx += g sign(x)")
+OP(clamp,           1,  EW,   clamp,     clamp_fwd,       clamp_bwd,       clamp_vjp,       bounds,       "dx += g where lo < x < hi")
+OP(relu,            1,  EW,   same,      relu_fwd,        relu_bwd,        relu_vjp,        none,         "dx += g [not x <= 0] (NaN passes)")
+OP(leaky_relu,      1,  EW,   leaky,     leaky_fwd,       leaky_bwd,       leaky_vjp,       scalar,       "dx += g (x > 0 ? 1 : slope)")
+OP(sigmoid,         1,  EW,   same,      sigmoid_fwd,     sigmoid_bwd,     sigmoid_vjp,     none,         "dx += g y (1 - y)")
+OP(softplus,        1,  EW,   same,      softplus_fwd,    softplus_bwd,    softplus_vjp,    none,         "dx += g sigmoid(x)")
+OP(log1p,           1,  EW,   same,      log1p_fwd,       log1p_bwd,       log1p_vjp,       none,         "dx += g / (1 + x)")
+OP(tanh,            1,  EW,   same,      tanh_fwd,        tanh_bwd,        tanh_vjp,        none,         "dx += g (1 - y^2)")
+OP(step,            1,  EW,   same,      step_fwd,        zero_bwd,        zero_vjp,        none,         "dx += 0 (zero wherever defined)")
+OP(sign,            1,  EW,   same,      sign_fwd,        zero_bwd,        zero_vjp,        none,         "dx += 0 (zero wherever defined)")
 /* ---- matrix product (matmul.c) */
-OP(matmul,          2,  0,    matmul,    matmul_fwd,      matmul_bwd,      none,         "dA += G B^T, dB += A^T G")
+OP(matmul,          2,  0,    matmul,    matmul_fwd,      matmul_bwd,      matmul_vjp,      none,         "dA += G B^T, dB += A^T G")
 /* ---- shapes (shape.c) */
-OP(transpose,       1,  0,    transpose, transpose_fwd,   transpose_bwd,   axes,         "dx += g with the axes swapped back")
-OP(reshape,         1,  VIEW, reshape,   reshape_fwd,     reshape_bwd,     none,         "dx += g (same order, old shape)")
-OP(slice,           1,  VIEW, slice,     slice_fwd,       slice_bwd,       slice,        "dx[.., start:start+len, ..] += g")
-OP(concat,          -1, 0,    concat,    concat_fwd,      concat_bwd,      axis,         "dx_k += g[.., off_k:off_k+D_k, ..]")
-OP(gather_rows,     1,  0,    gather,    gather_fwd,      gather_bwd,      none,         "dtable[idx[i], :] += g[i, :]")
+OP(transpose,       1,  0,    transpose, transpose_fwd,   transpose_bwd,   transpose_vjp,   axes,         "dx += g with the axes swapped back")
+OP(reshape,         1,  VIEW, reshape,   reshape_fwd,     reshape_bwd,     reshape_vjp,     none,         "dx += g (same order, old shape)")
+OP(slice,           1,  VIEW, slice,     slice_fwd,       slice_bwd,       slice_vjp,       slice,        "dx[.., start:start+len, ..] += g")
+OP(concat,          -1, 0,    concat,    concat_fwd,      concat_bwd,      concat_vjp,      axis,         "dx_k += g[.., off_k:off_k+D_k, ..]")
+OP(gather_rows,     1,  0,    gather,    gather_fwd,      gather_bwd,      gather_vjp,      none,         "dtable[idx[i], :] += g[i, :]")
+OP(scatter_rows,    1,  0,    scatter,   scatter_fwd,     scatter_bwd,     scatter_vjp,     none,         "dg[i, :] += gy[idx[i], :]")
 /* ---- reductions (reduce.c) */
-OP(sum,             1,  0,    scalar,    sum_fwd,         sum_bwd,         none,         "dx += g")
-OP(mean,            1,  0,    scalar,    mean_fwd,        mean_bwd,        none,         "dx += g / N")
-OP(sum_axis,        1,  0,    axis,      sum_axis_fwd,    sum_axis_bwd,    axis_keepdim, "dx += g repeated along axis")
-OP(mean_axis,       1,  0,    axis,      mean_axis_fwd,   mean_axis_bwd,   axis_keepdim, "dx += g / len repeated along axis")
-OP(max_axis,        1,  0,    axis,      max_axis_fwd,    max_axis_bwd,    axis_keepdim, "dx[argmax] += g (first arg-max; a NaN is the max)")
+OP(sum,             1,  0,    scalar,    sum_fwd,         sum_bwd,         sum_vjp,         none,         "dx += g")
+OP(mean,            1,  0,    scalar,    mean_fwd,        mean_bwd,        mean_vjp,        none,         "dx += g / N")
+OP(sum_axis,        1,  0,    axis,      sum_axis_fwd,    sum_axis_bwd,    sum_axis_vjp,    axis_keepdim, "dx += g repeated along axis")
+OP(mean_axis,       1,  0,    axis,      mean_axis_fwd,   mean_axis_bwd,   mean_axis_vjp,   axis_keepdim, "dx += g / len repeated along axis")
+OP(max_axis,        1,  0,    axis,      max_axis_fwd,    max_axis_bwd,    max_axis_vjp,    axis_keepdim, "dx[argmax] += g (first arg-max; a NaN is the max)")
+OP(sum_to,          1,  0,    sum_to,    sum_to_fwd,      sum_to_bwd,      sum_to_vjp,      none,         "dx += g broadcast back to x's shape")
 /* ---- softmax along the last axis (softmax.c) */
-OP(softmax,         1,  0,    softmax,   softmax_fwd,     softmax_bwd,     none,         "dx += y (g - sum(g y))")
-OP(log_softmax,     1,  0,    softmax,   log_softmax_fwd, log_softmax_bwd, none,         "dx += g - e^y sum(g)")
+OP(softmax,         1,  0,    softmax,   softmax_fwd,     softmax_bwd,     softmax_vjp,     none,         "dx += y (g - sum(g y))")
+OP(log_softmax,     1,  0,    softmax,   log_softmax_fwd, log_softmax_bwd, log_softmax_vjp, none,         "dx += g - e^y sum(g)")
 /* ---- losses, rank-0 means (loss.c) */
-OP(mse_loss,        2,  0,    pair,      mse_fwd,         mse_bwd,         none,         "da += 2 g (a - b) / N, db -= the same")
-OP(bce_loss,        2,  0,    bce,       bce_fwd,         bce_bwd,         none,         "dp += g (q - y) / (q (1-q) N) in the band, dy -= g logit(q) / N")
-OP(bce_with_logits, 2,  0,    bcel,      bcel_fwd,        bcel_bwd,        none,         "dz += g (sigmoid(z) - y) / N, dy -= g z / N")
-OP(cross_entropy,   1,  0,    ce,        ce_fwd,          ce_bwd,          none,         "dz += g (softmax(z) - onehot(label)) / N")
+OP(mse_loss,        2,  0,    pair,      mse_fwd,         mse_bwd,         mse_vjp,         none,         "da += 2 g (a - b) / N, db -= the same")
+OP(bce_loss,        2,  0,    bce,       bce_fwd,         bce_bwd,         bce_vjp,         none,         "dp += g (q - y) / (q (1-q) N) in the band, dy -= g logit(q) / N")
+OP(bce_with_logits, 2,  0,    bcel,      bcel_fwd,        bcel_bwd,        bcel_vjp,        none,         "dz += g (sigmoid(z) - y) / N, dy -= g z / N")
+OP(cross_entropy,   1,  0,    ce,        ce_fwd,          ce_bwd,          ce_vjp,          none,         "dz += g (softmax(z) - onehot(label)) / N")
 /* ---- selection, NaN-safe; extremes and arg-extremes (select.c) */
-OP(where,           3,  EW,      where,        where_fwd,        where_bwd,        none,         "da += g where cond, db += g where not cond (dcond += 0)")
-OP(masked_fill,     2,  EW|FILL, masked_fill,  masked_fill_fwd,  masked_fill_bwd,  scalar,       "dx += g where not mask (dmask += 0)")
-OP(maximum,         2,  EW,      extremum,     maximum_fwd,      maximum_bwd,      none,         "da += g [a > b] + g/2 [a == b], db += g [b > a] + g/2 [a == b]")
-OP(minimum,         2,  EW,      extremum,     minimum_fwd,      minimum_bwd,      none,         "da += g [a < b] + g/2 [a == b], db += g [b < a] + g/2 [a == b]")
-OP(min_axis,        1,  0,       pick,         min_axis_fwd,     min_axis_bwd,     axis_keepdim, "dx[argmin] += g (first arg-min)")
-OP(argmax,          1,  0,       pick,         argmax_fwd,       zero_bwd,         axis_keepdim, "dx += 0 (integer indices: not differentiable)")
-OP(argmin,          1,  0,       pick,         argmin_fwd,       zero_bwd,         axis_keepdim, "dx += 0 (integer indices: not differentiable)")
+OP(where,           3,  EW,      where,        where_fwd,        where_bwd,        where_vjp,        none,         "da += g where cond, db += g where not cond (dcond += 0)")
+OP(masked_fill,     2,  EW|FILL, masked_fill,  masked_fill_fwd,  masked_fill_bwd,  masked_fill_vjp,  scalar,       "dx += g where not mask (dmask += 0)")
+OP(maximum,         2,  EW,      extremum,     maximum_fwd,      maximum_bwd,      maximum_vjp,      none,         "da += g [a > b] + g/2 [a == b], db += g [b > a] + g/2 [a == b]")
+OP(minimum,         2,  EW,      extremum,     minimum_fwd,      minimum_bwd,      minimum_vjp,      none,         "da += g [a < b] + g/2 [a == b], db += g [b < a] + g/2 [a == b]")
+OP(min_axis,        1,  0,       pick,         min_axis_fwd,     min_axis_bwd,     min_axis_vjp,     axis_keepdim, "dx[argmin] += g (first arg-min)")
+OP(argmax,          1,  0,       pick,         argmax_fwd,       zero_bwd,         zero_vjp,         axis_keepdim, "dx += 0 (integer indices: not differentiable)")
+OP(argmin,          1,  0,       pick,         argmin_fwd,       zero_bwd,         zero_vjp,         axis_keepdim, "dx += 0 (integer indices: not differentiable)")
 /* ---- indexing along any axis (index.c) */
-OP(index_select,    1,  0,       index_select, index_select_fwd, index_select_bwd, axis_n,       "dx[.., idx[j], ..] += g[.., j, ..]")
-OP(gather,          1,  0,       gather_axis,  gather_axis_fwd,  gather_axis_bwd,  axis_n,       "dx[.., idx[.., j, ..], ..] += g[.., j, ..]")
-OP(scatter_add,     2,  0,       scatter_add,  scatter_add_fwd,  scatter_add_bwd,  axis,         "dx += g, dsrc += gather(g, axis, idx)")
+OP(index_select,    1,  0,       index_select, index_select_fwd, index_select_bwd, index_select_vjp, axis_n,       "dx[.., idx[j], ..] += g[.., j, ..]")
+OP(gather,          1,  0,       gather_axis,  gather_axis_fwd,  gather_axis_bwd,  gather_axis_vjp,  axis_n,       "dx[.., idx[.., j, ..], ..] += g[.., j, ..]")
+OP(scatter_add,     2,  0,       scatter_add,  scatter_add_fwd,  scatter_add_bwd,  scatter_add_vjp,  axis,         "dx += g, dsrc += gather(g, axis, idx)")
 /* ---- layout (layout.c) */
-OP(permute,         1,  0,       permute,      permute_fwd,      permute_bwd,      perm,         "dx += g with the inverse permutation")
-OP(expand,          1,  0,       expand,       expand_fwd,       expand_bwd,       none,         "dx += g summed over the expanded axes")
-OP(stack,           -1, 0,       stack,        stack_fwd,        stack_bwd,        axis,         "dx_k += g[.., k, ..]")
+OP(permute,         1,  0,       permute,      permute_fwd,      permute_bwd,      permute_vjp,      perm,         "dx += g with the inverse permutation")
+OP(expand,          1,  0,       expand,       expand_fwd,       expand_bwd,       expand_vjp,       none,         "dx += g summed over the expanded axes")
+OP(stack,           -1, 0,       stack,        stack_fwd,        stack_bwd,        stack_vjp,        axis,         "dx_k += g[.., k, ..]")
 /* ---- statistics along an axis (stats.c) */
-OP(logsumexp,       1,  0,       pick,         logsumexp_fwd,    logsumexp_bwd,    axis_keepdim, "dx += g e^(x - y)")
-OP(var,             1,  0,       var,          var_fwd,          var_bwd,          var,          "dx += g 2 (x - mean) / (D - c)")
-OP(std,             1,  0,       var,          std_fwd,          std_bwd,          var,          "dx += g (x - mean) / ((D - c) y)")
-OP(cumsum,          1,  0,       cumsum,       cumsum_fwd,       cumsum_bwd,       axis,         "dx += reversed cumsum of g")
+OP(logsumexp,       1,  0,       pick,         logsumexp_fwd,    logsumexp_bwd,    no_graph,         axis_keepdim, "dx += g e^(x - y)")
+OP(var,             1,  0,       var,          var_fwd,          var_bwd,          no_graph,         var,          "dx += g 2 (x - mean) / (D - c)")
+OP(std,             1,  0,       var,          std_fwd,          std_bwd,          no_graph,         var,          "dx += g (x - mean) / ((D - c) y)")
+OP(cumsum,          1,  0,       cumsum,       cumsum_fwd,       cumsum_bwd,       no_graph,         axis,         "dx += reversed cumsum of g")
 /* ---- elementwise functions (act2.c) */
-OP(gelu,            1,  EW,      same,         gelu_fwd,         gelu_bwd,         none,         "dx += g (Phi(x) + x phi(x))")
-OP(gelu_tanh,       1,  EW,      same,         gelu_tanh_fwd,    gelu_tanh_bwd,    none,         "dx += g ((1 + tanh u)/2 + x (1 - tanh^2 u) u'(x)/2)")
-OP(sin,             1,  EW,      same,         sin_fwd,          sin_bwd,          none,         "dx += g cos x")
-OP(cos,             1,  EW,      same,         cos_fwd,          cos_bwd,          none,         "dx -= g sin x")
-OP(erf,             1,  EW,      same,         erf_fwd,          erf_bwd,          none,         "dx += g 2/sqrt(pi) e^(-x^2)")
+OP(gelu,            1,  EW,      same,         gelu_fwd,         gelu_bwd,         gelu_vjp,         none,         "dx += g (Phi(x) + x phi(x))")
+OP(gelu_tanh,       1,  EW,      same,         gelu_tanh_fwd,    gelu_tanh_bwd,    no_graph,         none,         "dx += g ((1 + tanh u)/2 + x (1 - tanh^2 u) u'(x)/2)")
+OP(sin,             1,  EW,      same,         sin_fwd,          sin_bwd,          sin_vjp,          none,         "dx += g cos x")
+OP(cos,             1,  EW,      same,         cos_fwd,          cos_bwd,          cos_vjp,          none,         "dx -= g sin x")
+OP(erf,             1,  EW,      same,         erf_fwd,          erf_bwd,          erf_vjp,          none,         "dx += g 2/sqrt(pi) e^(-x^2)")
 /* ---- convolution's unfold and its adjoint fold (conv.c) */
-OP(unfold1d,        1,  0,       unfold,       unfold_fwd,       unfold_bwd,       unfold,       "dx += col2im(g)")
-OP(unfold2d,        1,  0,       unfold,       unfold_fwd,       unfold_bwd,       unfold,       "dx += col2im(g)")
-OP(fold1d,          1,  0,       fold,         fold_fwd,         fold_bwd,         unfold,       "dcols += unfold(g)")
-OP(fold2d,          1,  0,       fold,         fold_fwd,         fold_bwd,         unfold,       "dcols += unfold(g)")
+OP(unfold1d,        1,  0,       unfold,       unfold_fwd,       unfold_bwd,       unfold_vjp,       unfold,       "dx += col2im(g)")
+OP(unfold2d,        1,  0,       unfold,       unfold_fwd,       unfold_bwd,       unfold_vjp,       unfold,       "dx += col2im(g)")
+OP(fold1d,          1,  0,       fold,         fold_fwd,         fold_bwd,         fold_vjp,         unfold,       "dcols += unfold(g)")
+OP(fold2d,          1,  0,       fold,         fold_fwd,         fold_bwd,         fold_vjp,         unfold,       "dcols += unfold(g)")
 /* ---- dropout (random.c) */
-OP(dropout,         1,  0,       dropout,      dropout_fwd,      dropout_bwd,      dropout,      "dx += g m / (1 - p)")
+OP(dropout,         1,  0,       dropout,      dropout_fwd,      dropout_bwd,      dropout_vjp,      dropout,      "dx += g m / (1 - p)")
 /* ---- matrix product with transposed operands (matmul_t.c) */
-OP(matmul_t,        2,  0,       matmul_t,     matmul_t_fwd,     matmul_t_bwd,     trans,        "d op(A) += G op(B)^T, d op(B) += op(A)^T G")
+OP(matmul_t,        2,  0,       matmul_t,     matmul_t_fwd,     matmul_t_bwd,     matmul_t_vjp,     trans,        "d op(A) += G op(B)^T, d op(B) += op(A)^T G")

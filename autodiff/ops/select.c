@@ -255,3 +255,68 @@ tg_tensor *tg_argmin(tg_tape *t, tg_tensor *x, int axis, bool keepdim) {
     tg_op_args args = {.i = {axis, keepdim ? 1 : 0}};
     return tg_apply(t, &tg__op_argmin, &x, 1, &args);
 }
+
+/* ---- graph forms (registry.h, `graph`): the kernels' sums recorded with ops. The
+ * unselected elements contribute +0, which leaves every sum's bits alone; sum_to adds
+ * in the broadcasting kernels' order. */
+/* where: da = sum_to(where(cond, g, 0)), db = sum_to(where(cond, 0, g)) */
+tg_status tg__where_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    tg_tensor *c = n->in[0], *zero = tg__scalar(t, 0);
+    if (tg__needs(n, 1)) dx[1] = tg__sum_to_like(t, tg_where(t, c, g, zero), n->in[1]);
+    if (tg__needs(n, 2)) dx[2] = tg__sum_to_like(t, tg_where(t, c, zero, g), n->in[2]);
+    return tg__graph_status(t);
+}
+/* masked_fill: dx = sum_to(masked_fill(g, mask, 0)) */
+tg_status tg__masked_fill_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (tg__needs(n, 0)) dx[0] = tg__sum_to_like(t, tg_masked_fill(t, g, n->in[1], 0), n->in[0]);
+    return tg__graph_status(t);
+}
+/* maximum, minimum: W = the share of g that goes to a (1, 1/2 at a tie, 0; a NaN
+ * wins), a constant from the values; da = sum_to(g W), db = sum_to(g - g W), the
+ * kernel's wa and gj - wa (g / 2 is g * 0.5 exactly). */
+static tg_tensor *extremum_share(tg_tape *t, const tg_node *n, int sense) {
+    tg_tensor *w = tg_tape_tensor(t, n->out->rank, n->out->shape, NULL, 0);
+    if (!w) return NULL;
+    tg__bc_plan p;
+    tg__bc_make(&p, n->out, n->in, 2);
+    const tg_real *a = n->in[0]->data, *b = n->in[1]->data;
+    size_t sa = p.st[0][p.rank - 1], sb = p.st[1][p.rank - 1];
+    int idx[TG_MAX_RANK] = {0};
+    size_t off[3] = {0, 0, 0};
+    for (size_t row = 0, base = 0; row < p.rows; row++, base += p.len, tg__bc_next(&p, idx, off))
+        for (size_t j = 0; j < p.len; j++) {
+            tg_real u = a[off[0] + j * sa], v = b[off[1] + j * sb];
+            w->data[base + j] = u == v ? (tg_real)0.5 : isnan(u) ? 1 : isnan(v) ? 0
+                                : (sense > 0 ? u > v : u < v) ? 1 : 0;
+        }
+    return w;
+}
+static tg_status extremum_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx, int sense) {
+    tg_tensor *wa = tg_mul(t, g, extremum_share(t, n, sense));
+    if (tg__needs(n, 0)) dx[0] = tg__sum_to_like(t, wa, n->in[0]);
+    if (tg__needs(n, 1)) dx[1] = tg__sum_to_like(t, tg_sub(t, g, wa), n->in[1]);
+    return tg__graph_status(t);
+}
+tg_status tg__maximum_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    return extremum_vjp(t, n, g, dx, 1);
+}
+tg_status tg__minimum_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    return extremum_vjp(t, n, g, dx, -1);
+}
+/* min_axis: g repeated along the axis times the one-hot of the first arg-min (the
+ * saved indices): g where the kernel adds it, +0 elsewhere. */
+tg_status tg__min_axis_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (!tg__needs(n, 0)) return tg__graph_status(t);
+    tg_tensor *x = n->in[0];
+    int a = tg__norm_axis(n->args.i[0], x->rank), shape[TG_MAX_RANK];
+    tg__axis_view v = tg__view_at(x, a);
+    const size_t *arg = n->saved;
+    tg_tensor *m = tg_tape_tensor(t, x->rank, x->shape, NULL, 0);
+    if (m && arg)
+        for (size_t o = 0; o < v.outer; o++)
+            for (size_t i = 0; i < v.inner; i++) m->data[(o * v.len + arg[o * v.inner + i]) * v.inner + i] = 1;
+    memcpy(shape, x->shape, sizeof shape);
+    shape[a] = 1;
+    dx[0] = tg_mul(t, tg__expand_like(t, tg_reshape(t, g, x->rank, shape), x), m);
+    return tg__graph_status(t);
+}

@@ -366,3 +366,102 @@ tg_tensor *tg_gather_rows(tg_tape *t, tg_tensor *table, const int *idx, int n) {
     tg_op_args args = {.i = {n}, .p = idx};
     return tg_apply(t, &tg__op_gather_rows, &table, 1, &args);
 }
+
+/* ---- scatter_rows: the backward op of gather_rows ---------------------------------
+ * y = zeros (V,D); y[idx[i],:] += g[i,:] for i = 0..n-1 in order (repeats add up);
+ * dg[i,:] += gy[idx[i],:] (a gather). g is (n,D). args: i[0] = n, i[1] = V,
+ * p = idx (the caller's; copied into the arena by forward). */
+tg_status tg__infer_scatter(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
+    const tg_tensor *g = n->in[0];
+    const int *idx = n->args.p;
+    long cnt = n->args.i[0], V = n->args.i[1];
+    char sg[128];
+    if (g->rank != 2 || g->shape[0] != cnt)
+        return tg_tape_fail(t, TG_ERR_SHAPE, "tg_scatter_rows: g must have shape (n,D) with n = %ld, got %s",
+                            cnt, tg_shape_str(g, sg, sizeof sg));
+    if (V < 1 || V > INT_MAX)
+        return tg_tape_fail(t, TG_ERR_VALUE, "tg_scatter_rows: rows must be in 1..%d, got %ld", INT_MAX, V);
+    if (!idx) return tg_tape_fail(t, TG_ERR_ARG, "tg_scatter_rows: idx is NULL");
+    for (long i = 0; i < cnt; i++)
+        if (idx[i] < 0 || idx[i] >= V)
+            return tg_tape_fail(t, TG_ERR_RANGE,
+                                "tg_scatter_rows: index %d at position %ld is outside 0..%ld", idx[i], i, V - 1);
+    *rank = 2;
+    shape[0] = (int)V;
+    shape[1] = g->shape[1];
+    return TG_OK;
+}
+tg_status tg__scatter_fwd(tg_tape *t, tg_node *n) {
+    size_t cnt = (size_t)n->args.i[0], D = (size_t)n->in[0]->shape[1];
+    int *idx = tg_tape_alloc(t, cnt * sizeof *idx);
+    if (!idx) return TG_ERR_NOMEM;
+    memcpy(idx, n->args.p, cnt * sizeof *idx);
+    n->saved = idx;
+    n->args.p = idx;
+    tg_real *y = n->out->data;
+    memset(y, 0, n->out->size * sizeof *y);
+    for (size_t i = 0; i < cnt; i++)
+        for (size_t j = 0; j < D; j++) y[(size_t)idx[i] * D + j] += n->in[0]->data[i * D + j];
+    return TG_OK;
+}
+void tg__scatter_bwd(tg_node *n) {
+    size_t cnt = (size_t)n->args.i[0], D = (size_t)n->in[0]->shape[1];
+    const int *idx = n->saved;
+    tg_real *dg = n->in[0]->grad;
+    if (!dg) return;
+    for (size_t i = 0; i < cnt; i++)
+        for (size_t j = 0; j < D; j++) dg[i * D + j] += n->out->grad[(size_t)idx[i] * D + j];
+}
+tg_tensor *tg_scatter_rows(tg_tape *t, tg_tensor *g, const int *idx, int n, int rows) {
+    tg_op_args args = {.i = {n, rows}, .p = idx};
+    return tg_apply(t, &tg__op_scatter_rows, &g, 1, &args);
+}
+
+/* ---- graph forms (registry.h, `graph`): the routes back, recorded as ops. */
+tg_status tg__transpose_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (tg__needs(n, 0)) dx[0] = tg_transpose(t, g, (int)n->args.i[0], (int)n->args.i[1]);
+    return tg__graph_status(t);
+}
+tg_status tg__reshape_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (tg__needs(n, 0)) dx[0] = tg_reshape(t, g, n->in[0]->rank, n->in[0]->shape);
+    return tg__graph_status(t);
+}
+/* dx = [zeros before, g, zeros after] joined along the axis. */
+tg_status tg__slice_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (!tg__needs(n, 0)) return tg__graph_status(t);
+    const tg_tensor *x = n->in[0];
+    int a = tg__norm_axis(n->args.i[0], x->rank);
+    int start = (int)n->args.i[1], len = (int)n->args.i[2], after = x->shape[a] - start - len;
+    tg_tensor *parts[3];
+    int k = 0, shape[TG_MAX_RANK];
+    memcpy(shape, x->shape, sizeof shape);
+    if (start > 0) {
+        shape[a] = start;
+        parts[k++] = tg_tape_full(t, x->rank, shape, 0);
+    }
+    parts[k++] = g;
+    if (after > 0) {
+        shape[a] = after;
+        parts[k++] = tg_tape_full(t, x->rank, shape, 0);
+    }
+    dx[0] = k == 1 ? g : tg_concat(t, parts, k, a);
+    return tg__graph_status(t);
+}
+tg_status tg__concat_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    int a = tg__norm_axis(n->args.i[0], n->out->rank), off = 0;
+    for (int k = 0; k < n->n_in; k++) {
+        int d = n->in[k]->shape[a];
+        if (tg__needs(n, k)) dx[k] = tg_slice(t, g, a, off, d);
+        off += d;
+    }
+    return tg__graph_status(t);
+}
+tg_status tg__gather_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (tg__needs(n, 0))
+        dx[0] = tg_scatter_rows(t, g, n->saved, (int)n->args.i[0], n->in[0]->shape[0]);
+    return tg__graph_status(t);
+}
+tg_status tg__scatter_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (tg__needs(n, 0)) dx[0] = tg_gather_rows(t, g, n->saved, (int)n->args.i[0]);
+    return tg__graph_status(t);
+}

@@ -90,3 +90,20 @@ void tg__log_softmax_bwd(tg_node *n) {
 tg_tensor *tg_log_softmax(tg_tape *t, tg_tensor *x) {
     return softmax_apply(t, &tg__op_log_softmax, x);
 }
+
+/* ---- graph forms (registry.h, `graph`): the kernels' formulas as ops, the row sums
+ * by tg_sum_axis (in double, left to right, as the kernels sum). */
+/* dx = y (g - sum_j(g y)) */
+tg_status tg__softmax_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    tg_tensor *y = n->out;
+    if (tg__needs(n, 0))
+        dx[0] = tg_mul(t, y, tg_sub(t, g, tg_sum_axis(t, tg_mul(t, g, y), -1, true)));
+    return tg__graph_status(t);
+}
+/* dx = g - e^y sum_j(g) */
+tg_status tg__log_softmax_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    tg_tensor *y = n->out;
+    if (tg__needs(n, 0))
+        dx[0] = tg_sub(t, g, tg_mul(t, tg_exp(t, y), tg_sum_axis(t, g, -1, true)));
+    return tg__graph_status(t);
+}

@@ -289,3 +289,116 @@ tg_status tg__sign_fwd(tg_tape *t, tg_node *n) {
     return TG_OK;
 }
 tg_tensor *tg_sign(tg_tape *t, tg_tensor *x) { return unary(t, &tg__op_sign, x, 0, 0); }
+
+/* log1p: y = ln(1 + x), accurate near 0 (the binary cross-entropy's ln(1 - q) is
+ * log1p(-q)); dx += g / (1 + x) */
+tg_status tg__log1p_fwd(tg_tape *t, tg_node *n) {
+    (void)t;
+    for (size_t i = 0; i < N_; i++) Y_[i] = log1p(X_[i]);
+    return TG_OK;
+}
+void tg__log1p_bwd(tg_node *n) {
+    if (DX_) for (size_t i = 0; i < N_; i++) DX_[i] += G_[i] / (X_[i] + 1);
+}
+tg_tensor *tg_log1p(tg_tape *t, tg_tensor *x) { return unary(t, &tg__op_log1p, x, 0, 0); }
+
+/* ---- graph forms (registry.h, `graph`): each records exactly what its kernel above
+ * adds (same operations in the same order, so the same bits in the double build).
+ * Piecewise-linear ops multiply g by a constant mask: the mask's own derivative is
+ * zero wherever it exists, which is what their second derivative is. */
+#define NEED0 (tg__needs(n, 0))
+#define XT_ (n->in[0])
+#define YT_ (n->out)
+
+tg_status tg__neg_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (NEED0) dx[0] = tg_neg(t, g);
+    return tg__graph_status(t);
+}
+tg_status tg__add_scalar_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (NEED0) dx[0] = g;
+    return tg__graph_status(t);
+}
+tg_status tg__mul_scalar_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (NEED0) dx[0] = tg_mul_scalar(t, g, (tg_real)n->args.f[0]);
+    return tg__graph_status(t);
+}
+/* (g p) x^(p-1) */
+tg_status tg__pow_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    tg_real p = (tg_real)n->args.f[0];
+    /* p = 0: no gradient at all, as the kernel (not 0 x^-1, NaN at 0) */
+    if (NEED0 && p != 0) dx[0] = tg_mul(t, tg_mul_scalar(t, g, p), tg_pow_scalar(t, XT_, p - 1));
+    return tg__graph_status(t);
+}
+/* (2 x) g */
+tg_status tg__square_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (NEED0) dx[0] = tg_mul(t, tg_mul_scalar(t, XT_, 2), g);
+    return tg__graph_status(t);
+}
+/* g / (2 y) */
+tg_status tg__sqrt_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (NEED0) dx[0] = tg_div(t, g, tg_mul_scalar(t, YT_, 2));
+    return tg__graph_status(t);
+}
+tg_status tg__exp_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (NEED0) dx[0] = tg_mul(t, g, YT_);
+    return tg__graph_status(t);
+}
+tg_status tg__log_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (NEED0) dx[0] = tg_div(t, g, XT_);
+    return tg__graph_status(t);
+}
+tg_status tg__log1p_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (NEED0) dx[0] = tg_div(t, g, tg_add_scalar(t, XT_, 1));
+    return tg__graph_status(t);
+}
+static tg_real m_sign(const tg_tensor *x, size_t i, const tg_node *n) {
+    (void)n;
+    return x->data[i] > 0 ? 1 : x->data[i] < 0 ? -1 : 0;
+}
+static tg_real m_clamp(const tg_tensor *x, size_t i, const tg_node *n) {
+    tg_real lo = (tg_real)n->args.f[0], hi = (tg_real)n->args.f[1];
+    return x->data[i] > lo && x->data[i] < hi ? 1 : 0;
+}
+/* 1 where not x <= 0, as the kernel: a NaN passes its gradient */
+static tg_real m_relu(const tg_tensor *x, size_t i, const tg_node *n) {
+    (void)n;
+    return x->data[i] <= 0 ? 0 : 1;
+}
+static tg_real m_leaky(const tg_tensor *x, size_t i, const tg_node *n) {
+    return x->data[i] > 0 ? 1 : (tg_real)n->args.f[0];
+}
+tg_status tg__abs_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (NEED0) dx[0] = tg_mul(t, g, tg__mask(t, XT_, n, m_sign));
+    return tg__graph_status(t);
+}
+tg_status tg__clamp_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (NEED0) dx[0] = tg_mul(t, g, tg__mask(t, XT_, n, m_clamp));
+    return tg__graph_status(t);
+}
+tg_status tg__relu_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (NEED0) dx[0] = tg_mul(t, g, tg__mask(t, XT_, n, m_relu));
+    return tg__graph_status(t);
+}
+tg_status tg__leaky_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (NEED0) dx[0] = tg_mul(t, g, tg__mask(t, XT_, n, m_leaky));
+    return tg__graph_status(t);
+}
+/* (g y) (1 - y), with 1 - y as (-y) + 1 (the same rounding) */
+tg_status tg__sigmoid_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (NEED0) dx[0] = tg_mul(t, tg_mul(t, g, YT_), tg_add_scalar(t, tg_neg(t, YT_), 1));
+    return tg__graph_status(t);
+}
+tg_status tg__softplus_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (NEED0) dx[0] = tg_mul(t, g, tg_sigmoid(t, XT_));
+    return tg__graph_status(t);
+}
+/* g (1 - y^2) */
+tg_status tg__tanh_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (NEED0) dx[0] = tg_mul(t, g, tg_add_scalar(t, tg_neg(t, tg_square(t, YT_)), 1));
+    return tg__graph_status(t);
+}
+/* step, sign: nothing flows back (dx[0] stays NULL: zero). */
+tg_status tg__zero_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    (void)n, (void)g, (void)dx;
+    return tg__graph_status(t);
+}

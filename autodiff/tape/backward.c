@@ -2,63 +2,174 @@
  *
  * The tape is in recording order, which is already topological: every input of a node
  * was produced before it. So the sweep is one reverse loop over the nodes from y back
- * to the first: for each node on a path to y it makes sure the inputs that need a
- * gradient have a buffer, then calls the node's op's local derivative, which ADDS
- * dL/d(input) into those buffers. No sort, no recursion: a chain of any length runs
- * in constant stack. */
+ * to the first: for each node on a path to y (the plan, sweep.c) it makes sure the
+ * inputs that need a gradient have a buffer, then calls the node's op's local
+ * derivative, which ADDS dL/d(input) into those buffers. No sort, no recursion: a
+ * chain of any length runs in constant stack.
+ *
+ * tg_backward is atomic: a failed sweep changes no gradient a caller can see. Without
+ * anomaly detection and trace, the only failure is running out of memory, so every
+ * gradient buffer the sweep can need is reserved before the first kernel runs; with
+ * them (a check or a callback may stop the sweep at any node), each leaf's gradient
+ * is saved just before the first kernel adds into it, and put back on failure. The
+ * versions of the tensors every reached node saved are checked in a pass before the
+ * kernels, so a tensor modified since its node was recorded fails the sweep with
+ * nothing changed. */
 #include <string.h>
 #include "tape_private.h"
 
-static tg_status ensure_grad(tg_tape *t, tg_tensor *x) {
+/* Gradient buffers come from one block reserved before the loop (*pool, *left bytes)
+ * when the sweep planned one, else from the arena as they are needed. */
+typedef struct { unsigned char *p; size_t left; } grad_pool;
+
+static tg_status ensure_grad(tg_tape *t, tg_tensor *x, grad_pool *pool) {
     if (x->grad) return TG_OK;
     size_t bytes = x->size * sizeof(tg_real);
-    x->grad = bytes <= SIZE_MAX / 4 ? tg__arena_bump(t, ROUND64(bytes)) : tg_tape_alloc(t, bytes);
+    if (pool->p && ROUND64(bytes) <= pool->left) {
+        x->grad = (tg_real *)pool->p;
+        pool->p += ROUND64(bytes);
+        pool->left -= ROUND64(bytes);
+    } else {
+        x->grad = bytes <= SIZE_MAX / 4 ? tg__arena_bump(t, ROUND64(bytes)) : tg_tape_alloc(t, bytes);
+    }
     if (!x->grad) return TG_ERR_NOMEM;
     memset(x->grad, 0, x->size * sizeof(tg_real));
     return TG_OK;
 }
 
-tg_status tg_backward(tg_tape *t, tg_tensor *y, const tg_tensor *seed) {
-    if (!t) return tg__error(TG_ERR_ARG, "tg_backward: tape is NULL");
-    if (t->status != TG_OK)
-        return tg__error(t->status, "tg_backward: the tape has failed earlier: %s", t->msg);
-    t->who = "tg_backward";
-    if (!y) return tg_tape_fail(t, TG_ERR_ARG, "tg_backward: argument 1 (y) is NULL");
-    if (!tg__tensor_live(t, y))
-        return tg_tape_fail(t, TG_ERR_STATE,
-                            "tg_backward: y belongs to another tape or to a step before the last tg_tape_reset");
-    if (!tg__requires_grad(y))
-        return tg_tape_fail(t, TG_ERR_STATE,
-                            "tg_backward: y does not require a gradient (no parameter reaches it, or it was computed with gradients disabled)");
-    char b1[128], b2[128];
-    if (!seed && y->size != 1)
-        return tg_tape_fail(t, TG_ERR_SHAPE,
-                            "tg_backward: y has shape %s; a seed gradient is needed unless y has one element",
-                            tg_shape_str(y, b1, sizeof b1));
-    if (seed && (seed->size != y->size || !tg__same_shape(seed, y)))
-        return tg_tape_fail(t, TG_ERR_SHAPE, "tg_backward: seed shape %s differs from y shape %s",
-                            tg_shape_str(seed, b1, sizeof b1), tg_shape_str(y, b2, sizeof b2));
+/* Reserves, in one piece of the arena, every gradient buffer the sweep from start can
+ * need (outputs and step leaves without one; a leaf used twice is counted twice), so
+ * that no allocation can fail once kernels have started adding into leaves. The
+ * inputs are only looked at when the step has made leaves (tg_tape_tensor with
+ * TG_REQUIRES_GRAD); parameters have their buffers. */
+static tg_status reserve_grads(tg_tape *t, tg_node *start, grad_pool *pool) {
+    size_t total = 0;
+    bool over = false, leaves = t->step_leaves != 0;
+    for (tg_node *n = start; n; n = n->prev) {
+        if (!n->out->grad) {
+            size_t b = ROUND64(n->out->size * sizeof(tg_real));
+            over |= b > SIZE_MAX / 4 - total;
+            total += b;
+        }
+        for (int i = 0; leaves && i < n->n_in && !over; i++) {
+            const tg_tensor *x = n->in[i];
+            if (x->node || x->grad || !tg__requires_grad(x)) continue;
+            size_t b = ROUND64(x->size * sizeof(tg_real));
+            over |= b > SIZE_MAX / 4 - total;
+            total += b;
+        }
+        if (over) break;
+    }
+    pool->left = total;
+    pool->p = total ? tg_tape_alloc(t, over ? SIZE_MAX : total) : NULL;
+    return total && !pool->p ? t->status : TG_OK;
+}
 
+/* The first time leaf x is about to receive a gradient: its values are appended to
+ * the saved store (*used values so far). */
+static tg_status save_leaf(tg__sweep *s, tg_tensor *x, size_t *used) {
+    int added = tg__sweep_leaf_add(s, x);
+    if (added == 0 || (added > 0 && !x->grad)) return TG_OK; /* known, or nothing to save */
+    tg_real *store = added > 0 ? tg__sweep_value_store(s, *used + x->size) : NULL;
+    if (!store) {
+        if (added > 0) s->n_leaves--; /* not saved: forget it (its gradient is untouched) */
+        char b[64];
+        return tg_tape_fail(s->t, TG_ERR_NOMEM, "%s: out of memory saving the gradient of a leaf of shape %s",
+                            s->who, tg_shape_str(x, b, sizeof b));
+    }
+    memcpy(store + *used, x->grad, x->size * sizeof(tg_real));
+    *used += x->size;
+    return TG_OK;
+}
+
+tg_status tg__sweep_check_versions(tg__sweep *s) {
+    tg_tape *t = s->t;
+    const char *who = t->who;
+    t->who = s->who; /* the message opens with the sweep's caller */
+    tg_status st = TG_OK;
+    for (tg_node *n = s->start; n && st == TG_OK; n = n->prev) {
+        if (!s->reach[n->id] || !n->op->backward) continue;
+        for (int i = 0; i < n->n_in; i++)
+            if (tg__requires_grad(n->in[i]) && n->in[i]->node) s->reach[n->in[i]->node->id] = 1;
+        st = tg__check_saved_versions(t, n);
+    }
+    t->who = who;
+    return st;
+}
+
+tg_status tg__sweep_kernels(tg__sweep *s, const tg_tensor *seed, bool save) {
+    tg_tape *t = s->t;
+    tg_node *start = s->start;
+    unsigned char *reach = s->reach;
+    tg_tensor *y = start->out;
+    const tg_tensor *last_leaf = NULL; /* a leaf used by consecutive nodes is saved once */
+    size_t used = 0;
+    grad_pool pool = {NULL, 0};
+    /* Every saved tensor is checked before any gradient changes: a modified one fails
+     * the sweep with nothing touched. */
+    if (tg__sweep_check_versions(s) != TG_OK) return t->status;
+    /* Without watchers nothing can fail once the loop has begun, if the buffers are
+     * reserved first: then there is nothing to save (the fast path of tg_backward). */
+    if (save && !t->trace && !t->anomaly) {
+        if (reserve_grads(t, start, &pool) != TG_OK) return t->status;
+        save = false;
+    }
     /* Intermediate gradients of this sweep start from zero (a second sweep over the
      * same tape recomputes them); ancestors of y were all recorded before it. */
-    tg_node *start = y->node;
     for (tg_node *n = start; n; n = n->prev)
         if (n->out->grad) memset(n->out->grad, 0, n->out->size * sizeof(tg_real));
-    if (ensure_grad(t, y) != TG_OK) return t->status;
+    if (ensure_grad(t, y, &pool) != TG_OK) return t->status;
     for (size_t i = 0; i < y->size; i++) y->grad[i] += seed ? seed->data[i] : (tg_real)1;
 
     for (tg_node *n = start; n; n = n->prev) {
-        if (!n->out->grad || !n->op->backward) continue; /* not on a path to y */
-        for (int i = 0; i < n->n_in; i++)
-            if (tg__requires_grad(n->in[i]) && ensure_grad(t, n->in[i]) != TG_OK)
-                return t->status;
-        if (tg__check_saved_versions(t, n) != TG_OK) return t->status;
+        if (!reach[n->id] || !n->op->backward) continue; /* not on a path to y */
+        for (int i = 0; i < n->n_in; i++) {
+            tg_tensor *x = n->in[i];
+            if (!tg__requires_grad(x)) continue;
+            if (x->node) {
+                reach[x->node->id] = 1; /* every consumer of x comes before it */
+            } else if (save && x != last_leaf) {
+                if (save_leaf(s, x, &used) != TG_OK) return t->status;
+                last_leaf = x;
+            }
+            if (ensure_grad(t, x, &pool) != TG_OK) return t->status;
+        }
+        /* Node n is about to run its local derivative; its saved tensors' versions
+         * were checked before the loop (tg__sweep_check_versions). */
         if (t->trace || t->anomaly) {
-            if (tg__watched_backward(t, n) != TG_OK) return t->status;
+            tg_status st = tg__watched_backward(t, n);
+            /* A callback may have reset the tape or failed it (any error stops the sweep). */
+            if (tg__sweep_was_reset(s) || st != TG_OK || t->status != TG_OK) return t->status;
         } else {
             n->op->backward(n);
         }
     }
-    t->who = NULL;
     return TG_OK;
+}
+
+tg_status tg_backward(tg_tape *t, tg_tensor *y, const tg_tensor *seed) {
+    tg__sweep s;
+    tg_status st = tg__sweep_begin(t, "tg_backward", 1, y, seed, false, &s);
+    if (st != TG_OK) return st;
+    t->who = "tg_backward";
+    st = tg__sweep_kernels(&s, seed, true);
+    if (st != TG_OK) {
+        /* Put back every saved leaf gradient, in the order they were saved (step
+         * leaves are gone after a reset). */
+        bool reset = t->epoch != s.epoch;
+        const tg_real *saved = tg__sweep_value_store(&s, 0);
+        for (size_t k = 0, off = 0; k < s.n_leaves; k++) {
+            tg_tensor *x = s.leaves[k];
+            bool alive = !reset || !x->tape;
+            if (!s.saved_grad[k]) {
+                if (alive) x->grad = NULL;
+                continue;
+            }
+            if (alive) memcpy(x->grad, saved + off, x->size * sizeof(tg_real));
+            off += x->size;
+        }
+    }
+    tg__sweep_end(&s);
+    t->who = NULL;
+    return st;
 }

@@ -18,6 +18,7 @@ tg_tape *tg_tape_new(void) {
 
 void tg_tape_free(tg_tape *t) {
     if (!t) return;
+    tg__sweep_free(t);
     for (chunk *c = t->first, *n; c; c = n) {
         n = c->next;
         tg__free(c);
@@ -31,6 +32,7 @@ void tg_tape_reset(tg_tape *t) {
     if (t->cur) t->cur->used = 0;
     t->last = NULL;
     t->n_nodes = 0;
+    t->step_leaves = 0;
     t->epoch++;
     t->who = NULL;
     t->status = TG_OK;
@@ -158,6 +160,7 @@ static tg_tensor *tape_tensor(tg_tape *t, const char *who, int rank, const int *
     if (data) memcpy(x->data, data, n * sizeof(tg_real));
     else memset(x->data, 0, n * sizeof(tg_real));
     x->flags = flags & TG_REQUIRES_GRAD;
+    t->step_leaves += x->flags != 0;
     return x;
 }
 

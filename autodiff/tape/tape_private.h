@@ -28,6 +28,13 @@ struct tg_tape {
     const char *who;      /* the op (or function) allocating now, for OOM messages */
     tg_trace_fn trace;
     void *trace_user;
+    bool in_sweep;        /* a sweep is running (a trace callback must not start one) */
+    size_t step_leaves;   /* step tensors made with TG_REQUIRES_GRAD since the reset */
+    /* The sweep's working memory (sweep.c), malloc'd and kept across steps and resets
+     * (a trace callback may reset the tape mid-sweep; this memory survives it):
+     * reachability per node, the leaf hash, the leaves, their saved grad pointers and
+     * the saved values of their gradients. */
+    struct { void *p; size_t cap; } sw[5];
     tg_status status;
     char msg[512];
 };
@@ -70,5 +77,10 @@ static inline tg_status tg__check_saved_versions(tg_tape *t, tg_node *n) {
         return tg__saved_version_error(t, n, n->n_in);
     return TG_OK;
 }
+/* sweep.c: frees the sweep's working memory (tg_tape_free). */
+void tg__sweep_free(tg_tape *t);
+/* Working room for n saved gradient values (kept with the tape; it may move when it
+ * grows); NULL on OOM. */
+tg_real *tg__sweep_value_store(tg__sweep *s, size_t n);
 
 #endif

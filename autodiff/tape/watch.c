@@ -126,7 +126,9 @@ tg_status tg__watched_backward(tg_tape *t, tg_node *n) {
         }
         if (t->trace) {
             for (size_t j = 0; j < x->size; j++) before[i][j] = x->grad[j] - before[i][j];
+            uint64_t epoch = t->epoch;
             t->trace(n, i, before[i], t->trace_user);
+            if (t->epoch != epoch) return TG_OK; /* reset by the callback: n is gone; the sweep stops */
         }
     }
     return TG_OK;

@@ -47,6 +47,7 @@
 #include <tapegrad/tg_tape.h>
 #include <tapegrad/tg_ops.h>
 #include <tapegrad/tg_ops_nn.h>
+#include <tapegrad/tg_grad.h>
 #include <tapegrad/tg_gradcheck.h>
 #include <tapegrad/tg_params.h>
 #include <tapegrad/tg_show.h>

@@ -23,6 +23,7 @@
 #include "examples/lecture_10_fd_eps.c"
 #include "examples/tutorial_gradcheck.c"
 #include "examples/tutorial_pictures.c"
+#include "examples/second_order.c"
 
 /* Tolerance for values computed in tg_real. */
 #define TOL (TG_REAL_IS_DOUBLE ? 1e-12 : 1e-6)
@@ -241,6 +242,10 @@ static char *run_prog(const char *cmd) {
         rc = pic_run(b.f, 1, (char *[]){"tutorial_pictures", NULL});
     else if (strcmp(cmd, "tutorial_pictures --big") == 0)
         rc = pic_run(b.f, 2, (char *[]){"tutorial_pictures", "--big", NULL});
+    else if (strcmp(cmd, "second_order") == 0)
+        rc = so_run(b.f);
+    else if (strcmp(cmd, "second_order --tape") == 0)
+        rc = so_tape(b.f);
     char *s = show_close(&b);
     CHECK(rc == 0, "tutorial program '%s' ran (rc %d)", cmd, rc);
     return s;

@@ -25,7 +25,7 @@ static tg_status same_shape(tg_tape *t, const tg_node *n, int *rank, int shape[T
 static void wrong_bwd(tg_node *n) {
     for (size_t i = 0; i < n->out->size; i++) n->in[0]->grad[i] += n->out->grad[i] * n->in[0]->data[i];
 }
-static const tg_op wrong_square = {"wrong_square", 1, 0, same_shape, wrong_fwd, wrong_bwd};
+static const tg_op wrong_square = {"wrong_square", 1, 0, same_shape, wrong_fwd, wrong_bwd, NULL};
 
 static tg_tensor *f_wrong(tg_tape *t, tg_tensor *const *p, int n, void *user) {
     (void)n, (void)user;

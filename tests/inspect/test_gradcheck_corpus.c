@@ -132,6 +132,7 @@ static void opcheck(void) {
     a.f[0] = 1;
     CHECK(tg_opcheck(NULL, &wo_tanh, &x, 1, &o, &rep) == TG_OK && rep.verdict == TG_CHECK_PASSED,
           "opcheck passes the right tanh: %s", tg_verdict_name(rep.verdict));
+    CHECK(!rep.second_order_checked, "an op without a graph form: second order not checked");
     /* a built-in op from the table, and its shape rule given (3,4) x (5,2) */
     size_t n;
     const tg_op_info *tab = tg_op_table(&n);
@@ -144,6 +145,12 @@ static void opcheck(void) {
     CHECK(mm && tg_opcheck(stdout, mm, ab, 2, &mo, &rep) == TG_OK && rep.verdict == TG_CHECK_PASSED &&
               rep.n_wrong_rejected == 1 && strstr(rep.wrong_message, "tg_matmul: inner dimensions differ"),
           "opcheck of tg_matmul: %s, %s", tg_verdict_name(rep.verdict), rep.wrong_message);
+    /* tg_matmul has a graph form: its second order is checked too (and a product's
+     * Hessian-vector product is exact, so it passes); wo_tanh has none */
+    CHECK(rep.second_order_checked && rep.second[0].verdict == TG_CHECK_PASSED &&
+              rep.second[1].verdict == TG_CHECK_PASSED,
+          "opcheck of tg_matmul checks its second order: %d, %s %s", rep.second_order_checked,
+          tg_verdict_name(rep.second[0].verdict), tg_verdict_name(rep.second[1].verdict));
     /* a shape rule that accepts what it should not: the fan-out op takes any shape,
      * so "wrong" shapes for it are accepted and reported */
     tg_opcheck_input any[1] = {{1, {5}, 0, 0}};

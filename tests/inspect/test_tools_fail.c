@@ -89,7 +89,7 @@ static tg_status run_trace(tools *c) { return run_printer(c, 2); }
 typedef struct tool {
     const char *name;
     tg_status (*run)(tools *c);
-    const char *fns[4]; /* functions an out-of-memory message may start with */
+    const char *fns[5]; /* functions an out-of-memory message may start with */
 } tool;
 
 static const tool tool_list[] = {
@@ -100,11 +100,11 @@ static const tool tool_list[] = {
     {"jacobian_view", run_jacobian, {"tg_jacobian_view"}},
     {"tape_print", run_print, {"tg_tape_print", "tg_tape_new", "tg_mul", "tg_tanh"}},
     {"tape_dot", run_dot, {"tg_tape_dot", "tg_tape_new", "tg_mul", "tg_tanh"}},
-    {"backward_trace", run_trace, {"tg_backward_trace", "tg_tape_new", "tg_mul", "tg_tanh"}},
+    {"backward_trace", run_trace, {"tg_backward_trace", "tg_tape_new", "tg_mul", "tg_tanh", "tg_backward"}},
 };
 
 static bool starts_with_one(const char *msg, const char *const *fns) {
-    for (int i = 0; i < 4 && fns[i]; i++) {
+    for (int i = 0; i < 5 && fns[i]; i++) {
         size_t n = strlen(fns[i]);
         if (strncmp(msg, fns[i], n) == 0 && msg[n] == ':') return true;
     }
@@ -180,7 +180,7 @@ static void triple_bwd_wrong(tg_node *n) {
     if (n->in[0]->grad)
         for (size_t i = 0; i < n->out->size; i++) n->in[0]->grad[i] += 2 * n->out->grad[i];
 }
-static const tg_op triple_wrong = {"my_triple", 1, 0, triple_infer, triple_fwd, triple_bwd_wrong};
+static const tg_op triple_wrong = {"my_triple", 1, 0, triple_infer, triple_fwd, triple_bwd_wrong, NULL};
 static tg_tensor *f_wrong(tg_tape *t, tg_tensor *const *p, int n, void *u) {
     (void)n, (void)u;
     tg_tensor *x = p[0];

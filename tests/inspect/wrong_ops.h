@@ -28,7 +28,7 @@ static void wo_tanh_bwd(tg_node *n) {
         n->in[0]->grad[i] += (tg_real)(k * n->out->grad[i] * (1 - y * y));
     }
 }
-static const tg_op wo_tanh = {"wrong_tanh", 1, 0, wo_same, wo_tanh_fwd, wo_tanh_bwd};
+static const tg_op wo_tanh = {"wrong_tanh", 1, 0, wo_same, wo_tanh_fwd, wo_tanh_bwd, NULL};
 
 /* The same with "=" instead of "+=": a tensor read by several ops loses the other
  * contributions (missing accumulation on fan-out). */
@@ -38,7 +38,7 @@ static void wo_tanh_assign_bwd(tg_node *n) {
         n->in[0]->grad[i] = (tg_real)(n->out->grad[i] * (1 - y * y));
     }
 }
-static const tg_op wo_tanh_assign = {"assign_tanh", 1, 0, wo_same, wo_tanh_fwd, wo_tanh_assign_bwd};
+static const tg_op wo_tanh_assign = {"assign_tanh", 1, 0, wo_same, wo_tanh_fwd, wo_tanh_assign_bwd, NULL};
 
 /* y = sin(x); dx += g cos(x), except dx += 0 where x == 0 exactly (true: g). */
 static tg_status wo_sin_fwd(tg_tape *t, tg_node *n) {
@@ -52,7 +52,7 @@ static void wo_sin_bwd(tg_node *n) {
         n->in[0]->grad[i] += x == 0 ? 0 : (tg_real)(n->out->grad[i] * cos(x));
     }
 }
-static const tg_op wo_sin = {"wrong_sin_at_0", 1, 0, wo_same, wo_sin_fwd, wo_sin_bwd};
+static const tg_op wo_sin = {"wrong_sin_at_0", 1, 0, wo_same, wo_sin_fwd, wo_sin_bwd, NULL};
 
 /* y = a + b with a (R,C) and b (C) broadcast over rows; db += g[0, :] only: the
  * broadcast reduction (the sum over rows) is missing. */
@@ -76,7 +76,7 @@ static void wo_bias_bwd(tg_node *n) {
     if (n->in[1]->grad)
         for (size_t j = 0; j < C; j++) n->in[1]->grad[j] += n->out->grad[j];
 }
-static const tg_op wo_bias = {"bias_add_unreduced", 2, 0, wo_bias_infer, wo_bias_fwd, wo_bias_bwd};
+static const tg_op wo_bias = {"bias_add_unreduced", 2, 0, wo_bias_infer, wo_bias_fwd, wo_bias_bwd, NULL};
 
 /* Y = A B for (n,n) matrices; dA += G B (should be G B^T: the transposed gradient),
  * dB += A^T G (right). */
@@ -114,6 +114,6 @@ static void wo_mm_bwd(tg_node *n) {
             if (n->in[1]->grad) n->in[1]->grad[i * N + j] += (tg_real)db;
         }
 }
-static const tg_op wo_mm = {"transposed_matmul", 2, 0, wo_mm_infer, wo_mm_fwd, wo_mm_bwd};
+static const tg_op wo_mm = {"transposed_matmul", 2, 0, wo_mm_infer, wo_mm_fwd, wo_mm_bwd, NULL};
 
 #endif

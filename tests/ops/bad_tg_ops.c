@@ -16,11 +16,14 @@ W1(reshape, tg_reshape(t, x, 1, (int[]){6})) W1(slice, tg_slice(t, x, 0, 0, 1))
 W1(sum_axis, tg_sum_axis(t, x, 0, false)) W1(mean_axis, tg_mean_axis(t, x, 0, false))
 W1(max_axis, tg_max_axis(t, x, 1, true)) W1(gather_rows, tg_gather_rows(t, x, (int[]){1, 0}, 2))
 W1(cross_entropy, tg_cross_entropy(t, x, (int[]){0, 2}))
+W1(log1p, tg_log1p(t, x)) W1(sum_to, tg_sum_to(t, x, 1, (int[]){1}))
+W1(scatter_rows, tg_scatter_rows(t, x, (int[]){1, 0}, 2, 3))
 W1(concat1, tg_concat(t, (tg_tensor *[]){x, f->b}, 2, 0)) W2(add, tg_add(t, a, b))
 W2(sub, tg_sub(t, a, b)) W2(mul, tg_mul(t, a, b)) W2(div, tg_div(t, a, b))
 W2(matmul, tg_matmul(t, a, b)) W2(mse_loss, tg_mse_loss(t, a, b))
 W2(bce_loss, tg_bce_loss(t, a, b)) W2(bce_with_logits, tg_bce_with_logits(t, a, b))
 W2(concat2, tg_concat(t, (tg_tensor *[]){a, b}, 2, 1))
+W2(matmul_t, tg_matmul_t(t, a, b, false, true))
 
 static const gen1 gen1s[] = {
     {"tg_neg", w_neg, NULL, NULL},
@@ -53,6 +56,9 @@ static const gen1 gen1s[] = {
     {"tg_gather_rows", w_gather_rows, NULL, NULL},
     {"tg_cross_entropy", w_cross_entropy, NULL, NULL},
     {"tg_concat", w_concat1, NULL, NULL},
+    {"tg_log1p", w_log1p, NULL, NULL},
+    {"tg_sum_to", w_sum_to, NULL, NULL},
+    {"tg_scatter_rows", w_scatter_rows, NULL, NULL},
 };
 
 static const gen2 gen2s[] = {
@@ -65,6 +71,7 @@ static const gen2 gen2s[] = {
     {"tg_bce_loss", w_bce_loss, NULL, NULL},
     {"tg_bce_with_logits", w_bce_with_logits, NULL, NULL},
     {"tg_concat", w_concat2, NULL, NULL},
+    {"tg_matmul_t", w_matmul_t, NULL, NULL},
 };
 
 int main(int argc, char **argv) {
@@ -226,6 +233,34 @@ int main(int argc, char **argv) {
     on_tape(o, f->t, tg_gather_rows(f->t, f->a, (int[]){0, 2}, 2));
     expect(f, TG_ERR_RANGE, "tg_gather_rows: index 2 at position 1 is outside 0..1");
 
+    f = row(&o, "tg_sum_to", "target does not broadcast");
+    on_tape(o, f->t, tg_sum_to(f->t, f->a, 1, (int[]){2}));
+    expect(f, TG_ERR_SHAPE, "tg_sum_to: (2) does not broadcast to (2,3)");
+
+    f = row(&o, "tg_sum_to", "target rank above the input's");
+    on_tape(o, f->t, tg_sum_to(f->t, f->a, 3, (int[]){1, 2, 3}));
+    expect(f, TG_ERR_SHAPE, "tg_sum_to: target rank 3 must be in 0..2 (the rank of (2,3)) with a shape");
+
+    f = row(&o, "tg_scatter_rows", "index out of range");
+    on_tape(o, f->t, tg_scatter_rows(f->t, f->a, (int[]){0, 3}, 2, 3));
+    expect(f, TG_ERR_RANGE, "tg_scatter_rows: index 3 at position 1 is outside 0..2");
+
+    f = row(&o, "tg_scatter_rows", "n differs from g's rows");
+    on_tape(o, f->t, tg_scatter_rows(f->t, f->a, (int[]){0, 1, 2}, 3, 3));
+    expect(f, TG_ERR_SHAPE, "tg_scatter_rows: g must have shape (n,D) with n = 3, got (2,3)");
+
+    f = row(&o, "tg_scatter_rows", "idx NULL");
+    on_tape(o, f->t, tg_scatter_rows(f->t, f->a, NULL, 2, 3));
+    expect(f, TG_ERR_ARG, "tg_scatter_rows: idx is NULL");
+
+    f = row(&o, "tg_matmul_t", "inner dimensions differ");
+    on_tape(o, f->t, tg_matmul_t(f->t, f->a, f->m45, false, false));
+    expect(f, TG_ERR_SHAPE, "tg_matmul_t: inner dimensions differ: (2,3) x (4,5) (3 vs 4)");
+
+    f = row(&o, "tg_matmul_t", "a shared operand with other inner dimensions");
+    on_tape(o, f->t, tg_matmul_t(f->t, f->a, f->r4, false, false));
+    expect(f, TG_ERR_SHAPE, "tg_matmul_t: inner dimensions differ: (2,3) x (2,3,4,5) (3 vs 4)");
+
     f = row(&o, "tg_gather_rows", "negative index");
     on_tape(o, f->t, tg_gather_rows(f->t, f->a, (int[]){-1}, 1));
     expect(f, TG_ERR_RANGE, "tg_gather_rows: index -1 at position 0 is outside 0..1");
@@ -307,7 +342,7 @@ int main(int argc, char **argv) {
 
     f = row(&o, "tg_op_info_of", "NULL, and an op that is not built in");
     {
-        static const tg_op custom = {"my_op", 1, 0, NULL, NULL, NULL};
+        static const tg_op custom = {"my_op", 1, 0, NULL, NULL, NULL, NULL};
         size_t n;
         const tg_op_info *tab = tg_op_table(&n);
         on_value(o, tg_op_info_of(NULL) == NULL && tg_op_info_of(&custom) == NULL &&

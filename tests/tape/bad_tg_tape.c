@@ -181,6 +181,18 @@ int main(int argc, char **argv) {
     on_tape(o, f->t, NULL);
     expect(f, TG_ERR_SHAPE, "tg_backward: seed shape (3) differs from y shape (2,3)");
 
+    f = row(&o, "tg_backward", "seed from before tg_tape_reset");
+    tg_backward(f->t, tg_mul(f->t, f->a, f->P), f->stale);
+    on_tape(o, f->t, NULL);
+    if (f->P->grad[0] != 0) o->bad = "a gradient was written";
+    expect(f, TG_ERR_STATE, "tg_backward: seed belongs to another tape or to a step before the last tg_tape_reset");
+
+    f = row(&o, "tg_backward", "seed of another tape");
+    tg_backward(f->t, tg_mul(f->t, f->a, f->P), f->other);
+    on_tape(o, f->t, NULL);
+    if (f->P->grad[0] != 0) o->bad = "a gradient was written";
+    expect(f, TG_ERR_STATE, "tg_backward: seed belongs to another tape or to a step before the last tg_tape_reset");
+
     f = row(&o, "tg_backward", "the tape has failed");
     on_status(o, tg_backward(f->tf, f->onf, NULL));
     expect(f, TG_ERR_SHAPE, "tg_backward: the tape has failed earlier: tg_first: the first error: (2,3)");
@@ -215,7 +227,7 @@ int main(int argc, char **argv) {
     expect_named(f, TG_ERR_ARG, "tg_add: the input array is NULL", "tg_add");
 
     f = row(&o, "tg_apply", "op without shape and forward functions");
-    static const tg_op half = {"my_op", 1, 0, NULL, NULL, NULL};
+    static const tg_op half = {"my_op", 1, 0, NULL, NULL, NULL, NULL};
     on_tape(o, f->t, tg_apply(f->t, &half, &f->a, 1, NULL));
     expect(f, TG_ERR_ARG, "tg_apply: op my_op has no shape or forward function");
 

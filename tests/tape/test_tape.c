@@ -217,7 +217,7 @@ static tg_status huge_infer(tg_tape *t, const tg_node *n, int *rank, int shape[T
     shape[2] = 8;
     return TG_OK;
 }
-static const tg_op huge_op = {"my_huge", 1, 0, huge_infer, triple_fwd, NULL};
+static const tg_op huge_op = {"my_huge", 1, 0, huge_infer, triple_fwd, NULL, NULL};
 
 /* An op's shape rule whose element count overflows is refused by tg_apply. */
 static void test_overflowing_op(void) {

@@ -147,13 +147,13 @@ static void noop_backward(tg_node *n) { (void)n; }
 static void test_misuse(void) {
     tg_tape *t = tg_tape_new();
     tg_tensor *x = tg_tape_full(t, 1, (int[]){3}, 1);
-    static const tg_op lazy = {"my_lazy_view", 1, TG_OPF_VIEW, same_infer, lazy_forward, noop_backward};
+    static const tg_op lazy = {"my_lazy_view", 1, TG_OPF_VIEW, same_infer, lazy_forward, noop_backward, NULL};
     CHECK(tg_apply(t, &lazy, &x, 1, NULL) == NULL, "a view without storage");
     CHECK_ERR(t, TG_ERR_STATE, "my_lazy_view: the op is flagged TG_OPF_VIEW but its forward left out->data NULL");
 
     /* A variadic op given no inputs. */
     tg_tape_reset(t);
-    static const tg_op any = {"my_any", -1, 0, same_infer, lazy_forward, noop_backward};
+    static const tg_op any = {"my_any", -1, 0, same_infer, lazy_forward, noop_backward, NULL};
     CHECK(tg_apply(t, &any, &x, 0, NULL) == NULL, "no inputs");
     CHECK_ERR(t, TG_ERR_ARG, "my_any: expected at least 1 input, got 0");
 

@@ -140,7 +140,9 @@ tg_status tg_gradcheck_print(FILE *out, const tg_gradcheck_result *results, int 
 
 /* ---- one op alone ----
  * tg_opcheck draws inputs of the given shapes (uniform in [lo, hi), seeded), checks
- * L = sum(r * op(inputs)) with a fixed random r by tg_gradcheck (first order), and
+ * L = sum(r * op(inputs)) with a fixed random r by tg_gradcheck (first order) and,
+ * when the op has a graph form of its derivative (backward_graph), by
+ * tg_gradgradcheck (second order; the verdict covers both), and
  * hands the op's shape rule each entry of `wrong` (inputs of wrong shapes): each must
  * be rejected with an error on the tape that names the op, without a crash. This is
  * what a user runs on a new tg_op (built-in ops: tg_op_table()). */
@@ -162,7 +164,8 @@ typedef struct tg_opcheck_report {
     tg_verdict verdict;                  /* of the whole op: FAILED if any part failed */
     tg_gradcheck_result first[TG_OP_MAX_ARGS];  /* first order, one per input */
     int n_in;
-    bool second_order_checked;           /* false where higher order is not available */
+    bool second_order_checked;           /* the op has a graph form (backward_graph) */
+    tg_gradcheck_result second[TG_OP_MAX_ARGS]; /* if checked: tg_gradgradcheck, per input */
     int n_wrong_rejected;                /* of opts.n_wrong */
     char wrong_message[160];             /* the first rejection, or why one failed */
 } tg_opcheck_report;
@@ -194,6 +197,17 @@ typedef struct tg_locate_result {
 tg_status tg_gradcheck_locate(FILE *out, tg_loss_fn f, void *user, tg_tensor *const *params,
                               int n_params, const tg_gradcheck_opts *opts,
                               tg_locate_result *res);
+/* Second derivatives, checked as torch.autograd.gradgradcheck does: with fixed
+ * pseudo-random directions r (one per parameter), the Hessian-vector product H r
+ * that the recorded sweep gives (tg_hvp, tg_grad.h) is compared with finite
+ * differences of sum_k sum(df/dp_k * r_k), each computed by a first-order tg_grad,
+ * exactly as tg_gradcheck compares (per element and along random directions, with
+ * its noise estimate and verdicts). Arguments, defaults, results and errors as tg_gradcheck's (the results
+ * describe H r per parameter). Parameters' values are restored; their gradients are
+ * never touched. */
+tg_status tg_gradgradcheck(tg_loss_fn f, void *user, tg_tensor *const *params, int n_params,
+                           const tg_gradcheck_opts *opts, tg_gradcheck_result *results,
+                           bool *passed);
 
 #ifdef __cplusplus
 }

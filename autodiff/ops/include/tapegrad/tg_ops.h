@@ -40,6 +40,9 @@ tg_tensor *tg_square(tg_tape *t, tg_tensor *x);  /* x^2; dx += 2 x g */
 tg_tensor *tg_sqrt(tg_tape *t, tg_tensor *x);    /* sqrt(x); dx += g / (2 y) */
 tg_tensor *tg_exp(tg_tape *t, tg_tensor *x);     /* e^x; dx += g y */
 tg_tensor *tg_log(tg_tape *t, tg_tensor *x);     /* ln x; dx += g / x */
+/* ln(1 + x), accurate for small x (x <= -1 gives -inf or NaN, as log1p);
+ * dx += g / (1 + x) */
+tg_tensor *tg_log1p(tg_tape *t, tg_tensor *x);
 tg_tensor *tg_abs(tg_tape *t, tg_tensor *x);     /* |x|; dx += g sign(x) (0 at 0) */
 /* min(max(x, lo), hi); dx += g where lo < x < hi, else 0. lo may be -INFINITY and
  * hi INFINITY for a one-sided clamp. Error if lo > hi or either is NaN. */
@@ -63,6 +66,17 @@ tg_tensor *tg_sign(tg_tape *t, tg_tensor *x);
 /* (M,K) x (K,N) -> (M,N); (B,M,K) x (B,K,N) -> (B,M,N); (B,M,K) x (K,N) -> (B,M,N).
  * dA += G B^T, dB += A^T G (summed over the batch when B is shared). */
 tg_tensor *tg_matmul(tg_tape *t, tg_tensor *a, tg_tensor *b);
+/* C = op(a) op(b), op(a) = a^T if trans_a (a stored (K,M)), else a; op(b) = b^T if
+ * trans_b (b stored (N,K)), else b. No transposed copy: the GEMM reads the operand
+ * through its packing. Q K^T is tg_matmul_t(t, Q, K, false, true).
+ * The last two axes are the matrices; leading axes are a batch:
+ *   (M,K) x (K,N) -> (M,N);  (..., M,K) x (..., K,N) -> (..., M,N) (equal batches);
+ *   (..., M,K) x (K,N) and (M,K) x (..., K,N): the rank-2 side is shared.
+ * d op(a) += G op(b)^T, d op(b) += op(a)^T G (summed over the batch when shared).
+ * It is also the backward op of tg_matmul (whose gradients are such products); its
+ * own gradients are matmul_t products again, so products differentiate to any order.
+ * Errors: TG_ERR_SHAPE (rank < 2, batches or inner dimensions differ). */
+tg_tensor *tg_matmul_t(tg_tape *t, tg_tensor *a, tg_tensor *b, bool trans_a, bool trans_b);
 /* Swaps axes a0 and a1 (negative counts from the end). The result is a copy. */
 tg_tensor *tg_transpose(tg_tape *t, tg_tensor *x, int a0, int a1);
 /* Same values, new shape (element counts must match; one dimension may be -1 and is
@@ -77,6 +91,10 @@ tg_tensor *tg_concat(tg_tape *t, tg_tensor *const *xs, int n, int axis);
 /* Rows of a (V,D) table by index: out[i,:] = table[idx[i],:], shape (n,D). Indices are
  * copied; each must be in 0..V-1. dtable[idx[i],:] += g[i,:] (repeats accumulate). */
 tg_tensor *tg_gather_rows(tg_tape *t, tg_tensor *table, const int *idx, int n);
+/* The adjoint of tg_gather_rows (its backward op): g (n,D) -> (rows,D) zeros with
+ * out[idx[i],:] += g[i,:] in order (repeats add). Indices are copied; each in
+ * 0..rows-1. dg[i,:] += gout[idx[i],:]. */
+tg_tensor *tg_scatter_rows(tg_tape *t, tg_tensor *g, const int *idx, int n, int rows);
 
 /* ---- reductions (ops/reduce.c) ---- */
 tg_tensor *tg_sum(tg_tape *t, tg_tensor *x);   /* all elements -> rank 0 */
@@ -86,6 +104,10 @@ tg_tensor *tg_sum_axis(tg_tape *t, tg_tensor *x, int axis, bool keepdim);
 tg_tensor *tg_mean_axis(tg_tape *t, tg_tensor *x, int axis, bool keepdim);
 /* Maximum along axis; the gradient goes to the first arg-max only. */
 tg_tensor *tg_max_axis(tg_tape *t, tg_tensor *x, int axis, bool keepdim);
+/* x summed down to shape (rank <= x's rank), which must broadcast to x's shape
+ * (NumPy rules, aligned on the right): the backward op of broadcasting, what a
+ * broadcast input's gradient is. dx += g repeated back to x's shape. */
+tg_tensor *tg_sum_to(tg_tape *t, tg_tensor *x, int rank, const int *shape);
 
 /* ---- softmax (ops/softmax.c): along the last axis, max-subtracted (stable) ---- */
 tg_tensor *tg_softmax(tg_tape *t, tg_tensor *x);     /* dx = y (g - sum(g y)) */

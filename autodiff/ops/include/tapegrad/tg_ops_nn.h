@@ -15,6 +15,7 @@
 #define TG_OPS_NN_H
 
 #include <tapegrad/tg_tape.h>
+#include <tapegrad/tg_ops.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -153,16 +154,8 @@ tg_tensor *tg_fold1d(tg_tape *t, tg_tensor *cols, int out_len, int kernel, int s
  * Errors: TG_ERR_VALUE (p outside [0, 1]), TG_ERR_ARG (rng NULL when drawn from). */
 tg_tensor *tg_dropout(tg_tape *t, tg_tensor *x, tg_real p, tg_rng *rng, bool train);
 
-/* ---- matrix product with transposed operands (ops/matmul_t.c) ----
- * C = op(a) op(b), op(a) = a^T if trans_a (a stored (K,M)), else a; op(b) = b^T if
- * trans_b (b stored (N,K)), else b. No transposed copy: the GEMM reads the operand
- * through its packing. Q K^T is tg_matmul_t(t, Q, K, false, true).
- * The last two axes are the matrices; leading axes are a batch:
- *   (M,K) x (K,N) -> (M,N);  (..., M,K) x (..., K,N) -> (..., M,N) (equal batches);
- *   (..., M,K) x (K,N) and (M,K) x (..., K,N): the rank-2 side is shared.
- * d op(a) += G op(b)^T, d op(b) += op(a)^T G (summed over the batch when shared).
- * Errors: TG_ERR_SHAPE (rank < 2, batches or inner dimensions differ). */
-tg_tensor *tg_matmul_t(tg_tape *t, tg_tensor *a, tg_tensor *b, bool trans_a, bool trans_b);
+/* The matrix product with transposed operands, tg_matmul_t (ops/matmul_t.c), is
+ * declared in tg_ops.h. */
 
 #ifdef __cplusplus
 }

@@ -72,14 +72,21 @@ tg_tensor *tg_detach(tg_tape *t, tg_tensor *x);
 
 /* The backward sweep. y must be on t and require a gradient. With seed == NULL, y
  * must hold one element and its gradient is seeded with 1; otherwise seed has y's
- * shape and is the upstream gradient dL/dy. Gradients of intermediate tensors of
- * this sweep are recomputed from zero; gradients of parameters (and other leaves)
- * ACCUMULATE across calls until tg_tensor_zero_grad, as in PyTorch.
- * Before each node's local derivative runs, the versions of its inputs and output
- * are compared with those recorded with the node: a tensor written since (see
- * tg_core.h, Versions) fails the sweep with TG_ERR_STATE, e.g.
+ * shape, is live on t (long-lived, or a step tensor of t's current step) and is the
+ * upstream gradient dL/dy. Gradients of intermediate tensors of this sweep are
+ * recomputed from zero; gradients of parameters (and other leaves) ACCUMULATE across
+ * calls until tg_tensor_zero_grad, as in PyTorch.
+ * Before any node's local derivative runs, the versions of the inputs and output of
+ * every node the sweep reaches are compared with those recorded with the node: a
+ * tensor written since (see tg_core.h, Versions) fails the sweep with TG_ERR_STATE, e.g.
  *   "tg_backward: 'state.h' was modified after node 12 (tg_matmul) saved it (version 3, saved at 2)"
- * Returns TG_OK or the error (also recorded on the tape). */
+ * Atomic: a sweep that fails (a modified saved tensor, anomaly detection, out of
+ * memory, a trace callback that resets the tape: TG_ERR_STATE) leaves every leaf's
+ * ->grad exactly as it was before the call. Calling it from inside a sweep (a trace
+ * callback) is TG_ERR_STATE.
+ * Returns TG_OK or the error (also recorded on the tape).
+ * For gradients as tensors (not accumulated into leaves), and gradients of
+ * gradients, see tg_grad in tg_grad.h. */
 tg_status tg_backward(tg_tape *t, tg_tensor *y, const tg_tensor *seed);
 
 /* ---- defining ops (built-in and custom) ---------------------------------------
@@ -135,6 +142,15 @@ typedef struct tg_op {
     /* Accumulates input gradients from n->out->grad. NULL: the op is not
      * differentiable and nothing flows back (documented per op). */
     void (*backward)(tg_node *n);
+    /* The same local derivative in graph form, for tg_grad with TG_GRAD_CREATE_GRAPH
+     * (gradients of gradients; see tg_grad.h): given g = dL/dout as a tensor on t,
+     * records dL/d(in[i]) with tapegrad ops and stores it in dx[i] (a tensor of
+     * in[i]'s shape, or NULL for "adds nothing"), for every input that requires a
+     * gradient; dx[i] of other inputs may be left NULL. It must compute exactly what
+     * backward adds. Returns TG_OK or the tape's error. NULL: the op has no
+     * recordable derivative, and a create-graph sweep through it fails with
+     * TG_ERR_STATE naming it (first-order tg_backward and tg_grad still work). */
+    tg_status (*backward_graph)(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx);
 } tg_op;
 
 /* Applies op to in[0..n_in-1] with args (may be NULL: all zero). Returns the output

@@ -9,4 +9,60 @@
 /* A tensor is "live" on t if it is long-lived or belongs to t's current step. */
 bool tg__tensor_live(const tg_tape *t, const tg_tensor *x);
 
+/* ---- the plan of one sweep, shared by tg_backward (tape/) and tg_grad (ops/) ----
+ *
+ * tg__sweep_begin checks y and the seed as every sweep does, then walks the tape
+ * once from y back: which nodes lie on a path to y (reach), and the distinct leaves
+ * (tensors that require a gradient and were not produced by a node) on such paths.
+ * Its memory is the tape's own working memory (malloc'd once, kept across steps), so
+ * a steady loop allocates nothing, and it survives a tg_tape_reset from a callback.
+ * While a sweep runs, another cannot start on the same tape (TG_ERR_STATE). */
+typedef struct tg__sweep {
+    tg_tape *t;
+    const char *who;         /* "tg_backward", "tg_grad": the messages' prefix */
+    tg_node *start;          /* y->node */
+    uint64_t epoch;          /* the tape's epoch when the sweep began */
+    unsigned char *reach;    /* reach[k] != 0: node k (k <= start->id) is on a path to y */
+    tg_tensor **leaves;      /* n_leaves distinct leaves on a path to y, first seen first */
+    tg_real **saved_grad;    /* [n_leaves]: their ->grad pointers before the sweep */
+    size_t n_leaves;
+    size_t hash_mask;        /* the leaf hash's size - 1 (a power of two - 1) */
+} tg__sweep;
+
+/* Checks t (not failed, no sweep running), y (non-NULL, live, requiring a gradient;
+ * "argument y_arg (y)" in messages) and seed (NULL only for a one-element y; else
+ * live and of y's shape), then, with plan, walks the tape for reach and the leaves
+ * (without: the sweep marks reach as it goes, and starts with no leaves). On error,
+ * records it on t and returns it. */
+tg_status tg__sweep_begin(tg_tape *t, const char *who, int y_arg, tg_tensor *y,
+                          const tg_tensor *seed, bool plan, tg__sweep *s);
+/* Adds leaf x to s->leaves (with its ->grad pointer) unless there: 1 added, 0 already
+ * there, -1 out of memory (nothing changed). */
+int tg__sweep_leaf_add(tg__sweep *s, tg_tensor *x);
+/* Ends the sweep (another may start). */
+void tg__sweep_end(tg__sweep *s);
+/* x is on a path to y: a reached node's output or a reached leaf. */
+bool tg__sweep_reaches(const tg__sweep *s, const tg_tensor *x);
+/* Index of leaf x in s->leaves, or (size_t)-1. */
+size_t tg__sweep_leaf(const tg__sweep *s, const tg_tensor *x);
+/* True (and the tape failed with TG_ERR_STATE) when the tape was reset since the
+ * sweep began: step tensors and nodes of the sweep are gone. */
+bool tg__sweep_was_reset(tg__sweep *s);
+/* Gives every leaf a fresh zeroed gradient buffer in the arena (the old pointers
+ * stay in saved_grad) so that a sweep leaves the caller's gradients alone. */
+tg_status tg__sweep_swap_leaves(tg__sweep *s);
+/* Puts the saved ->grad pointers back (after a reset, only long-lived leaves'). */
+void tg__sweep_restore_leaves(tg__sweep *s);
+/* The first-order sweep with the ops' kernels: intermediate gradients from zero,
+ * dL/dy = seed (or 1), then each reached node's backward, into the ->grad buffers
+ * (allocated in the arena where missing); it marks reach as it goes. With save, the
+ * first time a leaf is about to receive a gradient its ->grad values are saved
+ * (tg_backward's atomicity: tape/backward.c puts them back on failure). */
+tg_status tg__sweep_kernels(tg__sweep *s, const tg_tensor *seed, bool save);
+/* Marks reach through every reached node with a backward (as the sweeps do) and
+ * checks that each such node's inputs and output still have the versions recorded
+ * with it; the first that does not fails the tape with TG_ERR_STATE (naming t->who,
+ * the tensor, the node and both versions). Run before any gradient changes. */
+tg_status tg__sweep_check_versions(tg__sweep *s);
+
 #endif

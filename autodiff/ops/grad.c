@@ -1,0 +1,186 @@
+/* grad.c — tg_grad and tg_hvp: gradients returned as tensors, and the recorded
+ * (create-graph) sweep that makes gradients of gradients.
+ *
+ * Both sweeps follow the plan of tape/sweep.c (the nodes on a path to y, the leaves
+ * they reach). Without TG_GRAD_CREATE_GRAPH, the ops' fast kernels run, into fresh
+ * gradient buffers for the leaves (their ->grad pointers are swapped for the call
+ * and put back), and the results are copied out. With it, the same reverse loop calls
+ * each node's graph form (registry.h, `graph`), which records the local derivative
+ * with ops; the gradient of each tensor is then a tensor on the tape, kept per node
+ * (gout[id]) and per leaf (gleaf[k]), and contributions from several consumers are
+ * added with tg_add. The ops recorded for node k have outputs named
+ * "backward of <op> (node k)", so the table and the trace tell them apart. This file
+ * is in ops/ because the recorded sweep calls ops (tg_add, tg_tape_full); the tape
+ * below it knows no op. */
+#include <stdio.h>
+#include <string.h>
+#include <tapegrad/tg_grad.h>
+#include "ops_private.h"
+
+static const char *const WHO = "tg_grad";
+
+/* The checks tg_grad makes before the plan: everything about xs, n, out and flags. */
+static tg_status check_args(const char *who, tg_tape *t, tg_tensor *const *xs, int n, unsigned flags,
+                            tg_tensor **out) {
+    if (!t) return tg__error(TG_ERR_ARG, "%s: tape is NULL", who);
+    if (tg_tape_status(t) != TG_OK)
+        return tg__error(tg_tape_status(t), "%s: the tape has failed earlier: %s", who, tg_tape_message(t));
+    if (out && n > 0 && n <= TG_GRAD_MAX_XS)
+        for (int i = 0; i < n; i++) out[i] = NULL;
+    if (!out) return tg_tape_fail(t, TG_ERR_ARG, "%s: out is NULL", who);
+    if (n < 1 || n > TG_GRAD_MAX_XS)
+        return tg_tape_fail(t, TG_ERR_ARG, "%s: n = %d must be in 1..%d", who, n, TG_GRAD_MAX_XS);
+    if (!xs) return tg_tape_fail(t, TG_ERR_ARG, "%s: xs is NULL", who);
+    if (flags & ~(unsigned)(TG_GRAD_CREATE_GRAPH | TG_GRAD_ALLOW_UNUSED))
+        return tg_tape_fail(t, TG_ERR_ARG, "%s: unknown flags 0x%x", who, flags);
+    for (int i = 0; i < n; i++) {
+        if (!xs[i]) return tg_tape_fail(t, TG_ERR_ARG, "%s: xs[%d] is NULL", who, i);
+        if (!tg__tensor_live(t, xs[i]))
+            return tg_tape_fail(t, TG_ERR_STATE,
+                                "%s: xs[%d] belongs to another tape or to a step before the last tg_tape_reset",
+                                who, i);
+    }
+    return TG_OK;
+}
+
+/* First order: the kernels into per-call buffers; out[i] = copies. */
+static tg_status grad_plain(tg__sweep *s, const tg_tensor *seed, tg_tensor *const *xs, int n,
+                            tg_tensor **out) {
+    tg_tape *t = s->t;
+    tg_status st = tg__sweep_swap_leaves(s);
+    if (st == TG_OK) st = tg__sweep_kernels(s, seed, false);
+    for (int i = 0; st == TG_OK && i < n; i++) {
+        const tg_tensor *x = xs[i];
+        out[i] = tg_tape_tensor(t, x->rank, x->shape, tg__sweep_reaches(s, x) ? x->grad : NULL, 0);
+        if (!out[i]) st = tg_tape_status(t);
+    }
+    tg__sweep_restore_leaves(s);
+    return st;
+}
+
+/* The slot holding the gradient tensor of x (a node's output or a leaf). */
+static tg_tensor **slot_of(const tg__sweep *s, tg_tensor **gout, tg_tensor **gleaf, const tg_tensor *x) {
+    if (x->node) return &gout[x->node->id];
+    size_t k = tg__sweep_leaf(s, x);
+    return k == SIZE_MAX ? NULL : &gleaf[k];
+}
+
+/* Names the outputs of the nodes recorded after `mark` for node nd. */
+static void name_recorded(tg_tape *t, const tg_node *mark, const tg_node *nd) {
+    for (const tg_node *r = tg_tape_last(t); r && r != mark; r = r->prev)
+        if (!r->out->name[0])
+            snprintf(r->out->name, sizeof r->out->name, TG_GRAD_NAME_PREFIX "%s (node %zu)", nd->op->name,
+                     nd->id);
+}
+
+/* Create-graph: every reached node's graph form, recorded. */
+static tg_status grad_graph(tg__sweep *s, const tg_tensor *seed, tg_tensor *const *xs, int n,
+                            tg_tensor **out) {
+    tg_tape *t = s->t;
+    tg_node *start = s->start;
+    int max_in = 1;
+    for (tg_node *nd = start; nd; nd = nd->prev) {
+        if (!s->reach[nd->id] || !nd->op->backward) continue;
+        if (!nd->op->backward_graph)
+            return tg_tape_fail(t, TG_ERR_STATE,
+                                "tg_grad: op '%s' (node %zu) has no recordable derivative; give it one to take gradients of its gradient",
+                                nd->op->name ? nd->op->name : "(unnamed)", nd->id);
+        if (nd->n_in > max_in) max_in = nd->n_in;
+    }
+    if (tg__sweep_check_versions(s) != TG_OK) return tg_tape_status(t);
+    size_t nodes = start->id + 1;
+    tg_tensor **gout = tg_tape_alloc(t, nodes * sizeof *gout);
+    tg_tensor **gleaf = tg_tape_alloc(t, (s->n_leaves + 1) * sizeof *gleaf);
+    tg_tensor **dx = tg_tape_alloc(t, (size_t)max_in * sizeof *dx);
+    if (!gout || !gleaf || !dx) return tg_tape_status(t);
+    memset(gout, 0, nodes * sizeof *gout);
+    memset(gleaf, 0, (s->n_leaves + 1) * sizeof *gleaf);
+    tg_tensor *y = start->out;
+    gout[start->id] = seed ? (tg_tensor *)seed : tg_name(tg_tape_full(t, y->rank, y->shape, 1), "seed");
+    bool was_enabled = tg_tape_set_grad_enabled(t, true);
+    for (tg_node *nd = start; nd && tg_tape_status(t) == TG_OK; nd = nd->prev) {
+        tg_tensor *g = gout[nd->id];
+        if (!s->reach[nd->id] || !nd->op->backward || !g) continue;
+        memset(dx, 0, (size_t)nd->n_in * sizeof *dx);
+        const tg_node *mark = tg_tape_last(t);
+        /* Node nd is about to run its local derivative (recorded); its saved
+         * tensors' versions were checked before the loop. */
+        if (nd->op->backward_graph(t, nd, g, dx) != TG_OK || tg_tape_status(t) != TG_OK) break;
+        name_recorded(t, mark, nd);
+        for (int i = 0; i < nd->n_in; i++) {
+            tg_tensor *x = nd->in[i];
+            if (!dx[i] || !tg__requires_grad(x)) continue;
+            if (dx[i]->size != x->size || !tg__same_shape(dx[i], x)) {
+                char b1[128], b2[128];
+                tg_tape_fail(t, TG_ERR_STATE,
+                             "tg_grad: the graph form of op '%s' (node %zu) gave input %d a gradient of shape %s; expected %s",
+                             nd->op->name, nd->id, i + 1, tg_shape_str(dx[i], b1, sizeof b1),
+                             tg_shape_str(x, b2, sizeof b2));
+                break;
+            }
+            tg_tensor **slot = slot_of(s, gout, gleaf, x);
+            if (slot) *slot = *slot ? tg_add(t, *slot, dx[i]) : dx[i];
+        }
+    }
+    for (int i = 0; i < n && tg_tape_status(t) == TG_OK; i++) {
+        const tg_tensor *x = xs[i];
+        tg_tensor **slot = tg__sweep_reaches(s, x) ? slot_of(s, gout, gleaf, x) : NULL;
+        out[i] = slot && *slot ? *slot : tg_tape_full(t, x->rank, x->shape, 0);
+    }
+    tg_tape_set_grad_enabled(t, was_enabled);
+    return tg_tape_status(t);
+}
+
+tg_status tg_grad(tg_tape *t, tg_tensor *y, const tg_tensor *seed,
+                  tg_tensor *const *xs, int n, unsigned flags, tg_tensor **out) {
+    tg_status st = check_args(WHO, t, xs, n, flags, out);
+    if (st != TG_OK) return st;
+    tg__sweep s;
+    st = tg__sweep_begin(t, WHO, 1, y, seed, true, &s);
+    if (st != TG_OK) return st;
+    for (int i = 0; i < n; i++)
+        if (!(flags & TG_GRAD_ALLOW_UNUSED) && !tg__sweep_reaches(&s, xs[i])) {
+            tg__sweep_end(&s);
+            return tg_tape_fail(t, TG_ERR_ARG,
+                                "tg_grad: xs[%d] does not reach y (it does not require a gradient, or no recorded op leads from it to y); pass TG_GRAD_ALLOW_UNUSED for a zero gradient",
+                                i);
+        }
+    st = flags & TG_GRAD_CREATE_GRAPH ? grad_graph(&s, seed, xs, n, out) : grad_plain(&s, seed, xs, n, out);
+    tg__sweep_end(&s);
+    if (st != TG_OK)
+        for (int i = 0; i < n; i++) out[i] = NULL;
+    return st;
+}
+
+tg_status tg_hvp(tg_tape *t, tg_tensor *y, tg_tensor *const *xs, tg_tensor *const *vs,
+                 int n, unsigned flags, tg_tensor **out) {
+    tg_status st = check_args("tg_hvp", t, xs, n, flags, out);
+    if (st != TG_OK) return st;
+    if (!vs) return tg_tape_fail(t, TG_ERR_ARG, "tg_hvp: vs is NULL");
+    for (int i = 0; i < n; i++) {
+        char b1[128], b2[128];
+        if (!vs[i]) return tg_tape_fail(t, TG_ERR_ARG, "tg_hvp: vs[%d] is NULL", i);
+        if (!tg__tensor_live(t, vs[i]))
+            return tg_tape_fail(t, TG_ERR_STATE,
+                                "tg_hvp: vs[%d] belongs to another tape or to a step before the last tg_tape_reset", i);
+        if (vs[i]->size != xs[i]->size || !tg__same_shape(vs[i], xs[i]))
+            return tg_tape_fail(t, TG_ERR_SHAPE, "tg_hvp: vs[%d] has shape %s, xs[%d] has %s", i,
+                                tg_shape_str(vs[i], b1, sizeof b1), i, tg_shape_str(xs[i], b2, sizeof b2));
+    }
+    tg_tensor **g = tg_tape_alloc(t, (size_t)n * sizeof *g);
+    if (!g) return tg_tape_status(t);
+    st = tg_grad(t, y, NULL, xs, n, TG_GRAD_CREATE_GRAPH | (flags & TG_GRAD_ALLOW_UNUSED), g);
+    if (st != TG_OK) return st;
+    /* s = sum_j sum(g_j * v_j): its gradient is H v. */
+    tg_tensor *s = NULL;
+    for (int j = 0; j < n; j++) {
+        tg_tensor *term = tg_sum(t, tg_mul(t, g[j], vs[j]));
+        s = s ? tg_add(t, s, term) : term;
+    }
+    if (!s) return tg_tape_status(t);
+    if (!tg__requires_grad(s)) { /* y is linear in xs: H = 0 */
+        for (int j = 0; j < n; j++) out[j] = tg_tape_full(t, xs[j]->rank, xs[j]->shape, 0);
+        return tg_tape_status(t);
+    }
+    return tg_grad(t, s, NULL, xs, n, flags | TG_GRAD_ALLOW_UNUSED, out);
+}
