@@ -314,6 +314,65 @@ static void check_second(const row *r, tg_tensor *const *in) {
               res[k].worst_analytic, res[k].worst_numeric);
 }
 
+/* The lines that the kernels of logsumexp and std skip: an all -inf line (y = -inf)
+ * and a constant line (y = 0) get no gradient from the kernel. The graph form gives
+ * the same bits (double; float: equal to rounding), and the gradient of its gradient
+ * is finite: 0 on the skipped line, and the line beside it as a line alone has. */
+static tg_tensor *special_loss(tg_tape *t, tg_tensor *x, int op) {
+    tg_tensor *y = op ? tg_std(t, x, 1, 0, false) : tg_logsumexp(t, x, 1, false);
+    tg_tensor *w = tg_tape_tensor(t, 1, (int[]){2}, (tg_real[]){1.5, -0.5}, 0);
+    return tg_sum(t, tg_mul(t, y, w));
+}
+static void special_lines(void) {
+    const char *name[2] = {"tg_logsumexp (an all -inf line)", "tg_std (a constant line)"};
+    for (int op = 0; op < 2; op++) {
+        tg_real skip = op ? (tg_real)0.5 : (tg_real)-INFINITY;
+        tg_tensor *x = tg_tensor_new(2, (int[]){2, 4}, TG_REQUIRES_GRAD);
+        tg_tensor *v = tg_tensor_new(2, (int[]){2, 4}, 0);
+        const tg_real live[4] = {(tg_real)0.3, (tg_real)-1.2, (tg_real)0.7, 2};
+        for (int j = 0; j < 4; j++) {
+            x->data[j] = skip, x->data[4 + j] = live[j];
+            v->data[j] = v->data[4 + j] = (tg_real)(0.25 * j - 0.4);
+        }
+        tg_tape *t = tg_tape_new(), *t1 = tg_tape_new();
+        tg_tensor *g = NULL, *hv = NULL;
+        tg_tensor_zero_grad(x);
+        CHECK(tg_backward(t1, special_loss(t1, x, op), NULL) == TG_OK, "%s: backward: %s", name[op],
+              tg_tape_message(t1));
+        CHECK(tg_grad(t, special_loss(t, x, op), NULL, &x, 1, TG_GRAD_CREATE_GRAPH, &g) == TG_OK, "%s: tg_grad: %s",
+              name[op], tg_tape_message(t));
+        for (int j = 0; g && j < 8; j++) {
+#if TG_REAL_IS_DOUBLE
+            volatile tg_real zero = 0, a = zero + g->data[j];
+            bool same = memcmp((const void *)&a, &x->grad[j], sizeof a) == 0;
+#else
+            bool same = fabs((double)g->data[j] - x->grad[j]) <= 1e-5 * (1 + fabs((double)x->grad[j]));
+#endif
+            CHECK(same && (j >= 4 || x->grad[j] == 0), "%s: element %d: kernel %.17g, graph form %.17g", name[op], j,
+                  (double)x->grad[j], (double)g->data[j]);
+        }
+        tg_tape_reset(t);
+        CHECK(tg_hvp(t, special_loss(t, x, op), &x, &v, 1, 0, &hv) == TG_OK, "%s: tg_hvp: %s", name[op],
+              tg_tape_message(t));
+        /* the live line alone: its Hessian-vector product must be the same */
+        tg_tensor *x1 = tg_tensor_new(2, (int[]){1, 4}, TG_REQUIRES_GRAD);
+        tg_tensor *v1 = tg_tensor_new(2, (int[]){1, 4}, 0), *hv1 = NULL;
+        memcpy(x1->data, x->data + 4, 4 * sizeof(tg_real));
+        memcpy(v1->data, v->data + 4, 4 * sizeof(tg_real));
+        tg_tape_reset(t1);
+        tg_tensor *y1 = op ? tg_std(t1, x1, 1, 0, false) : tg_logsumexp(t1, x1, 1, false);
+        CHECK(tg_hvp(t1, tg_mul_scalar(t1, tg_sum(t1, y1), (tg_real)-0.5), &x1, &v1, 1, 0, &hv1) == TG_OK,
+              "%s: tg_hvp of the live line: %s", name[op], tg_tape_message(t1));
+        for (int j = 0; hv && hv1 && j < 8; j++) {
+            double want = j < 4 ? 0 : (double)hv1->data[j - 4], got = (double)hv->data[j];
+            CHECK(isfinite(got) && fabs(got - want) <= 1e-12 + 1e-5 * fabs(want),
+                  "%s: Hessian-vector product, element %d: %.17g, want %.17g", name[op], j, got, want);
+        }
+        tg_tensor_free(x), tg_tensor_free(v), tg_tensor_free(x1), tg_tensor_free(v1);
+        tg_tape_free(t), tg_tape_free(t1);
+    }
+}
+
 static void check_row(const row *r, tg_rng *g) {
     tg_tensor *in[3] = {0};
     for (int k = 0; k < r->n_in; k++) {
@@ -368,5 +427,6 @@ int main(void) {
             }
         CHECK(found > 0, "op %s has no gradient check in test_optable.c", name);
     }
+    special_lines();
     return check_done();
 }
