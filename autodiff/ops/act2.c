@@ -129,3 +129,18 @@ tg_status tg__gelu_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **d
     dx[0] = tg_mul(t, g, tg_add(t, cdf, pdf));
     return tg__graph_status(t);
 }
+/* gelu_tanh: g (0.5 (1 + th) + (((0.5 x)(1 - th^2)) sqrt(2/pi)) (1 + (3 0.044715 x) x)),
+ * th = tanh(sqrt(2/pi) (x + ((0.044715 x) x) x)): the kernel's expression, each product
+ * and sum in its order (1 - s is -s + 1 exactly). */
+tg_status tg__gelu_tanh_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (!tg__needs(n, 0)) return tg__graph_status(t);
+    tg_tensor *x = n->in[0];
+    tg_tensor *x3 = tg_mul(t, tg_mul(t, tg_mul_scalar(t, x, (tg_real)GELU_K1), x), x);
+    tg_tensor *th = tg_tanh(t, tg_mul_scalar(t, tg_add(t, x, x3), (tg_real)GELU_K0));
+    tg_tensor *half = tg_mul_scalar(t, tg_add_scalar(t, th, 1), 0.5);
+    tg_tensor *sech2 = tg_add_scalar(t, tg_neg(t, tg_square(t, th)), 1);
+    tg_tensor *du = tg_add_scalar(t, tg_mul(t, tg_mul_scalar(t, x, (tg_real)(3 * GELU_K1)), x), 1);
+    tg_tensor *slope = tg_mul(t, tg_mul_scalar(t, tg_mul(t, tg_mul_scalar(t, x, 0.5), sech2), (tg_real)GELU_K0), du);
+    dx[0] = tg_mul(t, g, tg_add(t, half, slope));
+    return tg__graph_status(t);
+}

@@ -100,13 +100,13 @@ OP(permute,         1,  0,       permute,      permute_fwd,      permute_bwd,   
 OP(expand,          1,  0,       expand,       expand_fwd,       expand_bwd,       expand_vjp,       none,         "dx += g summed over the expanded axes")
 OP(stack,           -1, 0,       stack,        stack_fwd,        stack_bwd,        stack_vjp,        axis,         "dx_k += g[.., k, ..]")
 /* ---- statistics along an axis (stats.c) */
-OP(logsumexp,       1,  0,       pick,         logsumexp_fwd,    logsumexp_bwd,    no_graph,         axis_keepdim, "dx += g e^(x - y)")
-OP(var,             1,  0,       var,          var_fwd,          var_bwd,          no_graph,         var,          "dx += g 2 (x - mean) / (D - c)")
-OP(std,             1,  0,       var,          std_fwd,          std_bwd,          no_graph,         var,          "dx += g (x - mean) / ((D - c) y)")
-OP(cumsum,          1,  0,       cumsum,       cumsum_fwd,       cumsum_bwd,       no_graph,         axis,         "dx += reversed cumsum of g")
+OP(logsumexp,       1,  0,       pick,         logsumexp_fwd,    logsumexp_bwd,    logsumexp_vjp,    axis_keepdim, "dx += g e^(x - y)")
+OP(var,             1,  0,       var,          var_fwd,          var_bwd,          var_vjp,          var,          "dx += g 2 (x - mean) / (D - c)")
+OP(std,             1,  0,       var,          std_fwd,          std_bwd,          std_vjp,          var,          "dx += g (x - mean) / ((D - c) y)")
+OP(cumsum,          1,  0,       cumsum,       cumsum_fwd,       cumsum_bwd,       cumsum_vjp,       axis,         "dx += reversed cumsum of g")
 /* ---- elementwise functions (act2.c) */
 OP(gelu,            1,  EW,      same,         gelu_fwd,         gelu_bwd,         gelu_vjp,         none,         "dx += g (Phi(x) + x phi(x))")
-OP(gelu_tanh,       1,  EW,      same,         gelu_tanh_fwd,    gelu_tanh_bwd,    no_graph,         none,         "dx += g ((1 + tanh u)/2 + x (1 - tanh^2 u) u'(x)/2)")
+OP(gelu_tanh,       1,  EW,      same,         gelu_tanh_fwd,    gelu_tanh_bwd,    gelu_tanh_vjp,    none,         "dx += g ((1 + tanh u)/2 + x (1 - tanh^2 u) u'(x)/2)")
 OP(sin,             1,  EW,      same,         sin_fwd,          sin_bwd,          sin_vjp,          none,         "dx += g cos x")
 OP(cos,             1,  EW,      same,         cos_fwd,          cos_bwd,          cos_vjp,          none,         "dx -= g sin x")
 OP(erf,             1,  EW,      same,         erf_fwd,          erf_bwd,          erf_vjp,          none,         "dx += g 2/sqrt(pi) e^(-x^2)")

@@ -7,6 +7,7 @@
  */
 #include <math.h>
 #include <tg/vmath.h>
+#include <tapegrad/tg_ops_nn.h>
 #include "nn_private.h"
 
 static tg__axis_view view_of_node(const tg_node *n) {
@@ -196,4 +197,87 @@ void tg__cumsum_bwd(tg_node *n) {
 tg_tensor *tg_cumsum(tg_tape *t, tg_tensor *x, int axis) {
     tg_op_args args = {.i = {axis}};
     return tg_apply(t, &tg__op_cumsum, &x, 1, &args);
+}
+
+/* ---- graph forms (registry.h, `graph`): each kernel's formula recorded with ops, in
+ * the kernel's order and roundings, so that the two agree bit for bit in the double
+ * build. A reduced tensor (the output, g) is put back with the axis as 1 (a view) and
+ * broadcast by the elementwise op that uses it. */
+
+/* r (the node's output shape, or g) with the reduced axis as 1: r itself with keepdim. */
+static tg_tensor *keep_axis(tg_tape *t, const tg_node *n, tg_tensor *r) {
+    const tg_tensor *x = n->in[0];
+    if (n->args.i[1]) return r;
+    int shape[TG_MAX_RANK];
+    memcpy(shape, x->shape, sizeof shape);
+    shape[tg__norm_axis(n->args.i[0], x->rank)] = 1;
+    return tg_reshape(t, r, x->rank, shape);
+}
+/* A constant of y's shape: 1 where skip(y_i) holds, 0 elsewhere; NULL when it holds
+ * nowhere (the common case: no extra op is recorded). */
+static tg_tensor *rows_where(tg_tape *t, const tg_tensor *y, bool (*skip)(tg_real)) {
+    size_t hits = 0;
+    for (size_t i = 0; i < y->size; i++) hits += skip(y->data[i]);
+    if (!hits) return NULL;
+    tg_tensor *m = tg_tape_tensor(t, y->rank, y->shape, NULL, 0);
+    if (m) for (size_t i = 0; i < y->size; i++) m->data[i] = skip(y->data[i]) ? 1 : 0;
+    return m;
+}
+static bool is_neg_inf(tg_real v) { return isinf(v) && v < 0; }
+static bool not_positive(tg_real v) { return !(v > 0); }
+
+/* logsumexp: g e^(x - y). A row with y = -inf (all -inf) gets no gradient in the
+ * kernel; here its differences are filled with -inf before the exponential, so the
+ * row's derivative is e^-inf = 0 and no NaN of -inf - -inf reaches a higher order. */
+tg_status tg__logsumexp_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (!tg__needs(n, 0)) return tg__graph_status(t);
+    tg_tensor *d = tg_sub(t, n->in[0], keep_axis(t, n, n->out));
+    tg_tensor *dead = rows_where(t, n->out, is_neg_inf);
+    if (dead) d = tg_masked_fill(t, d, keep_axis(t, n, dead), -INFINITY);
+    dx[0] = tg_mul(t, keep_axis(t, n, g), tg_exp(t, d));
+    return tg__graph_status(t);
+}
+
+/* var, std: (g scale) (x - mean), mean = sum_axis(x) / D (the kernel's division),
+ * scale = 2 / (D - c) for var, 1 / ((D - c) y) for std (0 where y is not > 0: y is
+ * replaced by 1 there and the scale multiplied by 0, so no 1/0 reaches a higher
+ * order). */
+static tg_status var_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx, bool root) {
+    if (!tg__needs(n, 0)) return tg__graph_status(t);
+    tg_tensor *x = n->in[0];
+    int a = tg__norm_axis(n->args.i[0], x->rank);
+    double den = (double)x->shape[a] - n->args.f[0];
+    tg_tensor *mean = tg_div(t, tg_sum_axis(t, x, a, true), tg__scalar(t, (tg_real)x->shape[a]));
+    tg_tensor *gs;
+    if (!root) {
+        gs = tg_mul_scalar(t, keep_axis(t, n, g), (tg_real)(2 / den));
+    } else {
+        tg_tensor *y = keep_axis(t, n, n->out), *flat = rows_where(t, n->out, not_positive);
+        if (flat) flat = keep_axis(t, n, flat);
+        if (flat) y = tg_where(t, flat, tg__scalar(t, 1), y);
+        tg_tensor *scale = tg_div(t, tg__scalar(t, 1), tg_mul_scalar(t, y, (tg_real)den));
+        if (flat) scale = tg_mul(t, scale, tg_add_scalar(t, tg_neg(t, flat), 1));
+        gs = tg_mul(t, keep_axis(t, n, g), scale);
+    }
+    dx[0] = tg_mul(t, gs, tg_sub(t, x, mean));
+    return tg__graph_status(t);
+}
+tg_status tg__var_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    return var_vjp(t, n, g, dx, false);
+}
+tg_status tg__std_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    return var_vjp(t, n, g, dx, true);
+}
+
+/* cumsum: the reversed cumulative sum of g as flip(cumsum(flip(g))), flip an
+ * index_select with the reversed indices. The kernel's running sum starts from the
+ * last element and adds towards the first: the same additions in the same order. */
+tg_status tg__cumsum_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    if (!tg__needs(n, 0)) return tg__graph_status(t);
+    int a = tg__norm_axis(n->args.i[0], n->in[0]->rank), len = n->in[0]->shape[a];
+    int *rev = tg_tape_alloc(t, (size_t)len * sizeof *rev);
+    if (!rev) return tg__graph_status(t);
+    for (int k = 0; k < len; k++) rev[k] = len - 1 - k;
+    dx[0] = tg_index_select(t, tg_cumsum(t, tg_index_select(t, g, a, rev, len), a), a, rev, len);
+    return tg__graph_status(t);
 }
