@@ -43,15 +43,24 @@ static tg_status check_args(const char *who, tg_tape *t, tg_tensor *const *xs, i
     return TG_OK;
 }
 
-/* First order: the kernels into per-call buffers; out[i] = copies. */
-static tg_status grad_plain(tg__sweep *s, const tg_tensor *seed, tg_tensor *const *xs, int n,
-                            tg_tensor **out) {
+/* The roots of a sweep and their seeds: tg_grad has one (y, its seed or NULL for
+ * 1), tg_hvp one per x (g_j, seeded with v_j). */
+typedef struct {
+    tg_tensor *const *ys;
+    const tg_tensor *const *seeds;
+    int n;
+} roots;
+
+/* First order: the kernels into per-call buffers; a leaf's gradient is summed in its
+ * out[i] directly, other out[i] are copies. */
+static tg_status grad_plain(tg__sweep *s, roots r, tg_tensor *const *xs, int n, tg_tensor **out) {
     tg_tape *t = s->t;
-    tg_status st = tg__sweep_swap_leaves(s);
-    if (st == TG_OK) st = tg__sweep_kernels(s, seed, false);
+    tg_status st = tg__sweep_swap_leaves(s, xs, n, out);
+    if (st == TG_OK) st = tg__sweep_seeded(s, r.ys, r.seeds, r.n);
     for (int i = 0; st == TG_OK && i < n; i++) {
         const tg_tensor *x = xs[i];
-        out[i] = tg_tape_tensor(t, x->rank, x->shape, tg__sweep_reaches(s, x) ? x->grad : NULL, 0);
+        if (out[i]) continue;
+        out[i] = tg_tape_tensor(t, x->rank, x->shape, tg__sweep_grad(s, x), 0);
         if (!out[i]) st = tg_tape_status(t);
     }
     tg__sweep_restore_leaves(s);
@@ -74,8 +83,7 @@ static void name_recorded(tg_tape *t, const tg_node *mark, const tg_node *nd) {
 }
 
 /* Create-graph: every reached node's graph form, recorded. */
-static tg_status grad_graph(tg__sweep *s, const tg_tensor *seed, tg_tensor *const *xs, int n,
-                            tg_tensor **out) {
+static tg_status grad_graph(tg__sweep *s, roots r, tg_tensor *const *xs, int n, tg_tensor **out) {
     tg_tape *t = s->t;
     tg_node *start = s->start;
     int max_in = 1;
@@ -95,9 +103,15 @@ static tg_status grad_graph(tg__sweep *s, const tg_tensor *seed, tg_tensor *cons
     if (!gout || !gleaf || !dx) return tg_tape_status(t);
     memset(gout, 0, nodes * sizeof *gout);
     memset(gleaf, 0, (s->n_leaves + 1) * sizeof *gleaf);
-    tg_tensor *y = start->out;
-    gout[start->id] = seed ? (tg_tensor *)seed : tg_name(tg_tape_full(t, y->rank, y->shape, 1), "seed");
     bool was_enabled = tg_tape_set_grad_enabled(t, true);
+    for (int k = 0; k < r.n; k++) {
+        tg_tensor *y = r.ys[k];
+        if (!tg__requires_grad(y) || !y->node) continue;
+        tg_tensor *seed = r.seeds && r.seeds[k] ? (tg_tensor *)r.seeds[k]
+                                                : tg_name(tg_tape_full(t, y->rank, y->shape, 1), "seed");
+        tg_tensor **slot = &gout[y->node->id];
+        *slot = *slot ? tg_add(t, *slot, seed) : seed;
+    }
     for (tg_node *nd = start; nd && tg_tape_status(t) == TG_OK; nd = nd->prev) {
         tg_tensor *g = gout[nd->id];
         if (!s->reach[nd->id] || !nd->op->backward || !g) continue;
@@ -145,7 +159,8 @@ tg_status tg_grad(tg_tape *t, tg_tensor *y, const tg_tensor *seed,
                                 "tg_grad: xs[%d] does not reach y (it does not require a gradient, or no recorded op leads from it to y); pass TG_GRAD_ALLOW_UNUSED for a zero gradient",
                                 i);
         }
-    st = flags & TG_GRAD_CREATE_GRAPH ? grad_graph(&s, seed, xs, n, out) : grad_plain(&s, seed, xs, n, out);
+    roots r = {&y, &seed, 1};
+    st = flags & TG_GRAD_CREATE_GRAPH ? grad_graph(&s, r, xs, n, out) : grad_plain(&s, r, xs, n, out);
     tg__sweep_end(&s);
     if (st != TG_OK)
         for (int i = 0; i < n; i++) out[i] = NULL;
@@ -171,16 +186,19 @@ tg_status tg_hvp(tg_tape *t, tg_tensor *y, tg_tensor *const *xs, tg_tensor *cons
     if (!g) return tg_tape_status(t);
     st = tg_grad(t, y, NULL, xs, n, TG_GRAD_CREATE_GRAPH | (flags & TG_GRAD_ALLOW_UNUSED), g);
     if (st != TG_OK) return st;
-    /* s = sum_j sum(g_j * v_j): its gradient is H v. */
-    tg_tensor *s = NULL;
-    for (int j = 0; j < n; j++) {
-        tg_tensor *term = tg_sum(t, tg_mul(t, g[j], vs[j]));
-        s = s ? tg_add(t, s, term) : term;
-    }
-    if (!s) return tg_tape_status(t);
-    if (!tg__requires_grad(s)) { /* y is linear in xs: H = 0 */
+    /* H v is the gradient of sum_j sum(g_j * v_j): a sweep from every g_j at once,
+     * with dL/dg_j = v_j, with no product or sum recorded to get there. */
+    tg__sweep s;
+    st = tg__sweep_begin_roots(t, "tg_hvp", g, n, &s);
+    if (st != TG_OK) return st;
+    roots r = {g, (const tg_tensor *const *)vs, n};
+    if (!s.start) /* y is linear in xs: H = 0 */
         for (int j = 0; j < n; j++) out[j] = tg_tape_full(t, xs[j]->rank, xs[j]->shape, 0);
-        return tg_tape_status(t);
-    }
-    return tg_grad(t, s, NULL, xs, n, flags | TG_GRAD_ALLOW_UNUSED, out);
+    else
+        st = flags & TG_GRAD_CREATE_GRAPH ? grad_graph(&s, r, xs, n, out) : grad_plain(&s, r, xs, n, out);
+    tg__sweep_end(&s);
+    st = tg_tape_status(t);
+    if (st != TG_OK)
+        for (int i = 0; i < n; i++) out[i] = NULL;
+    return st;
 }
