@@ -12,6 +12,11 @@
 
 enum { SW_REACH, SW_HASH, SW_LEAVES, SW_SAVED, SW_VALUES };
 
+/* Reach flags of the seeded sweep, beside the plan's 1: 2 = the node's gradient is
+ * this sweep's (zeroed when first reached), 4 = it is still its root's seed itself
+ * (read-only: copied before anything adds into it). */
+enum { R_FRESH = 2, R_SEED = 4 };
+
 void tg__sweep_free(tg_tape *t) {
     for (size_t i = 0; i < sizeof t->sw / sizeof t->sw[0]; i++) {
         tg__free(t->sw[i].p);
@@ -145,6 +150,10 @@ void tg__sweep_end(tg__sweep *s) {
     if (s->t) s->t->in_sweep = false;
 }
 
+void tg__sweep_set_unread(tg_tape *t, bool unread) { t->unread = unread; }
+
+bool tg__sweep_unread(const tg_tape *t) { return t->unread; }
+
 size_t tg__sweep_leaf(const tg__sweep *s, const tg_tensor *x) {
     if (x->node || !s->t) return SIZE_MAX;
     return *probe(s, s->t->sw[SW_HASH].p, s->hash_mask, x);
@@ -158,7 +167,7 @@ bool tg__sweep_reaches(const tg__sweep *s, const tg_tensor *x) {
 
 const tg_real *tg__sweep_grad(const tg__sweep *s, const tg_tensor *x) {
     if (!tg__requires_grad(x) || !s->start) return NULL;
-    if (x->node) return x->node->id <= s->start->id && (s->reach[x->node->id] & 2) ? x->grad : NULL;
+    if (x->node) return x->node->id <= s->start->id && (s->reach[x->node->id] & R_FRESH) ? x->grad : NULL;
     return tg__sweep_leaf(s, x) != SIZE_MAX ? x->grad : NULL;
 }
 
@@ -193,34 +202,45 @@ tg_status tg__sweep_swap_leaves(tg__sweep *s, tg_tensor *const *xs, int n, tg_te
     return TG_OK;
 }
 
-/* Makes x's gradient a zeroed buffer the first time this sweep reaches x (flag 2 in
- * reach): an older buffer is cleared, a missing one comes from the arena. */
+/* Makes x's gradient this sweep's the first time the sweep reaches x: an older buffer
+ * is cleared, a missing one comes from the arena; a root's borrowed seed is copied. */
 static tg_status fresh_grad(tg__sweep *s, tg_tensor *x) {
     unsigned char *r = &s->reach[x->node->id];
-    if (*r & 2) return TG_OK;
-    *r |= 3;
-    if (!x->grad) x->grad = tg_tape_alloc(s->t, x->size * sizeof(tg_real));
+    if ((*r & (R_FRESH | R_SEED)) == R_FRESH) return TG_OK;
+    const tg_real *seed = *r & R_SEED ? x->grad : NULL;
+    *r = 1 | R_FRESH;
+    if (!x->grad || seed) x->grad = tg_tape_alloc(s->t, x->size * sizeof(tg_real));
     if (!x->grad) return s->t->status;
-    memset(x->grad, 0, x->size * sizeof(tg_real));
+    if (seed) memcpy(x->grad, seed, x->size * sizeof(tg_real));
+    else memset(x->grad, 0, x->size * sizeof(tg_real));
     return TG_OK;
 }
 
 tg_status tg__sweep_seeded(tg__sweep *s, tg_tensor *const *roots, const tg_tensor *const *seeds, int n) {
     tg_tape *t = s->t;
     if (tg__sweep_check_versions(s) != TG_OK) return t->status;
+    s->roots = roots;
+    s->n_roots = n;
     for (int r = 0; r < n; r++) {
         tg_tensor *y = roots[r];
         if (!tg__requires_grad(y) || !y->node) continue; /* a constant: nothing flows */
+        const tg_tensor *seed = seeds ? seeds[r] : NULL;
+        unsigned char *f = &s->reach[y->node->id];
+        if (seed && !(*f & R_FRESH) && !y->grad) { /* borrowed until something adds */
+            y->grad = seed->data;
+            *f |= R_FRESH | R_SEED;
+            continue;
+        }
         if (fresh_grad(s, y) != TG_OK) return t->status;
-        if (seeds && seeds[r])
-            for (size_t i = 0; i < y->size; i++) y->grad[i] += seeds[r]->data[i];
+        if (seed)
+            for (size_t i = 0; i < y->size; i++) y->grad[i] += seed->data[i];
         else
             for (size_t i = 0; i < y->size; i++) y->grad[i] += 1;
     }
     for (tg_node *nd = s->start; nd; nd = nd->prev) {
         /* Only nodes a gradient reached run: on a path to a root, yet given nothing
          * (behind an op without backward), is a zero gradient. */
-        if ((s->reach[nd->id] & 2) == 0 || !nd->op->backward) continue;
+        if ((s->reach[nd->id] & R_FRESH) == 0 || !nd->op->backward) continue;
         for (int i = 0; i < nd->n_in; i++) {
             tg_tensor *x = nd->in[i];
             if (tg__requires_grad(x) && x->node && fresh_grad(s, x) != TG_OK) return t->status;
@@ -237,6 +257,13 @@ tg_status tg__sweep_seeded(tg__sweep *s, tg_tensor *const *roots, const tg_tenso
 
 void tg__sweep_restore_leaves(tg__sweep *s) {
     bool reset = s->t->epoch != s->epoch;
+    for (int r = 0; !reset && r < s->n_roots; r++) { /* give back borrowed seeds */
+        tg_tensor *y = s->roots[r];
+        if (y->node && y->node->id <= s->start->id && (s->reach[y->node->id] & R_SEED)) {
+            y->grad = NULL;
+            s->reach[y->node->id] = 1;
+        }
+    }
     for (size_t k = 0; k < s->n_leaves; k++)
         if (!reset || !s->leaves[k]->tape) s->leaves[k]->grad = s->saved_grad[k];
 }

@@ -27,6 +27,8 @@ typedef struct tg__sweep {
     tg_real **saved_grad;    /* [n_leaves]: their ->grad pointers before the sweep */
     size_t n_leaves;
     size_t hash_mask;        /* the leaf hash's size - 1 (a power of two - 1) */
+    tg_tensor *const *roots; /* tg__sweep_seeded's roots (their gradients may borrow */
+    int n_roots;             /* the seeds' values until tg__sweep_restore_leaves) */
 } tg__sweep;
 
 /* Checks t (not failed, no sweep running), y (non-NULL, live, requiring a gradient;
@@ -36,6 +38,11 @@ typedef struct tg__sweep {
  * records it on t and returns it. */
 tg_status tg__sweep_begin(tg_tape *t, const char *who, int y_arg, tg_tensor *y,
                           const tg_tensor *seed, bool plan, tg__sweep *s);
+/* While set (only ever around one graph form of tg_hvp's first sweep, which knows
+ * the values will not be read): a product op may record its node and leave its
+ * values zero instead of computing them (tg_matmul_t does). */
+void tg__sweep_set_unread(tg_tape *t, bool unread);
+bool tg__sweep_unread(const tg_tape *t);
 /* A sweep from several roots at once (tg_hvp seeds each gradient g_j with v_j):
  * checks only that t has not failed and runs no sweep; s->start is the latest node
  * among the roots that require a gradient (NULL if none does), and the plan marks
@@ -59,7 +66,8 @@ bool tg__sweep_was_reset(tg__sweep *s);
  * that is xs[i] (the first such i) gets a new zeroed step tensor out[i] and sums into
  * its values directly; out[i] of other xs are left as they were. */
 tg_status tg__sweep_swap_leaves(tg__sweep *s, tg_tensor *const *xs, int n, tg_tensor **out);
-/* Puts the saved ->grad pointers back (after a reset, only long-lived leaves'). */
+/* Puts the saved ->grad pointers back (after a reset, only long-lived leaves'), and
+ * takes back from the roots of tg__sweep_seeded the seeds they borrowed. */
 void tg__sweep_restore_leaves(tg__sweep *s);
 /* The first-order sweep with the ops' kernels: intermediate gradients from zero,
  * dL/dy = seed (or 1), then each reached node's backward, into the ->grad buffers
