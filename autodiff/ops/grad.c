@@ -43,15 +43,24 @@ static tg_status check_args(const char *who, tg_tape *t, tg_tensor *const *xs, i
     return TG_OK;
 }
 
-/* First order: the kernels into per-call buffers; out[i] = copies. */
-static tg_status grad_plain(tg__sweep *s, const tg_tensor *seed, tg_tensor *const *xs, int n,
-                            tg_tensor **out) {
+/* The roots of a sweep and their seeds: tg_grad has one (y, its seed or NULL for
+ * 1), tg_hvp one per x (g_j, seeded with v_j). */
+typedef struct {
+    tg_tensor *const *ys;
+    const tg_tensor *const *seeds;
+    int n;
+} roots;
+
+/* First order: the kernels into per-call buffers; a leaf's gradient is summed in its
+ * out[i] directly, other out[i] are copies. */
+static tg_status grad_plain(tg__sweep *s, roots r, tg_tensor *const *xs, int n, tg_tensor **out) {
     tg_tape *t = s->t;
-    tg_status st = tg__sweep_swap_leaves(s);
-    if (st == TG_OK) st = tg__sweep_kernels(s, seed, false);
+    tg_status st = tg__sweep_swap_leaves(s, xs, n, out);
+    if (st == TG_OK) st = tg__sweep_seeded(s, r.ys, r.seeds, r.n);
     for (int i = 0; st == TG_OK && i < n; i++) {
         const tg_tensor *x = xs[i];
-        out[i] = tg_tape_tensor(t, x->rank, x->shape, tg__sweep_reaches(s, x) ? x->grad : NULL, 0);
+        if (out[i]) continue;
+        out[i] = tg_tape_tensor(t, x->rank, x->shape, tg__sweep_grad(s, x), 0);
         if (!out[i]) st = tg_tape_status(t);
     }
     tg__sweep_restore_leaves(s);
@@ -73,8 +82,47 @@ static void name_recorded(tg_tape *t, const tg_node *mark, const tg_node *nd) {
                      nd->id);
 }
 
+/* For tg_hvp's first sweep, whose gradients of the leaves are only the roots of the
+ * second (their values are never read): node nd's graph form may skip its products
+ * when all it computes is gradients of leaves that nd alone uses (uses[k]: reached
+ * nodes reading leaf k), since nothing else will read them. */
+static bool only_unread_leaves(const tg__sweep *s, const tg_node *nd, const unsigned *uses) {
+    bool any = false;
+    for (int i = 0; i < nd->n_in; i++) {
+        const tg_tensor *x = nd->in[i];
+        if (!tg__requires_grad(x)) continue;
+        size_t k = tg__sweep_leaf(s, x);
+        if (k == SIZE_MAX || uses[k] != 1) return false;
+        any = true;
+    }
+    return any;
+}
+
+/* After a graph form that ran with its products left unread: if one of the nodes it
+ * recorded is not itself an input's gradient (a product feeding another op), every
+ * node it recorded is computed again, in order, with the products computed. */
+static tg_status settle_unread(tg_tape *t, const tg_node *mark, const tg_node *nd, tg_tensor **dx) {
+    size_t count = 0;
+    bool inner = false;
+    for (const tg_node *r = tg_tape_last(t); r && r != mark; r = r->prev, count++) {
+        bool is_dx = false;
+        for (int i = 0; i < nd->n_in; i++) is_dx |= dx[i] == r->out;
+        inner |= !is_dx;
+    }
+    if (!inner || !count) return tg_tape_status(t);
+    tg_node **order = tg_tape_alloc(t, count * sizeof *order);
+    if (!order) return tg_tape_status(t);
+    size_t k = count;
+    for (const tg_node *r = tg_tape_last(t); r && r != mark; r = r->prev)
+        order[--k] = r->out->node; /* the node itself, as its output points to it */
+    for (k = 0; k < count && tg_tape_status(t) == TG_OK; k++)
+        if (order[k]->op->forward(t, order[k]) != TG_OK && tg_tape_status(t) == TG_OK)
+            tg_tape_fail(t, TG_ERR_VALUE, "%s: forward failed", order[k]->op->name);
+    return tg_tape_status(t);
+}
+
 /* Create-graph: every reached node's graph form, recorded. */
-static tg_status grad_graph(tg__sweep *s, const tg_tensor *seed, tg_tensor *const *xs, int n,
+static tg_status grad_graph(tg__sweep *s, roots r, tg_tensor *const *xs, int n, bool unread,
                             tg_tensor **out) {
     tg_tape *t = s->t;
     tg_node *start = s->start;
@@ -92,12 +140,27 @@ static tg_status grad_graph(tg__sweep *s, const tg_tensor *seed, tg_tensor *cons
     tg_tensor **gout = tg_tape_alloc(t, nodes * sizeof *gout);
     tg_tensor **gleaf = tg_tape_alloc(t, (s->n_leaves + 1) * sizeof *gleaf);
     tg_tensor **dx = tg_tape_alloc(t, (size_t)max_in * sizeof *dx);
-    if (!gout || !gleaf || !dx) return tg_tape_status(t);
+    unsigned *uses = unread ? tg_tape_alloc(t, (s->n_leaves + 1) * sizeof *uses) : NULL;
+    if (!gout || !gleaf || !dx || (unread && !uses)) return tg_tape_status(t);
+    if (unread) {
+        memset(uses, 0, (s->n_leaves + 1) * sizeof *uses);
+        for (tg_node *nd = start; nd; nd = nd->prev)
+            for (int i = 0; s->reach[nd->id] && nd->op->backward && i < nd->n_in; i++) {
+                size_t k = tg__requires_grad(nd->in[i]) ? tg__sweep_leaf(s, nd->in[i]) : SIZE_MAX;
+                if (k != SIZE_MAX) uses[k]++;
+            }
+    }
     memset(gout, 0, nodes * sizeof *gout);
     memset(gleaf, 0, (s->n_leaves + 1) * sizeof *gleaf);
-    tg_tensor *y = start->out;
-    gout[start->id] = seed ? (tg_tensor *)seed : tg_name(tg_tape_full(t, y->rank, y->shape, 1), "seed");
     bool was_enabled = tg_tape_set_grad_enabled(t, true);
+    for (int k = 0; k < r.n; k++) {
+        tg_tensor *y = r.ys[k];
+        if (!tg__requires_grad(y) || !y->node) continue;
+        tg_tensor *seed = r.seeds && r.seeds[k] ? (tg_tensor *)r.seeds[k]
+                                                : tg_name(tg_tape_full(t, y->rank, y->shape, 1), "seed");
+        tg_tensor **slot = &gout[y->node->id];
+        *slot = *slot ? tg_add(t, *slot, seed) : seed;
+    }
     for (tg_node *nd = start; nd && tg_tape_status(t) == TG_OK; nd = nd->prev) {
         tg_tensor *g = gout[nd->id];
         if (!s->reach[nd->id] || !nd->op->backward || !g) continue;
@@ -105,7 +168,12 @@ static tg_status grad_graph(tg__sweep *s, const tg_tensor *seed, tg_tensor *cons
         const tg_node *mark = tg_tape_last(t);
         /* Node nd is about to run its local derivative (recorded); its saved
          * tensors' versions were checked before the loop. */
-        if (nd->op->backward_graph(t, nd, g, dx) != TG_OK || tg_tape_status(t) != TG_OK) break;
+        bool skip = unread && only_unread_leaves(s, nd, uses);
+        tg__sweep_set_unread(t, skip);
+        tg_status st = nd->op->backward_graph(t, nd, g, dx);
+        tg__sweep_set_unread(t, false);
+        if (st != TG_OK || tg_tape_status(t) != TG_OK) break;
+        if (skip && settle_unread(t, mark, nd, dx) != TG_OK) break;
         name_recorded(t, mark, nd);
         for (int i = 0; i < nd->n_in; i++) {
             tg_tensor *x = nd->in[i];
@@ -131,8 +199,9 @@ static tg_status grad_graph(tg__sweep *s, const tg_tensor *seed, tg_tensor *cons
     return tg_tape_status(t);
 }
 
-tg_status tg_grad(tg_tape *t, tg_tensor *y, const tg_tensor *seed,
-                  tg_tensor *const *xs, int n, unsigned flags, tg_tensor **out) {
+/* tg_grad; unread: tg_hvp's first sweep, whose results only root the second. */
+static tg_status grad_run(tg_tape *t, tg_tensor *y, const tg_tensor *seed, tg_tensor *const *xs, int n,
+                          unsigned flags, bool unread, tg_tensor **out) {
     tg_status st = check_args(WHO, t, xs, n, flags, out);
     if (st != TG_OK) return st;
     tg__sweep s;
@@ -145,11 +214,17 @@ tg_status tg_grad(tg_tape *t, tg_tensor *y, const tg_tensor *seed,
                                 "tg_grad: xs[%d] does not reach y (it does not require a gradient, or no recorded op leads from it to y); pass TG_GRAD_ALLOW_UNUSED for a zero gradient",
                                 i);
         }
-    st = flags & TG_GRAD_CREATE_GRAPH ? grad_graph(&s, seed, xs, n, out) : grad_plain(&s, seed, xs, n, out);
+    roots r = {&y, &seed, 1};
+    st = flags & TG_GRAD_CREATE_GRAPH ? grad_graph(&s, r, xs, n, unread, out) : grad_plain(&s, r, xs, n, out);
     tg__sweep_end(&s);
     if (st != TG_OK)
         for (int i = 0; i < n; i++) out[i] = NULL;
     return st;
+}
+
+tg_status tg_grad(tg_tape *t, tg_tensor *y, const tg_tensor *seed,
+                  tg_tensor *const *xs, int n, unsigned flags, tg_tensor **out) {
+    return grad_run(t, y, seed, xs, n, flags, false, out);
 }
 
 tg_status tg_hvp(tg_tape *t, tg_tensor *y, tg_tensor *const *xs, tg_tensor *const *vs,
@@ -169,18 +244,21 @@ tg_status tg_hvp(tg_tape *t, tg_tensor *y, tg_tensor *const *xs, tg_tensor *cons
     }
     tg_tensor **g = tg_tape_alloc(t, (size_t)n * sizeof *g);
     if (!g) return tg_tape_status(t);
-    st = tg_grad(t, y, NULL, xs, n, TG_GRAD_CREATE_GRAPH | (flags & TG_GRAD_ALLOW_UNUSED), g);
+    st = grad_run(t, y, NULL, xs, n, TG_GRAD_CREATE_GRAPH | (flags & TG_GRAD_ALLOW_UNUSED), true, g);
     if (st != TG_OK) return st;
-    /* s = sum_j sum(g_j * v_j): its gradient is H v. */
-    tg_tensor *s = NULL;
-    for (int j = 0; j < n; j++) {
-        tg_tensor *term = tg_sum(t, tg_mul(t, g[j], vs[j]));
-        s = s ? tg_add(t, s, term) : term;
-    }
-    if (!s) return tg_tape_status(t);
-    if (!tg__requires_grad(s)) { /* y is linear in xs: H = 0 */
+    /* H v is the gradient of sum_j sum(g_j * v_j): a sweep from every g_j at once,
+     * with dL/dg_j = v_j, with no product or sum recorded to get there. */
+    tg__sweep s;
+    st = tg__sweep_begin_roots(t, "tg_hvp", g, n, &s);
+    if (st != TG_OK) return st;
+    roots r = {g, (const tg_tensor *const *)vs, n};
+    if (!s.start) /* y is linear in xs: H = 0 */
         for (int j = 0; j < n; j++) out[j] = tg_tape_full(t, xs[j]->rank, xs[j]->shape, 0);
-        return tg_tape_status(t);
-    }
-    return tg_grad(t, s, NULL, xs, n, flags | TG_GRAD_ALLOW_UNUSED, out);
+    else
+        st = flags & TG_GRAD_CREATE_GRAPH ? grad_graph(&s, r, xs, n, false, out) : grad_plain(&s, r, xs, n, out);
+    tg__sweep_end(&s);
+    st = tg_tape_status(t);
+    if (st != TG_OK)
+        for (int i = 0; i < n; i++) out[i] = NULL;
+    return st;
 }

@@ -74,7 +74,10 @@ tg_status tg__infer_matmul_t(tg_tape *t, const tg_node *n, int *rank, int shape[
 }
 
 tg_status tg__matmul_t_fwd(tg_tape *t, tg_node *n) {
-    (void)t;
+    if (tg__sweep_unread(t)) { /* tg_hvp's first sweep: a gradient it never reads */
+        memset(n->out->data, 0, n->out->size * sizeof(tg_real));
+        return TG_OK;
+    }
     mt_dims d = mt_dims_of(n);
     bool ta = n->args.i[0] != 0, tb = n->args.i[1] != 0;
     const tg_real *A = n->in[0]->data, *B = n->in[1]->data;

@@ -213,8 +213,27 @@ static void sum_to_strides(const tg_tensor *x, const tg_tensor *y, size_t *s) {
         st *= (size_t)d;
     }
 }
-/* y[map(j)] += x[j] (forward, add = true) or dx[j] += gy[map(j)] (backward). */
+/* C when y is x's trailing C elements (leading axes summed: a bias's gradient), so x
+ * is (size / C, C) rows; else 0. */
+static size_t sum_to_rows(const tg_tensor *x, const tg_tensor *y) {
+    int off = x->rank - y->rank, i = 0;
+    while (i < y->rank && y->shape[i] == 1) i++;
+    for (; i < y->rank; i++)
+        if (y->shape[i] != x->shape[off + i]) return 0;
+    return y->size;
+}
+/* y[map(j)] += x[j] (forward, add = true) or dx[j] += gy[map(j)] (backward). The rows
+ * case adds in the same order (each y element takes x's rows in turn). */
 static void sum_to_walk(const tg_tensor *x, const tg_tensor *y, tg_real *xs, tg_real *ys, bool fwd) {
+    size_t C = sum_to_rows(x, y);
+    if (C) {
+        for (size_t r = 0; r < x->size / C; r++) {
+            tg_real *row = xs + r * C;
+            if (fwd) for (size_t c = 0; c < C; c++) ys[c] += row[c];
+            else for (size_t c = 0; c < C; c++) row[c] += ys[c];
+        }
+        return;
+    }
     size_t s[TG_MAX_RANK];
     int idx[TG_MAX_RANK] = {0}, r = x->rank;
     sum_to_strides(x, y, s);

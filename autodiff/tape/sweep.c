@@ -12,6 +12,11 @@
 
 enum { SW_REACH, SW_HASH, SW_LEAVES, SW_SAVED, SW_VALUES };
 
+/* Reach flags of the seeded sweep, beside the plan's 1: 2 = the node's gradient is
+ * this sweep's (zeroed when first reached), 4 = it is still its root's seed itself
+ * (read-only: copied before anything adds into it). */
+enum { R_FRESH = 2, R_SEED = 4 };
+
 void tg__sweep_free(tg_tape *t) {
     for (size_t i = 0; i < sizeof t->sw / sizeof t->sw[0]; i++) {
         tg__free(t->sw[i].p);
@@ -38,8 +43,46 @@ static size_t *probe(const tg__sweep *s, size_t *table, size_t mask, const tg_te
         if (table[i] == SIZE_MAX || s->leaves[table[i]] == x) return &table[i];
 }
 
+/* The plan from roots[0..n-1] (those requiring a gradient): s->start is the latest
+ * of their nodes; reach and, with plan_leaves, the leaves on paths to them. */
+static tg_status plan(tg_tape *t, const char *who, tg_tensor *const *roots, int n, bool plan_leaves,
+                      tg__sweep *s) {
+    s->t = t;
+    s->who = who;
+    s->epoch = t->epoch;
+    for (int r = 0; r < n; r++)
+        if (tg__requires_grad(roots[r]) && roots[r]->node && (!s->start || roots[r]->node->id > s->start->id))
+            s->start = roots[r]->node;
+    size_t nodes = s->start ? s->start->id + 1 : 1;
+    s->hash_mask = 63;
+    if (!reserve(t, SW_REACH, nodes, 1) || !reserve(t, SW_HASH, s->hash_mask + 1, sizeof(size_t)) ||
+        !reserve(t, SW_LEAVES, 16, sizeof(tg_tensor *)) || !reserve(t, SW_SAVED, 16, sizeof(tg_real *)))
+        return tg_tape_fail(t, TG_ERR_NOMEM, "%s: out of memory planning the sweep over %zu nodes",
+                            who, nodes);
+    s->reach = t->sw[SW_REACH].p;
+    s->leaves = t->sw[SW_LEAVES].p;
+    s->saved_grad = t->sw[SW_SAVED].p;
+    memset(s->reach, 0, nodes);
+    memset(t->sw[SW_HASH].p, 0xff, (s->hash_mask + 1) * sizeof(size_t));
+    for (int r = 0; r < n; r++)
+        if (tg__requires_grad(roots[r]) && roots[r]->node) s->reach[roots[r]->node->id] = 1;
+    for (tg_node *nd = s->start; plan_leaves && nd; nd = nd->prev) {
+        if (!s->reach[nd->id]) continue;
+        for (int i = 0; i < nd->n_in; i++) {
+            tg_tensor *x = nd->in[i];
+            if (!tg__requires_grad(x)) continue;
+            if (x->node) s->reach[x->node->id] = 1;
+            else if (tg__sweep_leaf_add(s, x) < 0)
+                return tg_tape_fail(t, TG_ERR_NOMEM, "%s: out of memory planning the sweep over %zu nodes",
+                                    who, nodes);
+        }
+    }
+    t->in_sweep = true;
+    return TG_OK;
+}
+
 tg_status tg__sweep_begin(tg_tape *t, const char *who, int y_arg, tg_tensor *y,
-                          const tg_tensor *seed, bool plan, tg__sweep *s) {
+                          const tg_tensor *seed, bool plan_leaves, tg__sweep *s) {
     memset(s, 0, sizeof *s);
     if (!t) return tg__error(TG_ERR_ARG, "%s: tape is NULL", who);
     if (t->status != TG_OK)
@@ -67,35 +110,17 @@ tg_status tg__sweep_begin(tg_tape *t, const char *who, int y_arg, tg_tensor *y,
         return tg_tape_fail(t, TG_ERR_SHAPE, "%s: seed shape %s differs from y shape %s", who,
                             tg_shape_str(seed, b1, sizeof b1), tg_shape_str(y, b2, sizeof b2));
 
-    s->t = t;
-    s->who = who;
-    s->start = y->node;
-    s->epoch = t->epoch;
-    size_t nodes = s->start->id + 1;
-    s->hash_mask = 63;
-    if (!reserve(t, SW_REACH, nodes, 1) || !reserve(t, SW_HASH, s->hash_mask + 1, sizeof(size_t)) ||
-        !reserve(t, SW_LEAVES, 16, sizeof(tg_tensor *)) || !reserve(t, SW_SAVED, 16, sizeof(tg_real *)))
-        return tg_tape_fail(t, TG_ERR_NOMEM, "%s: out of memory planning the sweep over %zu nodes",
-                            who, nodes);
-    s->reach = t->sw[SW_REACH].p;
-    s->leaves = t->sw[SW_LEAVES].p;
-    s->saved_grad = t->sw[SW_SAVED].p;
-    memset(s->reach, 0, nodes);
-    memset(t->sw[SW_HASH].p, 0xff, (s->hash_mask + 1) * sizeof(size_t));
-    s->reach[s->start->id] = 1;
-    for (tg_node *n = s->start; plan && n; n = n->prev) {
-        if (!s->reach[n->id]) continue;
-        for (int i = 0; i < n->n_in; i++) {
-            tg_tensor *x = n->in[i];
-            if (!tg__requires_grad(x)) continue;
-            if (x->node) s->reach[x->node->id] = 1;
-            else if (tg__sweep_leaf_add(s, x) < 0)
-                return tg_tape_fail(t, TG_ERR_NOMEM, "%s: out of memory planning the sweep over %zu nodes",
-                                    who, nodes);
-        }
-    }
-    t->in_sweep = true;
-    return TG_OK;
+    return plan(t, who, &y, 1, plan_leaves, s);
+}
+
+tg_status tg__sweep_begin_roots(tg_tape *t, const char *who, tg_tensor *const *roots, int n,
+                                tg__sweep *s) {
+    memset(s, 0, sizeof *s);
+    if (t->status != TG_OK) return t->status;
+    if (t->in_sweep)
+        return tg_tape_fail(t, TG_ERR_STATE,
+                            "%s: a sweep is already running on this tape (called from a trace callback?)", who);
+    return plan(t, who, roots, n, true, s);
 }
 
 int tg__sweep_leaf_add(tg__sweep *s, tg_tensor *x) {
@@ -125,15 +150,25 @@ void tg__sweep_end(tg__sweep *s) {
     if (s->t) s->t->in_sweep = false;
 }
 
+void tg__sweep_set_unread(tg_tape *t, bool unread) { t->unread = unread; }
+
+bool tg__sweep_unread(const tg_tape *t) { return t->unread; }
+
 size_t tg__sweep_leaf(const tg__sweep *s, const tg_tensor *x) {
     if (x->node || !s->t) return SIZE_MAX;
     return *probe(s, s->t->sw[SW_HASH].p, s->hash_mask, x);
 }
 
 bool tg__sweep_reaches(const tg__sweep *s, const tg_tensor *x) {
-    if (!tg__requires_grad(x)) return false;
+    if (!tg__requires_grad(x) || !s->start) return false;
     if (x->node) return x->node->id <= s->start->id && s->reach[x->node->id];
     return tg__sweep_leaf(s, x) != SIZE_MAX;
+}
+
+const tg_real *tg__sweep_grad(const tg__sweep *s, const tg_tensor *x) {
+    if (!tg__requires_grad(x) || !s->start) return NULL;
+    if (x->node) return x->node->id <= s->start->id && (s->reach[x->node->id] & R_FRESH) ? x->grad : NULL;
+    return tg__sweep_leaf(s, x) != SIZE_MAX ? x->grad : NULL;
 }
 
 bool tg__sweep_was_reset(tg__sweep *s) {
@@ -144,23 +179,91 @@ bool tg__sweep_was_reset(tg__sweep *s) {
     return true;
 }
 
-tg_status tg__sweep_swap_leaves(tg__sweep *s) {
+tg_status tg__sweep_swap_leaves(tg__sweep *s, tg_tensor *const *xs, int n, tg_tensor **out) {
     tg_tape *t = s->t;
-    for (size_t k = 0; k < s->n_leaves; k++) {
+    for (size_t k = 0; k < s->n_leaves; k++) s->leaves[k]->grad = NULL;
+    for (int i = 0; i < n; i++) { /* the leaves asked for: straight into their out[i] */
+        tg_tensor *x = xs[i];
+        if (x->node || tg__sweep_leaf(s, x) == SIZE_MAX || x->grad) continue;
+        out[i] = tg_tape_tensor(t, x->rank, x->shape, NULL, 0);
+        if (!out[i]) break;
+        x->grad = out[i]->data;
+    }
+    for (size_t k = 0; k < s->n_leaves && t->status == TG_OK; k++) {
         tg_tensor *x = s->leaves[k];
-        tg_real *g = tg_tape_alloc(t, x->size * sizeof(tg_real));
-        if (!g) {
-            tg__sweep_restore_leaves(s);
-            return t->status;
+        if (x->grad) continue;
+        x->grad = tg_tape_alloc(t, x->size * sizeof(tg_real));
+        if (x->grad) memset(x->grad, 0, x->size * sizeof(tg_real));
+    }
+    if (t->status != TG_OK) {
+        tg__sweep_restore_leaves(s);
+        return t->status;
+    }
+    return TG_OK;
+}
+
+/* Makes x's gradient this sweep's the first time the sweep reaches x: an older buffer
+ * is cleared, a missing one comes from the arena; a root's borrowed seed is copied. */
+static tg_status fresh_grad(tg__sweep *s, tg_tensor *x) {
+    unsigned char *r = &s->reach[x->node->id];
+    if ((*r & (R_FRESH | R_SEED)) == R_FRESH) return TG_OK;
+    const tg_real *seed = *r & R_SEED ? x->grad : NULL;
+    *r = 1 | R_FRESH;
+    if (!x->grad || seed) x->grad = tg_tape_alloc(s->t, x->size * sizeof(tg_real));
+    if (!x->grad) return s->t->status;
+    if (seed) memcpy(x->grad, seed, x->size * sizeof(tg_real));
+    else memset(x->grad, 0, x->size * sizeof(tg_real));
+    return TG_OK;
+}
+
+tg_status tg__sweep_seeded(tg__sweep *s, tg_tensor *const *roots, const tg_tensor *const *seeds, int n) {
+    tg_tape *t = s->t;
+    if (tg__sweep_check_versions(s) != TG_OK) return t->status;
+    s->roots = roots;
+    s->n_roots = n;
+    for (int r = 0; r < n; r++) {
+        tg_tensor *y = roots[r];
+        if (!tg__requires_grad(y) || !y->node) continue; /* a constant: nothing flows */
+        const tg_tensor *seed = seeds ? seeds[r] : NULL;
+        unsigned char *f = &s->reach[y->node->id];
+        if (seed && !(*f & R_FRESH) && !y->grad) { /* borrowed until something adds */
+            y->grad = seed->data;
+            *f |= R_FRESH | R_SEED;
+            continue;
         }
-        memset(g, 0, x->size * sizeof(tg_real));
-        x->grad = g;
+        if (fresh_grad(s, y) != TG_OK) return t->status;
+        if (seed)
+            for (size_t i = 0; i < y->size; i++) y->grad[i] += seed->data[i];
+        else
+            for (size_t i = 0; i < y->size; i++) y->grad[i] += 1;
+    }
+    for (tg_node *nd = s->start; nd; nd = nd->prev) {
+        /* Only nodes a gradient reached run: on a path to a root, yet given nothing
+         * (behind an op without backward), is a zero gradient. */
+        if ((s->reach[nd->id] & R_FRESH) == 0 || !nd->op->backward) continue;
+        for (int i = 0; i < nd->n_in; i++) {
+            tg_tensor *x = nd->in[i];
+            if (tg__requires_grad(x) && x->node && fresh_grad(s, x) != TG_OK) return t->status;
+        }
+        if (t->trace || t->anomaly) {
+            tg_status st = tg__watched_backward(t, nd);
+            if (tg__sweep_was_reset(s) || st != TG_OK || t->status != TG_OK) return t->status;
+        } else {
+            nd->op->backward(nd);
+        }
     }
     return TG_OK;
 }
 
 void tg__sweep_restore_leaves(tg__sweep *s) {
     bool reset = s->t->epoch != s->epoch;
+    for (int r = 0; !reset && r < s->n_roots; r++) { /* give back borrowed seeds */
+        tg_tensor *y = s->roots[r];
+        if (y->node && y->node->id <= s->start->id && (s->reach[y->node->id] & R_SEED)) {
+            y->grad = NULL;
+            s->reach[y->node->id] = 1;
+        }
+    }
     for (size_t k = 0; k < s->n_leaves; k++)
         if (!reset || !s->leaves[k]->tape) s->leaves[k]->grad = s->saved_grad[k];
 }

@@ -29,6 +29,7 @@ struct tg_tape {
     tg_trace_fn trace;
     void *trace_user;
     bool in_sweep;        /* a sweep is running (a trace callback must not start one) */
+    bool unread;          /* products recorded now are never read (tg__sweep_unread) */
     size_t step_leaves;   /* step tensors made with TG_REQUIRES_GRAD since the reset */
     /* The sweep's working memory (sweep.c), malloc'd and kept across steps and resets
      * (a trace callback may reset the tape mid-sweep; this memory survives it):

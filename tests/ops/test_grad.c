@@ -4,7 +4,12 @@
  *   - a custom op without a graph form: first order works, create-graph fails
  *     naming it; with one, second order works;
  *   - recorded nodes are named "backward of <op> (node k)" and anomaly detection
- *     sees them. */
+ *     sees them;
+ *   - tg_hvp (one sweep from every g_j seeded with v_j, products it never reads left
+ *     uncomputed) equals tg_grad of sum_j sum(g_j * v_j) written out, with and
+ *     without create-graph, on graphs where a weight is used once or twice, through
+ *     batched products, with a step leaf among the xs; the v_j are not changed, and
+ *     a tg_backward over the same tape afterwards leaves them alone. */
 #include "check.h"
 
 static tg_tensor *P(const char *name, int n, const tg_real *v) {
@@ -140,8 +145,97 @@ static void watching(void) {
     tg_tape_free(t);
 }
 
+/* A custom op y = 2 x, x (3,3), whose graph form puts a product inside other ops
+ * that read it: 2 (g I)^2 / g (tg_hvp must compute that product after all). */
+static tg_status twice_fwd(tg_tape *t, tg_node *n) {
+    (void)t;
+    for (size_t i = 0; i < n->out->size; i++) n->out->data[i] = 2 * n->in[0]->data[i];
+    return TG_OK;
+}
+static void twice_bwd(tg_node *n) {
+    if (n->in[0]->grad)
+        for (size_t i = 0; i < n->out->size; i++) n->in[0]->grad[i] += 2 * n->out->grad[i];
+}
+static tg_status twice_graph(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    (void)n;
+    tg_tensor *eye = tg_tape_tensor(t, 2, (int[]){3, 3}, (tg_real[]){1, 0, 0, 0, 1, 0, 0, 0, 1}, 0);
+    dx[0] = tg_mul_scalar(t, tg_div(t, tg_square(t, tg_matmul_t(t, g, eye, false, false)), g), 2);
+    return tg_tape_status(t);
+}
+static const tg_op twice_op = {.name = "my_twice", .n_in = 1, .infer = cube_infer, .forward = twice_fwd,
+                               .backward = twice_bwd, .backward_graph = twice_graph};
+
+/* The graphs of the tg_hvp check: params p[0..3] (W (3,3), b (3), A (2,3), x (4,3) a
+ * step leaf) and a constant input batch. */
+static tg_tensor *hvp_case(tg_tape *t, int k, tg_tensor *const *p, tg_tensor *in3) {
+    tg_tensor *W = p[0], *b = p[1], *A = p[2], *x = p[3];
+    switch (k) {
+    case 0: /* W used once: its gradient is a product nothing reads */
+        return tg_sum(t, tg_square(t, tg_tanh(t, tg_add(t, tg_matmul(t, x, W), b))));
+    case 1: /* W used twice */
+        return tg_sum(t, tg_square(t, tg_matmul(t, tg_tanh(t, tg_matmul(t, x, W)), W)));
+    case 2: /* a batch (2,4,3) times W: the graph form reshapes around the product */
+        return tg_sum(t, tg_square(t, tg_tanh(t, tg_matmul(t, tg_mul(t, in3, in3), W))));
+    case 3: /* A shared by a batch of right operands: its gradient is summed */
+        return tg_sum(t, tg_square(t, tg_tanh(t, tg_matmul_t(t, A, tg_add(t, in3, b), false, true))));
+    default: /* a graph form whose product other recorded ops read */
+        return tg_sum(t, tg_tanh(t, tg_square(t, tg_tanh(t, tg_apply(t, &twice_op, &W, 1, NULL)))));
+    }
+}
+
+static void hvp_composition(void) {
+    tg_rng g;
+    tg_rng_seed(&g, 5);
+    int shapes[4][2] = {{3, 3}, {3, 0}, {2, 3}, {4, 3}};
+    tg_tensor *p[4], *v[4], *hv[4], *ref[4], *gr[4];
+    for (int k = 0; k < 4; k++) {
+        p[k] = tg_param_new("p", shapes[k][1] ? 2 : 1, shapes[k][1] ? shapes[k] : (int[]){3});
+        v[k] = tg_tensor_new(p[k]->rank, p[k]->shape, 0);
+        tg_tensor_uniform(p[k], &g, -1, 1);
+        tg_tensor_uniform(v[k], &g, -1, 1);
+    }
+    tg_tensor *in3 = tg_tensor_new(3, (int[]){2, 4, 3}, 0), *keep = tg_tensor_new(1, (int[]){9}, 0);
+    tg_tensor_uniform(in3, &g, -1, 1);
+    tg_tape *t = tg_tape_new();
+    for (int c = 0; c < 10; c++) {
+        unsigned fl = c & 1 ? TG_GRAD_CREATE_GRAPH : 0;
+        tg_tape_reset(t);
+        tg_tensor *ps[4] = {p[0], p[1], p[2], tg_tape_tensor(t, 2, shapes[3], p[3]->data, TG_REQUIRES_GRAD)};
+        tg_tensor_copy_from(keep, v[0]->data, 9);
+        tg_status st = tg_hvp(t, hvp_case(t, c / 2, ps, in3), ps, v, 4, fl | TG_GRAD_ALLOW_UNUSED, hv);
+        CHECK(st == TG_OK, "case %d: tg_hvp: %s", c, tg_tape_message(t));
+        CHECK(memcmp(keep->data, v[0]->data, 9 * sizeof(tg_real)) == 0, "case %d: v unchanged", c);
+        tg_tensor *y = hvp_case(t, c / 2, ps, in3), *s = NULL;
+        tg_grad(t, y, NULL, ps, 4, TG_GRAD_CREATE_GRAPH | TG_GRAD_ALLOW_UNUSED, gr);
+        for (int k = 0; k < 4; k++) {
+            tg_tensor *term = tg_sum(t, tg_mul(t, gr[k], v[k]));
+            s = s ? tg_add(t, s, term) : term;
+        }
+        st = tg_grad(t, s, NULL, ps, 4, fl | TG_GRAD_ALLOW_UNUSED, ref);
+        CHECK(st == TG_OK, "case %d: the composition: %s", c, tg_tape_message(t));
+        double worst = 0, big = 0;
+        for (int k = 0; st == TG_OK && k < 4; k++)
+            for (size_t i = 0; i < ref[k]->size; i++) {
+                double d = fabs((double)hv[k]->data[i] - ref[k]->data[i]);
+                worst = d <= worst ? worst : d == d ? d : INFINITY; /* a NaN fails */
+                big = fmax(big, fabs((double)ref[k]->data[i]));
+            }
+        CHECK(big > 0 && worst <= 1e-5 * big, "case %d: tg_hvp vs the composition: %.3g of %.3g", c, worst, big);
+        if (fl) { /* the products are differentiable again, and backward leaves v alone */
+            tg_tensor *h = hv[0]->flags & TG_REQUIRES_GRAD ? hv[0] : hv[2];
+            CHECK(tg_backward(t, tg_sum(t, tg_square(t, h)), NULL) == TG_OK, "case %d: backward: %s", c,
+                  tg_tape_message(t));
+            CHECK(memcmp(keep->data, v[0]->data, 9 * sizeof(tg_real)) == 0, "case %d: v still unchanged", c);
+        }
+    }
+    for (int k = 0; k < 4; k++) tg_tensor_free(p[k]), tg_tensor_free(v[k]);
+    tg_tensor_free(in3), tg_tensor_free(keep);
+    tg_tape_free(t);
+}
+
 int main(void) {
     grad_semantics();
+    hvp_composition();
     custom_ops();
     watching();
     return check_done();

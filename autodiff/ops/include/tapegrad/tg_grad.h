@@ -21,14 +21,15 @@
  * sweep adds, per node it differentiates, the nodes and values of that node's graph
  * form (a tanh: square, neg, add_scalar and mul of its output's size; a matmul: two
  * products), plus one gradient tensor per x. A first-order tg_grad adds what
- * tg_backward would (a gradient buffer per tensor on a path to y), one fresh buffer
- * per leaf, and the copies it returns. Measured (tests/ops/test_higher.c prints it)
- * on an MLP 784-256-10 (tanh), batch 64, cross-entropy, double: forward 0.41 MB;
- * a first-order tg_grad of all 4 weights +3.7 MB; a recorded sweep +2.3 MB
- * (13 nodes: 1.4 x the weights' 1.6 MB, of which the gradients themselves are 1.0
- * x); a whole tg_hvp +11.5 MB (7.1 x the weights). The growth is the same every
- * step, so a loop that takes a gradient penalty every step allocates nothing after
- * its first step (the arena keeps its chunks; tests/ops/test_higher.c counts).
+ * tg_backward would (a gradient buffer per tensor a gradient reaches) and the
+ * results (a leaf's gradient is summed in its result directly). Measured
+ * (tests/ops/test_higher.c prints it) on an MLP 784-256-10 (tanh), batch 64,
+ * cross-entropy, double: forward 0.41 MB; a first-order tg_grad of all 4 weights
+ * +2.0 MB; a recorded sweep +2.3 MB (13 nodes: 1.4 x the weights' 1.6 MB, of which
+ * the gradients themselves are 1.0 x); a whole tg_hvp +5.0 MB (3.1 x the weights).
+ * The growth is the same every step, so a loop that takes a gradient penalty every
+ * step allocates nothing after its first step (the arena keeps its chunks;
+ * tests/ops/test_higher.c counts).
  */
 #ifndef TG_GRAD_H
 #define TG_GRAD_H
@@ -81,13 +82,17 @@ tg_status tg_grad(tg_tape *t, tg_tensor *y, const tg_tensor *seed,
  *   // hv[k] = (H v)_k, of ps.items[k]'s shape; tests/ops/test_higher.c checks it
  *   // against (grad(p + e v) - grad(p - e v)) / 2e for an MLP and an LSTM.
  *
- * Definition: out[i] = sum_j (d^2 y / dx_i dx_j) v_j,
- * computed as tg_grad of sum_j sum(g_j * v_j) where g = tg_grad(y, xs, CREATE_GRAPH):
- * two sweeps, no Hessian. vs[j] has xs[j]'s shape (long-lived or step tensors; they
- * are constants here). flags as tg_grad's, applied to the second sweep
- * (TG_GRAD_CREATE_GRAPH gives differentiable products; TG_GRAD_ALLOW_UNUSED zeros
- * for unused xs in both sweeps). Errors as tg_grad's, plus vs or vs[j] NULL or of
- * the wrong shape. */
+ * Definition: out[i] = sum_j (d^2 y / dx_i dx_j) v_j, the gradient of
+ * sum_j sum(g_j * v_j) where g = tg_grad(y, xs, CREATE_GRAPH): two sweeps, no
+ * Hessian. The second starts from every g_j at once with dL/dg_j = v_j (no product
+ * or sum is recorded to get there). Since nothing reads the values of the g_j, the
+ * first sweep records a product that only makes the gradient of a leaf used once
+ * (the W of x W) without computing it: its node is on the tape (the table shows
+ * zeros) and the second sweep differentiates it as any other. vs[j] has xs[j]'s
+ * shape (long-lived or step tensors; they are constants here, never written).
+ * flags as tg_grad's, applied to the second sweep (TG_GRAD_CREATE_GRAPH gives
+ * differentiable products; TG_GRAD_ALLOW_UNUSED zeros for unused xs in both
+ * sweeps). Errors as tg_grad's, plus vs or vs[j] NULL or of the wrong shape. */
 tg_status tg_hvp(tg_tape *t, tg_tensor *y, tg_tensor *const *xs, tg_tensor *const *vs,
                  int n, unsigned flags, tg_tensor **out);
 
