@@ -41,7 +41,8 @@
  * All on random data with fixed seeds. Each figure is the median of --reps timed
  * repetitions (default 5) after one warm-up; a repetition runs at least ~0.1 s.
  *
- *   usage: bench [--threads N] [--reps R] [--isa avx512|avx2|generic] [NAME...]   (--help)
+ *   usage: bench [--threads N] [--reps R] [--cpu-clock] [--isa avx512|avx2|generic] [NAME...]
+ *          (--help)
  * Names select figures by prefix ("gemm" runs every gemm_<n>); none runs all.
  * benchmarks/compare.py runs the same workloads in PyTorch and prints ratios.
  */
@@ -55,9 +56,13 @@
 #include <tapegrad/tg_threads.h>
 #include "examples/cli.h"
 
+/* --cpu-clock: the process's CPU time instead of the wall clock, so that time the
+ * scheduler gives other processes does not count (a loaded shared machine). */
+static bool cpu_clock;
+
 static double now(void) {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(cpu_clock ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -413,6 +418,9 @@ int main(int argc, char **argv) {
          "TG_NUM_THREADS, else the library's default", NULL},
         {"--reps", "R", CLI_INT, &reps, 1, 1000, "timed repetitions per figure (the median is printed)",
          NULL, NULL},
+        {"--cpu-clock", NULL, CLI_FLAG, &cpu_clock, 0, 0,
+         "time with the process's CPU time, not the wall clock (for A/B runs on a loaded "
+         "machine; with --threads 1, as idle workers would count)", NULL, NULL},
         {"--isa", "avx512|avx2|generic", CLI_FN, NULL, 0, 0, "force a GEMM micro-kernel",
          "the best this CPU runs", parse_isa},
         {0}};
