@@ -21,27 +21,44 @@
 /* Gradient buffers come from one block reserved before the loop (*pool, *left bytes)
  * when the sweep planned one, else from the arena as they are needed. */
 typedef struct { unsigned char *p; size_t left; } grad_pool;
+enum { SMALL = 32 }; /* bytes of a small gradient buffer (a multiple of 16) */
 
-/* Zeroes a fresh buffer of bytes (rounded: its 64-byte multiple in the arena) just
- * before its first use, while it is about to be in cache anyway; one 64-byte block
- * (a few elements, most nodes of small models) without a call. */
-static inline void zero_buffer(void *p, size_t bytes, size_t rounded) {
-    if (rounded == 64) memset(p, 0, 64);
+/* Zeroes a fresh buffer of bytes just before its first use, while it is about to be
+ * in cache anyway; a small one (a few elements, most nodes of small models) without
+ * a call. */
+static inline void zero_buffer(void *p, size_t bytes) {
+    if (bytes <= SMALL) memset(p, 0, SMALL);
     else memset(p, 0, bytes);
+}
+
+/* A buffer from the pool: SMALL bytes for a few elements, else a 64-byte multiple
+ * starting on a line (the pool was counted at 64-byte multiples per buffer, so the
+ * bytes the small ones leave cover the realignment of the large). */
+static inline tg_real *pool_take(grad_pool *pool, size_t bytes) {
+    if (bytes <= SMALL) {
+        if (pool->left < SMALL) return NULL;
+        tg_real *g = (tg_real *)pool->p;
+        pool->p += SMALL;
+        pool->left -= SMALL;
+        return g;
+    }
+    size_t pad = (size_t)(-(uintptr_t)pool->p & 63), need = pad + ROUND64(bytes);
+    if (need > pool->left) return NULL;
+    tg_real *g = (tg_real *)(pool->p + pad);
+    pool->p += need;
+    pool->left -= need;
+    return g;
 }
 
 static tg_status ensure_grad(tg_tape *t, tg_tensor *x, grad_pool *pool) {
     if (x->grad) return TG_OK;
-    size_t bytes = x->size * sizeof(tg_real), rounded = ROUND64(bytes);
-    if (pool->p && rounded <= pool->left) {
-        x->grad = (tg_real *)pool->p;
-        pool->p += rounded;
-        pool->left -= rounded;
-    } else {
-        x->grad = bytes <= SIZE_MAX / 4 ? tg__arena_bump(t, rounded) : tg_tape_alloc(t, bytes);
+    size_t bytes = x->size * sizeof(tg_real);
+    x->grad = pool->p ? pool_take(pool, bytes) : NULL;
+    if (!x->grad) {
+        x->grad = bytes <= SIZE_MAX / 4 ? tg__arena_bump(t, ROUND64(bytes)) : tg_tape_alloc(t, bytes);
         if (!x->grad) return TG_ERR_NOMEM;
     }
-    zero_buffer(x->grad, bytes, rounded);
+    zero_buffer(x->grad, bytes);
     return TG_OK;
 }
 

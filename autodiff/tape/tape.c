@@ -130,7 +130,12 @@ static __attribute__((noinline, cold)) void step_tensor_oom(tg_tape *t, int rank
 }
 
 /* A step tensor header plus (unless view) its values, in one piece of the arena
- * (padded: as step_header's). */
+ * (padded: as step_header's). Values that fit the header's last 64-byte line behind
+ * it (TAIL bytes: a few elements, every node of a scalar graph) go there: one line
+ * less per tensor. Larger ones start on a line of their own. */
+enum { HDR_EXACT = (sizeof(tg_tensor) + 15) & ~(size_t)15,
+       TAIL = ROUND64(sizeof(tg_tensor)) - HDR_EXACT };
+
 static inline tg_tensor *step_tensor(tg_tape *t, int rank, const int *shape, size_t n,
                                      bool padded, bool alloc_data) {
     size_t hdr = ROUND64(sizeof(tg_tensor));
@@ -138,7 +143,7 @@ static inline tg_tensor *step_tensor(tg_tape *t, int rank, const int *shape, siz
      * checked all the same, as every size is. */
     size_t data = 0, total = 0;
     bool fits = tg__mul_size(alloc_data ? n : 0, sizeof(tg_real), &data) && data <= TG__MAX_BYTES &&
-                tg__add_size(hdr, ROUND64(data), &total);
+                tg__add_size(hdr, data <= TAIL ? 0 : ROUND64(data), &total);
     unsigned char *mem = fits ? tg__arena_bump(t, total) : NULL;
     if (!mem) {
         step_tensor_oom(t, rank, shape);
@@ -146,7 +151,7 @@ static inline tg_tensor *step_tensor(tg_tape *t, int rank, const int *shape, siz
     }
     tg_tensor *x = (tg_tensor *)mem;
     step_header(t, x, rank, shape, n, padded);
-    if (alloc_data) x->data = (tg_real *)(mem + hdr);
+    if (alloc_data) x->data = (tg_real *)(mem + (data <= TAIL ? HDR_EXACT : hdr));
     return x;
 }
 
