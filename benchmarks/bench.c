@@ -2,6 +2,9 @@
  *
  *   BENCH <name> <value> <unit>
  *
+ *   peak_fma      GFLOP/s  the arithmetic limit: a loop of independent vector multiply-
+ *                          adds (the GEMM's kernel's instructions: FMA on AVX2/AVX-512),
+ *                          on every thread at once, nothing loaded or stored
  *   gemm_<n>      GFLOP/s  C = A B, n x n float (tg_real) matrices, n = 256 ... 2048
  *   tape_op       ns       one recorded op (1-element tg_mul), forward + backward,
  *                          measured over chains of 1000 ops
@@ -21,10 +24,25 @@
  *                          batch 64, cross-entropy, with respect to every weight
  *                          (forward + tg_hvp: a recorded sweep and a sweep over it)
  *
+ * Matmul-bound figures (gemm_<n>, and the rnn/lstm/gru steps at batch 32) are
+ * followed by
+ *
+ *   BENCH <name>.gflop  <FLOPs of one iteration / 1e9>  GFLOP    (not for gemm_<n>)
+ *   BENCH <name>.peak   <achieved GFLOP/s / peak_fma>   fraction
+ *
+ * peak_fma measured in the same process (once, when first needed) with the same
+ * threads. A recurrent step's FLOPs are those of its products (2 per multiply-add),
+ * T steps, batch B, input F, hidden H, G gates (LSTM 4, GRU 3, tanh RNN 1):
+ * forward x W_x and h W_h, 2 T B GH (F + H); backward dW_x, dW_h and dh,
+ * 2 T B GH (F + 2H) (the input needs no gradient): 2 T B GH (2F + 3H) in all. The
+ * element-wise work (gates, loss, Adam) is not counted: the fraction is of the limit
+ * the products alone would set.
+ *
  * All on random data with fixed seeds. Each figure is the median of --reps timed
  * repetitions (default 5) after one warm-up; a repetition runs at least ~0.1 s.
  *
- *   usage: bench [--threads N] [--reps R] [--isa avx512|avx2|generic] [NAME...]   (--help)
+ *   usage: bench [--threads N] [--reps R] [--cpu-clock] [--isa avx512|avx2|generic] [NAME...]
+ *          (--help)
  * Names select figures by prefix ("gemm" runs every gemm_<n>); none runs all.
  * benchmarks/compare.py runs the same workloads in PyTorch and prints ratios.
  */
@@ -33,13 +51,18 @@
 #include <string.h>
 #include <time.h>
 #include <tg/gemm.h>
+#include <tg/threads.h>
 #include <tapegrad.h>
 #include <tapegrad/tg_threads.h>
 #include "examples/cli.h"
 
+/* --cpu-clock: the process's CPU time instead of the wall clock, so that time the
+ * scheduler gives other processes does not count (a loaded shared machine). */
+static bool cpu_clock;
+
 static double now(void) {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(cpu_clock ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -54,6 +77,15 @@ static void gemm_run(void *p, long iters) {
     gemm_ctx *g = p;
     size_t n = (size_t)g->n;
     for (long i = 0; i < iters; i++) tg__gemm(false, false, n, n, n, 1, g->A, n, g->B, n, 0, g->C, n);
+}
+
+/* ---- peak_fma: the FMA loop, one task per thread ---- */
+static void peak_task(void *p, int i, void *scratch) {
+    (void)i, (void)scratch;
+    tg__gemm_fma_loop(*(const long *)p);
+}
+static void peak_run(void *p, long iters) {
+    for (long i = 0; i < iters; i++) tg__parallel(tg__threads_max(), peak_task, p);
 }
 
 /* ---- tape_op: y = y * w, 1000 times, then backward ---- */
@@ -224,6 +256,31 @@ static void report(const char *name, double value, const char *unit) {
     fflush(stdout);
 }
 
+/* GFLOP/s of the FMA loop on all threads (one task of 1e6 iterations per thread); the
+ * first call measures, with `reps` repetitions. */
+static double peak_fma(int reps) {
+    static double peak;
+    if (peak == 0) {
+        long iters = 1000000;
+        double s = time_it(peak_run, &iters, reps, 0.05);
+        peak = tg__gemm_fma_loop(1) * (double)iters * tg__threads_max() / s / 1e9;
+        report("peak_fma", peak, "GFLOP/s");
+    }
+    return peak;
+}
+
+/* The lines after a matmul-bound figure: its FLOPs (if gflop > 0) and its fraction of
+ * peak_fma, from the GFLOP/s it ran at. */
+static void report_peak(const char *name, double gflop, double gflops, int reps) {
+    char line[64];
+    if (gflop > 0) {
+        snprintf(line, sizeof line, "%s.gflop", name);
+        report(line, gflop, "GFLOP");
+    }
+    snprintf(line, sizeof line, "%s.peak", name);
+    report(line, gflops / peak_fma(reps), "fraction");
+}
+
 static void bench_gemm(int n, int reps) {
     tg_rng g;
     tg_rng_seed(&g, (uint64_t)n);
@@ -233,7 +290,9 @@ static void bench_gemm(int n, int reps) {
     double s = time_it(gemm_run, &ctx, reps, 0.2);
     char name[32];
     snprintf(name, sizeof name, "gemm_%d", n);
-    report(name, 2.0 * n * n * (double)n / s / 1e9, "GFLOP/s");
+    double gflops = 2.0 * n * n * (double)n / s / 1e9;
+    report(name, gflops, "GFLOP/s");
+    report_peak(name, 0, gflops, reps);
     tg_tensor_free(a), tg_tensor_free(b), tg_tensor_free(c);
 }
 
@@ -308,7 +367,13 @@ static void bench_rnn(const char *name, tg_rnn_kind kind, int B, int H, int reps
     m.x = random_tensor(&g, 3, (int[]){T, B, F});
     m.y = random_tensor(&g, 3, (int[]){T, B, H});
     model_opt(&m, true);
-    report(name, time_it(rnn_run, &m, reps, 0.2) * 1e3, "ms");
+    double s = time_it(rnn_run, &m, reps, 0.2);
+    report(name, s * 1e3, "ms");
+    if (B >= 32) { /* the products dominate (batch 1 is overhead-bound) */
+        int G = kind == TG_RNN_LSTM ? 4 : kind == TG_RNN_TANH ? 1 : 3;
+        double gflop = 2.0 * T * B * G * H * (2.0 * F + 3.0 * H) / 1e9;
+        report_peak(name, gflop, gflop / s, reps);
+    }
     model_free(&m);
 }
 
@@ -353,6 +418,9 @@ int main(int argc, char **argv) {
          "TG_NUM_THREADS, else the library's default", NULL},
         {"--reps", "R", CLI_INT, &reps, 1, 1000, "timed repetitions per figure (the median is printed)",
          NULL, NULL},
+        {"--cpu-clock", NULL, CLI_FLAG, &cpu_clock, 0, 0,
+         "time with the process's CPU time, not the wall clock (for A/B runs on a loaded "
+         "machine; with --threads 1, as idle workers would count)", NULL, NULL},
         {"--isa", "avx512|avx2|generic", CLI_FN, NULL, 0, 0, "force a GEMM micro-kernel",
          "the best this CPU runs", parse_isa},
         {0}};
@@ -366,6 +434,7 @@ int main(int argc, char **argv) {
     int n_names = c.npos;
     fprintf(stderr, "bench: %d thread(s), kernel %s, tg_real = %s\n", tg_get_num_threads(),
             tg__gemm_isa(), TG_REAL_NAME);
+    if (selected("peak_fma", n_names, names)) peak_fma(reps);
     static const int sizes[] = {256, 512, 1024, 2048};
     for (int i = 0; i < 4; i++) {
         char name[32];

@@ -17,7 +17,16 @@ times). Then, for each further thread count N against the first one B, the media
 over repetitions of the speed-up from the extra threads (runs of one figure seconds
 apart), for both sides:
 
-    SCALING <name> <tapegrad's> <PyTorch's> threads=<N>/<B> The PyTorch side uses Debian's python3-torch (1.13) with the same shapes, the
+    SCALING <name> <tapegrad's> <PyTorch's> threads=<N>/<B>
+
+A matmul-bound figure's table row also shows the median of its fraction of
+`peak_fma` (bench's `<name>.peak` line: the FMA loop's GFLOP/s measured in the same
+bench process, on the same threads), also printed as
+
+    PEAK <name> <fraction> threads=<N>
+
+(PyTorch's fraction in the table is tapegrad's divided by the speed-up: the same
+FLOPs against the same peak). The PyTorch side uses Debian's python3-torch (1.13) with the same shapes, the
 same optimizers and random data (see bench.c and torch_workload below):
 
   - torch.set_num_threads(N), OMP_NUM_THREADS=N, OMP_WAIT_POLICY=PASSIVE (idle OpenMP
@@ -236,13 +245,19 @@ def run_torch(worker, name):
 
 
 def run_ours(bench, threads, inner, name):
+    """(value, unit, fraction of peak_fma or None) of figure `name`."""
     r = subprocess.run([bench, "--threads", str(threads), "--reps", str(inner), name],
                        capture_output=True, text=True, check=True)
+    found, peak = None, None
     for line in r.stdout.splitlines():
         f = line.split()
         if len(f) == 4 and f[0] == "BENCH" and f[1] == name:
-            return float(f[2]), f[3]
-    sys.exit("compare.py: no BENCH line for %s in:\n%s" % (name, r.stdout))
+            found = float(f[2]), f[3]
+        if len(f) == 4 and f[0] == "BENCH" and f[1] == name + ".peak":
+            peak = float(f[2])
+    if found is None:
+        sys.exit("compare.py: no BENCH line for %s in:\n%s" % (name, r.stdout))
+    return found + (peak,)
 
 
 # ---------------------------------------------------------------- Fashion-MNIST CNN
@@ -387,6 +402,7 @@ def main():
     counts = [int(t) for t in a.threads.split(",")]
     workers = {t: start_worker(t, a.inner) for t in counts}
     ours = {(t, n): [] for t in counts for n in names}
+    peaks = {(t, n): [] for t in counts for n in names}
     theirs = {(t, n): [] for t in counts for n in names}
     units = {}
     # The thread counts of one figure run back to back, so that the speed-up from more
@@ -395,8 +411,10 @@ def main():
     for rep in range(a.reps):
         for n in names:
             for t in counts:
-                v, units[n] = run_ours(bench, t, a.inner, n)
+                v, units[n], p = run_ours(bench, t, a.inner, n)
                 ours[t, n].append(v)
+                if p is not None:
+                    peaks[t, n].append(p)
                 theirs[t, n].append(run_torch(workers[t], n)[0])
     for w in workers.values():
         w.stdin.close()
@@ -407,16 +425,22 @@ def main():
 
     for t in counts:
         print("\n## %d thread%s (medians of %d)" % (t, "s" if t > 1 else "", a.reps))
-        print("| figure | unit | tapegrad | PyTorch 1.13 | speed-up |")
-        print("|---|---|---|---|---|")
+        print("| figure | unit | tapegrad | PyTorch 1.13 | speed-up | of peak_fma: tapegrad "
+              "| PyTorch |")
+        print("|---|---|---|---|---|---|---|")
         ratios = []
         for n in names:
             o, th = statistics.median(ours[t, n]), statistics.median(theirs[t, n])
             r = speed(units[n], o) / speed(units[n], th)
             ratios.append((n, r))
-            print("| %s | %s | %.4g | %.4g | %.2fx |" % (n, units[n], o, th, r))
+            p = statistics.median(peaks[t, n]) if peaks[t, n] else None
+            pc = "| %.0f %% | %.0f %% |" % (100 * p, 100 * p / r) if p else "| | |"
+            print("| %s | %s | %.4g | %.4g | %.2fx %s" % (n, units[n], o, th, r, pc))
         for n, r in ratios:
             print("RATIO %s %.3f threads=%d" % (n, r, t))
+        for n in names:
+            if peaks[t, n]:
+                print("PEAK %s %.3f threads=%d" % (n, statistics.median(peaks[t, n]), t))
     base = counts[0]
     for t in counts[1:]:
         print("\n## %d threads against %d (median of the %d ratios of back-to-back runs)"

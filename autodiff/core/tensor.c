@@ -4,6 +4,8 @@
 #include <string.h>
 #include <tg/core.h>
 
+_Atomic unsigned long long tg__version_writes;
+
 char *tg__shape_fmt(int rank, const int *shape, char *buf, size_t n) {
     size_t k = 0;
     if (n == 0) return buf;

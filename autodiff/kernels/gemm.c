@@ -113,6 +113,8 @@ bool tg__gemm_use_isa(const char *name) {
     return false;
 }
 
+double tg__gemm_fma_loop(long iters) { return current_isa()->fma_loop(iters); }
+
 /* ---- blocks and tasks ---- */
 
 enum { NC_STACK = 128 };

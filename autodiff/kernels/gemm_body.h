@@ -325,3 +325,30 @@ static void direct(const tg__gemm_args *g, size_t M, size_t N, const tg_real *A,
         }
     }
 }
+
+/* ---- the peak: a pure multiply-add loop (gemm.h, tg__gemm_fma_loop) ----
+ * ACCS independent accumulator vectors, acc = acc * m + c each iteration: enough
+ * chains to cover the FMA latency on both FMA pipes (4 cycles x 2 pipes needs 8),
+ * few enough to stay in registers (16 on AVX2). m and c come through volatiles and
+ * the sum goes to one, so the loop is neither folded nor dropped; m < 1 keeps the
+ * values bounded and normal. Returns the FLOPs done (2 per lane per accumulator per
+ * iteration). */
+enum { ACCS = 12 };
+static volatile tg_real fma_sink;
+
+static double fma_loop(long iters) {
+    volatile tg_real mv = (tg_real)0.999, cv = (tg_real)0.001;
+    vec m = (vec){0} + mv, c = (vec){0} + cv, acc[ACCS];
+#pragma GCC unroll 16
+    for (int i = 0; i < ACCS; i++) acc[i] = c * (tg_real)(i + 1);
+    for (long n = 0; n < iters; n++) {
+#pragma GCC unroll 16
+        for (int i = 0; i < ACCS; i++) acc[i] = acc[i] * m + c;
+    }
+    vec s = (vec){0};
+    for (int i = 0; i < ACCS; i++) s += acc[i];
+    tg_real t = 0;
+    for (int l = 0; l < VL; l++) t += s[l];
+    fma_sink = t;
+    return 2.0 * ACCS * VL * (double)iters;
+}

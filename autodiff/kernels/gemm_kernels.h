@@ -43,6 +43,8 @@ typedef struct {
      * (correct for any shape, fast only for those). */
     void (*direct)(const tg__gemm_args *g, size_t M, size_t N, const tg_real *A,
                    const tg_real *B, tg_real *C);
+    /* A loop of multiply-adds only, for the peak (gemm.h): returns the FLOPs done. */
+    double (*fma_loop)(long iters);
 } tg__gemm_kernels;
 
 /* One per instruction set. The AVX ones exist only in x86 builds whose compiler

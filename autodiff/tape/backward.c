@@ -21,45 +21,90 @@
 /* Gradient buffers come from one block reserved before the loop (*pool, *left bytes)
  * when the sweep planned one, else from the arena as they are needed. */
 typedef struct { unsigned char *p; size_t left; } grad_pool;
+enum { SMALL = 32 }; /* bytes of a small gradient buffer (a multiple of 16) */
+
+/* Zeroes a fresh buffer of bytes just before its first use, while it is about to be
+ * in cache anyway; a small one (a few elements, most nodes of small models) without
+ * a call. */
+static inline void zero_buffer(void *p, size_t bytes) {
+    if (bytes <= SMALL) memset(p, 0, SMALL);
+    else memset(p, 0, bytes);
+}
+
+/* A buffer from the pool: SMALL bytes for a few elements, else a 64-byte multiple
+ * starting on a line (the pool was counted at 64-byte multiples per buffer, so the
+ * bytes the small ones leave cover the realignment of the large). */
+static inline tg_real *pool_take(grad_pool *pool, size_t bytes) {
+    if (bytes <= SMALL) {
+        if (pool->left < SMALL) return NULL;
+        tg_real *g = (tg_real *)pool->p;
+        pool->p += SMALL;
+        pool->left -= SMALL;
+        return g;
+    }
+    size_t pad = (size_t)(-(uintptr_t)pool->p & 63), need = pad + ROUND64(bytes);
+    if (need > pool->left) return NULL;
+    tg_real *g = (tg_real *)(pool->p + pad);
+    pool->p += need;
+    pool->left -= need;
+    return g;
+}
 
 static tg_status ensure_grad(tg_tape *t, tg_tensor *x, grad_pool *pool) {
     if (x->grad) return TG_OK;
     size_t bytes = x->size * sizeof(tg_real);
-    if (pool->p && ROUND64(bytes) <= pool->left) {
-        x->grad = (tg_real *)pool->p;
-        pool->p += ROUND64(bytes);
-        pool->left -= ROUND64(bytes);
-    } else {
+    x->grad = pool->p ? pool_take(pool, bytes) : NULL;
+    if (!x->grad) {
         x->grad = bytes <= SIZE_MAX / 4 ? tg__arena_bump(t, ROUND64(bytes)) : tg_tape_alloc(t, bytes);
+        if (!x->grad) return TG_ERR_NOMEM;
     }
-    if (!x->grad) return TG_ERR_NOMEM;
-    memset(x->grad, 0, x->size * sizeof(tg_real));
+    zero_buffer(x->grad, bytes);
     return TG_OK;
 }
 
-/* Reserves, in one piece of the arena, every gradient buffer the sweep from start can
- * need (outputs and step leaves without one; a leaf used twice is counted twice), so
- * that no allocation can fail once kernels have started adding into leaves. The
- * inputs are only looked at when the step has made leaves (tg_tape_tensor with
- * TG_REQUIRES_GRAD); parameters have their buffers. */
-static tg_status reserve_grads(tg_tape *t, tg_node *start, grad_pool *pool) {
+/* One pass over the nodes from the sweep's start, before any gradient changes:
+ *  - reach: marked through every reached node with a backward (as the loop below
+ *    does again);
+ *  - versions: every reached node's saved tensors checked (tg__check_saved_versions);
+ *  - with pool: the bytes of every gradient buffer the sweep can need (outputs and
+ *    step leaves without one; a leaf used twice is counted twice), reserved in one
+ *    piece of the arena, so that no allocation can fail once kernels have
+ *    started adding into leaves (the inputs are only looked at when the step has made
+ *    leaves, tg_tape_tensor with TG_REQUIRES_GRAD; parameters have their buffers);
+ *  - *stale: some node's output has a gradient buffer from an earlier sweep.
+ * On a version mismatch nothing has been written but reach and the message. */
+static tg_status plan_pass(tg__sweep *s, grad_pool *pool, bool *stale) {
+    tg_tape *t = s->t;
+    unsigned char *reach = s->reach;
     size_t total = 0;
-    bool over = false, leaves = t->step_leaves != 0;
-    for (tg_node *n = start; n; n = n->prev) {
-        if (!n->out->grad) {
+    bool over = false, leaves = pool && t->step_leaves != 0, old = false;
+    const char *who = t->who;
+    t->who = s->who; /* a version message opens with the sweep's caller */
+    tg_status st = TG_OK;
+    for (tg_node *n = s->start; n; n = n->prev) {
+        if (n->out->grad) old = true;
+        else if (pool) {
             size_t b = ROUND64(n->out->size * sizeof(tg_real));
             over |= b > SIZE_MAX / 4 - total;
             total += b;
         }
-        for (int i = 0; leaves && i < n->n_in && !over; i++) {
+        if (!reach[n->id] || !n->op->backward) continue;
+        for (int i = 0; i < n->n_in; i++) {
             const tg_tensor *x = n->in[i];
-            if (x->node || x->grad || !tg__requires_grad(x)) continue;
-            size_t b = ROUND64(x->size * sizeof(tg_real));
-            over |= b > SIZE_MAX / 4 - total;
-            total += b;
+            if (!tg__requires_grad(x)) continue;
+            if (x->node) {
+                reach[x->node->id] = 1; /* every consumer of x comes before it */
+            } else if (leaves && !x->grad && !over) {
+                size_t b = ROUND64(x->size * sizeof(tg_real));
+                over |= b > SIZE_MAX / 4 - total;
+                total += b;
+            }
         }
-        if (over) break;
+        if ((st = tg__check_saved_versions(t, n)) != TG_OK) break;
     }
+    t->who = who;
+    *stale = old;
+    if (st != TG_OK || !pool) return st;
     pool->left = total;
     pool->p = total ? tg_tape_alloc(t, over ? SIZE_MAX : total) : NULL;
     return total && !pool->p ? t->status : TG_OK;
@@ -83,18 +128,8 @@ static tg_status save_leaf(tg__sweep *s, tg_tensor *x, size_t *used) {
 }
 
 tg_status tg__sweep_check_versions(tg__sweep *s) {
-    tg_tape *t = s->t;
-    const char *who = t->who;
-    t->who = s->who; /* the message opens with the sweep's caller */
-    tg_status st = TG_OK;
-    for (tg_node *n = s->start; n && st == TG_OK; n = n->prev) {
-        if (!s->reach[n->id] || !n->op->backward) continue;
-        for (int i = 0; i < n->n_in; i++)
-            if (tg__requires_grad(n->in[i]) && n->in[i]->node) s->reach[n->in[i]->node->id] = 1;
-        st = tg__check_saved_versions(t, n);
-    }
-    t->who = who;
-    return st;
+    bool stale;
+    return plan_pass(s, NULL, &stale);
 }
 
 tg_status tg__sweep_kernels(tg__sweep *s, const tg_tensor *seed, bool save) {
@@ -105,18 +140,30 @@ tg_status tg__sweep_kernels(tg__sweep *s, const tg_tensor *seed, bool save) {
     const tg_tensor *last_leaf = NULL; /* a leaf used by consecutive nodes is saved once */
     size_t used = 0;
     grad_pool pool = {NULL, 0};
+    bool stale;
     /* Every saved tensor is checked before any gradient changes: a modified one fails
-     * the sweep with nothing touched. */
-    if (tg__sweep_check_versions(s) != TG_OK) return t->status;
-    /* Without watchers nothing can fail once the loop has begun, if the buffers are
-     * reserved first: then there is nothing to save (the fast path of tg_backward). */
-    if (save && !t->trace && !t->anomaly) {
-        if (reserve_grads(t, start, &pool) != TG_OK) return t->status;
-        save = false;
+     * the sweep with nothing touched. Without watchers nothing can fail once the loop
+     * has begun, if the buffers are reserved first: then there is nothing to save (the
+     * fast path of tg_backward). */
+    bool reserve = save && !t->trace && !t->anomaly;
+    if (reserve && !t->swept && t->grad_bytes != SIZE_MAX &&
+        atomic_load_explicit(&tg__version_writes, memory_order_relaxed) == t->writes_at_first) {
+        /* The fast path: no tensor anywhere was written since the first node was
+         * recorded, so every saved version still holds; no sweep has given outputs
+         * buffers, so none is stale; the buffers' bytes were counted as the nodes and
+         * leaves were made (an upper bound: every recorded output). No pass. */
+        pool.left = t->grad_bytes;
+        pool.p = pool.left ? tg_tape_alloc(t, pool.left) : NULL;
+        if (pool.left && !pool.p) return t->status;
+        stale = false;
+    } else if (plan_pass(s, reserve ? &pool : NULL, &stale) != TG_OK) {
+        return t->status;
     }
+    if (reserve) save = false;
+    t->swept = true;
     /* Intermediate gradients of this sweep start from zero (a second sweep over the
      * same tape recomputes them); ancestors of y were all recorded before it. */
-    for (tg_node *n = start; n; n = n->prev)
+    for (tg_node *n = start; stale && n; n = n->prev)
         if (n->out->grad) memset(n->out->grad, 0, n->out->size * sizeof(tg_real));
     if (ensure_grad(t, y, &pool) != TG_OK) return t->status;
     for (size_t i = 0; i < y->size; i++) y->grad[i] += seed ? seed->data[i] : (tg_real)1;

@@ -33,6 +33,8 @@ void tg_tape_reset(tg_tape *t) {
     t->last = NULL;
     t->n_nodes = 0;
     t->step_leaves = 0;
+    t->grad_bytes = 0;
+    t->swept = false;
     t->epoch++;
     t->who = NULL;
     t->status = TG_OK;
@@ -81,18 +83,28 @@ tg_tensor *tg_find(const tg_tape *t, const char *name) {
 
 /* ---- step tensors ---- */
 
-bool tg__tensor_live(const tg_tape *t, const tg_tensor *x) {
-    if (!x->tape) return true;
-    return x->tape == t && x->epoch == t->epoch;
+/* total + the 64-byte multiple holding a gradient of n elements, saturating. */
+static inline size_t grad_bytes_add(size_t total, size_t n) {
+    size_t b = ROUND64(n * sizeof(tg_real)); /* n <= TG__MAX_BYTES / sizeof(tg_real) */
+    return b > SIZE_MAX - total ? SIZE_MAX : total + b;
 }
 
+/* Inline here, for tg_apply: every input of every op is checked. */
+static inline bool live(const tg_tape *t, const tg_tensor *x) {
+    return !x->tape || (x->tape == t && x->epoch == t->epoch);
+}
+bool tg__tensor_live(const tg_tape *t, const tg_tensor *x) { return live(t, x); }
+
 /* Fills a step tensor's header: every field zero but shape, size and the tape's
- * stamp (what tg__tensor_init does, without a call and a 136-byte memset). */
-static inline void step_header(tg_tape *t, tg_tensor *x, int rank, const int *shape, size_t n) {
+ * stamp (what tg__tensor_init does, without a call and a 136-byte memset). padded:
+ * shape has all TG_MAX_RANK entries, 1 past rank (tg_apply's), copied as a block. */
+static inline void step_header(tg_tape *t, tg_tensor *x, int rank, const int *shape, size_t n,
+                               bool padded) {
     x->data = x->grad = NULL;
     x->size = n;
     x->rank = rank;
-    for (int i = 0; i < TG_MAX_RANK; i++) x->shape[i] = i < rank ? shape[i] : 1;
+    if (padded) memcpy(x->shape, shape, sizeof x->shape);
+    else for (int i = 0; i < TG_MAX_RANK; i++) x->shape[i] = i < rank ? shape[i] : 1;
     x->flags = 0;
     x->node = NULL;
     x->label = NULL;
@@ -103,39 +115,44 @@ static inline void step_header(tg_tape *t, tg_tensor *x, int rank, const int *sh
     x->base = NULL;
 }
 
-/* A step tensor header plus (unless view) its values, in one piece of the arena;
- * extra bytes (a multiple of 64) are reserved in front of it and returned in *pre. */
-static tg_tensor *step_tensor_pre(tg_tape *t, int rank, const int *shape, size_t n,
-                                  bool alloc_data, size_t extra, void **pre) {
-    size_t hdr = ROUND64(sizeof(tg_tensor));
-    /* n passed tg__shape_size (data <= TG__MAX_BYTES) and extra is a node's few
-     * words, so the sum cannot wrap; checked all the same, as every size is. */
-    size_t data = 0, total = 0;
-    bool fits = tg__mul_size(alloc_data ? n : 0, sizeof(tg_real), &data) && data <= TG__MAX_BYTES &&
-                extra <= TG__MAX_BYTES && tg__add_size(extra + hdr, ROUND64(data), &total);
-    unsigned char *mem = fits ? tg__arena_bump(t, total) : NULL;
-    if (!mem) {
-        /* The arena said how many bytes it could not find (callers come here with a
-         * sound tape, so the message is this request's); add which tensor. */
-        char b[128];
-        tg__shape_fmt(rank, shape, b, sizeof b);
-        if (t->status == TG_OK)
-            tg_tape_fail(t, TG_ERR_NOMEM, "%s: out of memory for a tensor of shape %s",
-                         t->who ? t->who : "tg_tape_alloc", b);
-        size_t k = strlen(t->msg);
-        if (!strstr(t->msg, b)) snprintf(t->msg + k, sizeof t->msg - k, " for a tensor of shape %s", b);
-        tg__error(TG_ERR_NOMEM, "%s", t->msg);
-        return NULL;
-    }
-    if (pre) *pre = mem;
-    tg_tensor *x = (tg_tensor *)(mem + extra);
-    step_header(t, x, rank, shape, n);
-    if (alloc_data) x->data = (tg_real *)(mem + extra + hdr);
-    return x;
+/* The way out of step_tensor when the arena has no room: the arena said how many
+ * bytes it could not find (callers come here with a sound tape, so the message is
+ * this request's); add which tensor. */
+static __attribute__((noinline, cold)) void step_tensor_oom(tg_tape *t, int rank, const int *shape) {
+    char b[128];
+    tg__shape_fmt(rank, shape, b, sizeof b);
+    if (t->status == TG_OK)
+        tg_tape_fail(t, TG_ERR_NOMEM, "%s: out of memory for a tensor of shape %s",
+                     t->who ? t->who : "tg_tape_alloc", b);
+    size_t k = strlen(t->msg);
+    if (!strstr(t->msg, b)) snprintf(t->msg + k, sizeof t->msg - k, " for a tensor of shape %s", b);
+    tg__error(TG_ERR_NOMEM, "%s", t->msg);
 }
 
-static tg_tensor *step_tensor(tg_tape *t, int rank, const int *shape, size_t n, bool alloc_data) {
-    return step_tensor_pre(t, rank, shape, n, alloc_data, 0, NULL);
+/* A step tensor header plus (unless view) its values, in one piece of the arena
+ * (padded: as step_header's). Values that fit the header's last 64-byte line behind
+ * it (TAIL bytes: a few elements, every node of a scalar graph) go there: one line
+ * less per tensor. Larger ones start on a line of their own. */
+enum { HDR_EXACT = (sizeof(tg_tensor) + 15) & ~(size_t)15,
+       TAIL = ROUND64(sizeof(tg_tensor)) - HDR_EXACT };
+
+static inline tg_tensor *step_tensor(tg_tape *t, int rank, const int *shape, size_t n,
+                                     bool padded, bool alloc_data) {
+    size_t hdr = ROUND64(sizeof(tg_tensor));
+    /* n passed the size check (data <= TG__MAX_BYTES), so the sum cannot wrap;
+     * checked all the same, as every size is. */
+    size_t data = 0, total = 0;
+    bool fits = tg__mul_size(alloc_data ? n : 0, sizeof(tg_real), &data) && data <= TG__MAX_BYTES &&
+                tg__add_size(hdr, data <= TAIL ? 0 : ROUND64(data), &total);
+    unsigned char *mem = fits ? tg__arena_bump(t, total) : NULL;
+    if (!mem) {
+        step_tensor_oom(t, rank, shape);
+        return NULL;
+    }
+    tg_tensor *x = (tg_tensor *)mem;
+    step_header(t, x, rank, shape, n, padded);
+    if (alloc_data) x->data = (tg_real *)(mem + (data <= TAIL ? HDR_EXACT : hdr));
+    return x;
 }
 
 /* tg_tape_tensor and tg_tape_full: `who` names the public function in messages (and
@@ -154,13 +171,14 @@ static tg_tensor *tape_tensor(tg_tape *t, const char *who, int rank, const int *
         return NULL;
     }
     t->who = who;
-    tg_tensor *x = step_tensor(t, rank, shape, n, true);
+    tg_tensor *x = step_tensor(t, rank, shape, n, false, true);
     t->who = NULL;
     if (!x) return NULL;
     if (data) memcpy(x->data, data, n * sizeof(tg_real));
     else memset(x->data, 0, n * sizeof(tg_real));
     x->flags = flags & TG_REQUIRES_GRAD;
     t->step_leaves += x->flags != 0;
+    if (x->flags) t->grad_bytes = grad_bytes_add(t->grad_bytes, n);
     return x;
 }
 
@@ -191,7 +209,7 @@ tg_tensor *tg_detach(tg_tape *t, tg_tensor *x) {
         return NULL;
     }
     t->who = "tg_detach";
-    tg_tensor *y = step_tensor(t, x->rank, x->shape, x->size, false);
+    tg_tensor *y = step_tensor(t, x->rank, x->shape, x->size, true, false);
     t->who = NULL;
     if (!y) return NULL;
     y->data = x->data; /* shares storage (and so the version counter); no gradient link */
@@ -220,6 +238,50 @@ static tg_status adopt_view(tg_tape *t, const tg_op *op, tg_tensor *const *in, i
     return TG_OK;
 }
 
+/* The element count of the shape an op's infer set, inline: rank 0..TG_MAX_RANK,
+ * every dimension >= 1, no overflow, at most TG__MAX_BYTES of values. false: the
+ * caller asks tg__shape_size, which words the error. */
+static inline bool quick_size(int rank, const int *shape, size_t *n) {
+    if (rank < 0 || rank > TG_MAX_RANK) return false;
+    size_t k = 1;
+    bool ok = true;
+    for (int i = 0; i < rank; i++) {
+        ok &= shape[i] >= 1;
+        ok &= !__builtin_mul_overflow(k, (size_t)(unsigned)shape[i], &k);
+    }
+    *n = k;
+    return ok && k <= TG__MAX_BYTES / sizeof(tg_real);
+}
+
+/* tg_apply's checks of its inputs failed: which one and why. */
+static __attribute__((noinline, cold)) void bad_inputs(tg_tape *t, const tg_op *op,
+                                                       tg_tensor *const *in, int n_in) {
+    if (!in) {
+        tg_tape_fail(t, TG_ERR_ARG, "%s: the input array is NULL", op->name);
+        return;
+    }
+    if (op->n_in < 0 && n_in < 1) {
+        tg_tape_fail(t, TG_ERR_ARG, "%s: expected at least 1 input, got %d", op->name, n_in);
+        return;
+    }
+    if (n_in < 1 || (op->n_in >= 0 && n_in != op->n_in)) {
+        tg_tape_fail(t, TG_ERR_ARG, "%s: expected %d inputs, got %d", op->name, op->n_in, n_in);
+        return;
+    }
+    for (int i = 0; i < n_in; i++) {
+        if (!in[i]) {
+            tg_tape_fail(t, TG_ERR_ARG, "%s: argument %d is NULL", op->name, i + 1);
+            return;
+        }
+        if (!live(t, in[i])) {
+            tg_tape_fail(t, TG_ERR_STATE,
+                         "%s: argument %d belongs to another tape or to a step before the last tg_tape_reset",
+                         op->name, i + 1);
+            return;
+        }
+    }
+}
+
 static tg_tensor *apply(tg_tape *t, const tg_op *op, tg_tensor *const *in, int n_in,
                         const tg_op_args *args) {
     if (!op || !op->infer || !op->forward) {
@@ -227,66 +289,63 @@ static tg_tensor *apply(tg_tape *t, const tg_op *op, tg_tensor *const *in, int n
                      op && op->name ? op->name : "(NULL)");
         return NULL;
     }
-    if (!in) {
-        tg_tape_fail(t, TG_ERR_ARG, "%s: the input array is NULL", op->name);
+    if (!in || n_in < 1 || (op->n_in >= 0 && n_in != op->n_in)) {
+        bad_inputs(t, op, in, n_in);
         return NULL;
     }
-    if (op->n_in < 0 && n_in < 1) {
-        tg_tape_fail(t, TG_ERR_ARG, "%s: expected at least 1 input, got %d", op->name, n_in);
-        return NULL;
-    }
-    if (n_in < 1 || (op->n_in >= 0 && n_in != op->n_in)) {
-        tg_tape_fail(t, TG_ERR_ARG, "%s: expected %d inputs, got %d", op->name, op->n_in, n_in);
-        return NULL;
-    }
-    bool need_grad = false;
+    bool need_grad = false, ok = true;
     for (int i = 0; i < n_in; i++) {
-        if (!in[i]) {
-            tg_tape_fail(t, TG_ERR_ARG, "%s: argument %d is NULL", op->name, i + 1);
-            return NULL;
-        }
-        if (!tg__tensor_live(t, in[i])) {
-            tg_tape_fail(t, TG_ERR_STATE,
-                         "%s: argument %d belongs to another tape or to a step before the last tg_tape_reset",
-                         op->name, i + 1);
-            return NULL;
-        }
-        need_grad |= tg__requires_grad(in[i]);
+        const tg_tensor *x = in[i];
+        ok = ok && x && live(t, x);
+        need_grad |= ok && tg__requires_grad(x);
+    }
+    if (!ok) {
+        bad_inputs(t, op, in, n_in);
+        return NULL;
     }
     need_grad = need_grad && t->grad_enabled;
 
-    tg_node tmp = {.op = op, .in = (tg_tensor **)in, .n_in = n_in};
-    if (args) tmp.args = *args;
+    /* A recorded node goes straight to the arena, in front of its output (the piece
+     * is wasted if the shape check fails, but then the tape has failed and the next
+     * step resets it); a node that is not recorded lives on the stack. Its `in` is
+     * the caller's array until the forward has run (below). */
+    tg_node tmp, *node = &tmp;
+    if (need_grad) {
+        /* [node | inputs | versions of inputs and output]; n_in is an int, so the
+         * words fit a size_t */
+        size_t words = (size_t)n_in * (sizeof(tg_tensor *) + sizeof(uint64_t)) + sizeof(uint64_t);
+        node = tg__arena_bump(t, ROUND64(sizeof(tg_node) + words));
+        if (!node) return NULL;
+    }
+    node->op = op;
+    node->out = NULL;
+    node->in = (tg_tensor **)in;
+    node->n_in = n_in;
+    if (args) node->args = *args;
+    else memset(&node->args, 0, sizeof node->args);
+    node->saved = NULL;
+    node->prev = NULL;
+    node->id = 0;
+    node->saved_version = NULL;
     int rank = 0, shape[TG_MAX_RANK];
     for (int i = 0; i < TG_MAX_RANK; i++) shape[i] = 1;
-    if (op->infer(t, &tmp, &rank, shape) != TG_OK) {
+    if (op->infer(t, node, &rank, shape) != TG_OK) {
         if (t->status == TG_OK) tg_tape_fail(t, TG_ERR_SHAPE, "%s: invalid arguments", op->name);
         return NULL;
     }
-    tg_status st;
-    size_t n = tg__shape_size(op->name, rank, shape, &st);
-    if (st != TG_OK) {
-        tg_tape_fail(t, st, "%s", tg_last_error());
-        return NULL;
+    size_t n;
+    if (!quick_size(rank, shape, &n)) {
+        tg_status st;
+        n = tg__shape_size(op->name, rank, shape, &st);
+        if (st != TG_OK) {
+            tg_tape_fail(t, st, "%s", tg_last_error());
+            return NULL;
+        }
     }
-    /* One piece of the arena: [node | inputs | versions of inputs and output | output
-     * header | output values]. n_in is an int, so the words fit a size_t. */
-    size_t words = (size_t)n_in * (sizeof(tg_tensor *) + sizeof(uint64_t)) + sizeof(uint64_t);
-    size_t node_bytes = need_grad ? ROUND64(sizeof(tg_node) + words) : 0;
-    void *pre = NULL;
-    tg_tensor *out = step_tensor_pre(t, rank, shape, n, !(op->flags & TG_OPF_VIEW), node_bytes, &pre);
+    /* The output: [header | values], right after the node. */
+    tg_tensor *out = step_tensor(t, rank, shape, n, true, !(op->flags & TG_OPF_VIEW));
     if (!out) return NULL;
-    tg_node *node = &tmp;
-    uint64_t *vers = NULL;
-    if (need_grad) {
-        node = pre;
-        tg_tensor **ins = (tg_tensor **)(node + 1);
-        vers = (uint64_t *)(ins + n_in);
-        *node = tmp;
-        for (int i = 0; i < n_in; i++) ins[i] = in[i];
-        node->in = ins;
-        out->flags |= TG_REQUIRES_GRAD;
-    }
+    if (need_grad) out->flags |= TG_REQUIRES_GRAD;
     node->out = out;
     if (op->forward(t, node) != TG_OK) {
         if (t->status == TG_OK) tg_tape_fail(t, TG_ERR_VALUE, "%s: forward failed", op->name);
@@ -296,10 +355,20 @@ static tg_tensor *apply(tg_tape *t, const tg_op *op, tg_tensor *const *in, int n
     t->who = NULL; /* a caller's own tg_tape_alloc is named as such */
     if (t->anomaly && tg__watch_forward(t, op, in, n_in, out) != TG_OK) return NULL;
     if (need_grad) {
-        /* The versions backward will expect (tg__check_saved_versions): a few loads
-         * and stores per op, the whole cost of version tracking when recording. */
-        for (int i = 0; i < n_in; i++) vers[i] = tg__version_owner(in[i])->version;
+        /* The inputs, and the versions backward will expect (tg__check_saved_versions):
+         * a load and two stores per input, the whole cost of version tracking when
+         * recording. */
+        tg_tensor **ins = (tg_tensor **)(node + 1);
+        uint64_t *vers = (uint64_t *)(ins + n_in);
+        if (t->n_nodes == 0) /* before any version is read: a write in between moves it */
+            t->writes_at_first = atomic_load_explicit(&tg__version_writes, memory_order_relaxed);
+        for (int i = 0; i < n_in; i++) {
+            ins[i] = in[i];
+            vers[i] = tg__version_owner(in[i])->version;
+        }
         vers[n_in] = tg__version_owner(out)->version;
+        t->grad_bytes = grad_bytes_add(t->grad_bytes, n);
+        node->in = ins;
         node->saved_version = vers;
         node->id = t->n_nodes++;
         node->prev = t->last;

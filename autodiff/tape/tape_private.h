@@ -31,6 +31,13 @@ struct tg_tape {
     bool in_sweep;        /* a sweep is running (a trace callback must not start one) */
     bool unread;          /* products recorded now are never read (tg__sweep_unread) */
     size_t step_leaves;   /* step tensors made with TG_REQUIRES_GRAD since the reset */
+    /* For the sweep's fast path (backward.c), since the reset: the version writes
+     * count (tg__version_writes) when the first node was recorded; the bytes of a
+     * gradient buffer for every recorded output and step leaf (64-byte multiples,
+     * saturating at SIZE_MAX); whether a sweep has given outputs gradient buffers. */
+    unsigned long long writes_at_first;
+    size_t grad_bytes;
+    bool swept;
     /* The sweep's working memory (sweep.c), malloc'd and kept across steps and resets
      * (a trace callback may reset the tape mid-sweep; this memory survives it):
      * reachability per node, the leaf hash, the leaves, their saved grad pointers and

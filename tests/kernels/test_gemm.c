@@ -1,6 +1,7 @@
 /* test_gemm.c — every GEMM micro-kernel this CPU supports (tg__gemm_use_isa) computes
  * the same products as a plain triple loop, on the packed and the direct paths, with
- * and without transposes, beta 0 and 1; unknown kernels are refused. */
+ * and without transposes, beta 0 and 1; unknown kernels are refused; each one's FMA
+ * loop (the benchmarks' peak) counts its FLOPs. */
 #include <stdlib.h>
 #include <tg/gemm.h>
 #include "check.h"
@@ -39,6 +40,10 @@ static void gemm_isas(void) {
         }
         CHECK(strcmp(tg__gemm_isa(), isa) == 0, "in use: %s, asked %s", tg__gemm_isa(), isa);
         tried++;
+        double f1 = tg__gemm_fma_loop(1), f3 = tg__gemm_fma_loop(3);
+        CHECK(f1 >= 2 * 8 && f3 == 3 * f1 && tg__gemm_fma_loop(0) == 0,
+              "%s: the FMA loop counts 2 FLOPs per lane per accumulator per iteration (%g, %g)",
+              isa, f1, f3);
         double worst = 0;
         for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
             for (int v = 0; v < 8; v++) {

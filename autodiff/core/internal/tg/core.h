@@ -4,6 +4,7 @@
 #define TG_INTERNAL_CORE_H
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <tapegrad/tg_core.h>
 #include <tapegrad/tg_params.h>
@@ -79,9 +80,18 @@ static inline bool tg__same_shape(const tg_tensor *a, const tg_tensor *b) {
 static inline tg_tensor *tg__version_owner(const tg_tensor *x) {
     return (tg_tensor *)(x->base ? x->base : x);
 }
+/* Every version increment in the process, counted: a tape all of whose nodes were
+ * recorded after the count last moved saw no tensor change, so its sweep can skip
+ * comparing versions node by node (tape/backward.c). Relaxed: a write on another
+ * thread that this one sees must have been synchronised with it anyway, and the
+ * count is then seen to have moved too. */
+extern _Atomic unsigned long long tg__version_writes;
 /* Records a write to x's values (what tg_tensor_mark_dirty does; inline for the
  * library's own writers). */
-static inline void tg__bump(tg_tensor *x) { tg__version_owner(x)->version++; }
+static inline void tg__bump(tg_tensor *x) {
+    tg__version_owner(x)->version++;
+    atomic_fetch_add_explicit(&tg__version_writes, 1, memory_order_relaxed);
+}
 
 /* True when gradients flow into x. */
 static inline bool tg__requires_grad(const tg_tensor *x) {

@@ -40,4 +40,10 @@ const char *tg__gemm_isa(void);         /* the one in use */
  * products. */
 bool tg__gemm_use_isa(const char *name);
 
+/* Benchmarks: `iters` iterations of a loop of independent vector multiply-adds in the
+ * kernel in use (fused on AVX2 and AVX-512), nothing else: the arithmetic peak of one
+ * core with that kernel's instructions. Returns the FLOPs done (a multiply-add counts
+ * as two). */
+double tg__gemm_fma_loop(long iters);
+
 #endif
