@@ -219,6 +219,9 @@ static tg_status fresh_grad(tg__sweep *s, tg_tensor *x) {
 tg_status tg__sweep_seeded(tg__sweep *s, tg_tensor *const *roots, const tg_tensor *const *seeds, int n) {
     tg_tape *t = s->t;
     if (tg__sweep_check_versions(s) != TG_OK) return t->status;
+    /* Nodes' ->grad buffers are written below and kept: a later tg_backward must
+     * clear them (it takes its no-pass fast path only on a tape no sweep has run on). */
+    t->swept = true;
     s->roots = roots;
     s->n_roots = n;
     for (int r = 0; r < n; r++) {
