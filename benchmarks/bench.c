@@ -133,7 +133,7 @@ static void conv_run(void *p, long iters) {
         tg_tensor *h = tg_tape_tensor(t, 4, (int[]){m->batch, 1, 28, 28},
                                       m->x->data + (size_t)r0 * 784, 0);
         for (int l = 0; l < 2; l++)
-            h = tg_max_pool2d(t, tg_relu(t, tg_conv_forward(t, m->conv[l], h)), k2, NULL, NULL);
+            h = tg_relu(t, tg_max_pool2d(t, tg_conv_forward(t, m->conv[l], h), k2, NULL, NULL)); /* as fashion_cnn */
         h = tg_dropout(t, tg_reshape(t, h, 2, (int[]){m->batch, 32 * 7 * 7}), (tg_real)0.25,
                        &m->rng, true);
         h = tg_linear_forward(t, m->fc[1], tg_relu(t, tg_linear_forward(t, m->fc[0], h)));

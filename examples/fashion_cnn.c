@@ -108,8 +108,12 @@ static tg_tensor *batch(tg_tape *t, const tg_idx *img, const tg_idx *lab, const 
 /* The logits (n,10) of x (n,1,28,28); dropout draws from rng when train. */
 static tg_tensor *forward(tg_tape *t, const cnn *m, tg_tensor *x, tg_rng *rng, bool train) {
     static const int k2[2] = {2, 2};
-    tg_tensor *h = tg_max_pool2d(t, tg_relu(t, tg_conv_forward(t, m->conv1, x)), k2, NULL, NULL);
-    h = tg_max_pool2d(t, tg_relu(t, tg_conv_forward(t, m->conv2, h)), k2, NULL, NULL);
+    /* relu(max pool(y)) is max pool(relu(y)) to the bit, values and gradients (relu is
+     * monotone, and a window's first maximum is also its first after relu, or all of
+     * them are <= 0 and the gradient is 0 either way): relu then runs on a quarter of
+     * the values. */
+    tg_tensor *h = tg_relu(t, tg_max_pool2d(t, tg_conv_forward(t, m->conv1, x), k2, NULL, NULL));
+    h = tg_relu(t, tg_max_pool2d(t, tg_conv_forward(t, m->conv2, h), k2, NULL, NULL));
     if (!h) return NULL;
     h = tg_reshape(t, h, 2, (int[]){h->shape[0], m->conv2->out * (S / 4) * (S / 4)});
     h = tg_dropout(t, h, m->p, rng, train);
