@@ -14,8 +14,8 @@
  *   lstm_32x512
  *   lstm_1x32
  *   conv_step     ms       examples/fashion_cnn's training step at batch 64: input
- *                          (64,1,28,28), conv 3x3 16 + relu + max pool 2, conv 3x3 32 +
- *                          relu + max pool 2, dropout 0.25, linear 1568-128 + relu,
+ *                          (64,1,28,28), conv 3x3 16 + max pool 2 + relu, conv 3x3 32 +
+ *                          max pool 2 + relu, dropout 0.25, linear 1568-128 + relu,
  *                          linear 128-10, cross-entropy, Adam
  *   hvp_mlp       ms       one Hessian-vector product of an MLP 784-256-10 (tanh),
  *                          batch 64, cross-entropy, with respect to every weight

@@ -7,6 +7,7 @@
  *
  * Model (every layer from tg_conv.h / tg_linear.h, composed of primitive ops):
  *   x (N,1,28,28) -> conv 3x3 pad 1, C1 channels -> relu -> max pool 2  (N,C1,14,14)
+ *                    (computed as max pool then relu: the same bits, see forward)
  *                 -> conv 3x3 pad 1, C2 channels -> relu -> max pool 2  (N,C2,7,7)
  *                 -> flatten (N, C2*49) -> dropout p -> linear -> relu (N,H)
  *                 -> linear (N,10), softmax cross-entropy on the logits.
