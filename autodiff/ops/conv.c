@@ -209,13 +209,13 @@ void tg__unfold_bwd(tg_node *n) {
 
 static int pick2(const int *v, int i, int dflt) { return v ? v[i] : dflt; }
 
-tg_tensor *tg_unfold2d(tg_tape *t, tg_tensor *x, const int kernel[2], const int stride[2],
-                       const int padding[2], const int dilation[2]) {
+/* The 2-D unfolds' builder: geometry g (dims, ones set) completed from the pairs. */
+static tg_tensor *unfold2d_apply(tg_tape *t, const tg_op *op, unfold_geom g, tg_tensor *x, const int kernel[2],
+                                 const int stride[2], const int padding[2], const int dilation[2]) {
     if (t && tg_tape_status(t) == TG_OK && !kernel) {
-        tg_tape_fail(t, TG_ERR_ARG, "tg_unfold2d: kernel is NULL");
+        tg_tape_fail(t, TG_ERR_ARG, "%s: kernel is NULL", unfold_name(&g));
         return NULL;
     }
-    unfold_geom g = {.dims = 2};
     for (int a = 0; a < 2 && kernel; a++) {
         g.k[a] = kernel[a];
         g.s[a] = pick2(stride, a, 1);
@@ -223,7 +223,12 @@ tg_tensor *tg_unfold2d(tg_tape *t, tg_tensor *x, const int kernel[2], const int 
         g.d[a] = pick2(dilation, a, 1);
     }
     tg_op_args args = {.p = &g};
-    return tg_apply(t, &tg__op_unfold2d, &x, 1, &args);
+    return tg_apply(t, op, &x, 1, &args);
+}
+
+tg_tensor *tg_unfold2d(tg_tape *t, tg_tensor *x, const int kernel[2], const int stride[2],
+                       const int padding[2], const int dilation[2]) {
+    return unfold2d_apply(t, &tg__op_unfold2d, (unfold_geom){.dims = 2}, x, kernel, stride, padding, dilation);
 }
 
 tg_tensor *tg_unfold1d(tg_tape *t, tg_tensor *x, int kernel, int stride, int padding, int dilation) {
@@ -236,19 +241,8 @@ tg_tensor *tg_unfold1d(tg_tape *t, tg_tensor *x, int kernel, int stride, int pad
  * [W2 b] times it is a convolution plus its bias in one product. */
 tg_tensor *tg_unfold2d_ones(tg_tape *t, tg_tensor *x, const int kernel[2], const int stride[2],
                             const int padding[2], const int dilation[2]) {
-    if (t && tg_tape_status(t) == TG_OK && !kernel) {
-        tg_tape_fail(t, TG_ERR_ARG, "tg_unfold2d_ones: kernel is NULL");
-        return NULL;
-    }
-    unfold_geom g = {.dims = 2, .ones = 1};
-    for (int a = 0; a < 2 && kernel; a++) {
-        g.k[a] = kernel[a];
-        g.s[a] = pick2(stride, a, 1);
-        g.p[a] = pick2(padding, a, 0);
-        g.d[a] = pick2(dilation, a, 1);
-    }
-    tg_op_args args = {.p = &g};
-    return tg_apply(t, &tg__op_unfold2d_ones, &x, 1, &args);
+    return unfold2d_apply(t, &tg__op_unfold2d_ones, (unfold_geom){.dims = 2, .ones = 1}, x, kernel, stride,
+                          padding, dilation);
 }
 
 tg_tensor *tg_unfold1d_ones(tg_tape *t, tg_tensor *x, int kernel, int stride, int padding, int dilation) {
