@@ -331,29 +331,44 @@ def ours_fashion_cnn(prog, data, epochs, threads):
     import re
     import tempfile
     env = dict(os.environ, TG_NUM_THREADS=str(threads))
+    out = []
     with tempfile.TemporaryDirectory() as tmp:
-        r = subprocess.run([prog, "--epochs", str(epochs), "--data", data, "--svg",
-                            os.path.join(tmp, "loss.svg")], capture_output=True, text=True,
-                           env=env)
-    for line in r.stdout.splitlines():
-        if line.startswith("epoch"):
-            print("tapegrad " + line, flush=True)
+        # the epochs are printed as they end (a run takes minutes)
+        p = subprocess.Popen([prog, "--epochs", str(epochs), "--data", data, "--svg",
+                              os.path.join(tmp, "loss.svg")], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env=env)
+        for line in p.stdout:
+            out.append(line)
+            if re.match(r"epoch +\d+/\d+  train loss", line):
+                print("tapegrad " + line, end="", flush=True)
+        err = p.stderr.read()
+        rc = p.wait()
     m = re.search(r"test accuracy ([0-9.]+)% after \d+ epochs \(([0-9.]+) s per epoch",
-                  r.stdout)
-    if r.returncode != 0 or not m:
-        sys.exit("compare.py: %s failed (exit %d):\n%s" % (prog, r.returncode, r.stderr))
+                  "".join(out))
+    if rc != 0 or not m:
+        sys.exit("compare.py: %s failed (exit %d):\n%s" % (prog, rc, err))
     return float(m.group(1)) / 100, float(m.group(2))
 
 
 def fashion_cnn_main(a):
-    """--fashion-cnn: ours then PyTorch's on the real data, one table."""
+    """--fashion-cnn: ours and PyTorch's on the real data, at the same time; one table."""
     threads = int(a.threads.split(",")[0])
     prog = os.path.abspath(a.fashion_cnn_prog or os.path.join(
         os.path.dirname(os.path.abspath(a.bench)), "..", "examples", "fashion_cnn"))
     print("# %s, fashion_cnn %s, %d epochs, %d thread(s)"
           % (time.strftime("%Y-%m-%d %H:%M"), prog, a.epochs, threads), flush=True)
-    rows = [("tapegrad",) + ours_fashion_cnn(prog, a.data, a.epochs, threads),
-            ("PyTorch 1.13",) + torch_fashion_cnn(a.data, a.epochs, threads)]
+    # Side by side, so that both see the same load on a shared machine (and a run of
+    # 15 epochs each takes the time of one).
+    import threading
+    ours = []
+    th = threading.Thread(target=lambda: ours.append(
+        ours_fashion_cnn(prog, a.data, a.epochs, threads)))
+    th.start()
+    theirs = torch_fashion_cnn(a.data, a.epochs, threads)
+    th.join()
+    if not ours:
+        sys.exit("compare.py: fashion_cnn did not finish")
+    rows = [("tapegrad",) + ours[0], ("PyTorch 1.13",) + theirs]
     print("\n| Fashion-MNIST CNN, %d epochs | test accuracy | s per epoch |" % a.epochs)
     print("|---|---|---|")
     for who, acc, sec in rows:

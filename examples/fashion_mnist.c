@@ -32,7 +32,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "svg_chart.h"
 #include <tapegrad/tg_threads.h>
 #include "train_util.h"
 
@@ -140,20 +139,10 @@ int main(int argc, char **argv) {
     int cli_rc = parse(argc, argv, &c);
     if (cli_rc != CLI_RUN) return cli_rc;
 
-    tg_idx train_img, train_lab, test_img, test_lab;
-    if (tg_fashion_mnist_load(c.data, "train", &train_img, &train_lab) != TG_OK ||
-        tg_fashion_mnist_load(c.data, "test", &test_img, &test_lab) != TG_OK) {
-        fprintf(stderr, PROG ": %s\n", tg_last_error());
-        tg_idx_free(&train_img);
-        tg_idx_free(&train_lab);
-        if (!c.data && access(TG_FASHION_MNIST_DIR, F_OK) != 0) {
-            fprintf(stderr, PROG ": Fashion-MNIST is not installed: apt-get install dataset-fashion-mnist\n");
-            return TU_EXIT_NODATA;
-        }
-        return 1;
-    }
-    c.n_train = c.o.quick && train_img.shape[0] > 2000 ? 2000 : train_img.shape[0];
-    c.n_test = c.o.quick && test_img.shape[0] > 1000 ? 1000 : test_img.shape[0];
+    tu_fashion fd;
+    int load_rc = tu_fashion_load(PROG, c.data, c.o.quick, &fd);
+    if (load_rc != 0) return load_rc;
+    c.n_train = fd.n_train, c.n_test = fd.n_test;
     if (c.batch > c.n_train) c.batch = c.n_train;
 
     char fp[256];
@@ -180,14 +169,11 @@ int main(int argc, char **argv) {
     tg_sched *sched = opt ? tg_sched_step_decay_new(opt, 5, 0.5) : NULL;
     tg_tape *t = tg_tape_new();
     const int steps = (c.n_train + c.batch - 1) / c.batch;
-    int *perm = malloc((size_t)c.n_train * sizeof *perm);
-    int *labels = malloc((size_t)c.batch * sizeof *labels);
-    tu_curve curve;
-    bool curve_ok = tu_curve_init(&curve, c.o.epochs, 20); /* 20 points per epoch */
-    double *test_x = malloc((size_t)c.o.epochs * sizeof *test_x);
-    double *test_y = malloc((size_t)c.o.epochs * sizeof *test_y);
+    tu_run run;
+    bool run_ok = tu_run_init(&run, c.n_train, c.batch, c.o.epochs);
+    int *perm = run.perm, *labels = run.labels;
     int status = 1;
-    if (!sched || !t || !perm || !labels || !curve_ok || !test_x || !test_y) {
+    if (!sched || !t || !run_ok) {
         fprintf(stderr, PROG ": setup failed: %s\n", tg_last_error());
         goto done;
     }
@@ -205,7 +191,6 @@ int main(int argc, char **argv) {
 
     tu_progress prog;
     tu_steady steady = {0};
-    int n_test = 0;
     double acc = 0, test_loss = 0, train_time = 0;
     int epochs_run = 0;
     tu_progress_start(&prog, (long)(c.o.epochs - epoch) * steps, "img");
@@ -216,7 +201,7 @@ int main(int argc, char **argv) {
             int off = s * c.batch, bs = c.n_train - off < c.batch ? c.n_train - off : c.batch;
             tu_steady_begin(&steady);
             tg_tape_reset(t);
-            tg_tensor *x = batch(t, &train_img, &train_lab, perm + off, bs, labels);
+            tg_tensor *x = batch(t, &fd.train_img, &fd.train_lab, perm + off, bs, labels);
             tg_tensor *loss = tg_cross_entropy(t, tg_mlp_forward(t, m, x), labels);
             tg_optim_zero_grad(opt);
             if (tg_backward(t, loss, NULL) != TG_OK) {
@@ -230,13 +215,13 @@ int main(int argc, char **argv) {
             tu_steady_end(&steady);
             double l = (double)tg_item(loss);
             tu_progress_step(&prog, epoch, c.o.epochs, s, steps, l, bs);
-            tu_curve_step(&curve, epoch, s, steps, l);
+            tu_curve_step(&run.curve, epoch, s, steps, l);
         }
         double train_loss = tu_progress_epoch_end(&prog), dt = tu_now() - t0;
         train_time += dt, epochs_run++;
         tg_sched_step(sched);
-        if (evaluate(t, m, &test_img, &test_lab, c.n_test, &test_loss, &acc, NULL) != 0) goto done;
-        test_x[n_test] = epoch + 1, test_y[n_test++] = test_loss;
+        if (evaluate(t, m, &fd.test_img, &fd.test_lab, c.n_test, &test_loss, &acc, NULL) != 0) goto done;
+        tu_run_test_point(&run, epoch + 1, test_loss);
         printf("epoch %2d/%d  train loss %.4f  test loss %.4f  test accuracy %.2f%%  (%.2f s)\n",
                epoch + 1, c.o.epochs, train_loss, test_loss, 100 * acc, dt);
         fflush(stdout);
@@ -244,9 +229,8 @@ int main(int argc, char **argv) {
             goto done;
     }
     int confusion[C * C] = {0};
-    if (evaluate(t, m, &test_img, &test_lab, c.n_test, &test_loss, &acc, confusion) != 0) goto done;
-    printf("\ntest accuracy %.2f%% after %d epochs", 100 * acc, c.o.epochs);
-    if (epochs_run) printf(" (%.1f s per epoch of training)", train_time / epochs_run);
+    if (evaluate(t, m, &fd.test_img, &fd.test_lab, c.n_test, &test_loss, &acc, confusion) != 0) goto done;
+    tu_print_accuracy(acc, c.o.epochs, train_time, epochs_run);
     printf("\nper class:");
     for (int k = 0; k < C; k++) {
         int tot = 0;
@@ -255,41 +239,14 @@ int main(int argc, char **argv) {
                tot ? 100.0 * confusion[k * C + k] / tot : 0.0);
     }
     printf("\n");
-    if (steady.allocs) {
-        fprintf(stderr, PROG ": %zu allocations during steady training steps (expected 0)\n",
-                steady.allocs);
-        goto done;
-    }
-    svg_chart *ch = svg_chart_new("Fashion-MNIST: cross-entropy loss", "epoch", "loss");
-    if (ch) {
-        svg_chart_set_log_y(ch, 1);
-        svg_chart_add(ch, "train (mean per 1/20 epoch)", curve.x, curve.y, curve.n);
-        svg_chart_add(ch, "test", test_x, test_y, n_test);
-        int written = svg_chart_write(ch, c.o.svg) == 0;
-        if (!written) cli_write_failed(PROG, c.o.svg);
-        svg_chart_free(ch);
-        if (!written) goto done;
-        printf("loss curve: %s\n", c.o.svg);
-    }
-    status = 0;
-    if (c.o.quick && acc < 0.6) {
-        fprintf(stderr, PROG ": --quick: test accuracy %.2f%% is implausibly low\n", 100 * acc);
-        status = 1;
-    }
+    status = tu_finish(PROG, "Fashion-MNIST: cross-entropy loss", &c.o, &run, &steady, acc);
 done:
-    free(perm);
-    free(labels);
-    if (curve_ok) tu_curve_free(&curve);
-    free(test_x);
-    free(test_y);
+    tu_run_free(&run);
     tg_tape_free(t);
     tg_sched_free(sched);
     tg_optim_free(opt);
     tg_params_free(&ps);
     tg_mlp_free(m);
-    tg_idx_free(&train_img);
-    tg_idx_free(&train_lab);
-    tg_idx_free(&test_img);
-    tg_idx_free(&test_lab);
+    tu_fashion_free(&fd);
     return status;
 }

@@ -1,6 +1,7 @@
 /* train_util.c — options, progress line and checkpoints of the real-data examples.
  * See train_util.h. */
 #include "train_util.h"
+#include "svg_chart.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -287,6 +288,86 @@ int tu_parse_model(const char *prog, const char *s, tg_rnn_kind *out) {
     else {
         fprintf(stderr, "%s: --model must be lstm or gru, got '%s'\n", prog, s);
         return -1;
+    }
+    return 0;
+}
+
+/* ---- the Fashion-MNIST programs ---- */
+
+int tu_fashion_load(const char *prog, const char *dir, bool quick, tu_fashion *f) {
+    memset(f, 0, sizeof *f);
+    if (tg_fashion_mnist_load(dir, "train", &f->train_img, &f->train_lab) != TG_OK ||
+        tg_fashion_mnist_load(dir, "test", &f->test_img, &f->test_lab) != TG_OK) {
+        fprintf(stderr, "%s: %s\n", prog, tg_last_error());
+        tu_fashion_free(f);
+        if (!dir && access(TG_FASHION_MNIST_DIR, F_OK) != 0) {
+            fprintf(stderr, "%s: Fashion-MNIST is not installed: apt-get install dataset-fashion-mnist\n", prog);
+            return TU_EXIT_NODATA;
+        }
+        return 1;
+    }
+    f->n_train = quick && f->train_img.shape[0] > 2000 ? 2000 : f->train_img.shape[0];
+    f->n_test = quick && f->test_img.shape[0] > 1000 ? 1000 : f->test_img.shape[0];
+    return 0;
+}
+
+void tu_fashion_free(tu_fashion *f) {
+    tg_idx_free(&f->train_img);
+    tg_idx_free(&f->train_lab);
+    tg_idx_free(&f->test_img);
+    tg_idx_free(&f->test_lab);
+}
+
+bool tu_run_init(tu_run *r, int n_train, int batch, int epochs) {
+    memset(r, 0, sizeof *r);
+    r->perm = malloc((size_t)n_train * sizeof *r->perm);
+    r->labels = malloc((size_t)batch * sizeof *r->labels);
+    r->curve_ok = tu_curve_init(&r->curve, epochs, 20);
+    r->test_x = malloc((size_t)epochs * sizeof *r->test_x);
+    r->test_y = malloc((size_t)epochs * sizeof *r->test_y);
+    return r->perm && r->labels && r->curve_ok && r->test_x && r->test_y;
+}
+
+void tu_run_free(tu_run *r) {
+    free(r->perm);
+    free(r->labels);
+    if (r->curve_ok) tu_curve_free(&r->curve);
+    free(r->test_x);
+    free(r->test_y);
+    memset(r, 0, sizeof *r);
+}
+
+void tu_run_test_point(tu_run *r, int epoch, double test_loss) {
+    r->test_x[r->n_test] = epoch;
+    r->test_y[r->n_test++] = test_loss;
+}
+
+void tu_print_accuracy(double acc, int epochs, double train_time, int epochs_run) {
+    printf("\ntest accuracy %.2f%% after %d epochs", 100 * acc, epochs);
+    if (epochs_run) printf(" (%.1f s per epoch of training)", train_time / epochs_run);
+}
+
+int tu_finish(const char *prog, const char *title, const tu_opts *o, const tu_run *r,
+              const tu_steady *steady, double acc) {
+    if (steady->allocs) {
+        fprintf(stderr, "%s: %zu allocations during steady training steps (expected 0)\n", prog,
+                steady->allocs);
+        return 1;
+    }
+    svg_chart *ch = svg_chart_new(title, "epoch", "loss");
+    if (ch) {
+        svg_chart_set_log_y(ch, 1);
+        svg_chart_add(ch, "train (mean per 1/20 epoch)", r->curve.x, r->curve.y, r->curve.n);
+        svg_chart_add(ch, "test", r->test_x, r->test_y, r->n_test);
+        int written = svg_chart_write(ch, o->svg) == 0;
+        if (!written) cli_write_failed(prog, o->svg);
+        svg_chart_free(ch);
+        if (!written) return 1;
+        printf("loss curve: %s\n", o->svg);
+    }
+    if (o->quick && acc < 0.6) {
+        fprintf(stderr, "%s: --quick: test accuracy %.2f%% is implausibly low\n", prog, 100 * acc);
+        return 1;
     }
     return 0;
 }

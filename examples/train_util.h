@@ -147,4 +147,41 @@ typedef struct tu_steady {
 void tu_steady_begin(tu_steady *s);
 void tu_steady_end(tu_steady *s);
 
+/* ---- the Fashion-MNIST programs (fashion_mnist, fashion_cnn) ---- */
+
+/* The data set: the 60000 training and 10000 test images and their labels, and how
+ * many of each a run uses (--quick: 2000 and 1000). */
+typedef struct tu_fashion {
+    tg_idx train_img, train_lab, test_img, test_lab;
+    int n_train, n_test;
+} tu_fashion;
+/* Loads it from dir (NULL: the Debian package's folder). 0, or after printing the
+ * error the exit code: TU_EXIT_NODATA when the package is not installed, else 1. */
+int tu_fashion_load(const char *prog, const char *dir, bool quick, tu_fashion *f);
+void tu_fashion_free(tu_fashion *f);
+
+/* What a training run keeps besides the model: the epoch's order of the training
+ * images, a batch's labels, the train-loss curve (20 points per epoch) and the test
+ * loss after each epoch. */
+typedef struct tu_run {
+    int *perm, *labels;
+    tu_curve curve;
+    bool curve_ok;
+    double *test_x, *test_y;
+    int n_test;
+} tu_run;
+/* false (out of memory) leaves r safe to tu_run_free. */
+bool tu_run_init(tu_run *r, int n_train, int batch, int epochs);
+void tu_run_free(tu_run *r);
+/* Appends the test loss after `epoch` epochs to the curve of r. */
+void tu_run_test_point(tu_run *r, int epoch, double test_loss);
+/* Prints "test accuracy A% after N epochs (S s per epoch of training)" after a blank
+ * line, with no newline at the end (the caller may add per-class figures). */
+void tu_print_accuracy(double acc, int epochs, double train_time, int epochs_run);
+/* The end of a run: fails if steady steps allocated; writes the loss curves (train
+ * and test) to o->svg under `title`; with --quick fails on an accuracy below 60%.
+ * Returns the exit status, 0 or 1, after printing what failed. */
+int tu_finish(const char *prog, const char *title, const tu_opts *o, const tu_run *r,
+              const tu_steady *steady, double acc);
+
 #endif

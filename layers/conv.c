@@ -98,83 +98,80 @@ tg_tensor *tg_conv_forward(tg_tape *t, const tg_conv *c, tg_tensor *x) {
                      c->dims == 2 ? "H, W" : "L", tg_shape_str(x, b, sizeof b));
         return NULL;
     }
-    /* cols (N, in*kh*kw, L); y = W2 cols, W2 (out, in*kh*kw) shared by the batch */
-    tg_tensor *cols = c->dims == 2
-                          ? tg_unfold2d(t, x, c->kernel, c->stride, c->padding, c->dilation)
-                          : tg_unfold1d(t, x, c->kernel[1], c->stride[1], c->padding[1], c->dilation[1]);
+    /* cols (N, in*kh*kw, L); y = W2 cols, W2 (out, in*kh*kw) shared by the batch. With
+     * a bias, cols carries a row of ones and W2 the column b: [W2 b] [cols; 1] is
+     * W2 cols + b in the same product, and b's gradient comes out of the GEMM that
+     * computes W's (no separate broadcast add over every position). */
+    bool ones = c->b != NULL;
+    tg_tensor *cols;
+    if (c->dims == 2)
+        cols = ones ? tg_unfold2d_ones(t, x, c->kernel, c->stride, c->padding, c->dilation)
+                    : tg_unfold2d(t, x, c->kernel, c->stride, c->padding, c->dilation);
+    else
+        cols = ones ? tg_unfold1d_ones(t, x, c->kernel[1], c->stride[1], c->padding[1], c->dilation[1])
+                    : tg_unfold1d(t, x, c->kernel[1], c->stride[1], c->padding[1], c->dilation[1]);
     if (!cols) return NULL;
-    tg_tensor *W2 = tg_reshape(t, c->W, 2, (int[]){c->out, cols->shape[1]});
+    int rows = cols->shape[1] - (ones ? 1 : 0);
+    tg_tensor *W2 = tg_reshape(t, c->W, 2, (int[]){c->out, rows});
+    if (ones) {
+        tg_tensor *parts[2] = {W2, tg_reshape(t, c->b, 2, (int[]){c->out, 1})};
+        W2 = tg_concat(t, parts, 2, 1);
+    }
     tg_tensor *y = tg_matmul_t(t, W2, cols, false, false); /* (N, out, L) */
     int shape[4] = {x->shape[0], c->out, 1, 1}, r = c->dims + 2;
     for (int a = 2 - c->dims, i = 2; a < 2; a++, i++)
         shape[i] = out_len(x->shape[i], c->kernel[a], c->stride[a], c->padding[a], c->dilation[a]);
-    y = tg_reshape(t, y, r, shape);
-    if (!c->b) return y;
-    /* b (out) as (out, 1[, 1]) broadcasts over the positions */
-    return tg_add(t, y, tg_reshape(t, c->b, r - 1, (int[]){c->out, 1, 1}));
+    return tg_reshape(t, y, r, shape);
 }
 
 /* ---- pooling ---- */
 
-/* The windows of x as (N, C, kh*kw, L) and the output shape; NULL on error. mask_pad:
- * also returns in *pad a (1, 1, kh*kw, L) tensor that is 1 where a window reads the
- * padding (NULL when there is no padding). */
-static tg_tensor *windows(tg_tape *t, const char *fn, tg_tensor *x, const int *kernel, const int *stride,
-                          const int *padding, int out_shape[4], tg_tensor **pad) {
-    if (!tg__tape_ok(t, fn)) return NULL;
+/* Checks x and the window geometry (k, s, p receive it, stride NULL meaning the
+ * kernel); false with the error on the tape. */
+static bool pool_check(tg_tape *t, const char *fn, tg_tensor *x, const int *kernel, const int *stride,
+                       const int *padding, int k[2], int s[2], int p[2]) {
+    if (!tg__tape_ok(t, fn)) return false;
     if (!x || !tg__tensor_live(t, x)) {
         tg_tape_fail(t, x ? TG_ERR_STATE : TG_ERR_ARG, "%s: x %s", fn,
                      x ? "belongs to another tape or to a step before the last tg_tape_reset" : "is NULL");
-        return NULL;
+        return false;
     }
     if (!kernel) {
         tg_tape_fail(t, TG_ERR_ARG, "%s: kernel is NULL", fn);
-        return NULL;
+        return false;
     }
-    int k[2] = {kernel[0], kernel[1]}, s[2] = {pair(stride, 0, k[0]), pair(stride, 1, k[1])};
-    int p[2] = {pair(padding, 0, 0), pair(padding, 1, 0)};
+    for (int a = 0; a < 2; a++)
+        k[a] = kernel[a], s[a] = pair(stride, a, k[a]), p[a] = pair(padding, a, 0);
     char b[96];
     if (x->rank != 4) {
         tg_tape_fail(t, TG_ERR_SHAPE, "%s: x must be (N, C, H, W), got %s", fn, tg_shape_str(x, b, sizeof b));
-        return NULL;
+        return false;
     }
     for (int a = 0; a < 2; a++)
         if (k[a] >= 1 && (p[a] < 0 || p[a] > k[a] / 2)) {
             tg_tape_fail(t, TG_ERR_VALUE, "%s: padding %d must be between 0 and half the kernel %d", fn, p[a], k[a]);
-            return NULL;
+            return false;
         }
-    tg_tensor *cols = tg_unfold2d(t, x, k, s, p, NULL);
-    if (!cols) return NULL;
-    int N = x->shape[0], C = x->shape[1], kk = k[0] * k[1], L = cols->shape[2];
-    out_shape[0] = N, out_shape[1] = C;
-    out_shape[2] = out_len(x->shape[2], k[0], s[0], p[0], 1);
-    out_shape[3] = out_len(x->shape[3], k[1], s[1], p[1], 1);
-    if (pad) {
-        *pad = NULL;
-        if (p[0] || p[1]) { /* 1 - unfold(ones): 1 exactly where a window reads padding */
-            tg_tensor *ones = tg_tape_full(t, 4, (int[]){1, 1, x->shape[2], x->shape[3]}, 1);
-            tg_tensor *u = tg_unfold2d(t, ones, k, s, p, NULL);
-            *pad = tg_reshape(t, tg_add_scalar(t, tg_neg(t, u), 1), 4, (int[]){1, 1, kk, L});
-            if (!*pad) return NULL;
-        }
-    }
-    return tg_reshape(t, cols, 4, (int[]){N, C, kk, L});
+    return true;
 }
 
+/* The maximum of each window, tg_unfold_max2d: the windows are never built. */
 tg_tensor *tg_max_pool2d(tg_tape *t, tg_tensor *x, const int kernel[2], const int stride[2],
                          const int padding[2]) {
-    int shape[4];
-    tg_tensor *pad = NULL;
-    tg_tensor *w = windows(t, "tg_max_pool2d", x, kernel, stride, padding, shape, &pad);
-    if (!w) return NULL;
-    if (pad) w = tg_masked_fill(t, w, pad, (tg_real)-INFINITY); /* padding never wins */
-    return tg_reshape(t, tg_max_axis(t, w, 2, false), 4, shape);
+    int k[2], s[2], p[2];
+    if (!pool_check(t, "tg_max_pool2d", x, kernel, stride, padding, k, s, p)) return NULL;
+    return tg_unfold_max2d(t, x, k, s, p);
 }
 
+/* The windows unfolded as (N, C, kh*kw, L), their mean over kh*kw, reshaped. */
 tg_tensor *tg_avg_pool2d(tg_tape *t, tg_tensor *x, const int kernel[2], const int stride[2],
                          const int padding[2]) {
-    int shape[4];
-    tg_tensor *w = windows(t, "tg_avg_pool2d", x, kernel, stride, padding, shape, NULL);
-    if (!w) return NULL;
+    int k[2], s[2], p[2];
+    if (!pool_check(t, "tg_avg_pool2d", x, kernel, stride, padding, k, s, p)) return NULL;
+    tg_tensor *cols = tg_unfold2d(t, x, k, s, p, NULL);
+    if (!cols) return NULL;
+    int N = x->shape[0], C = x->shape[1], L = cols->shape[2];
+    int shape[4] = {N, C, out_len(x->shape[2], k[0], s[0], p[0], 1), out_len(x->shape[3], k[1], s[1], p[1], 1)};
+    tg_tensor *w = tg_reshape(t, cols, 4, (int[]){N, C, k[0] * k[1], L});
     return tg_reshape(t, tg_mean_axis(t, w, 2, false), 4, shape);
 }

@@ -113,8 +113,11 @@ OP(erf,             1,  EW,      same,         erf_fwd,          erf_bwd,       
 /* ---- convolution's unfold and its adjoint fold (conv.c) */
 OP(unfold1d,        1,  0,       unfold,       unfold_fwd,       unfold_bwd,       unfold_vjp,       unfold,       "dx += col2im(g)")
 OP(unfold2d,        1,  0,       unfold,       unfold_fwd,       unfold_bwd,       unfold_vjp,       unfold,       "dx += col2im(g)")
+OP(unfold1d_ones,   1,  0,       unfold,       unfold_fwd,       unfold_bwd,       unfold_vjp,       unfold,       "dx += col2im(g without its ones row)")
+OP(unfold2d_ones,   1,  0,       unfold,       unfold_fwd,       unfold_bwd,       unfold_vjp,       unfold,       "dx += col2im(g without its ones row)")
 OP(fold1d,          1,  0,       fold,         fold_fwd,         fold_bwd,         fold_vjp,         unfold,       "dcols += unfold(g)")
 OP(fold2d,          1,  0,       fold,         fold_fwd,         fold_bwd,         fold_vjp,         unfold,       "dcols += unfold(g)")
+OP(unfold_max2d,     1,  0,       unfold_max,   unfold_max_fwd,   unfold_max_bwd,   unfold_max_vjp,   unfold,       "dx[first arg-max of each window] += g")
 /* ---- dropout (random.c) */
 OP(dropout,         1,  0,       dropout,      dropout_fwd,      dropout_bwd,      dropout_vjp,      dropout,      "dx += g m / (1 - p)")
 /* ---- matrix product with transposed operands (matmul_t.c) */

@@ -102,7 +102,7 @@ int main(int argc, char **argv) {
 
     f = row(&o, "tg_conv_forward", "kernel wider than the input");
     on_tape(o, f->t, tg_conv_forward(f->t, conv, tg_tape_full(f->t, 4, (int[]){1, 3, 1, 3}, 1)));
-    expect_named(f, TG_ERR_SHAPE, "tg_unfold2d: kernel 2 with dilation 1 spans 2, more than input 1 + 2 x padding 0 (height) (shape (1,3,1,3))", "tg_unfold2d");
+    expect_named(f, TG_ERR_SHAPE, "tg_unfold2d_ones: kernel 2 with dilation 1 spans 2, more than input 1 + 2 x padding 0 (height) (shape (1,3,1,3))", "tg_unfold2d_ones");
 
     f = row(&o, "tg_max_pool2d", "rank 2");
     on_tape(o, f->t, tg_max_pool2d(f->t, f->a, (int[]){2, 2}, NULL, NULL));
@@ -118,11 +118,11 @@ int main(int argc, char **argv) {
 
     f = row(&o, "tg_max_pool2d", "kernel 0");
     on_tape(o, f->t, tg_max_pool2d(f->t, f->r4, (int[]){0, 2}, (int[]){1, 1}, NULL));
-    expect_named(f, TG_ERR_VALUE, "tg_unfold2d: kernel 0, stride 1, dilation 1 must be >= 1 and padding 0 >= 0 (height)", "tg_unfold2d");
+    expect_named(f, TG_ERR_VALUE, "tg_unfold_max2d: kernel 0, stride 1, dilation 1 must be >= 1 and padding 0 >= 0 (height)", "tg_unfold_max2d");
 
     f = row(&o, "tg_max_pool2d", "kernel larger than the input");
     on_tape(o, f->t, tg_max_pool2d(f->t, f->r4, (int[]){5, 1}, NULL, NULL));
-    expect_named(f, TG_ERR_SHAPE, "tg_unfold2d: kernel 5 with dilation 1 spans 5, more than input 4 + 2 x padding 0 (height) (shape (2,3,4,5))", "tg_unfold2d");
+    expect_named(f, TG_ERR_SHAPE, "tg_unfold_max2d: kernel 5 with dilation 1 spans 5, more than input 4 + 2 x padding 0 (height) (shape (2,3,4,5))", "tg_unfold_max2d");
 
     f = row(&o, "tg_avg_pool2d", "rank 3");
     on_tape(o, f->t, tg_avg_pool2d(f->t, tg_tape_full(f->t, 3, (int[]){1, 4, 4}, 1), (int[]){2, 2}, NULL, NULL));

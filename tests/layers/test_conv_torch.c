@@ -138,9 +138,65 @@ static void test_steady(void) {
     tg_layer_norm_free(ln);
 }
 
+/* The training loop of examples/fashion_cnn in small: conv, max pool, relu (twice),
+ * dropout, two linear layers, cross-entropy, Adam, over changing batches: after the
+ * first step nothing is allocated (the counter stays flat over 20 steps), and training
+ * makes progress. */
+static void test_training_loop(void) {
+    enum { B = 8, S = 12, STEPS = 20 };
+    tg_rng g;
+    tg_rng_seed(&g, 6);
+    tg_conv *c1 = tg_conv2d_new("c1", 1, 4, (int[]){3, 3}, NULL, (int[]){1, 1}, NULL, true, TG_INIT_TORCH, &g);
+    tg_conv *c2 = tg_conv2d_new("c2", 4, 8, (int[]){3, 3}, NULL, (int[]){1, 1}, NULL, true, TG_INIT_TORCH, &g);
+    tg_linear *f1 = tg_linear_new("f1", 8 * 3 * 3, 16, TG_INIT_TORCH, &g);
+    tg_linear *f2 = tg_linear_new("f2", 16, 10, TG_INIT_TORCH, &g);
+    tg_params ps = {0};
+    CHECK(c1 && c2 && f1 && f2 && tg_conv_params(c1, &ps) == TG_OK && tg_conv_params(c2, &ps) == TG_OK &&
+              tg_linear_params(f1, &ps) == TG_OK && tg_linear_params(f2, &ps) == TG_OK,
+          "model: %s", tg_last_error());
+    tg_adam_opts ao = tg_adam_defaults();
+    ao.lr = 1e-2;
+    tg_optim *opt = tg_adam_new(&ps, &ao);
+    tg_tensor *xs = tg_tensor_new(4, (int[]){3 * B, 1, S, S}, 0);
+    tg_tensor_uniform(xs, &g, 0, 1);
+    int labels[3 * B];
+    for (int i = 0; i < 3 * B; i++) labels[i] = (int)(tg_rng_u64(&g) % 10);
+    tg_tape *t = tg_tape_new();
+    size_t after_first = 0;
+    double first = 0, last = 0;
+    for (int step = 0; step < STEPS && opt; step++) {
+        int b0 = (step % 3) * B;
+        tg_tape_reset(t);
+        tg_tensor *x = tg_tape_tensor(t, 4, (int[]){B, 1, S, S}, xs->data + (size_t)b0 * S * S, 0);
+        tg_tensor *h = tg_relu(t, tg_max_pool2d(t, tg_conv_forward(t, c1, x), (int[]){2, 2}, NULL, NULL));
+        h = tg_relu(t, tg_max_pool2d(t, tg_conv_forward(t, c2, h), (int[]){2, 2}, NULL, NULL));
+        h = tg_dropout(t, tg_reshape(t, h, 2, (int[]){B, 8 * 3 * 3}), (tg_real)0.25, &g, true);
+        tg_tensor *L = tg_cross_entropy(t, tg_linear_forward(t, f2, tg_relu(t, tg_linear_forward(t, f1, h))),
+                                        labels + b0);
+        tg_optim_zero_grad(opt);
+        bool ok = L && tg_backward(t, L, NULL) == TG_OK && tg_optim_step(opt) == TG_OK;
+        CHECK(ok, "CNN training step %d: %s", step, tg_tape_message(t));
+        if (!ok) break;
+        if (step == 0) after_first = tg_alloc_count(), first = (double)tg_item(L);
+        if (step >= STEPS - 3) last += (double)tg_item(L) / 3;
+    }
+    CHECK(tg_alloc_count() == after_first, "CNN training steps after the first allocate nothing (%zu allocations)",
+          tg_alloc_count() - after_first);
+    CHECK(last < first, "training makes progress: loss %.4f -> %.4f", first, last);
+    tg_tape_free(t);
+    tg_tensor_free(xs);
+    tg_optim_free(opt);
+    tg_params_free(&ps);
+    tg_conv_free(c1);
+    tg_conv_free(c2);
+    tg_linear_free(f1);
+    tg_linear_free(f2);
+}
+
 int main(void) {
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) run_case(&cases[i]);
     printf("%zu cases; worst relative difference from PyTorch %.3g\n", sizeof cases / sizeof cases[0], worst);
     test_steady();
+    test_training_loop();
     return check_done();
 }

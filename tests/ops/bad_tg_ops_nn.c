@@ -18,6 +18,8 @@ W1(gelu, tg_gelu(t, x)) W1(gelu_tanh, tg_gelu_tanh(t, x)) W1(sin, tg_sin(t, x)) 
 W1(erf, tg_erf(t, x)) W1(unfold2d, tg_unfold2d(t, x, (int[]){1, 1}, NULL, NULL, NULL))
 W1(unfold1d, tg_unfold1d(t, x, 1, 1, 0, 1)) W1(fold1d, tg_fold1d(t, x, 3, 1, 1, 0, 1))
 W1(fold2d, tg_fold2d(t, x, (int[]){1, 3}, (int[]){1, 1}, NULL, NULL, NULL)) W1(dropout, tg_dropout(t, x, (tg_real)0.5, &f->rng, true))
+W1(unfold_max2d, tg_unfold_max2d(t, x, (int[]){1, 1}, NULL, NULL))
+W1(unfold2d_ones, tg_unfold2d_ones(t, x, (int[]){1, 1}, NULL, NULL, NULL)) W1(unfold1d_ones, tg_unfold1d_ones(t, x, 1, 1, 0, 1))
 W2(where, tg_where(t, a, b, f->b)) W2(masked_fill, tg_masked_fill(t, a, b, (tg_real)-INFINITY))
 W2(maximum, tg_maximum(t, a, b)) W2(minimum, tg_minimum(t, a, b))
 W2(scatter_add, tg_scatter_add(t, a, 0, (int[]){0, 1, 0, 1, 1, 0}, b))
@@ -35,7 +37,8 @@ static const gen1 gen1s[] = {
     {"tg_cos", w_cos, NULL, NULL},                 {"tg_erf", w_erf, NULL, NULL},
     {"tg_unfold2d", w_unfold2d, NULL, NULL},       {"tg_unfold1d", w_unfold1d, NULL, NULL},
     {"tg_fold1d", w_fold1d, NULL, NULL},         {"tg_fold2d", w_fold2d, NULL, NULL},
-    {"tg_dropout", w_dropout, NULL, NULL},
+    {"tg_dropout", w_dropout, NULL, NULL},         {"tg_unfold_max2d", w_unfold_max2d, NULL, NULL},
+    {"tg_unfold2d_ones", w_unfold2d_ones, NULL, NULL}, {"tg_unfold1d_ones", w_unfold1d_ones, NULL, NULL},
 };
 
 static const gen2 gen2s[] = {
@@ -315,6 +318,42 @@ int main(int argc, char **argv) {
     f = row(&o, "tg_unfold1d", "negative stride");
     on_tape(o, f->t, tg_unfold1d(f->t, tg_tape_full(f->t, 3, (int[]){1, 2, 3}, 1), 1, -2, 0, 1));
     expect(f, TG_ERR_VALUE, "tg_unfold1d: kernel 1, stride -2, dilation 1 must be >= 1 and padding 0 >= 0");
+
+    f = row(&o, "tg_unfold2d_ones", "kernel NULL");
+    on_tape(o, f->t, tg_unfold2d_ones(f->t, f->r4, NULL, NULL, NULL, NULL));
+    expect(f, TG_ERR_ARG, "tg_unfold2d_ones: kernel is NULL");
+
+    f = row(&o, "tg_unfold2d_ones", "rank 2");
+    on_tape(o, f->t, tg_unfold2d_ones(f->t, f->a, (int[]){1, 1}, NULL, NULL, NULL));
+    expect(f, TG_ERR_SHAPE, "tg_unfold2d_ones: x must have rank 4 (N,C,H,W), got shape (2,3)");
+
+    f = row(&o, "tg_unfold2d_ones", "dilation 0");
+    on_tape(o, f->t, tg_unfold2d_ones(f->t, f->r4, (int[]){1, 1}, NULL, NULL, (int[]){1, 0}));
+    expect(f, TG_ERR_VALUE, "tg_unfold2d_ones: kernel 1, stride 1, dilation 0 must be >= 1 and padding 0 >= 0 (width)");
+
+    f = row(&o, "tg_unfold1d_ones", "kernel longer than the padded input");
+    on_tape(o, f->t, tg_unfold1d_ones(f->t, tg_tape_full(f->t, 3, (int[]){1, 2, 3}, 1), 4, 1, 1, 3));
+    expect(f, TG_ERR_SHAPE, "tg_unfold1d_ones: kernel 4 with dilation 3 spans 10, more than input 3 + 2 x padding 1 (shape (1,2,3))");
+
+    f = row(&o, "tg_unfold_max2d", "rank 2");
+    on_tape(o, f->t, tg_unfold_max2d(f->t, f->a, (int[]){1, 1}, NULL, NULL));
+    expect(f, TG_ERR_SHAPE, "tg_unfold_max2d: x must have rank 4 (N,C,H,W), got shape (2,3)");
+
+    f = row(&o, "tg_unfold_max2d", "kernel NULL");
+    on_tape(o, f->t, tg_unfold_max2d(f->t, f->r4, NULL, NULL, NULL));
+    expect(f, TG_ERR_ARG, "tg_unfold_max2d: kernel is NULL");
+
+    f = row(&o, "tg_unfold_max2d", "stride 0");
+    on_tape(o, f->t, tg_unfold_max2d(f->t, f->r4, (int[]){2, 2}, (int[]){1, 0}, NULL));
+    expect(f, TG_ERR_VALUE, "tg_unfold_max2d: kernel 2, stride 0, dilation 1 must be >= 1 and padding 0 >= 0 (width)");
+
+    f = row(&o, "tg_unfold_max2d", "padding more than half the kernel");
+    on_tape(o, f->t, tg_unfold_max2d(f->t, f->r4, (int[]){3, 2}, NULL, (int[]){1, 2}));
+    expect(f, TG_ERR_VALUE, "tg_unfold_max2d: padding 2 is more than half the kernel 2 (width)");
+
+    f = row(&o, "tg_unfold_max2d", "kernel wider than the padded input");
+    on_tape(o, f->t, tg_unfold_max2d(f->t, f->r4, (int[]){2, 6}, NULL, NULL));
+    expect(f, TG_ERR_SHAPE, "tg_unfold_max2d: kernel 6 with dilation 1 spans 6, more than input 5 + 2 x padding 0 (width) (shape (2,3,4,5))");
 
     f = row(&o, "tg_fold2d", "cols of rank 2");
     on_tape(o, f->t, tg_fold2d(f->t, f->a, (int[]){2, 2}, (int[]){1, 1}, NULL, NULL, NULL));

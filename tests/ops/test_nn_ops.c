@@ -259,6 +259,86 @@ static void test_unfold_geometries(void) {
     CHECK(checked > 50, "%d geometries checked", checked);
 }
 
+/* unfold_max2d against its composition (unfold, the padding filled with -inf, the
+ * first maximum along the window axis) and unfold*_ones against unfold: the same bits,
+ * values and gradients, with ties and NaN in the input, on geometries that reach the
+ * vector path of 2x2 windows and every edge. */
+static bool same_real(tg_real a, tg_real b) { return (isnan(a) && isnan(b)) || memcmp(&a, &b, sizeof a) == 0; }
+
+static void test_unfold_max_composition(void) {
+    tg_rng g;
+    tg_rng_seed(&g, 12);
+    static const tg_real vals[6] = {-1, 0, 1, 2, 2, NAN};
+    for (int trial = 0; trial < 150; trial++) {
+        bool two = trial % 3 == 0;
+        int N = 1 + (int)(tg_rng_u64(&g) % 2), C = 1 + (int)(tg_rng_u64(&g) % 2);
+        int H = 1 + (int)(tg_rng_u64(&g) % 9), W = 1 + (int)(tg_rng_u64(&g) % 20), k[2], s[2], p[2];
+        for (int a = 0; a < 2; a++) {
+            k[a] = two ? 2 : 1 + (int)(tg_rng_u64(&g) % 3);
+            s[a] = two ? 2 : 1 + (int)(tg_rng_u64(&g) % 3);
+            p[a] = two ? 0 : (int)(tg_rng_u64(&g) % (k[a] / 2 + 1));
+        }
+        if (H + 2 * p[0] < k[0] || W + 2 * p[1] < k[1]) continue;
+        tg_tape *t = tg_tape_new();
+        tg_tensor *x = tg_tape_tensor(t, 4, (int[]){N, C, H, W}, NULL, TG_REQUIRES_GRAD);
+        tg_tensor *x2 = tg_tape_tensor(t, 4, (int[]){N, C, H, W}, NULL, TG_REQUIRES_GRAD);
+        bool nan = trial % 2 == 0;
+        for (size_t i = 0; i < x->size; i++)
+            x->data[i] = x2->data[i] = vals[tg_rng_u64(&g) % (nan ? 6 : 5)];
+        tg_tensor *y = tg_unfold_max2d(t, x, k, s, p);
+        tg_tensor *cols = tg_unfold2d(t, x2, k, s, p, NULL);
+        int kk = k[0] * k[1], L = cols ? cols->shape[2] : 0;
+        tg_tensor *ones = tg_tape_full(t, 4, (int[]){1, 1, H, W}, 1);
+        tg_tensor *pad = tg_add_scalar(t, tg_neg(t, tg_unfold2d(t, ones, k, s, p, NULL)), 1);
+        tg_tensor *w = tg_masked_fill(t, tg_reshape(t, cols, 4, (int[]){N, C, kk, L}),
+                                      tg_reshape(t, pad, 4, (int[]){1, 1, kk, L}), (tg_real)-INFINITY);
+        tg_tensor *ref = tg_max_axis(t, w, 2, false);
+        bool ok = y && ref && y->size == ref->size && y->shape[2] * y->shape[3] == L;
+        for (size_t i = 0; ok && i < y->size; i++) ok = same_real(y->data[i], ref->data[i]);
+        CHECK(ok, "unfold_max2d = max_axis(unfold) (trial %d: %dx%d kernel %dx%d stride %dx%d padding %dx%d)",
+              trial, H, W, k[0], k[1], s[0], s[1], p[0], p[1]);
+        if (!ok) {
+            tg_tape_free(t);
+            continue;
+        }
+        tg_tensor *r = tg_tape_tensor(t, 3, (int[]){N, C, L}, NULL, 0);
+        for (size_t i = 0; i < r->size; i++) r->data[i] = (tg_real)(1 + (double)(tg_rng_u64(&g) % 97) / 8);
+        tg_tensor *loss = tg_add(t, tg_sum(t, tg_mul(t, tg_reshape(t, y, 3, (int[]){N, C, L}), r)),
+                                 tg_sum(t, tg_mul(t, ref, r)));
+        CHECK(tg_backward(t, loss, NULL) == TG_OK, "backward: %s", tg_tape_message(t));
+        bool gok = true;
+        for (size_t i = 0; gok && i < x->size; i++) gok = same_real(x->grad[i], x2->grad[i]);
+        CHECK(gok, "unfold_max2d's gradient = the composition's (trial %d)", trial);
+        /* unfold2d_ones: unfold's rows, then a row of ones; the same gradient */
+        tg_real *xv = malloc(x->size * sizeof *xv); /* x lives on the tape reset below */
+        memcpy(xv, x->data, x->size * sizeof *xv);
+        tg_tape_reset(t);
+        tg_tensor *a = tg_tape_tensor(t, 4, (int[]){N, C, H, W}, xv, TG_REQUIRES_GRAD);
+        tg_tensor *b = tg_tape_tensor(t, 4, (int[]){N, C, H, W}, xv, TG_REQUIRES_GRAD);
+        free(xv);
+        tg_tensor *u1 = tg_unfold2d_ones(t, a, k, s, p, NULL), *u0 = tg_unfold2d(t, b, k, s, p, NULL);
+        int R = u0 ? u0->shape[1] : 0;
+        bool uok = u1 && u0 && u1->shape[1] == R + 1 && u1->shape[2] == L;
+        for (int n = 0; uok && n < N; n++)
+            for (int q = 0; q <= R; q++)
+                for (int l = 0; l < L; l++) {
+                    tg_real v = u1->data[((size_t)n * (R + 1) + q) * L + l];
+                    uok &= q == R ? v == 1 : same_real(v, u0->data[((size_t)n * R + q) * L + l]);
+                }
+        CHECK(uok, "unfold2d_ones = unfold2d and a row of ones (trial %d)", trial);
+        if (uok) {
+            tg_tensor *l1 = tg_sum(t, tg_mul_scalar(t, tg_slice(t, u1, 1, 0, R), 3));
+            tg_tensor *l0 = tg_sum(t, tg_mul_scalar(t, u0, 3));
+            CHECK(tg_backward(t, tg_add(t, l1, tg_mul_scalar(t, tg_sum(t, u1), 0)), NULL) == TG_OK &&
+                      tg_backward(t, l0, NULL) == TG_OK, "backward: %s", tg_tape_message(t));
+            bool bok = true;
+            for (size_t i = 0; i < a->size; i++) bok &= same_real(a->grad[i], b->grad[i]);
+            CHECK(bok, "unfold2d_ones's gradient = unfold2d's (trial %d)", trial);
+        }
+        tg_tape_free(t);
+    }
+}
+
 static void test_edges(void) {
     tg_tape *t = tg_tape_new();
     tg_tensor *x = leaf(2, (int[]){2, 3}, (tg_real[]){4, 4, 4, 1, 2, 3});
@@ -356,6 +436,7 @@ int main(void) {
     test_split();
     test_matmul_t_forms();
     test_unfold_geometries();
+    test_unfold_max_composition();
     test_edges();
     test_steady_loop();
     return check_done();

@@ -120,12 +120,22 @@ static tg_tensor *b_unfold(tg_tape *t, tg_tensor *const *in, void *u) {
     return tg_unfold2d(t, in[0], (int[]){3, 2}, (int[]){2, 1}, (int[]){1, 0}, (int[]){1, 2});
 }
 static tg_tensor *b_unfold1d(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_unfold1d(t, in[0], 3, 2, 1, 2); }
+static tg_tensor *b_unfold2d_ones(tg_tape *t, tg_tensor *const *in, void *u) {
+    (void)u;
+    return tg_unfold2d_ones(t, in[0], (int[]){3, 2}, (int[]){2, 1}, (int[]){1, 0}, (int[]){1, 2});
+}
+static tg_tensor *b_unfold1d_ones(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_unfold1d_ones(t, in[0], 3, 2, 1, 2); }
 /* fold1d: (2, 3*3, 4) -> (2, 3, 9) with k 3, stride 2, padding 1, dilation 2 */
 static tg_tensor *b_fold1d(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_fold1d(t, in[0], 9, 3, 2, 1, 2); }
 /* fold2d: (2, 2*3*2, 6) -> (2, 2, 5, 4), b_unfold's geometry (its OH*OW = 3*2) */
 static tg_tensor *b_fold2d(tg_tape *t, tg_tensor *const *in, void *u) {
     (void)u;
     return tg_fold2d(t, in[0], (int[]){5, 4}, (int[]){3, 2}, (int[]){2, 1}, (int[]){1, 0}, (int[]){1, 2});
+}
+/* unfold_max2d: (2, 2, 5, 4) -> (2, 2, 3, 3), windows 3x2 overlapping in both axes */
+static tg_tensor *b_unfold_max(tg_tape *t, tg_tensor *const *in, void *u) {
+    (void)u;
+    return tg_unfold_max2d(t, in[0], (int[]){3, 2}, (int[]){2, 1}, (int[]){1, 0});
 }
 static tg_tensor *b_dropout(tg_tape *t, tg_tensor *const *in, void *u) {
     (void)u;
@@ -199,8 +209,11 @@ static const row rows[] = {
     {"tg_erf", 1, {2}, {{3, 4}}, -2, 2, b_erf},
     {"tg_unfold1d", 1, {3}, {{2, 3, 7}}, -2, 2, b_unfold1d},
     {"tg_unfold2d", 1, {4}, {{2, 2, 5, 4}}, -2, 2, b_unfold},
+    {"tg_unfold1d_ones", 1, {3}, {{2, 3, 7}}, -2, 2, b_unfold1d_ones},
+    {"tg_unfold2d_ones", 1, {4}, {{2, 2, 5, 4}}, -2, 2, b_unfold2d_ones},
     {"tg_fold1d", 1, {3}, {{2, 9, 4}}, -2, 2, b_fold1d},
     {"tg_fold2d", 1, {3}, {{2, 12, 6}}, -2, 2, b_fold2d},
+    {"tg_unfold_max2d", 1, {4}, {{2, 2, 5, 4}}, -2, 2, b_unfold_max},
     {"tg_dropout", 1, {2}, {{3, 4}}, -2, 2, b_dropout},
     {"tg_matmul_t", 2, {3, 3}, {{2, 4, 3}, {2, 5, 4}}, -2, 2, b_matmul_t},
     {"tg_matmul_t", 2, {3, 2}, {{2, 4, 3}, {5, 4}}, -2, 2, b_matmul_t},
@@ -380,7 +393,8 @@ static void check_row(const row *r, tg_rng *g) {
         /* values at least 0.3 apart keep max_axis away from ties, even for the
          * float build's finite-difference step */
         if (strcmp(r->name, "tg_max_axis") == 0 || strcmp(r->name, "tg_min_axis") == 0 ||
-            strcmp(r->name, "tg_argmax") == 0 || strcmp(r->name, "tg_argmin") == 0)
+            strcmp(r->name, "tg_argmax") == 0 || strcmp(r->name, "tg_argmin") == 0 ||
+            strcmp(r->name, "tg_unfold_max2d") == 0)
             for (size_t j = 0; j < in[k]->size; j++)
                 in[k]->data[j] = (tg_real)(0.3 * (double)((j * 7) % in[k]->size) - 1.5);
     }

@@ -133,6 +133,15 @@ tg_tensor *tg_unfold2d(tg_tape *t, tg_tensor *x, const int kernel[2], const int 
 /* 1-D: x (N, C, L) -> (N, C*k, Lout), Lout = (L + 2 padding - dilation (k-1) - 1) /
  * stride + 1, as the 2-D case with a height of 1. */
 tg_tensor *tg_unfold1d(tg_tape *t, tg_tensor *x, int kernel, int stride, int padding, int dilation);
+/* unfold with a row of ones after each image's rows: x (N, C, H, W) -> (N, C*kh*kw + 1,
+ * OH*OW), rows 0 .. C*kh*kw - 1 those of tg_unfold2d and the last all 1. Then
+ * tg_matmul_t(t, Wb, y, false, false) with Wb = [W2 b] (Cout, C*kh*kw + 1) is the
+ * convolution plus its bias in one product (no separate broadcast add, whose gradient
+ * would reduce over every position). dx += col2im(g's rows but the last).
+ * Errors: as tg_unfold2d. 1-D: x (N, C, L) -> (N, C*k + 1, Lout). */
+tg_tensor *tg_unfold2d_ones(tg_tape *t, tg_tensor *x, const int kernel[2], const int stride[2],
+                            const int padding[2], const int dilation[2]);
+tg_tensor *tg_unfold1d_ones(tg_tape *t, tg_tensor *x, int kernel, int stride, int padding, int dilation);
 /* fold (col2im), unfold's adjoint: cols (N, C*kh*kw, L) -> (N, C, H, W) for
  * out_size = {H, W}, each column entry ADDED at the position unfold reads it from
  * (overlaps sum, padding dropped): torch.nn.functional.fold. L must be OH*OW for that
@@ -145,6 +154,16 @@ tg_tensor *tg_fold2d(tg_tape *t, tg_tensor *cols, const int out_size[2], const i
 /* 1-D: cols (N, C*k, L) -> (N, C, out_len). */
 tg_tensor *tg_fold1d(tg_tape *t, tg_tensor *cols, int out_len, int kernel, int stride, int padding,
                      int dilation);
+/* The maximum over each window of tg_unfold2d(x, kernel, stride, padding) (dilation 1),
+ * without building the windows: max pooling. x (N, C, H, W) -> (N, C, OH, OW),
+ *   y[n, c, oy, ox] = max_{i, j} x[n, c, oy*sh - ph + i, ox*sw - pw + j]
+ * over the positions inside the image (the padding never wins: it counts as -inf).
+ * stride NULL means stride = kernel, padding NULL means 0. The first maximum in window
+ * order (row by row) wins ties, and a NaN (the first) wins over any number, as
+ * tg_max_axis over the unfolded windows; dx[that position] += g.
+ * Errors: as unfold, and TG_ERR_VALUE for a padding more than half the kernel. */
+tg_tensor *tg_unfold_max2d(tg_tape *t, tg_tensor *x, const int kernel[2], const int stride[2],
+                           const int padding[2]);
 
 /* ---- dropout (ops/random.c) ----
  * train and p > 0: y = x m / (1 - p), m_i = [u_i >= p] with u_i = tg_rng_uniform(rng)
