@@ -27,10 +27,10 @@
  * clipped to 1.
  *
  * Held-out bits per character: every held-out character after the first is predicted
- * once, from windows of T characters that overlap by half: the first window scores
- * all its positions, each later one only its second half, so every prediction but
- * the first T/2 sees at least T/2 characters of context (charlm's LSTM carries its
- * state over the whole held-out text). No dropout, no gradients.
+ * once, from windows of T characters T/4 apart: the first window scores all its
+ * positions, each later one only its last quarter, so every prediction but the first
+ * 3T/4 sees at least 3T/4 characters of context (charlm's LSTM carries its state over
+ * the whole held-out text). No dropout, no gradients.
  * Sampling: the model reads --prime, then draws each next character from
  * softmax(z / temperature) of the last position, the context being the last T
  * characters read or drawn.
@@ -61,9 +61,21 @@ typedef struct {
     tu_opts o;
     const char *file;
     int dim, heads, layers, ff, ctx, batch, warmup, anneal, sample;
-    double lr, dropout, temperature, seconds;
+    double lr, dropout, temperature, seconds, wd;
+    tg_ff_act act;
     const char *prime;
 } config;
+
+/* --act relu|gelu */
+static int parse_act(const char *prog, const char *name, const char *v, void *out) {
+    if (strcmp(v, "relu") == 0) *(tg_ff_act *)out = TG_FF_RELU;
+    else if (strcmp(v, "gelu") == 0) *(tg_ff_act *)out = TG_FF_GELU;
+    else {
+        fprintf(stderr, "%s: %s must be relu or gelu, got '%s'\n", prog, name, v);
+        return -1;
+    }
+    return 0;
+}
 
 /* CLI_RUN, or the exit code (cli.h). */
 static int parse(int argc, char **argv, config *c) {
@@ -73,10 +85,14 @@ static int parse(int argc, char **argv, config *c) {
         {"--dim", "D", CLI_INT, &c->dim, 1, 4096, "model width d", NULL, NULL},
         {"--heads", "H", CLI_INT, &c->heads, 1, 256, "attention heads (divides d)", NULL, NULL},
         {"--layers", "L", CLI_INT, &c->layers, 1, MAX_LAYERS, "Transformer blocks", NULL, NULL},
+        {"--act", "relu|gelu", CLI_FN, &c->act, 0, 0, "the feed-forward activation", "relu",
+         parse_act},
         {"--ff", "N", CLI_INT, &c->ff, 0, 65536, "feed-forward width (0: 4 d)", NULL, NULL},
         {"--ctx", "T", CLI_INT, &c->ctx, 2, 4096, "context: characters per window", NULL, NULL},
         {"--batch", "B", CLI_INT, &c->batch, 1, 4096, "windows per step", NULL, NULL},
         {"--lr", "X", CLI_DOUBLE, &c->lr, 0, 10, "Adam's peak learning rate", NULL, NULL},
+        {"--weight-decay", "X", CLI_DOUBLE, &c->wd, 0, 10,
+         "decoupled weight decay (AdamW; 0: Adam)", NULL, NULL},
         {"--warmup", "N", CLI_INT, &c->warmup, 0, 1000000, "steps of linear warm-up", NULL, NULL},
         {"--anneal", "N", CLI_INT, &c->anneal, 1, 100000,
          "epochs of the cosine decay (the schedule does not depend on --epochs)", NULL, NULL},
@@ -129,11 +145,11 @@ static double nll(const tg_real *z, int V, int y) {
     return log(s) + mx - (double)z[y];
 }
 
-/* Bits per character on ids[0..n-1] (see the header: half-overlapping windows, each
+/* Bits per character on ids[0..n-1] (see the header: overlapping windows, each
  * target scored once); xs has room for batch * ctx ids. */
 static double heldout_bpc(tg_tape *t, const model *m, const config *c, const int *ids, int n,
                           int V, int *xs) {
-    int T = c->ctx < n - 1 ? c->ctx : n - 1, stride = T - T / 2;
+    int T = c->ctx < n - 1 ? c->ctx : n - 1, stride = T / 4 > 0 ? T / 4 : 1;
     double nats = 0;
     int done = 0; /* targets 1..done are scored */
     bool was = tg_tape_set_grad_enabled(t, false);
@@ -207,11 +223,16 @@ static double lr_at(const config *c, long step, double f) {
 
 static int model_new(model *m, const config *c, int V, tg_rng *rng) {
     tg_block_config bc = {.dim = c->dim, .heads = c->heads, .ff_dim = c->ff ? c->ff : 4 * c->dim,
-                          .dropout = (tg_real)c->dropout, .act = TG_FF_GELU, .norm_first = true,
+                          .dropout = (tg_real)c->dropout, .act = c->act, .norm_first = true,
                           .eps = 1e-5};
     m->layers = c->layers, m->dim = c->dim, m->dropout = (tg_real)c->dropout;
     m->emb = tg_embedding_new("emb", V, c->dim, rng);
     m->pos = tg_pos_embedding_new("pos", c->ctx, c->dim, rng);
+    /* The token embedding from N(0, 0.02^2) like the positions' (GPT-2's
+     * initialisation), not nn.Embedding's N(0, 1): at 50 times the positions' scale
+     * the position would be a faint signal after the first layer norm, and attention
+     * would have to learn a long while before it can tell the previous character. */
+    if (m->emb) tg_tensor_normal(m->emb->E, rng, 0, (tg_real)0.02);
     if (!m->emb || !m->pos || tg_embedding_params(m->emb, &m->ps) != TG_OK ||
         tg_pos_embedding_params(m->pos, &m->ps) != TG_OK)
         return -1;
@@ -240,11 +261,11 @@ static void model_free(model *m) {
 }
 
 int main(int argc, char **argv) {
-    config c = {.o = {.epochs = 40, .seed = 1, .svg = PROG "_loss.svg"}, .dim = 128, .heads = 4,
-                .layers = 2, .ctx = 64, .batch = 32, .warmup = 100, .anneal = 40, .sample = 400, .lr = 2e-3,
-                .dropout = 0.2, .temperature = 0.8};
+    config c = {.o = {.epochs = 10, .seed = 1, .svg = PROG "_loss.svg"}, .dim = 128, .heads = 4,
+                .layers = 1, .ctx = 32, .batch = 4, .warmup = 10, .anneal = 10, .sample = 400,
+                .lr = 1.5e-3, .dropout = 0, .wd = 0.1, .act = TG_FF_RELU, .temperature = 0.8};
     if (tu_has_quick(argc, argv)) { /* small enough for the sanitizer build of meson test */
-        c.dim = 32, c.heads = 2, c.layers = 1, c.ctx = 16, c.batch = 8, c.warmup = 10;
+        c.dim = 32, c.heads = 2, c.ctx = 16, c.batch = 8;
         c.sample = 80, c.o.epochs = 2;
     }
     int cli_rc = parse(argc, argv, &c);
@@ -266,8 +287,8 @@ int main(int argc, char **argv) {
         return 1;
     }
     char fp[512];
-    snprintf(fp, sizeof fp, PROG " dim=%d heads=%d layers=%d ff=%d ctx=%d batch=%d lr=%.17g warmup=%d anneal=%d dropout=%.17g n=%d text=%llx",
-             c.dim, c.heads, c.layers, c.ff, c.ctx, c.batch, c.lr, c.warmup, c.anneal, c.dropout, ch.n, (unsigned long long)tu_hash((const char *)txt->bytes));
+    snprintf(fp, sizeof fp, PROG " dim=%d heads=%d layers=%d ff=%d act=%d ctx=%d batch=%d lr=%.17g warmup=%d anneal=%d dropout=%.17g wd=%.17g n=%d text=%llx",
+             c.dim, c.heads, c.layers, c.ff, (int)c.act, c.ctx, c.batch, c.lr, c.warmup, c.anneal, c.dropout, c.wd, ch.n, (unsigned long long)tu_hash((const char *)txt->bytes));
     const uint64_t config_hash = tu_hash(fp);
 
     tg_rng rng;
@@ -275,9 +296,10 @@ int main(int argc, char **argv) {
     model m = {0};
     tg_optim *opt = NULL;
     if (model_new(&m, &c, V, &rng) == 0) {
-        tg_adam_opts ao = tg_adam_defaults();
+        tg_adam_opts ao = c.wd > 0 ? tg_adamw_defaults() : tg_adam_defaults();
         ao.lr = c.lr;
-        opt = tg_adam_new(&m.ps, &ao);
+        ao.weight_decay = c.wd;
+        opt = c.wd > 0 ? tg_adamw_new(&m.ps, &ao) : tg_adam_new(&m.ps, &ao);
     }
     tg_tape *t = tg_tape_new();
     size_t nb = (size_t)c.batch * c.ctx;
