@@ -31,7 +31,8 @@
  * draws each next character from softmax(z / temperature) (0: always the most likely).
  *
  * Options (and the common ones of train_util.h: --epochs --seed --save --resume
- * --svg --quick):
+ * --svg --quick; --seconds S: a training-time budget, see train_util.h; the race
+ * against examples/chartransformer, scripts/bpc_race.sh, uses it):
  *   --model lstm|gru   the cell (lstm)
  *   --hidden N         hidden size H (256)     --layers N   stacked layers (1)
  *   --seq T            truncation length (32)  --batch B    parallel streams (16)

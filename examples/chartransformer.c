@@ -261,8 +261,8 @@ static void model_free(model *m) {
 }
 
 int main(int argc, char **argv) {
-    config c = {.o = {.epochs = 10, .seed = 1, .svg = PROG "_loss.svg"}, .dim = 128, .heads = 4,
-                .layers = 1, .ctx = 32, .batch = 4, .warmup = 10, .anneal = 10, .sample = 400,
+    config c = {.o = {.epochs = 20, .seed = 1, .svg = PROG "_loss.svg"}, .dim = 128, .heads = 4,
+                .layers = 1, .ctx = 32, .batch = 4, .warmup = 10, .anneal = 20, .sample = 400,
                 .lr = 1.5e-3, .dropout = 0, .wd = 0.1, .act = TG_FF_RELU, .temperature = 0.8};
     if (tu_has_quick(argc, argv)) { /* small enough for the sanitizer build of meson test */
         c.dim = 32, c.heads = 2, c.ctx = 16, c.batch = 8;
