@@ -20,6 +20,10 @@
  *                          (64,1,28,28), conv 3x3 16 + max pool 2 + relu, conv 3x3 32 +
  *                          max pool 2 + relu, dropout 0.25, linear 1568-128 + relu,
  *                          linear 128-10, cross-entropy, Adam
+ *   attn_step     ms       one Transformer encoder block (tg_encoder_forward), batch-first
+ *                          (32,64,128), 4 heads, feed-forward 512 with relu, pre-norm,
+ *                          dropout 0, no mask: forward + backward (loss MSE against a
+ *                          random target) + Adam
  *   hvp_mlp       ms       one Hessian-vector product of an MLP 784-256-10 (tanh),
  *                          batch 64, cross-entropy, with respect to every weight
  *                          (forward + tg_hvp: a recorded sweep and a sweep over it)
@@ -107,6 +111,7 @@ typedef struct {
     tg_mlp *mlp;
     tg_rnn *rnn;
     tg_conv *conv[2];
+    tg_block *block;
     tg_linear *fc[2];
     tg_rng rng;        /* conv: dropout's draws */
     tg_params ps;
@@ -173,6 +178,15 @@ static void conv_run(void *p, long iters) {
     }
 }
 
+static void attn_run(void *p, long iters) {
+    model_ctx *m = p;
+    for (long i = 0; i < iters; i++) {
+        tg_tape_reset(m->t);
+        tg_tensor *y = tg_encoder_forward(m->t, m->block, m->x, NULL, false, NULL, true);
+        train_step(m, tg_mse_loss(m->t, y, m->y));
+    }
+}
+
 static tg_tensor *random_tensor(tg_rng *g, int rank, const int *shape) {
     tg_tensor *x = tg_tensor_new(rank, shape, 0);
     if (!x) die("tensor", tg_last_error());
@@ -199,6 +213,7 @@ static void model_free(model_ctx *m) {
     tg_mlp_free(m->mlp);
     tg_rnn_free(m->rnn);
     for (int l = 0; l < 2; l++) tg_conv_free(m->conv[l]), tg_linear_free(m->fc[l]);
+    tg_block_free(m->block);
     tg_tensor_free(m->x);
     tg_tensor_free(m->y);
     free(m->labels);
@@ -402,6 +417,21 @@ static void bench_conv(int reps) {
     model_free(&m);
 }
 
+static void bench_attn(int reps) {
+    model_ctx m = {0};
+    tg_rng g;
+    tg_rng_seed(&g, 6);
+    tg_block_config cfg = {.dim = 128, .heads = 4, .ff_dim = 512, .dropout = 0, .act = TG_FF_RELU,
+                           .norm_first = true, .eps = 1e-5};
+    m.block = tg_block_new("enc", &cfg, false, &g);
+    if (!m.block || tg_block_params(m.block, &m.ps) != TG_OK) die("attn_step", tg_last_error());
+    m.x = random_tensor(&g, 3, (int[]){32, 64, 128});
+    m.y = random_tensor(&g, 3, (int[]){32, 64, 128});
+    model_opt(&m, true);
+    report("attn_step", time_it(attn_run, &m, reps, 0.2) * 1e3, "ms");
+    model_free(&m);
+}
+
 /* --isa: the GEMM micro-kernel, if this CPU has it. */
 static int parse_isa(const char *prog, const char *name, const char *v, void *out) {
     (void)out;
@@ -453,6 +483,7 @@ int main(int argc, char **argv) {
         if (selected(rnns[i].name, n_names, names))
             bench_rnn(rnns[i].name, rnns[i].kind, rnns[i].B, rnns[i].H, reps);
     if (selected("conv_step", n_names, names)) bench_conv(reps);
+    if (selected("attn_step", n_names, names)) bench_attn(reps);
     if (selected("hvp_mlp", n_names, names)) bench_hvp(reps);
     return 0;
 }

@@ -48,7 +48,7 @@ import time
 
 NAMES = ["gemm_256", "gemm_512", "gemm_1024", "gemm_2048", "tape_op", "xor_step",
          "mlp_epoch", "lstm_32x128", "gru_32x128", "rnn_32x128", "lstm_32x512", "lstm_1x32",
-         "conv_step", "hvp_mlp"]
+         "conv_step", "attn_step", "hvp_mlp"]
 HIGHER_IS_BETTER = {"GFLOP/s"}
 
 
@@ -157,6 +157,21 @@ def torch_workload(name, inner):
                 lab = labels[r0:r0 + batch]
                 yield data[r0:r0 + batch], lambda m, xb, lab=lab: F.cross_entropy(m(xb), lab)
         return train(model, opt, batches(), 0.2) * 1e3, "ms"
+
+    if name == "attn_step":
+        # bench.c's block: d 128, 4 heads, feed-forward 512 with relu, pre-norm
+        # (norm_first), dropout 0, batch-first (32, 64, 128), no mask; MSE, Adam
+        block = nn.TransformerEncoderLayer(128, 4, dim_feedforward=512, dropout=0.0,
+                                           activation="relu", batch_first=True,
+                                           norm_first=True)
+        x = torch.rand(32, 64, 128) * 2 - 1
+        target = torch.rand(32, 64, 128) * 2 - 1
+        opt = torch.optim.Adam(block.parameters())
+
+        def batches():
+            while True:
+                yield x, lambda m, xb: F.mse_loss(m(xb), target)
+        return train(block, opt, batches(), 0.2) * 1e3, "ms"
 
     if name == "hvp_mlp":
         # one Hessian-vector product of every weight of a 784-256-10 tanh MLP, batch 64,

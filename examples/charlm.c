@@ -31,7 +31,8 @@
  * draws each next character from softmax(z / temperature) (0: always the most likely).
  *
  * Options (and the common ones of train_util.h: --epochs --seed --save --resume
- * --svg --quick):
+ * --svg --quick; --seconds S: a training-time budget, see train_util.h; the race
+ * against examples/chartransformer, scripts/bpc_race.sh, uses it):
  *   --model lstm|gru   the cell (lstm)
  *   --hidden N         hidden size H (256)     --layers N   stacked layers (1)
  *   --seq T            truncation length (32)  --batch B    parallel streams (16)
@@ -71,7 +72,7 @@ typedef struct {
     const char *file;
     tg_rnn_kind kind;
     int hidden, layers, seq, batch, sample, lr_step;
-    double lr, temperature, dropout;
+    double lr, temperature, dropout, seconds;
     const char *prime;
 } config;
 
@@ -92,6 +93,7 @@ static int parse(int argc, char **argv, config *c) {
         {"--temperature", "X", CLI_DOUBLE, &c->temperature, 0, 100,
          "sampling temperature (0: always the most likely)", NULL, NULL},
         {"--sample", "N", CLI_INT, &c->sample, 0, 1000000, "characters to sample", NULL, NULL},
+        TU_BUDGET_OPT(c->seconds),
         {"--prime", "TEXT", CLI_STR, &c->prime, 0, 0, "what the model reads before sampling",
          "the first 16 held-out characters", NULL},
         {0}};
@@ -187,15 +189,6 @@ static double heldout_bpc(tg_tape *t, model *m, const config *c, const int *ids,
     return nats / (n - 1) / log(2.0);
 }
 
-/* Bits per character of the unigram model (add-one smoothed character frequencies of
- * train[0..nt-1]) on held[0..nh-1]: the baseline that knows no context. */
-static double unigram_bpc(const int *train, int nt, const int *held, int nh, int V) {
-    double count[256] = {0}, bits = 0;
-    for (int i = 0; i < nt; i++) count[train[i]]++;
-    for (int i = 1; i < nh; i++) bits -= log2((count[held[i]] + 1) / (nt + V));
-    return bits / (nh - 1);
-}
-
 /* Reads the prime, then prints n sampled characters. */
 static int sample(tg_tape *t, model *m, const config *c, const tg_text *txt, const int *prime,
                   int n_prime, tg_rng *r) {
@@ -213,18 +206,7 @@ static int sample(tg_tape *t, model *m, const config *c, const tg_text *txt, con
         tg_tape_reset(t);
         tg_tensor *z = forward(t, m, &m->one, &tok, 1, 1, NULL, 0);
         if (!z) break;
-        /* p_j = softmax(z / temperature)_j, in double; temperature 0: arg max. */
-        int best = 0;
-        for (int j = 1; j < txt->vocab_size; j++)
-            if (z->data[j] > z->data[best]) best = j;
-        if (c->temperature > 0) {
-            double sum = 0, u;
-            for (int j = 0; j < txt->vocab_size; j++)
-                sum += p[j] = exp(((double)z->data[j] - (double)z->data[best]) / c->temperature);
-            u = tg_rng_uniform(r) * sum;
-            for (best = 0; best < txt->vocab_size - 1 && (u -= p[best]) >= 0; best++) {}
-        }
-        putchar(txt->vocab[tok = best]);
+        putchar(txt->vocab[tok = tu_draw(z->data, txt->vocab_size, c->temperature, p, r)]);
     }
     putchar('\n');
     tg_tape_set_grad_enabled(t, was);
@@ -245,40 +227,21 @@ int main(int argc, char **argv) {
     }
     int cli_rc = parse(argc, argv, &c);
     if (cli_rc != CLI_RUN) return cli_rc;
-    const char *file = c.file ? c.file : DEFAULT_TEXT;
-    tg_text txt;
-    if (tg_text_read(file, &txt) != TG_OK) {
-        fprintf(stderr, PROG ": %s\n", tg_last_error());
-        if (!c.file && access(DEFAULT_TEXT, F_OK) != 0) {
-            fprintf(stderr, PROG ": the default text comes with the Debian package base-files;"
-                    " give any text file as FILE\n");
-            return TU_EXIT_NODATA;
-        }
-        return 1;
-    }
+    tu_chars ch;
     const size_t cap = c.o.quick ? 5000 : (size_t)1 << 30; /* --quick: a prefix */
-    int n = (int)(txt.n < cap ? txt.n : cap);
-    int n_train = (int)(0.9 * n), n_held = n - n_train;
+    int load_rc = tu_chars_load(PROG, c.file, DEFAULT_TEXT, cap, c.prime, &ch);
+    if (load_rc) return load_rc;
+    const char *file = c.file ? c.file : DEFAULT_TEXT;
+    const tg_text txt = ch.txt;
+    int n = ch.n, n_train = ch.n_train, n_held = ch.n_held;
     /* Streams: B of length len, starting at off + b*len, off in 0..T-1. */
     int len = (n_train - 1 - c.seq) / c.batch, chunks = len / c.seq;
     if (chunks < 1 || n_held < 2) {
         fprintf(stderr, PROG ": %s: %d characters are too few for %d streams of chunks of %d\n",
                 file, n, c.batch, c.seq);
-        tg_text_free(&txt);
+        tu_chars_free(&ch);
         return 1;
     }
-    int prime_buf[256], n_prime = 0;
-    const char *prime = c.prime;
-    for (const char *q = prime; q && *q && n_prime < 256; q++) {
-        if ((prime_buf[n_prime++] = txt.index[(unsigned char)*q]) < 0) {
-            fprintf(stderr, PROG ": --prime: the character '%c' never occurs in %s\n", *q, file);
-            tg_text_free(&txt);
-            return 1;
-        }
-    }
-    if (!prime)
-        for (; n_prime < 16 && n_train + n_prime < n; n_prime++)
-            prime_buf[n_prime] = txt.ids[n_train + n_prime];
 
     char fp[512];
     snprintf(fp, sizeof fp, PROG " %s hidden=%d layers=%d seq=%d batch=%d lr=%.17g lr_step=%d dropout=%.17g n=%d text=%llx",
@@ -333,12 +296,15 @@ int main(int argc, char **argv) {
     tu_steady steady = {0};
     int n_curve = 0, n_heldc = 0, epochs_run = 0;
     double train_time = 0, bpc = NAN, best = INFINITY;
+    long steps_run = 0;
+    bool spent = false; /* the --seconds budget */
     tu_progress_start(&prog, (long)(c.o.epochs - epoch) * chunks, "char");
-    for (; epoch < c.o.epochs; epoch++) {
+    for (; epoch < c.o.epochs && !spent; epoch++) {
         double t0 = tu_now();
+        int k = 0;
         int off = (int)(tg_rng_u64(&rng) % (uint64_t)c.seq);
         state_zero(&m.train);
-        for (int k = 0; k < chunks; k++) {
+        for (; k < chunks && !spent; k++) {
             for (int s = 0; s < c.seq; s++)        /* time-major: row s*B + b */
                 for (int b = 0; b < c.batch; b++) {
                     int i = off + b * len + k * c.seq + s;
@@ -364,9 +330,13 @@ int main(int argc, char **argv) {
             tu_progress_step(&prog, epoch, c.o.epochs, k, chunks, l, (long)c.seq * c.batch);
             curve_x[n_curve] = epoch + (double)(k + 1) / chunks;
             curve_y[n_curve++] = l;
+            steps_run++;
+            spent = tu_budget_spent(c.seconds, train_time + tu_now() - t0);
         }
         double train_bpc = tu_progress_epoch_end(&prog), dt = tu_now() - t0;
-        train_time += dt, epochs_run++;
+        train_time += dt;
+        if (k < chunks) break; /* the budget ended the epoch early: evaluated below */
+        epochs_run++;
         if (sched) tg_sched_step(sched);
         bpc = heldout_bpc(t, &m, &c, txt.ids + n_train, n_held);
         if (isnan(bpc)) goto done;
@@ -378,29 +348,31 @@ int main(int argc, char **argv) {
         if (c.o.save && tu_save(PROG, c.o.save, &m.ps, opt, config_hash, epoch + 1, &rng) != 0)
             goto done;
     }
-    if (!epochs_run && isnan(bpc = heldout_bpc(t, &m, &c, txt.ids + n_train, n_held))) goto done;
-    printf("\nheld-out: %.3f bits per character after %d epochs", bpc, c.o.epochs);
+    if ((!epochs_run || spent) && isnan(bpc = heldout_bpc(t, &m, &c, txt.ids + n_train, n_held)))
+        goto done;
+    printf("\nheld-out: %.3f bits per character after %d epochs", bpc, epoch);
+    if (spent) printf(" and %ld steps in all (the --seconds budget)", steps_run);
     if (epochs_run) printf(" (best %.3f; %.1f s per epoch)", best, train_time / epochs_run);
-    printf("\nfor comparison: a uniform guess %.3f bpc, character frequencies of the training"
-           " text %.3f bpc\n", log2((double)txt.vocab_size),
-           unigram_bpc(txt.ids, n_train, txt.ids + n_train, n_held, txt.vocab_size));
+    printf("\n");
+    tu_print_baselines(&ch);
+    tu_print_result(PROG, bpc, train_time, steps_run);
 
     printf("\nsample (temperature %g):\n", c.temperature);
     tg_rng srng; /* its own generator: sampling does not disturb training's */
     tg_rng_seed(&srng, c.o.seed ^ 0x5a4d504cu);
-    if (sample(t, &m, &c, &txt, prime_buf, n_prime, &srng) != 0) goto done;
+    if (sample(t, &m, &c, &txt, ch.prime, ch.n_prime, &srng) != 0) goto done;
     if (steady.allocs) {
         fprintf(stderr, PROG ": %zu allocations during steady training steps (expected 0)\n",
                 steady.allocs);
         goto done;
     }
-    svg_chart *ch = svg_chart_new("Character model: loss in bits per character", "epoch", "bpc");
-    if (ch) {
-        svg_chart_add(ch, "train (per chunk)", curve_x, curve_y, n_curve);
-        svg_chart_add(ch, "held-out", held_x, held_y, n_heldc);
-        int written = svg_chart_write(ch, c.o.svg) == 0;
+    svg_chart *sc = svg_chart_new("Character model: loss in bits per character", "epoch", "bpc");
+    if (sc) {
+        svg_chart_add(sc, "train (per chunk)", curve_x, curve_y, n_curve);
+        svg_chart_add(sc, "held-out", held_x, held_y, n_heldc);
+        int written = svg_chart_write(sc, c.o.svg) == 0;
         if (!written) cli_write_failed(PROG, c.o.svg);
-        svg_chart_free(ch);
+        svg_chart_free(sc);
         if (!written) goto done;
         printf("loss curve: %s\n", c.o.svg);
     }
@@ -423,6 +395,6 @@ done:
     tg_embedding_free(m.emb);
     tg_rnn_free(m.rnn);
     tg_linear_free(m.head);
-    tg_text_free(&txt);
+    tu_chars_free(&ch);
     return status;
 }

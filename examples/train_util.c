@@ -371,3 +371,74 @@ int tu_finish(const char *prog, const char *title, const tu_opts *o, const tu_ru
     }
     return 0;
 }
+
+/* ---- a wall-time budget ---- */
+
+bool tu_budget_spent(double budget, double train_seconds) {
+    return budget > 0 && train_seconds >= budget;
+}
+
+void tu_print_result(const char *prog, double bpc, double train_seconds, long steps) {
+    printf("RESULT %s heldout_bpc=%.4f train_seconds=%.1f steps=%ld\n", prog, bpc, train_seconds,
+           steps);
+}
+
+/* ---- character models ---- */
+
+int tu_chars_load(const char *prog, const char *file, const char *default_file, size_t cap,
+                  const char *prime, tu_chars *c) {
+    memset(c, 0, sizeof *c);
+    const char *path = file ? file : default_file;
+    if (tg_text_read(path, &c->txt) != TG_OK) {
+        fprintf(stderr, "%s: %s\n", prog, tg_last_error());
+        if (!file && access(default_file, F_OK) != 0) {
+            fprintf(stderr, "%s: the default text comes with the Debian package base-files;"
+                    " give any text file as FILE\n", prog);
+            return TU_EXIT_NODATA;
+        }
+        return 1;
+    }
+    c->n = (int)(c->txt.n < cap ? c->txt.n : cap);
+    c->n_train = (int)(0.9 * c->n), c->n_held = c->n - c->n_train;
+    for (const char *q = prime; q && *q && c->n_prime < 256; q++) {
+        if ((c->prime[c->n_prime++] = c->txt.index[(unsigned char)*q]) < 0) {
+            fprintf(stderr, "%s: --prime: the character '%c' never occurs in %s\n", prog, *q, path);
+            tu_chars_free(c);
+            return 1;
+        }
+    }
+    if (!prime)
+        for (; c->n_prime < 16 && c->n_train + c->n_prime < c->n; c->n_prime++)
+            c->prime[c->n_prime] = c->txt.ids[c->n_train + c->n_prime];
+    return 0;
+}
+
+void tu_chars_free(tu_chars *c) { tg_text_free(&c->txt); }
+
+double tu_unigram_bpc(const tu_chars *c) {
+    const int *train = c->txt.ids, *held = c->txt.ids + c->n_train;
+    double count[256] = {0}, bits = 0;
+    for (int i = 0; i < c->n_train; i++) count[train[i]]++;
+    for (int i = 1; i < c->n_held; i++)
+        bits -= log2((count[held[i]] + 1) / (c->n_train + c->txt.vocab_size));
+    return bits / (c->n_held - 1);
+}
+
+void tu_print_baselines(const tu_chars *c) {
+    printf("for comparison: a uniform guess %.3f bpc, character frequencies of the training"
+           " text %.3f bpc\n", log2((double)c->txt.vocab_size), tu_unigram_bpc(c));
+}
+
+int tu_draw(const tg_real *z, int V, double temperature, double *p, tg_rng *r) {
+    int best = 0;
+    for (int j = 1; j < V; j++)
+        if (z[j] > z[best]) best = j;
+    if (temperature > 0) {
+        double sum = 0, u;
+        for (int j = 0; j < V; j++)
+            sum += p[j] = exp(((double)z[j] - (double)z[best]) / temperature);
+        u = tg_rng_uniform(r) * sum;
+        for (best = 0; best < V - 1 && (u -= p[best]) >= 0; best++) {}
+    }
+    return best;
+}

@@ -184,4 +184,41 @@ void tu_print_accuracy(double acc, int epochs, double train_time, int epochs_run
 int tu_finish(const char *prog, const char *title, const tu_opts *o, const tu_run *r,
               const tu_steady *steady, double acc);
 
+/* ---- a wall-time budget (--seconds) ----
+ * A program with --seconds S stops training after the step that brings its training
+ * time (the steps alone: no evaluation, no checkpoint) to S seconds or more, then
+ * evaluates as after its last epoch. An epoch cut short is not saved (a checkpoint
+ * holds whole epochs only). 0: no budget. scripts/bpc_race.sh gives two programs the
+ * same budget. */
+#define TU_BUDGET_OPT(var)                                                                     \
+    {"--seconds", "S", CLI_DOUBLE, &(var), 0, 1e7,                                             \
+     "stop training after S seconds of training steps, then evaluate (0: no limit)", NULL, NULL}
+/* Whether the budget is spent: budget > 0 and train_seconds >= budget. */
+bool tu_budget_spent(double budget, double train_seconds);
+/* The machine-readable line of a finished run, for scripts:
+ *   "RESULT <prog> heldout_bpc=<x> train_seconds=<s> steps=<n>" */
+void tu_print_result(const char *prog, double bpc, double train_seconds, long steps);
+
+/* ---- character models (charlm, chartransformer) ----
+ * The text and its split: the first 90% train, the last 10% are held out. */
+typedef struct tu_chars {
+    tg_text txt;
+    int n, n_train, n_held;  /* n = the characters used (--quick: a prefix) */
+    int prime[256], n_prime; /* --prime as ids, or the first 16 held-out characters */
+} tu_chars;
+/* Reads file (NULL: default_file) into c, keeping at most cap characters, and parses
+ * prime (NULL: the default). Returns 0, or the exit code after printing the error
+ * (TU_EXIT_NODATA when the default file is missing, 1 otherwise). */
+int tu_chars_load(const char *prog, const char *file, const char *default_file, size_t cap,
+                  const char *prime, tu_chars *c);
+void tu_chars_free(tu_chars *c);
+/* Bits per character of the unigram model (add-one smoothed character frequencies of
+ * the training text) on the held-out text: the baseline that knows no context. */
+double tu_unigram_bpc(const tu_chars *c);
+/* Draws a character id from softmax(z / temperature) over z[0..V-1] (in double; p has
+ * room for V) with r; temperature 0: the arg max. */
+int tu_draw(const tg_real *z, int V, double temperature, double *p, tg_rng *r);
+/* Prints "for comparison: a uniform guess ... character frequencies ..." for c. */
+void tu_print_baselines(const tu_chars *c);
+
 #endif

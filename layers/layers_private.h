@@ -57,4 +57,10 @@ static inline tg_tensor *tg__label(tg_tensor *x, const tg_tensor *owner, const c
 tg_status tg__linear_init(const char *fn, tg_linear *l, const char *prefix, int in, int out,
                           tg_init init, tg_rng *rng);
 
+/* x (..., in) W + b of Linear l for x of rank >= 2, with the rank-2 W shared by the
+ * leading axes (one tg_matmul folds them into the rows of one GEMM; no reshape is
+ * recorded, unlike tg_linear_forward's flattening). The attention and Transformer
+ * blocks' projections. NULL x passes through. */
+tg_tensor *tg__linear_rows(tg_tape *t, const tg_linear *l, tg_tensor *x);
+
 #endif

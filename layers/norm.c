@@ -62,10 +62,13 @@ tg_tensor *tg_layer_norm_forward(tg_tape *t, const tg_layer_norm *l, tg_tensor *
                      l->dim, tg_shape_str(x, b, sizeof b));
         return NULL;
     }
-    /* xc = x - mean; y = xc / sqrt(var + eps), var the biased variance (correction 0) */
+    /* xc = x - mean; y = xc r, r = (var + eps)^(-1/2), var the biased variance
+     * (correction 0): the power on the small (..., 1) tensor, then one broadcast
+     * product over x (cheaper than a quotient, forward and backward) */
     tg_tensor *xc = tg_sub(t, x, tg_mean_axis(t, x, -1, true));
-    tg_tensor *sd = tg_sqrt(t, tg_add_scalar(t, tg_var(t, x, -1, 0, true), (tg_real)l->eps));
-    tg_tensor *y = tg_div(t, xc, sd);
+    tg_tensor *r = tg_pow_scalar(t, tg_add_scalar(t, tg_var(t, x, -1, 0, true), (tg_real)l->eps),
+                                 (tg_real)-0.5);
+    tg_tensor *y = tg_mul(t, xc, r);
     if (!l->gamma) return y;
     return tg_add(t, tg_mul(t, y, l->gamma), l->beta);
 }

@@ -108,9 +108,9 @@ static tg_tensor *drop(tg_tape *t, const run *r, tg_tensor *x) {
 
 /* FF(x) = W_2 dropout(act(x W_1 + b_1)) + b_2 */
 static tg_tensor *ff(tg_tape *t, const run *r, tg_tensor *x) {
-    tg_tensor *h = tg_linear_forward(t, &r->b->ff1, x);
+    tg_tensor *h = tg__linear_rows(t, &r->b->ff1, x);
     h = r->b->cfg.act == TG_FF_GELU ? tg_gelu(t, h) : tg_relu(t, h);
-    return tg_linear_forward(t, &r->b->ff2, drop(t, r, h));
+    return tg__linear_rows(t, &r->b->ff2, drop(t, r, h));
 }
 
 /* One residual sub-layer: post-norm x = LN(x + D(f(x))); pre-norm x = x + D(f(LN(x))).

@@ -7,7 +7,10 @@
  * exponent is <= 0 and the largest term is exactly e^0 = 1; the row sum s lies in
  * [1, C] and never overflows or vanishes, whatever the magnitude of x (rows holding
  * +-1e4 or FLT_MAX give an exact one-hot softmax and log-softmax 0 and -(m - x_j)).
- * Sums, differences and logs are taken in double and rounded to tg_real once.
+ * Sums, differences and logs are taken in double and rounded to tg_real once; the
+ * softmax's exponentials come from the vectorised exp of vmath.h (tg__vexp: in the
+ * float build within an ulp of e^(x_j - m), m subtracted in tg_real), the hot path
+ * of attention.
  *
  * The softmax sums over ALL j of the row, e^{x_i} / sum_j e^{x_j}; the activation table
  * of the lecture notes on neural networks (FFNN, MLP) writes sum_{j != i}, a typo (the
@@ -45,8 +48,16 @@ tg_status tg__softmax_fwd(tg_tape *t, tg_node *n) {
     for (size_t r = 0; r < rows; r++) {
         const tg_real *x = n->in[0]->data + r * c;
         tg_real *y = n->out->data + r * c;
-        double m, s = tg__row_sumexp(x, c, &m); /* m = max_j x_j, s in [1, C] */
-        for (size_t j = 0; j < c; j++) y[j] = (tg_real)(exp((double)x[j] - m) / s);
+        tg_real m = x[0]; /* the maximum, taken with > as tg__row_sumexp: NaN stays NaN */
+        for (size_t j = 1; j < c; j++) m = x[j] > m ? x[j] : m;
+        /* e_j = e^(x_j - m) by the vectorised exp (vmath.h), each in (0, 1] and the
+         * largest exactly 1, so s = sum_j e_j (in double) lies in [1, C]; NaN, an
+         * infinite maximum (inf - inf) or an all -inf row give NaN everywhere */
+        for (size_t j = 0; j < c; j++) y[j] = x[j] - m;
+        tg__vexp(c, y, y);
+        double s = 0;
+        for (size_t j = 0; j < c; j++) s += y[j];
+        for (size_t j = 0; j < c; j++) y[j] = (tg_real)((double)y[j] / s);
     }
     return TG_OK;
 }

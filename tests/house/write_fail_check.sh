@@ -41,5 +41,6 @@ check $nowhere/c.svg "$ex/forecast" --quick --svg $nowhere/c.svg
 check $nowhere/p.svg "$ex/forecast" --quick --pred-svg $nowhere/p.svg
 check $nowhere/c.svg "$ex/fashion_mnist" --quick --svg $nowhere/c.svg
 check $nowhere/c.svg "$ex/charlm" --quick --svg $nowhere/c.svg
+check $nowhere/c.svg "$ex/chartransformer" --quick --svg $nowhere/c.svg
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

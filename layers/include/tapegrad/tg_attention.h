@@ -9,7 +9,7 @@
  *   Q = x_q W_q + b_q,  K = x_k W_k + b_k,  V = x_v W_v + b_v      (B,T,d)
  *   split the last axis into heads: Q_i, K_i, V_i (B,T,h), i = 0..H-1, head i
  *   taking columns i h .. i h + h - 1
- *   S_i = Q_i K_i^T / sqrt(h)                                       (B,Tq,Tk)
+ *   S_i = (Q_i / sqrt(h)) K_i^T                                     (B,Tq,Tk)
  *   S_i[b,q,k] = -inf where key_pad[b,k] != 0, or where k > q when causal
  *   A_i = dropout(softmax(S_i)) (softmax along k)
  *   O = concat_i (A_i V_i) W_o + b_o                                (B,Tq,d)
