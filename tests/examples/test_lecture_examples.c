@@ -278,7 +278,7 @@ static void tutorial(void) {
         if (l >= 3 && strcmp(cmd + l - 3, " --") == 0) cmd[l -= 3] = '\0';
         char *want = fenced_after(p), *got = run_prog(cmd);
         if (want && strcmp(got, want) == 0) check_passed++;
-        else if (want) show_diff(cmd, got, want);
+        else if (want) check_failed++, show_diff(cmd, got, want);
         else CHECK(0, "no fenced block after the marker for %s", cmd);
         free(want);
         free(got);
