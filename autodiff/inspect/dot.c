@@ -136,14 +136,12 @@ static void dot_label(const picture *p, const tg_tensor *x, const char *what) {
     fprintf(out, "\\n");
     dot_str(out, what);
     fprintf(out, " %s", tg_shape_str(x, sh, sizeof sh));
-    if (p->o.labels == TG_DOT_NO_VALUES) {
-        fprintf(out, "\"");
-        return;
+    if (p->o.labels != TG_DOT_NO_VALUES) {
+        fprintf(out, "\\nvalue ");
+        dot_str(out, tg__show_vals(x->data, x->size, &p->o, v, sizeof v));
+        fprintf(out, "\\ngrad ");
+        dot_str(out, tg__show_vals(x->grad, x->size, &p->o, v, sizeof v));
     }
-    fprintf(out, "\\nvalue ");
-    dot_str(out, tg__show_vals(x->data, x->size, &p->o, v, sizeof v));
-    fprintf(out, "\\ngrad ");
-    dot_str(out, tg__show_vals(x->grad, x->size, &p->o, v, sizeof v));
     if (x->node && tg__show_marked(&p->o, x->node))
         fprintf(out, "\\nWRONG derivative (input %d)", p->o.mark->input);
     fprintf(out, "\"");
@@ -249,7 +247,7 @@ static tg_status dot_edges(const picture *p) {
             if (L >= 0) fprintf(p->out, "  subgraph cluster_%d { ", L);
             else fprintf(p->out, "  ");
             fprintf(p->out, "%s [shape=plaintext, fontcolor=\"#666666\", fontsize=8, label=\"", a);
-            dot_str(p->out, nm[0] ? nm + (lp ? lp + 1 : 0) : tg__show_id(m, x, nm, sizeof nm));
+            dot_str(p->out, nm[0] && !tg__show_recorded(x) ? nm + (lp ? lp + 1 : 0) : tg__show_id(m, x, nm, sizeof nm));
             fprintf(p->out, L >= 0 ? "\"]; }\n" : "\"];\n");
         }
         if (e[i].to >= p->n_items) snprintf(b, sizeof b, "g%zu", e[i].to - p->n_items);
