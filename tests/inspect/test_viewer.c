@@ -356,6 +356,41 @@ static void test_second_order(void) {
     so_net_free(&n);
 }
 
+/* Second order on the 2-layer LSTM: the gradient penalty ||dL/dW_x||^2 of layer 0's
+ * input weights, recorded, then swept: the viewer draws the recorded sweep in its
+ * own band, strips keep it under 4,000 px, and the DOT frame holds every recorded
+ * node. */
+static void test_lstm_second_order(void) {
+    lstm_net n = lstm_net_new();
+    size_t fwd = tg_tape_node_count(n.t);
+    tg_tensor *W = n.m->layers[0].W_x, *g = NULL;
+    CHECK(tg_grad(n.t, n.L, NULL, &W, 1, TG_GRAD_CREATE_GRAPH, &g) == TG_OK, "%s", tg_last_error());
+    tg_tensor *P = tg_name(tg_sum(n.t, tg_square(n.t, g)), "penalty");
+    size_t all = tg_tape_node_count(n.t);
+    CHECK(P && all > 2 * fwd, "%zu forward nodes, %zu in all", fwd, all);
+    const char *path = tmp_path("lstm2.html");
+    tg_html_opts ho = {.root = P};
+    CHECK(tg_tape_html(n.t, path, &ho) == TG_OK, "lstm second-order html: %s", tg_last_error());
+    size_t len = 0;
+    char *page = (char *)tmp_read(path, &len);
+    if (page) {
+        page[len] = '\0';
+        const char *dw = strstr(page, "data-w=\""), *dh = strstr(page, "data-h=\"");
+        int pw = dw ? atoi(dw + 8) : -1, ph = dh ? atoi(dh + 8) : -1;
+        printf("lstm second order: %zu nodes, viewer page %d x %d px, %zu bytes\n", all, pw, ph, len);
+        CHECK(pw > 0 && pw <= 4000, "%d px wide", pw);
+        CHECK(count(page, "<g class=\"band") == 2 && count(page, "class=\"it op rec") > (int)fwd,
+              "the recorded band: %d boxes", count(page, "class=\"it op rec"));
+        free(page);
+    }
+    tg_show_opts o = {.dir = TG_DOT_TB, .labels = TG_DOT_COMPACT, .clusters = true};
+    char *dot = dot_text(n.t, P, &o);
+    CHECK(count(dot, "    label=\"") == 3 && strstr(dot, "label=\"backward sweep (recorded)\""),
+          "frames lstm.0, lstm.1 and the recorded sweep");
+    free(dot);
+    lstm_net_free(&n);
+}
+
 /* L = sum(wrong_tanh(x W)^2): the tanh's derivative is doubled (wrong_ops.h). */
 static const tg_op_args wrong_k2 = {.f = {2, 0}};
 static tg_tensor *wrong_fn(tg_tape *t, tg_tensor *const *p, int n, void *user) {
@@ -436,6 +471,7 @@ int main(void) {
     test_layer_trace();
     test_html();
     test_second_order();
+    test_lstm_second_order();
     test_mark();
     tmp_dir_remove();
     return check_done();
