@@ -161,6 +161,7 @@ static int wrong_op(FILE *out) {
         rc |= tg_backward_trace(out, t, L, NULL, &so) != TG_OK;
         so.labels = TG_DOT_NO_VALUES;
         rc |= write_dot(out, t, L, "wrong.dot", &so, "the wrong op in red");
+        tg_tensor_zero_grad(W); /* the page's sweep starts from zero, as the trace's did */
         tg_html_opts h = {.root = L, .show = {.mark = &loc}, .title = "tapegrad: which op is wrong"};
         rc |= tg_tape_html(t, "wrong.html", &h) != TG_OK;
         if (!rc) fprintf(out, "wrote %-15s the sweep viewer, the wrong op in red\n", "wrong.html");

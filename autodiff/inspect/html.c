@@ -95,7 +95,7 @@ static const char style[] =
     ".it.done rect{fill:#eef7ee}.it.cur rect{fill:#ffe08a;stroke:#c60;stroke-width:2.5}"
     ".it.inp rect{stroke:#c60;stroke-width:2}"
     ".it.rec rect{fill:#f3ecff}.it.wrong rect{stroke:#d00000;stroke-width:3;fill:#ffd6d6}"
-    ".it.wrong text{fill:#b00000}"
+    ".it.wrong text{fill:#b00000}.it.wrong.cur rect{fill:#ffe08a;stroke:#d00000;stroke-width:4}"
     ".band rect{fill:none;stroke:#bbb;stroke-dasharray:6 4}.band.rec rect{fill:#faf7ff;stroke:#86c}"
     ".band text{font:bold 13px Helvetica,Arial,sans-serif;fill:#555}"
     ".gh{font-size:9px;fill:#777}#pane{overflow:auto;max-height:80vh;border:1px solid #ddd}"

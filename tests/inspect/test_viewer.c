@@ -147,6 +147,19 @@ static void test_big_dot(void) {
           dot_nodes(steps), all);
     CHECK(strstr(steps, "label=\"lstm.1.t7\\n(14 nodes)\"") && strstr(steps, "lstm.0.t3.f"),
           "step boxes and the kept step");
+    /* A marked node inside a collapsed step: its box is drawn red, nothing else. */
+    tg_locate_result at7 = {.found = true};
+    for (const tg_node *nd = tg_tape_last(n.t); nd; nd = nd->prev)
+        if (nd->out->label && !strcmp(nd->out->label, "f") && nd->out->label_step == 7 &&
+            nd->out->label_owner == n.m->layers[0].W_x)
+            at7.node_id = nd->id;
+    o.mark = &at7;
+    char *marked = dot_text(n.t, n.L, &o);
+    const char *box7 = strstr(marked, "label=\"lstm.0.t7\\n(14 nodes)\"");
+    CHECK(at7.node_id > 0 && box7 && count(marked, "#d00000") == 2 && strstr(marked, "#d00000") < box7 &&
+          strstr(marked, "#d00000") > box7 - 120, "the box of lstm.0.t7 in red (node %zu)", at7.node_id);
+    free(marked);
+    o.mark = NULL;
     double ws = render_width(steps, "lstm_steps.dot");
     if (ws > 0) printf("lstm, steps but t3 collapsed: %.0f px wide\n", ws);
     CHECK(ws == -1 || (ws > 0 && ws <= 4000), "collapsed: %.0f px wide", ws);
