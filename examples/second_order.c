@@ -136,8 +136,7 @@ static int so_trace(FILE *out, const char *html) {
     int rc = tg_grad(t, L, NULL, &w, 1, TG_GRAD_CREATE_GRAPH, &g) != TG_OK;
     if (!rc) {
         tg_name(g, "g"); /* g = dL/dw, a tensor on the tape */
-        size_t fwd = 0;
-        for (const tg_node *nd = tg_tape_last(t); nd; nd = nd->prev) fwd += nd->out == L || nd->id < L->node->id;
+        size_t fwd = L->node->id + 1; /* the nodes recorded up to L (ids count from 0) */
         fprintf(out, "g = dL/dw recorded: %zu forward nodes, %zu of the recorded sweep; its sweep gives d2L/dw2:\n",
                 fwd, tg_tape_node_count(t) - fwd);
         if (html) {

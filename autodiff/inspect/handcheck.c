@@ -169,9 +169,11 @@ static void report(FILE *out, const hrow *rows, int n, const char *root, double 
                 rows[tape_bad].r.label, ops[0] ? ops : "none");
     }
     if (wrong) {
-        char id[32], nm[96];
+        char id[32], nm[96], opn[96];
+        tg_show_opts so = tg_show_defaults();
         fprintf(out, "tg_gradcheck_locate: the wrong derivative is node %zu %s, input %d (%s = %s(",
-                wrong->id, loc->op, loc->input, tg__show_short(m, wrong->out, nm, sizeof nm), loc->op);
+                wrong->id, loc->op, loc->input, tg__show_short(m, wrong->out, nm, sizeof nm),
+                tg__show_op(wrong, false, &so, opn, sizeof opn));
         for (int i = 0; i < wrong->n_in; i++)
             fprintf(out, "%s%s", i ? ", " : "", tg__show_short(m, wrong->in[i], id, sizeof id));
         fprintf(out, "))\n");
