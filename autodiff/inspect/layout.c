@@ -131,7 +131,7 @@ tg_status tg__layout_build(const tg__show_map *m, const bool *shown, tg__layout 
         L->xy[it].y = L->strips[L->xy[it].strip].y + L->xy[it].row * (TG__LAYOUT_H + TG__LAYOUT_GAPY);
     }
     L->w = 2 * TG__LAYOUT_PAD + cols * (TG__LAYOUT_W + TG__LAYOUT_GAPX) - TG__LAYOUT_GAPX;
-    L->h = y - TG__LAYOUT_GAPS + TG__LAYOUT_PAD;
+    L->h = L->n_strips ? y - TG__LAYOUT_GAPS + TG__LAYOUT_PAD : 2 * TG__LAYOUT_PAD;
     goto done;
 nomem:
     st = tg__error(TG_ERR_NOMEM, "tg_tape_html: out of memory");
