@@ -19,7 +19,12 @@
  *    table shows them ("backward of tg_tanh (node 0)"), and the traced sweep over
  *    them that gives d2/dx2 tanh x = -2 tanh x (1 - tanh^2 x).
  *
- * Run: ./build/examples/second_order [--tape]
+ * 4. With --trace: the neuron's dL/dw recorded as a tensor g, and the traced sweep
+ *    from g: every line upstream * local = contribution, over the recorded nodes and
+ *    then the forward ones, ending at d2L/dw2 = 0.25237. With --html FILE: the same
+ *    sweep in the viewer, the recorded nodes in a band of their own.
+ *
+ * Run: ./build/examples/second_order [--tape | --trace | --html FILE]
  */
 #include <math.h>
 #include <stdio.h>
@@ -115,6 +120,45 @@ static int so_tape(FILE *out) {
     return rc;
 }
 
+/* The neuron again, its tensors named, and dL/dw recorded as the tensor g; then the
+ * sweep from g, traced (html NULL) or written as the sweep viewer's page at html.
+ * Its last line is d2L/dw2 = dg/dw, beside the hand value. */
+static int so_trace(FILE *out, const char *html) {
+    tg_tensor *w = tg_param_new("w", 0, NULL), *b = tg_param_new("b", 0, NULL);
+    tg_tape *t = tg_tape_new();
+    if (!w || !b || !t) return 1;
+    w->data[0] = (tg_real)0.5;
+    tg_tensor *z = tg_name(tg_add(t, b, tg_name(tg_mul_scalar(t, w, 2), "wx")), "z");
+    tg_tensor *yhat = tg_name(tg_sigmoid(t, z), "yhat");
+    tg_tensor *e = tg_name(tg_add_scalar(t, tg_neg(t, yhat), 1), "e");     /* y - yhat */
+    tg_tensor *L = tg_name(tg_mul_scalar(t, tg_square(t, e), (tg_real)0.5), "L");
+    tg_tensor *g = NULL;
+    int rc = tg_grad(t, L, NULL, &w, 1, TG_GRAD_CREATE_GRAPH, &g) != TG_OK;
+    if (!rc) {
+        tg_name(g, "g"); /* g = dL/dw, a tensor on the tape */
+        size_t fwd = L->node->id + 1; /* the nodes recorded up to L (ids count from 0) */
+        fprintf(out, "g = dL/dw recorded: %zu forward nodes, %zu of the recorded sweep; its sweep gives d2L/dw2:\n",
+                fwd, tg_tape_node_count(t) - fwd);
+        if (html) {
+            tg_html_opts ho = {.root = g, .title = "tapegrad: the second derivative of the neuron"};
+            rc = tg_tape_html(t, html, &ho) != TG_OK;
+            if (!rc) fprintf(out, "wrote %s: the recorded sweep in its own band; press \"step\"\n", html);
+        } else {
+            rc = tg_backward_trace(out, t, g, NULL, NULL) != TG_OK;
+        }
+    }
+    if (!rc) {
+        double s = 1 / (1 + exp(-1.0)), s1 = s * (1 - s), s2 = s1 * (1 - 2 * s);
+        fprintf(out, "d2L/dw2 = dg/dw = %.5f; by hand (s'^2 + (s - y) s'') x^2 = %.5f\n", (double)w->grad[0],
+                (s1 * s1 + (s - 1) * s2) * 4);
+    }
+    if (rc) fprintf(stderr, "second_order: %s\n", tg_last_error());
+    tg_tape_free(t);
+    tg_tensor_free(w);
+    tg_tensor_free(b);
+    return rc;
+}
+
 static int so_run(FILE *out) {
     tg_tape *t = tg_tape_new();
     int rc = !t || so_neuron(out, t);
@@ -128,11 +172,17 @@ static int so_run(FILE *out) {
 
 #ifndef LECTURE_TEST
 int main(int argc, char **argv) {
-    bool tape = false;
+    bool tape = false, trace = false;
+    const char *html = NULL;
     const cli_opt opts[] = {
         {"--tape", NULL, CLI_FLAG, &tape, 0, 0,
          "show the nodes a recorded sweep adds for d/dx tanh x and the traced sweep over them",
          NULL, NULL},
+        {"--trace", NULL, CLI_FLAG, &trace, 0, 0,
+         "trace the sweep over the neuron's recorded dL/dw: its second derivative, line by line",
+         NULL, NULL},
+        {"--html", "FILE", CLI_STR, &html, 0, 0,
+         "write the sweep viewer's page of that second sweep to FILE", NULL, NULL},
         {0}};
     cli c = {"second_order", "",
              "Second derivatives from the tape: the lecture's neuron (first and second derivative\n"
@@ -140,6 +190,7 @@ int main(int argc, char **argv) {
              opts, 0, NULL, 0, false};
     int rc = cli_parse(&c, argc, argv);
     if (rc != CLI_RUN) return rc;
+    if (trace || html) return so_trace(stdout, html);
     return tape ? so_tape(stdout) : so_run(stdout);
 }
 #endif

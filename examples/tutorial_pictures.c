@@ -1,14 +1,18 @@
 /* tutorial_pictures.c — the tutorial's matrix traces and big pictures
- * (examples/TUTORIAL.md, sections 5 and 6).
+ * (examples/TUTORIAL.md, sections 5, 6 and 8).
  *
  *   ./build/examples/tutorial_pictures          the sweep of a two-layer network in
  *                                               matrix form, then a batch of four
  *   ./build/examples/tutorial_pictures --big    DOT files of a 2-layer LSTM over 20
- *                                               steps, whole and collapsed
+ *                                               steps, whole and collapsed, and its
+ *                                               sweep viewer
+ *   ./build/examples/tutorial_pictures --wrong  an op with a wrong derivative found
+ *                                               and marked in red
  *
  * The first network is the notes' "Network Definition in Matrix Form" (the W6
  * lecture): a1 = x1 W1 + b1, h1 = sigmoid(a1), yhat = h1 W2 + b2, with one sample as
  * a row x1 (1x2), and L = 1/2 (y - yhat)^2. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <tapegrad.h>
@@ -94,6 +98,11 @@ static int big_pictures(FILE *out) {
         rc |= write_dot(out, t, L, "lstm_steps.dot", &steps, "every time step but t = 3 in a box");
         rc |= write_dot(out, t, L, "lstm_layer.dot", &layer, "layer lstm.1 in one box");
         rc |= write_dot(out, t, L, "lstm_from.dot", &from, "the paths from lstm.1.t18.c to the loss");
+        /* The viewer of the same graph: its columns wrap into strips (the sweep runs
+         * again, so the parameters' gradients double; the page shows what it adds). */
+        tg_html_opts h = {.root = L, .title = "tapegrad: a 2-layer LSTM over 20 steps"};
+        rc |= !rc && tg_tape_html(t, "lstm.html", &h) != TG_OK;
+        if (!rc) fprintf(out, "wrote %-15s the sweep viewer, %zu steps\n", "lstm.html", tg_tape_node_count(t));
     }
     if (rc) fprintf(stderr, "tutorial_pictures: %s\n", tg_last_error());
     tg_tape_free(t);
@@ -102,18 +111,84 @@ static int big_pictures(FILE *out) {
     return rc;
 }
 
+/* ---- which op is wrong ----
+ * A hand-written tanh with the classic slip in its derivative: dx += g (1 - y)
+ * instead of g (1 - y^2). */
+static tg_status pic_same(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
+    (void)t;
+    *rank = n->in[0]->rank;
+    for (int i = 0; i < *rank; i++) shape[i] = n->in[0]->shape[i];
+    return TG_OK;
+}
+static tg_status pic_tanh_fwd(tg_tape *t, tg_node *n) {
+    (void)t;
+    for (size_t i = 0; i < n->out->size; i++) n->out->data[i] = (tg_real)tanh((double)n->in[0]->data[i]);
+    return TG_OK;
+}
+static void pic_tanh_bwd(tg_node *n) {
+    if (!n->in[0]->grad) return;
+    for (size_t i = 0; i < n->out->size; i++)
+        n->in[0]->grad[i] += n->out->grad[i] * (1 - n->out->data[i]); /* the slip: 1 - y */
+}
+static const tg_op pic_tanh_op = {"my_tanh", 1, TG_OPF_ELEMENTWISE, pic_same, pic_tanh_fwd, pic_tanh_bwd, NULL};
+
+/* L = 1/2 sum(my_tanh(x W)^2), x = (1, 2), W (2x2). */
+static tg_tensor *pic_wrong_fn(tg_tape *t, tg_tensor *const *p, int n, void *user) {
+    (void)n, (void)user;
+    tg_tensor *x = tg_name(tg_tape_tensor(t, 2, (int[]){1, 2}, (tg_real[]){1, 2}, 0), "x");
+    tg_tensor *a = tg_name(tg_matmul(t, x, p[0]), "a");
+    tg_tensor *h = tg_name(tg_apply(t, &pic_tanh_op, &a, 1, NULL), "h");
+    return tg_name(tg_mul_scalar(t, tg_sum(t, tg_square(t, h)), (tg_real)0.5), "L");
+}
+
+/* The tape against the numbers at a and h, tg_gradcheck_locate naming the op, and
+ * that node marked in the trace, the DOT picture and the viewer. */
+static int wrong_op(FILE *out) {
+    tg_tensor *W = param("W", 2, 2, (tg_real[]){0.5, -0.25, 0.25, 0.5});
+    tg_tape *t = tg_tape_new();
+    if (!W || !t) return 1;
+    tg_locate_result loc;
+    tg_handcheck_opts ho = tg_handcheck_defaults();
+    ho.tape_only = true;
+    ho.locate = &loc;
+    ho.fd.eps = 1e-3; /* suits both builds, so the float build prints the same */
+    const tg_hand hands[] = {{.name = "h"}, {.name = "a"}};
+    int rc = tg_handcheck(out, pic_wrong_fn, NULL, &W, 1, hands, 2, &ho, NULL, NULL) != TG_OK || !loc.found;
+    tg_tensor *L = rc ? NULL : pic_wrong_fn(t, &W, 1, NULL);
+    tg_show_opts so = {.mark = &loc};
+    if (L) {
+        fprintf(out, "\n");
+        rc |= tg_backward_trace(out, t, L, NULL, &so) != TG_OK;
+        so.labels = TG_DOT_NO_VALUES;
+        rc |= write_dot(out, t, L, "wrong.dot", &so, "the wrong op in red");
+        tg_tensor_zero_grad(W); /* the page's sweep starts from zero, as the trace's did */
+        tg_html_opts h = {.root = L, .show = {.mark = &loc}, .title = "tapegrad: which op is wrong"};
+        rc |= tg_tape_html(t, "wrong.html", &h) != TG_OK;
+        if (!rc) fprintf(out, "wrote %-15s the sweep viewer, the wrong op in red\n", "wrong.html");
+    }
+    if (rc) fprintf(stderr, "tutorial_pictures: %s\n", tg_last_error());
+    tg_tape_free(t);
+    tg_tensor_free(W);
+    return rc;
+}
+
 static int pic_run(FILE *out, int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--big") == 0) return big_pictures(out);
+    if (argc > 1 && strcmp(argv[1], "--wrong") == 0) return wrong_op(out);
     return matrix_traces(out);
 }
 
 #ifndef LECTURE_TEST
 int main(int argc, char **argv) {
-    bool big = false;
+    bool big = false, wrong = false;
     const cli_opt opts[] = {
         {"--big", NULL, CLI_FLAG, &big, 0, 0,
-         "write lstm.dot, lstm_steps.dot, lstm_layer.dot and lstm_from.dot (a 2-layer LSTM over "
-         "20 steps) into the current folder instead",
+         "write lstm.dot, lstm_steps.dot, lstm_layer.dot, lstm_from.dot (a 2-layer LSTM over "
+         "20 steps) and its viewer lstm.html into the current folder instead",
+         NULL, NULL},
+        {"--wrong", NULL, CLI_FLAG, &wrong, 0, 0,
+         "find an op with a wrong derivative (tg_gradcheck_locate) and mark it in red in the trace, "
+         "wrong.dot and wrong.html",
          NULL, NULL},
         {0}};
     cli c = {"tutorial_pictures", "",
@@ -122,6 +197,6 @@ int main(int argc, char **argv) {
              opts, 0, NULL, 0, false};
     int rc = cli_parse(&c, argc, argv);
     if (rc != CLI_RUN) return rc;
-    return pic_run(stdout, big ? 2 : 1, (char *[]){argv[0], "--big", NULL});
+    return pic_run(stdout, big || wrong ? 2 : 1, (char *[]){argv[0], wrong ? "--wrong" : "--big", NULL});
 }
 #endif

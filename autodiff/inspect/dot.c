@@ -32,6 +32,7 @@ typedef struct picture {
     char (*keys)[KEY];       /* layer and box names */
     int *key_count;          /* items folded into box k */
     int n_keys, cap_keys;
+    int marked_box;          /* the box holding the marked node (opts.mark), or -1 */
 } picture;
 
 static const tg_tensor *item_tensor(const picture *p, size_t it) {
@@ -80,6 +81,11 @@ static void classify(picture *p) {
         if (!p->shown[it]) continue;
         char nm[KEY], prefix[KEY], key[KEY + 16];
         tg__show_name(p->m, item_tensor(p, it), nm, sizeof nm);
+        if (it >= p->m->n_leaves && tg__show_second(p->m, p->m->nodes[it - p->m->n_leaves])) {
+            /* the nodes a recorded sweep added: a frame of their own */
+            if (p->o.clusters) p->layer[it] = key_index(p, TG__RECORDED_LAYER);
+            continue;
+        }
         int step = split_name(nm, prefix, sizeof prefix);
         if (!prefix[0]) continue;
         /* Frames hold step tensors; a parameter is drawn just outside its layer's
@@ -94,8 +100,13 @@ static void classify(picture *p) {
             p->box[it] = key_index(p, key);
         }
         if (p->box[it] >= 0) p->key_count[p->box[it]]++;
+        if (p->box[it] >= 0 && it >= p->m->n_leaves && tg__show_marked(&p->o, p->m->nodes[it - p->m->n_leaves]))
+            p->marked_box = p->box[it];
     }
 }
+
+/* The marked node (opts.mark) and a box holding it: red. */
+static const char RED[] = "color=\"#d00000\", fontcolor=\"#d00000\", penwidth=3, ";
 
 /* The DOT id of item it as drawn: its own ("n3") or its box's ("g2"). */
 static char *drawn_id(const picture *p, size_t it, char *buf, size_t n) {
@@ -112,7 +123,8 @@ static void dot_label(const picture *p, const tg_tensor *x, const char *what) {
     tg__show_name(p->m, x, nm, sizeof nm);
     fprintf(out, "label=\"");
     if (p->o.labels == TG_DOT_COMPACT) {
-        dot_str(out, nm[0] ? nm : what);
+        if (tg__show_recorded(x)) fprintf(out, "%s ", tg__show_id(p->m, x, id, sizeof id));
+        dot_str(out, nm[0] && !tg__show_recorded(x) ? nm : what);
         fprintf(out, "\"");
         return;
     }
@@ -124,14 +136,14 @@ static void dot_label(const picture *p, const tg_tensor *x, const char *what) {
     fprintf(out, "\\n");
     dot_str(out, what);
     fprintf(out, " %s", tg_shape_str(x, sh, sizeof sh));
-    if (p->o.labels == TG_DOT_NO_VALUES) {
-        fprintf(out, "\"");
-        return;
+    if (p->o.labels != TG_DOT_NO_VALUES) {
+        fprintf(out, "\\nvalue ");
+        dot_str(out, tg__show_vals(x->data, x->size, &p->o, v, sizeof v));
+        fprintf(out, "\\ngrad ");
+        dot_str(out, tg__show_vals(x->grad, x->size, &p->o, v, sizeof v));
     }
-    fprintf(out, "\\nvalue ");
-    dot_str(out, tg__show_vals(x->data, x->size, &p->o, v, sizeof v));
-    fprintf(out, "\\ngrad ");
-    dot_str(out, tg__show_vals(x->grad, x->size, &p->o, v, sizeof v));
+    if (x->node && tg__show_marked(&p->o, x->node))
+        fprintf(out, "\\nWRONG derivative (input %d)", p->o.mark->input);
     fprintf(out, "\"");
 }
 
@@ -149,7 +161,8 @@ static void dot_item(const picture *p, size_t it, const char *indent) {
         dot_label(p, x, "input");
     } else {
         char opn[160];
-        fprintf(out, "shape=ellipse, %s", x == p->root ? "peripheries=2, " : "");
+        fprintf(out, "shape=ellipse, %s%s", x == p->root ? "peripheries=2, " : "",
+                tg__show_marked(&p->o, x->node) ? RED : "");
         dot_label(p, x, tg__show_op(x->node, true, &p->o, opn, sizeof opn));
     }
     fprintf(out, "];\n");
@@ -167,7 +180,8 @@ static void dot_layer(const picture *p, int L, const char *indent) {
         for (int j = 0; j < p->n_keys && p->o.clusters; j++)
             if (!p->key_count[j] && strcmp(p->keys[j], prefix) == 0) kl = j;
         if (kl != L) continue;
-        fprintf(p->out, "%sg%d [shape=box3d, style=filled, fillcolor=\"#eeeeee\", label=\"", indent, k);
+        fprintf(p->out, "%sg%d [shape=box3d, style=filled, fillcolor=\"#eeeeee\", %slabel=\"", indent, k,
+                k == p->marked_box ? RED : "");
         dot_str(p->out, p->keys[k]);
         fprintf(p->out, "\\n(%d nodes)\"];\n", p->key_count[k]);
     }
@@ -233,7 +247,7 @@ static tg_status dot_edges(const picture *p) {
             if (L >= 0) fprintf(p->out, "  subgraph cluster_%d { ", L);
             else fprintf(p->out, "  ");
             fprintf(p->out, "%s [shape=plaintext, fontcolor=\"#666666\", fontsize=8, label=\"", a);
-            dot_str(p->out, nm[0] ? nm + (lp ? lp + 1 : 0) : tg__show_id(m, x, nm, sizeof nm));
+            dot_str(p->out, nm[0] && !tg__show_recorded(x) ? nm + (lp ? lp + 1 : 0) : tg__show_id(m, x, nm, sizeof nm));
             fprintf(p->out, L >= 0 ? "\"]; }\n" : "\"];\n");
         }
         if (e[i].to >= p->n_items) snprintf(b, sizeof b, "g%zu", e[i].to - p->n_items);
@@ -290,7 +304,7 @@ tg_status tg_tape_dot(FILE *out, const tg_tape *t, const tg_tensor *root,
     tg__show_map m;
     tg_status st = tg__show_map_build(&m, t, root, "tg_tape_dot");
     if (st != TG_OK) return st;
-    picture p = {.out = out, .m = &m, .o = tg__show_opts(opts), .root = root};
+    picture p = {.out = out, .m = &m, .o = tg__show_opts(opts), .root = root, .marked_box = -1};
     if (p.o.from && !tg__tensor_live(t, p.o.from)) {
         tg__show_map_free(&m);
         return tg__error(TG_ERR_STATE, "tg_tape_dot: opts->from belongs to another tape or to a step before the last tg_tape_reset");

@@ -123,8 +123,21 @@ static void elem_str(const tg_tensor *x, size_t j, char *buf, size_t cap) {
         k += (size_t)snprintf(buf + k, cap - k, "%s%d%s", d ? "," : "[", at[d], d == x->rank - 1 ? "]" : "");
 }
 
+/* The node tg_gradcheck_locate named, on this recording of f (NULL if none). */
+static const tg_node *located(const tg__show_map *m, const tg_locate_result *loc) {
+    return loc && loc->found && loc->node_id < m->n_nodes ? m->nodes[loc->node_id] : NULL;
+}
+
+/* Row x is the located node's output or one of its inputs. */
+static bool touches(const tg_node *nd, const tg_tensor *x) {
+    bool r = nd && nd->out == x;
+    for (int i = 0; nd && i < nd->n_in; i++) r |= nd->in[i] == x;
+    return r;
+}
+
 static void report(FILE *out, const hrow *rows, int n, const char *root, double eps,
-                   const tg__show_map *m, bool tape_only) {
+                   const tg__show_map *m, bool tape_only, const tg_locate_result *loc) {
+    const tg_node *wrong = located(m, loc);
     char a[64], b[64], c[64], d[64], el[64];
     fprintf(out, "%s (eps %s), in backward order:\n", tape_only ? "tape against finite differences"
             : "hand against tape and finite differences", tg__check_num(eps, a, sizeof a));
@@ -143,6 +156,7 @@ static void report(FILE *out, const hrow *rows, int n, const char *root, double 
                     tg__check_num(r->max_tape_numeric, d, sizeof d));
         else if (tape_only)
             fprintf(out, ": %s", r->tape_verdict == TG_CHECK_PASSED ? "tape = numeric" : "INCONCLUSIVE");
+        if (touches(wrong, rows[k].x)) fprintf(out, "  <-- node %zu", wrong->id);
         fprintf(out, "\n");
         if (bad < 0 && !r->hand_ok) bad = k;
         if (tape_bad < 0 && !r->tape_ok) tape_bad = k;
@@ -153,6 +167,18 @@ static void report(FILE *out, const hrow *rows, int n, const char *root, double 
         fprintf(out, "the tape and the numbers part first at %s; ops that read it: %s (the wrong "
                 "derivative is there, or in an op between it and the row above)\n",
                 rows[tape_bad].r.label, ops[0] ? ops : "none");
+    }
+    if (wrong) {
+        char id[32], nm[96], opn[96];
+        tg_show_opts so = tg_show_defaults();
+        fprintf(out, "tg_gradcheck_locate: the wrong derivative is node %zu %s, input %d (%s = %s(",
+                wrong->id, loc->op, loc->input, tg__show_short(m, wrong->out, nm, sizeof nm),
+                tg__show_op(wrong, false, &so, opn, sizeof opn));
+        for (int i = 0; i < wrong->n_in; i++)
+            fprintf(out, "%s%s", i ? ", " : "", tg__show_short(m, wrong->in[i], id, sizeof id));
+        fprintf(out, "))\n");
+    } else if (loc) {
+        fprintf(out, "tg_gradcheck_locate: every node's derivative agrees with finite differences\n");
     }
     if (tape_only) {
         if (tape_bad < 0) fprintf(out, "the tape agrees with finite differences for every row\n");
@@ -275,9 +301,15 @@ tg_status tg_handcheck(FILE *out, tg_loss_fn f, void *user, tg_tensor *const *pa
     }
     for (int k = 0; k < n_hands; k++) compare(&hr[k], &o);
     qsort(hr, (size_t)n_hands, sizeof *hr, by_key);
+    if (o.locate) { /* which op is wrong: every node re-checked alone */
+        memset(o.locate, 0, sizeof *o.locate);
+        if (n_params > 0 && (st = tg_gradcheck_locate(NULL, f, user, params, n_params, &o.fd, o.locate)) != TG_OK)
+            goto restore;
+    }
     if (out) {
         char root[64];
-        report(out, hr, n_hands, tg__show_short(&m, y, root, sizeof root), o.fd.eps, &m, o.tape_only);
+        report(out, hr, n_hands, tg__show_short(&m, y, root, sizeof root), o.fd.eps, &m, o.tape_only,
+               o.locate);
         tg_status io = tg__show_io(out, "tg_handcheck");
         if (io != TG_OK) st = io;
     }

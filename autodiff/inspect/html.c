@@ -8,7 +8,9 @@
  * and last the script, which adds the contributions up to show the running gradient
  * of every tensor. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+#include <tapegrad/tg_grad.h>
 #include "inspect_private.h"
 
 /* At most this many values per tensor travel to the page (the rest are elided). */
@@ -92,6 +94,11 @@ static const char style[] =
     ".it.input rect{stroke-dasharray:4 3;stroke:#777}"
     ".it.done rect{fill:#eef7ee}.it.cur rect{fill:#ffe08a;stroke:#c60;stroke-width:2.5}"
     ".it.inp rect{stroke:#c60;stroke-width:2}"
+    ".it.rec rect{fill:#f3ecff}.it.wrong rect{stroke:#d00000;stroke-width:3;fill:#ffd6d6}"
+    ".it.wrong text{fill:#b00000}.it.wrong.cur rect{fill:#ffe08a;stroke:#d00000;stroke-width:4}"
+    ".band rect{fill:none;stroke:#bbb;stroke-dasharray:6 4}.band.rec rect{fill:#faf7ff;stroke:#86c}"
+    ".band text{font:bold 13px Helvetica,Arial,sans-serif;fill:#555}"
+    ".gh{font-size:9px;fill:#777}#pane{overflow:auto;max-height:80vh;border:1px solid #ddd}"
     ".g{fill:#a33}path{fill:none;stroke:#888}\n";
 
 /* The script: state k = steps done; grads[item] = running gradient (first values). */
@@ -112,7 +119,7 @@ static const char script[] =
     "document.querySelectorAll('.g').forEach(function(t){var i=t.getAttribute('data-i');"
     "t.textContent='grad '+fmt(grads[i]);});\n"
     "var info=document.getElementById('info');\n"
-    "if(cur){var e=el(cur.n);if(e)e.classList.add('cur');cur.c.forEach(function(c){var f=el(c.x);if(f)f.classList.add('inp');});"
+    "if(cur){var e=el(cur.n);if(e){e.classList.add('cur');if(e.scrollIntoView)e.scrollIntoView({block:'nearest',inline:'nearest'});}cur.c.forEach(function(c){var f=el(c.x);if(f)f.classList.add('inp');});"
     "info.textContent='step '+k+' of '+STEPS.length+': '+cur.h+'\\n'+cur.c.map(function(c){return c.l;}).join('\\n');}\n"
     "else info.textContent=k+' of '+STEPS.length+' steps: '+START;\n"
     "document.title='sweep '+k+'/'+STEPS.length+(cur?' '+cur.id:'');\n"
@@ -123,9 +130,28 @@ static const char script[] =
     "document.getElementById('reset').addEventListener('click',function(){go(0);});\n"
     "document.querySelectorAll('.it').forEach(function(e){e.addEventListener('mouseover',function(){"
     "document.getElementById('hover').textContent=e.getAttribute('data-fwd');});});\n"
-    "go(0);\n"
+    "var Z=1,svg=document.getElementById('graph'),W=+svg.getAttribute('data-w'),H=+svg.getAttribute('data-h');\n"
+    "function zoom(z){Z=Math.max(0.05,Math.min(4,z));svg.setAttribute('width',Math.round(W*Z));"
+    "svg.setAttribute('height',Math.round(H*Z));document.body.setAttribute('data-zoom',Z.toFixed(3));}\n"
+    "document.getElementById('zin').addEventListener('click',function(){zoom(Z*1.25);});\n"
+    "document.getElementById('zout').addEventListener('click',function(){zoom(Z/1.25);});\n"
+    "document.getElementById('zfit').addEventListener('click',function(){"
+    "zoom(Math.min(1,(document.getElementById('pane').clientWidth-4)/W));});\n"
+    "zoom(1);go(0);\n"
+    "if(/fit/.test(location.hash))document.getElementById('zfit').click();\n"
     "var m=/step=(\\d+)/.exec(location.hash);if(m)for(var i=0;i<+m[1];i++)document.getElementById('step').click();\n"
     "})();\n";
+
+/* The short name on a box: a recorded sweep's node says whose derivative it
+ * computes, "bwd n0 tanh" for "backward of tg_tanh (node 0)". */
+static void box_name(const tg__show_map *m, const tg_tensor *x, char *nm, size_t cap) {
+    tg__show_name(m, x, nm, cap);
+    if (!tg__show_recorded(x)) return;
+    const char *op = x->name + strlen(TG_GRAD_NAME_PREFIX), *at = strstr(op, " (node ");
+    int len = at ? (int)(at - op) : (int)strlen(op);
+    if (len > 3 && strncmp(op, "tg_", 3) == 0) op += 3, len -= 3;
+    snprintf(nm, cap, "bwd n%d %.*s", at ? atoi(at + 7) : 0, len, op);
+}
 
 /* One tensor's box: id and name, op and shape, the running gradient (script). */
 static void svg_item(FILE *out, const tg__show_map *m, size_t it, const tg__layout_xy *p,
@@ -136,11 +162,16 @@ static void svg_item(FILE *out, const tg__show_map *m, size_t it, const tg__layo
     if (it < m->n_leaves) snprintf(what, sizeof what, "%s", kind);
     else tg__show_op(x->node, true, o, what, sizeof what);
     tg__show_id(m, x, id, sizeof id);
-    tg__show_name(m, x, nm, sizeof nm);
+    box_name(m, x, nm, sizeof nm);
     tg_shape_str(x, sh, sizeof sh);
-    fprintf(out, "<g class=\"it %s\" id=\"it%zu\" data-fwd=\"", kind, it);
-    fprintf(out, "%s%s%s %s value ", id, nm[0] ? " " : "", nm, sh);
+    bool wrong = it >= m->n_leaves && tg__show_marked(o, x->node);
+    fprintf(out, "<g class=\"it %s%s%s\" id=\"it%zu\" data-fwd=\"", kind,
+            it >= m->n_leaves && tg__show_second(m, x->node) ? " rec" : "", wrong ? " wrong" : "", it);
+    fprintf(out, "%s ", id);
+    html_str(out, nm);
+    fprintf(out, "%s%s value ", nm[0] ? " " : "", sh);
     html_str(out, tg__show_vals(x->data, x->size, o, v, sizeof v));
+    if (wrong) fprintf(out, "; WRONG derivative for input %d (tg_gradcheck_locate)", o->mark->input);
     fprintf(out, "\"><title>");
     html_str(out, id);
     fprintf(out, " value ");
@@ -152,53 +183,87 @@ static void svg_item(FILE *out, const tg__show_map *m, size_t it, const tg__layo
     if (nm[0]) fputc(' ', out), html_str(out, nm);
     fprintf(out, "</text><text x=\"%d\" y=\"%d\">", p->x + 6, p->y + 29);
     html_str(out, what);
-    fprintf(out, " %s</text><text class=\"g\" data-i=\"%zu\" x=\"%d\" y=\"%d\">grad</text></g>\n", sh,
-            it, p->x + 6, p->y + 44);
+    fprintf(out, " %s%s</text><text class=\"g\" data-i=\"%zu\" x=\"%d\" y=\"%d\">grad</text></g>\n", sh,
+            wrong ? " WRONG" : "", it, p->x + 6, p->y + 44);
 }
 
-static void svg_edges(FILE *out, const tg__show_map *m, const bool *shown, const tg__layout_xy *xy) {
+/* An input further than GHOST_SPAN columns before its reader in the same strip, or
+ * in another strip of the same band (a parameter read at every time step), is named
+ * in small grey text above the reader ("<- W_h") instead of drawn as a long edge
+ * across the page. Edges between the two bands are drawn. */
+#define GHOST_SPAN 4
+
+static bool far_apart(const tg__layout *L, const tg__layout_xy *a, const tg__layout_xy *b) {
+    if (L->strips[a->strip].recorded != L->strips[b->strip].recorded) return false;
+    return a->strip != b->strip || b->col - a->col > GHOST_SPAN;
+}
+
+static void svg_edges(FILE *out, const tg__show_map *m, const bool *shown, const tg__layout *L) {
     size_t nl = m->n_leaves;
     for (size_t id = 0; id < m->n_nodes; id++) {
         if (!shown[nl + id]) continue;
         const tg_node *nd = m->nodes[id];
+        const tg__layout_xy *b = &L->xy[nl + id];
+        int ghosts = 0;
         for (int i = 0; i < nd->n_in; i++) {
-            const tg__layout_xy *a = &xy[tg__layout_item(m, nd->in[i])], *b = &xy[nl + id];
+            const tg__layout_xy *a = &L->xy[tg__layout_item(m, nd->in[i])];
+            if (far_apart(L, a, b)) {
+                char nm[96];
+                fprintf(out, ghosts++ ? ", " : "<text class=\"gh\" x=\"%d\" y=\"%d\">&#8592; ", b->x + 4, b->y - 4);
+                html_str(out, tg__show_short(m, nd->in[i], nm, sizeof nm));
+                continue;
+            }
             int x0 = a->x + TG__LAYOUT_W, y0 = a->y + TG__LAYOUT_H / 2, x1 = b->x,
                 y1 = b->y + TG__LAYOUT_H / 2;
+            if (a->strip != b->strip) x0 = a->x + TG__LAYOUT_W / 2, y0 = a->y + TG__LAYOUT_H; /* down */
             fprintf(out, "<path d=\"M%d %d C%d %d %d %d %d %d\" marker-end=\"url(#arr)\"/>\n", x0, y0,
-                    x0 + TG__LAYOUT_GAPX / 2, y0, x1 - TG__LAYOUT_GAPX / 2, y1, x1, y1);
+                    x0 + TG__LAYOUT_GAPX / 2, y0 + (a->strip != b->strip) * TG__LAYOUT_GAPS, x1 - TG__LAYOUT_GAPX / 2,
+                    y1, x1, y1);
         }
+        if (ghosts) fprintf(out, "</text>\n");
     }
 }
 
-/* Writes everything up to the sweep's records; shown[] and xy[] describe the drawing. */
+/* The frame and heading of each band when a recorded sweep makes two. */
+static void svg_bands(FILE *out, const tg__layout *L) {
+    for (int s = 0; s < L->n_strips; s++) {
+        if (!L->strips[s].heading) continue;
+        int e = s + 1;
+        while (e < L->n_strips && !L->strips[e].heading) e++;
+        int y0 = L->strips[s].y - TG__LAYOUT_HEAD + 4, y1 = L->strips[e - 1].y + L->strips[e - 1].h + 8;
+        fprintf(out, "<g class=\"band%s\"><rect x=\"4\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"10\"/>"
+                     "<text x=\"12\" y=\"%d\">%s</text></g>\n",
+                L->strips[s].recorded ? " rec" : "", y0, L->w - 8, y1 - y0, y0 + 16,
+                L->strips[s].recorded ? TG__RECORDED_LAYER ": the nodes tg_grad recorded, and what follows them" : "forward pass");
+    }
+}
+
+/* Writes everything up to the sweep's records; shown[] describes the drawing. */
 static tg_status page_head(FILE *out, const tg__show_map *m, const bool *shown, const char *title,
                            const tg_show_opts *o) {
     size_t n = m->n_leaves + m->n_nodes;
-    tg__layout_xy *xy = tg__calloc(n + 1, sizeof *xy);
-    int w = 0, h = 0;
-    if (!xy) return tg__error(TG_ERR_NOMEM, "tg_tape_html: out of memory");
-    tg_status st = tg__layout(m, shown, xy, &w, &h);
-    if (st != TG_OK) {
-        tg__free(xy);
-        return st;
-    }
+    tg__layout L;
+    tg_status st = tg__layout_build(m, shown, &L);
+    if (st != TG_OK) return st;
     fprintf(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>");
     html_str(out, title);
     fprintf(out, "</title>\n<style>%s</style></head>\n<body>\n<h1>", style);
     html_str(out, title);
     fprintf(out, "</h1>\n<div id=\"bar\"><button id=\"reset\">reset</button><button id=\"back\">back</button>"
-                 "<button id=\"step\">step</button> <span id=\"hover\">hover over a tensor for its forward value</span></div>\n"
-                 "<div id=\"info\"></div>\n");
-    fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n"
+                 "<button id=\"step\">step</button> <button id=\"zout\">zoom &#8722;</button><button id=\"zin\">"
+                 "zoom +</button><button id=\"zfit\">fit width</button> <span id=\"hover\">hover over a tensor "
+                 "for its forward value</span></div>\n<div id=\"info\"></div>\n<div id=\"pane\">");
+    fprintf(out, "<svg id=\"graph\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+                 "data-w=\"%d\" data-h=\"%d\">\n"
                  "<defs><marker id=\"arr\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" "
                  "markerHeight=\"7\" orient=\"auto\"><path d=\"M0 0L10 5L0 10z\" fill=\"#888\"/></marker></defs>\n",
-            w, h, w, h);
-    svg_edges(out, m, shown, xy);
+            L.w, L.h, L.w, L.h, L.w, L.h);
+    svg_bands(out, &L);
+    svg_edges(out, m, shown, &L);
     for (size_t it = 0; it < n; it++)
-        if (shown[it]) svg_item(out, m, it, &xy[it], o);
-    fprintf(out, "</svg>\n");
-    tg__free(xy);
+        if (shown[it]) svg_item(out, m, it, &L.xy[it], o);
+    fprintf(out, "</svg></div>\n");
+    tg__layout_free(&L);
     return TG_OK;
 }
 

@@ -26,6 +26,7 @@ typedef struct tg__show_map {
     size_t *leaf_num;           /* k in p<k> / i<k> */
     size_t *leaf_first;         /* id of the first node reading the leaf */
     size_t n_leaves;
+    size_t first_recorded;      /* id of the first node a recorded sweep added, or -1 */
     const tg_tensor **hkeys;    /* open-addressing hash: tensor -> leaf index */
     size_t *hvals;
     size_t hcap;
@@ -45,12 +46,29 @@ char *tg__show_id(const tg__show_map *m, const tg_tensor *x, char *buf, size_t n
 /* x's display name: its own name (tg_name, a parameter's), else its node's label
  * built now ("lstm.0.t3.f", tg_node.label), else "". Returns buf. */
 char *tg__show_name(const tg__show_map *m, const tg_tensor *x, char *buf, size_t n);
-/* The display name if x has one, else its id: what expressions (dL/dz) use. */
+/* x is the output of a node a recorded sweep added (tg_grad with
+ * TG_GRAD_CREATE_GRAPH names them "backward of <op> (node k)"). */
+bool tg__show_recorded(const tg_tensor *x);
+/* Node nd belongs to the second part of the tape: the recorded sweep (tg_grad with
+ * TG_GRAD_CREATE_GRAPH) and everything recorded after its first node (a gradient
+ * renamed with tg_name, a penalty built on it). */
+static inline bool tg__show_second(const tg__show_map *m, const tg_node *nd) {
+    return nd && nd->id >= m->first_recorded;
+}
+/* The frame (DOT cluster, the viewer's band) that holds them. */
+#define TG__RECORDED_LAYER "backward sweep (recorded)"
+/* The display name if x has one, else its id: what expressions (dL/dz) use; a
+ * recorded sweep's node always by its id. */
 char *tg__show_short(const tg__show_map *m, const tg_tensor *x, char *buf, size_t n);
 /* "mul_scalar(0.5)", "sum_axis(1)", "sigmoid": the op without its tg_ prefix and
  * with its scalar arguments when it has any; with_args false gives the bare name. */
 char *tg__show_op(const tg_node *nd, bool with_args, const tg_show_opts *o, char *buf,
                   size_t n);
+
+/* Node n is the one o->mark names (tg_show_opts.mark). */
+static inline bool tg__show_marked(const tg_show_opts *o, const tg_node *n) {
+    return o->mark && o->mark->found && n && o->mark->node_id == n->id;
+}
 
 /* Options with defaults filled in and clamped (precision 1..17, max_elems 2..64). */
 tg_show_opts tg__show_opts(const tg_show_opts *o);
@@ -105,12 +123,25 @@ void tg__trace_line(const tg__trace_ctx *c, const tg_node *n, int input, const t
 #define TG__LAYOUT_GAPX 36
 #define TG__LAYOUT_GAPY 18
 #define TG__LAYOUT_PAD 16
-typedef struct tg__layout_xy { int col, row, x, y; } tg__layout_xy;
+#define TG__LAYOUT_COLS 24 /* columns per strip: 24 x 156 px, a page under 4,000 px */
+#define TG__LAYOUT_GAPS 44 /* between strips */
+#define TG__LAYOUT_HEAD 28 /* a band's heading */
+/* Item it: its strip, column within the strip, row, and the top-left corner of
+ * its box. */
+typedef struct tg__layout_xy { int strip, col, row, x, y; } tg__layout_xy;
+/* A strip of columns: its top and height; recorded: it holds the nodes a recorded
+ * sweep added; heading: the first strip of its band, when there are two bands. */
+typedef struct tg__layout_strip { int y, h; bool recorded, heading; } tg__layout_strip;
+typedef struct tg__layout {
+    tg__layout_xy *xy;           /* per item: leaves 0..n_leaves-1, then nodes by id */
+    tg__layout_strip *strips;
+    int n_strips, w, h;          /* the drawing's size, px */
+} tg__layout;
 /* Item of x: its leaf index, or n_leaves + its node's id ((size_t)-1 if unknown). */
 size_t tg__layout_item(const tg__show_map *m, const tg_tensor *x);
-/* Places every shown item (leaves 0..n_leaves-1, then nodes by id): xy[item] gets
- * its column, row and the top-left corner of its box; *w, *h the drawing's size. */
-tg_status tg__layout(const tg__show_map *m, const bool *shown, tg__layout_xy *xy, int *w, int *h);
+/* Places every shown item; free with tg__layout_free (also after a failure). */
+tg_status tg__layout_build(const tg__show_map *m, const bool *shown, tg__layout *L);
+void tg__layout_free(tg__layout *L);
 
 /* ---- finite differences (fd.c) ----
  * eval computes the function's value after the caller's perturbation of one element. */

@@ -81,8 +81,11 @@ tg_status tg__show_map_build(tg__show_map *m, const tg_tape *t, const tg_tensor 
         return tg__error(TG_ERR_NOMEM, "%s: out of memory", fn);
     }
     /* Ids run 0..n-1 since the last reset, so nodes[] is the tape in recording order. */
-    for (const tg_node *nd = last; nd; nd = nd->prev)
+    m->first_recorded = (size_t)-1;
+    for (const tg_node *nd = last; nd; nd = nd->prev) {
         if (nd->id < n) m->nodes[nd->id] = nd;
+        if (tg__show_recorded(nd->out)) m->first_recorded = nd->id;
+    }
     size_t counts[2] = {0, 0};
     for (size_t id = 0; id < n; id++) {
         const tg_node *nd = m->nodes[id];
@@ -118,13 +121,12 @@ char *tg__show_id(const tg__show_map *m, const tg_tensor *x, char *buf, size_t n
     return buf;
 }
 
+bool tg__show_recorded(const tg_tensor *x) {
+    return strncmp(x->name, TG_GRAD_NAME_PREFIX, strlen(TG_GRAD_NAME_PREFIX)) == 0;
+}
+
 char *tg__show_name(const tg__show_map *m, const tg_tensor *x, char *buf, size_t n) {
     (void)m;
-    /* A recorded sweep's names label, they do not identify: many nodes share one. */
-    if (x->name[0] && strncmp(x->name, TG_GRAD_NAME_PREFIX, strlen(TG_GRAD_NAME_PREFIX)) == 0) {
-        buf[0] = '\0';
-        return buf;
-    }
     if (x->name[0] || !x->label) {
         snprintf(buf, n, "%s", x->name);
         return buf;
@@ -140,6 +142,8 @@ char *tg__show_name(const tg__show_map *m, const tg_tensor *x, char *buf, size_t
 }
 
 char *tg__show_short(const tg__show_map *m, const tg_tensor *x, char *buf, size_t n) {
+    /* A recorded sweep's names label, they do not identify: many nodes share one. */
+    if (tg__show_recorded(x)) return tg__show_id(m, x, buf, n);
     tg__show_name(m, x, buf, n);
     return buf[0] ? buf : tg__show_id(m, x, buf, n);
 }

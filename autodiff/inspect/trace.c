@@ -82,6 +82,8 @@ void tg__trace_header(const tg__trace_ctx *c, const tg_node *n, char *buf, size_
     char *paren = strchr(b, '(');
     if (paren) putf(buf, cap, &k, ", %.*s", (int)(strlen(paren) - 2), paren + 1);
     tg__show_put(buf, cap, &k, ")");
+    if (tg__show_marked(&c->o, n))
+        putf(buf, cap, &k, "  <-- WRONG derivative (tg_gradcheck_locate: input %d)", c->o.mark->input);
     if (!all_products) {
         putf(buf, cap, &k, "; upstream d%s/d%s%s =", c->root,
              tg__show_short(c->m, n->out, nm, sizeof nm), dims(n->out, d, sizeof d));

@@ -246,6 +246,12 @@ static char *run_prog(const char *cmd) {
         rc = so_run(b.f);
     else if (strcmp(cmd, "second_order --tape") == 0)
         rc = so_tape(b.f);
+    else if (strcmp(cmd, "second_order --trace") == 0)
+        rc = so_trace(b.f, NULL);
+    else if (strcmp(cmd, "second_order --html second.html") == 0)
+        rc = so_trace(b.f, "second.html");
+    else if (strcmp(cmd, "tutorial_pictures --wrong") == 0)
+        rc = pic_run(b.f, 2, (char *[]){"tutorial_pictures", "--wrong", NULL});
     char *s = show_close(&b);
     CHECK(rc == 0, "tutorial program '%s' ran (rc %d)", cmd, rc);
     return s;
@@ -278,7 +284,7 @@ static void tutorial(void) {
         if (l >= 3 && strcmp(cmd + l - 3, " --") == 0) cmd[l -= 3] = '\0';
         char *want = fenced_after(p), *got = run_prog(cmd);
         if (want && strcmp(got, want) == 0) check_passed++;
-        else if (want) show_diff(cmd, got, want);
+        else if (want) check_failed++, show_diff(cmd, got, want);
         else CHECK(0, "no fenced block after the marker for %s", cmd);
         free(want);
         free(got);

@@ -1,5 +1,7 @@
 /* bad_tg_show.c — the bad-input rows of <tapegrad/tg_show.h>: every function it declares,
  * called with the mistakes a caller makes (bad_input.h). */
+#include <stdlib.h>
+#include <string.h>
 #include "bad_input.h"
 
 static const tg_real hand6[6] = {0};
@@ -41,6 +43,20 @@ int main(int argc, char **argv) {
     f = row(&o, "tg_tape_dot", "root of another tape");
     on_status(o, tg_tape_dot(f->out, f->t, f->other, NULL));
     expect(f, TG_ERR_STATE, "tg_tape_dot: root belongs to another tape or to a step before the last tg_tape_reset");
+
+    f = row(&o, "tg_tape_dot", "opts->mark names a node the tape does not have");
+    {
+        tg_locate_result lr = {.found = true, .node_id = 1000000};
+        tg_show_opts so = {.mark = &lr};
+        char *buf = NULL;
+        size_t n = 0;
+        FILE *m = open_memstream(&buf, &n);
+        on_status(o, tg_tape_dot(m, f->t, NULL, &so));
+        fclose(m);
+        on_value(o, buf && n > 0 && !strstr(buf, "#d00000"), "a picture with nothing in red");
+        free(buf);
+    }
+    expect(f, TG_OK, "");
 
     f = row(&o, "tg_backward_trace", "out NULL");
     on_status(o, tg_backward_trace(NULL, f->t, f->y, NULL, NULL));

@@ -60,7 +60,10 @@ typedef struct tg_show_opts {
     /* One Graphviz cluster (a framed box) per layer: step tensors whose name has the
      * prefix "lstm.0" ("lstm.0.t3.f", "lstm.0.xW") are drawn inside the frame
      * "lstm.0"; the layer's parameters ("lstm.0.W_x") just outside it, so that the
-     * frames of consecutive layers stack. */
+     * frames of consecutive layers stack. The nodes a recorded sweep added (tg_grad
+     * with TG_GRAD_CREATE_GRAPH, tg_grad.h) get a frame of their own, "backward
+     * sweep (recorded)" (with what is recorded after its first node), so a
+     * second-order graph shows its two sweeps apart. */
     bool clusters;
     /* A layer prefix ("lstm.1"): every tensor of that layer becomes one box
      * "lstm.1 (283 nodes)", edges in and out merged. NULL: none. */
@@ -73,6 +76,14 @@ typedef struct tg_show_opts {
      * and so where its gradient comes back from), with the leaves they read. NULL:
      * every ancestor of the root. */
     const tg_tensor *from;
+    /* "Which op is wrong": the node a tg_gradcheck_locate result names (found, node
+     * id k on a tape recorded by the same function; ids are recording order, so they
+     * agree on every recording) is marked: drawn in red in tg_tape_dot and
+     * tg_tape_html, and its header line in the trace ends with
+     * "  <-- WRONG derivative (tg_gradcheck_locate: input 0)" (inputs numbered from
+     * 0, as tg_gradcheck_locate numbers them). NULL, or a result with found false: nothing marked.
+     * Read by tg_tape_dot, tg_backward_trace and tg_tape_html. */
+    const tg_locate_result *mark;
 } tg_show_opts;
 
 /* Defaults: precision 4, max_elems 6, the rest zero. */
@@ -128,6 +139,13 @@ tg_status tg_tape_dot(FILE *out, const tg_tape *t, const tg_tensor *root,
  * softmax, broadcasting) the line shows the contribution tensor, the vector-Jacobian
  * product "dL/dn3 . dn3/dW" that the sweep computes without forming the Jacobian.
  * "+=" because a tensor read by several nodes receives one contribution from each.
+ * Second order: traced from a gradient that tg_grad recorded (TG_GRAD_CREATE_GRAPH),
+ * the sweep runs over the recorded nodes first, each header naming the node whose
+ * derivative it computes ("n13 backward of tg_sigmoid (node 2) = mul(n12, n11)"), then
+ * over the forward nodes; the parameters' gradients it leaves are second derivatives
+ * (examples/second_order.c --trace: d2L/dw2 of the lecture notes' neuron, 0.25237).
+ * opts->mark: the header of the node tg_gradcheck_locate names ends with
+ * "  <-- WRONG derivative (tg_gradcheck_locate: input 0)".
  * The sweep's own errors (an anomaly) end the trace with a line "stopped: <message>".
  * The hook is removed afterwards (any other hook on t is replaced). */
 tg_status tg_backward_trace(FILE *out, tg_tape *t, tg_tensor *y, const tg_tensor *seed,
@@ -141,7 +159,20 @@ tg_status tg_backward_trace(FILE *out, tg_tape *t, tg_tensor *y, const tg_tensor
  * the backward sweep ("step", "back", "reset"): each step highlights the node the
  * sweep visits and its inputs, and lists upstream * local = contribution for each
  * input exactly as tg_backward_trace prints it; hovering a tensor shows its forward
- * value. For tests and links, "page.html#step=N" opens it N steps in; the page keeps
+ * value.
+ * Pictures that scale: the drawing's columns are cut into strips of 24, stacked top to
+ * bottom like lines of text, so that the page stays under 4,000 px wide (a 2-layer
+ * LSTM over 20 steps, 569 nodes: 3,740 x 6,512 px); an input more than 4 columns
+ * before its reader, or in an earlier strip, is named above the reader ("<- W_h")
+ * instead of drawn as a long edge; "zoom -", "zoom +" and "fit width" scale the
+ * drawing, which scrolls in its own pane, and each step scrolls its node into view.
+ * Second order: the nodes a recorded sweep added (tg_grad with TG_GRAD_CREATE_GRAPH)
+ * and what follows them are drawn in a band of their own below the forward graph,
+ * "backward sweep (recorded)", each box saying whose derivative it computes ("bwd n2
+ * sigmoid"); stepping through the sweep from such a gradient shows the second
+ * derivative being built. show.mark draws the node tg_gradcheck_locate names in red.
+ * For tests and links, "page.html#step=N" opens it N steps in ("#step=N&fit" also
+ * fits the width); the page keeps
  * its state in document.title ("sweep 6/6 n0") and in the body's data-step and
  * data-node attributes, and counts script errors in data-errors.
  * Like tg_backward_trace, it RUNS the sweep: tg_backward(t, root, seed), so
@@ -200,6 +231,13 @@ typedef struct tg_handcheck_opts {
                              default 1e-5, 1e-3 (double), 1e-2, 1e-2 (float). Loosen
                              rtol to 5e-3 for values worked to three digits. */
     bool tape_only;       /* compare only the tape with the numbers (no hand values) */
+    /* Not NULL: tg_handcheck also runs tg_gradcheck_locate(NULL, f, user, params,
+     * n_params, &fd, locate) (n_params >= 1; else locate->found is false) and, when
+     * it names a node, the report ends with "tg_gradcheck_locate: the wrong
+     * derivative is node 3 wrong_tanh, input 0", and the rows of the tensors that
+     * node reads or writes end with "<-- node 3". Pass the same result as
+     * tg_show_opts.mark to draw that node in red. */
+    tg_locate_result *locate;
 } tg_handcheck_opts;
 
 typedef struct tg_handcheck_row {
