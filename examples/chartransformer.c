@@ -45,12 +45,13 @@
  * scripts/bpc_race.sh runs charlm and this program back to back with the same
  * --seconds budget and prints both held-out figures.
  *
- * Measured (sh scripts/bpc_race.sh build 120 1: one run on 2026-12-02, float build,
- * 1 thread each, back to back on a 2-vCPU VM with a load average of ~17, so the times
- * are those of a loaded machine): this program 2.744 bits per character after its 20
- * epochs in 104.0 s of training (4940 steps; best 2.721 after epoch 18), charlm's LSTM
- * 2.743 after its 12 epochs in 103.5 s. Neither reached the budget: at the same
- * training time the two are level (0.001 bpc apart), the Transformer NOT lower.
+ * Measured (sh scripts/bpc_race.sh build 60 1: one run on 2026-12-02, float build,
+ * 1 thread each, back to back on a 2-vCPU VM at a load average of 1): this program
+ * 2.738 bits per character after its 20 epochs in 33.2 s of training (4940 steps),
+ * charlm's LSTM 2.743 after its 12 epochs in 24.2 s. Neither reached the budget, so
+ * the two did not train for the same time: after 24 s (epoch 14) this program was at
+ * 2.785, behind the LSTM; charlm's held-out figure had stopped improving after its
+ * epoch 9 (2.745). At equal training time the Transformer is NOT lower yet.
  * Defaults chosen by runs of 45 to 120 s under the same load: small steps win (4
  * windows of 32 beat 8, 16 and 32 windows; one block beats two; dropout and widths 192
  * or 2 blocks cost more time than they give back).

@@ -20,14 +20,13 @@
  * epoch alone, so resuming keeps it). The 60000 training images train, the 10000
  * test images are only evaluated. Default: 15 epochs.
  *
- * Measured (the defaults, float build, one run on 2026-12-01: epochs 1-2 on 1 thread,
- * then --resume from their checkpoint for epochs 3-15 on 2 threads; a resumed run is
- * bit-identical to an uninterrupted one, and the results do not depend on the thread
- * count). A 2-vCPU VM shared with other jobs (load average about 8), so the times are
- * those of a heavily loaded machine:
- *   91.58% test accuracy after 15 epochs (91.00% after 8, 91.30% after 10, 91.55%
- *   after 13), 80.7 s per epoch of training on 2 threads (41 s for an epoch under
- *   lighter load). The MLP of fashion_mnist.c reaches 89.33%.
+ * Measured (the defaults, float build, 1 thread, one run of
+ * `benchmarks/compare.py --fashion-cnn` on 2026-12-02, which trains this program and
+ * the same network in PyTorch at the same time, so both see the same load; a 2-vCPU
+ * VM that also ran the test suite for part of the run):
+ *   91.59% test accuracy after 15 epochs (91.00% after 8, 91.36% after 10, 91.71%
+ *   after 14), 57.4 s per epoch of training (PyTorch 1.13 in the same run: 91.39%,
+ *   65.9 s per epoch). The MLP of fashion_mnist.c reaches 89.33%.
  *
  * Options (and the common ones of train_util.h: --epochs --seed --save --resume
  * --svg --quick):
