@@ -64,7 +64,7 @@ tg_tensor *tg_layer_norm_forward(tg_tape *t, const tg_layer_norm *l, tg_tensor *
     }
     /* xc = x - mean; y = xc r, r = (var + eps)^(-1/2), var the biased variance
      * (correction 0): the power on the small (..., 1) tensor, then one broadcast
-     * product over x (cheaper than a quotient, forward and backward) */
+     * product over x (a product costs less than a quotient) */
     tg_tensor *xc = tg_sub(t, x, tg_mean_axis(t, x, -1, true));
     tg_tensor *r = tg_pow_scalar(t, tg_add_scalar(t, tg_var(t, x, -1, 0, true), (tg_real)l->eps),
                                  (tg_real)-0.5);
