@@ -395,12 +395,7 @@ int main(int argc, char **argv) {
     if ((!epochs_run || spent) &&
         isnan(bpc = heldout_bpc(t, &m, &c, txt->ids + ch.n_train, ch.n_held, V, xs)))
         goto done;
-    printf("\nheld-out: %.3f bits per character after %d epochs", bpc, epoch);
-    if (spent) printf(" and %ld steps in all (the --seconds budget)", steps_run);
-    if (epochs_run) printf(" (best %.3f; %.1f s per epoch)", best, train_time / epochs_run);
-    printf("\n");
-    tu_print_baselines(&ch);
-    tu_print_result(PROG, bpc, train_time, steps_run);
+    tu_print_heldout(PROG, &ch, bpc, epoch, spent, steps_run, best, train_time, epochs_run);
 
     printf("\nsample (temperature %g):\n", c.temperature);
     tg_rng srng; /* its own generator: sampling does not disturb training's */

@@ -442,3 +442,13 @@ int tu_draw(const tg_real *z, int V, double temperature, double *p, tg_rng *r) {
     }
     return best;
 }
+
+void tu_print_heldout(const char *prog, const tu_chars *c, double bpc, int epoch, bool spent,
+                      long steps, double best, double train_time, int epochs_run) {
+    printf("\nheld-out: %.3f bits per character after %d epochs", bpc, epoch);
+    if (spent) printf(" and %ld steps in all (the --seconds budget)", steps);
+    if (epochs_run) printf(" (best %.3f; %.1f s per epoch)", best, train_time / epochs_run);
+    printf("\n");
+    tu_print_baselines(c);
+    tu_print_result(prog, bpc, train_time, steps);
+}

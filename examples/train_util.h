@@ -220,5 +220,10 @@ double tu_unigram_bpc(const tu_chars *c);
 int tu_draw(const tg_real *z, int V, double temperature, double *p, tg_rng *r);
 /* Prints "for comparison: a uniform guess ... character frequencies ..." for c. */
 void tu_print_baselines(const tu_chars *c);
+/* The end of a character model's training: "held-out: B bits per character after N
+ * epochs", the budget's steps when it was spent, the best epoch and time per epoch
+ * when epochs ran, then the baselines of c and the RESULT line. */
+void tu_print_heldout(const char *prog, const tu_chars *c, double bpc, int epoch, bool spent,
+                      long steps, double best, double train_time, int epochs_run);
 
 #endif
