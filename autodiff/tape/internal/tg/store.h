@@ -92,6 +92,20 @@ static inline void tg__grad_zero_unset(tg_tensor *x) {
             for (size_t i = 0; i < n_; i++) d_[i] -= (v);                    \
     } while (0)
 
+/* For a broadcasting kernel that visits each element of input x's gradient once when
+ * x has the output's size: tg__grad_first then; a broadcast x (smaller) is zeroed if
+ * unset, and added into (false). */
+static inline bool tg__store_or_zero(tg_tensor *x, const tg_tensor *out) {
+    if (x->size == out->size) return tg__grad_first(x);
+    tg__grad_zero_unset(x);
+    return false;
+}
+
+/* One element: d = TG__Z + v (TG__Z - v) when first, else d += v (d -= v); d is
+ * evaluated twice. */
+#define TG__ACC(first, d, v) ((d) = (first) ? TG__Z + (v) : (d) + (v))
+#define TG__DEC(first, d, v) ((d) = (first) ? TG__Z - (v) : (d) - (v))
+
 /* What the sweeps do with the bit (tests: the same gradients whichever runs). */
 enum {
     TG__STORE_ON = 0,     /* the protocol above (the default) */
