@@ -20,13 +20,11 @@ typedef struct {
     size_t sa[TG_MAX_RANK], sb[TG_MAX_RANK];
 } bplan;
 
-tg_status tg__infer_bcast(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
+/* Shapes that differ: the broadcast rule, out of line (the equal shapes' path below
+ * then needs no stack frame). */
+static __attribute__((noinline)) tg_status infer_bcast_any(tg_tape *t, const tg_node *n, int *rank,
+                                                           int shape[TG_MAX_RANK]) {
     const tg_tensor *a = n->in[0], *b = n->in[1];
-    if (tg__same_shape(a, b)) {
-        *rank = a->rank; /* the common case: equal shapes */
-        memcpy(shape, a->shape, sizeof a->shape);
-        return TG_OK;
-    }
     int r = a->rank > b->rank ? a->rank : b->rank;
     for (int i = 0; i < r; i++) {
         int da = i < r - a->rank ? 1 : a->shape[i - (r - a->rank)];
@@ -40,6 +38,13 @@ tg_status tg__infer_bcast(tg_tape *t, const tg_node *n, int *rank, int shape[TG_
         shape[i] = da > db ? da : db;
     }
     *rank = r;
+    return TG_OK;
+}
+tg_status tg__infer_bcast(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
+    const tg_tensor *a = n->in[0], *b = n->in[1];
+    if (!tg__same_shape(a, b)) return infer_bcast_any(t, n, rank, shape);
+    *rank = a->rank; /* the common case: equal shapes */
+    memcpy(shape, a->shape, sizeof a->shape);
     return TG_OK;
 }
 
@@ -109,7 +114,7 @@ static inline bool one_row(const tg_node *n, size_t *sa, size_t *sb) {
     return true;
 }
 
-static inline tg_status binary_fwd(tg_node *n, row_fwd_fn inl, row_fwd_fn f) {
+static __attribute__((noinline)) tg_status binary_fwd_any(tg_node *n, row_fwd_fn inl, row_fwd_fn f) {
     size_t sa, sb, m = n->out->size;
     if (one_row(n, &sa, &sb)) {
         (m <= SHORT ? inl : f)(m, n->in[0]->data, sa, n->in[1]->data, sb, n->out->data);
@@ -133,7 +138,7 @@ static inline bool take(tg_tensor *x, bool once) {
 
 /* (Both bits are taken before the kernel runs: for mul(x, x) the second take sees the
  * first's cleared bit, and a row kernel finishes da before it touches db.) */
-static inline void binary_bwd(tg_node *n, row_bwd_fn inl, row_bwd_fn bw) {
+static __attribute__((noinline)) void binary_bwd_any(tg_node *n, row_bwd_fn inl, row_bwd_fn bw) {
     tg_tensor *a = n->in[0], *b = n->in[1];
     size_t sa, sb, m = n->out->size;
     if (one_row(n, &sa, &sb)) {
@@ -145,6 +150,24 @@ static inline void binary_bwd(tg_node *n, row_bwd_fn inl, row_bwd_fn bw) {
     bplan p;
     make_plan(n, &p);
     run_plan(&p, n, NULL, bw, fa, fb);
+}
+
+/* The op's kernels: single values (every node of a scalar graph) inline here, with
+ * every size and stride the constant 1 (inlined into the op's own functions, inl is a
+ * few instructions, and no stack frame is set up); the rest out of line. */
+static inline tg_status binary_fwd(tg_node *n, row_fwd_fn inl, row_fwd_fn f) {
+    if (n->out->size != 1) return binary_fwd_any(n, inl, f);
+    inl(1, n->in[0]->data, 1, n->in[1]->data, 1, n->out->data);
+    return TG_OK;
+}
+static inline void binary_bwd(tg_node *n, row_bwd_fn inl, row_bwd_fn bw) {
+    if (n->out->size != 1) {
+        binary_bwd_any(n, inl, bw);
+        return;
+    }
+    tg_tensor *a = n->in[0], *b = n->in[1];
+    bool fa = take(a, true), fb = take(b, true);
+    inl(1, a->data, 1, b->data, 1, n->out->grad, a->grad, fa, b->grad, fb);
 }
 
 static tg_tensor *binary(tg_tape *t, const tg_op *op, tg_tensor *a, tg_tensor *b) {

@@ -190,8 +190,9 @@ tg_status tg__sweep_kernels(tg__sweep *s, const tg_tensor *seed, bool save) {
         }
         /* Node n is about to run its local derivative; its saved tensors' versions
          * were checked before the loop (tg__sweep_check_versions). */
-        tg__grad_prepare_inputs(t, n);
-        if (t->trace || t->anomaly) {
+        bool plain = tg__grad_plain(t);
+        tg__grad_prepare_inputs(plain, n);
+        if (!plain && (t->trace || t->anomaly)) {
             tg_status st = tg__watched_backward(t, n);
             /* A callback may have reset the tape or failed it (any error stops the sweep). */
             if (tg__sweep_was_reset(s) || st != TG_OK || t->status != TG_OK) return t->status;

@@ -249,8 +249,9 @@ tg_status tg__sweep_seeded(tg__sweep *s, tg_tensor *const *roots, const tg_tenso
             tg_tensor *x = nd->in[i];
             if (tg__requires_grad(x) && x->node && fresh_grad(s, x) != TG_OK) return t->status;
         }
-        tg__grad_prepare_inputs(t, nd);
-        if (t->trace || t->anomaly) {
+        bool plain = tg__grad_plain(t);
+        tg__grad_prepare_inputs(plain, nd);
+        if (!plain && (t->trace || t->anomaly)) {
             tg_status st = tg__watched_backward(t, nd);
             if (tg__sweep_was_reset(s) || st != TG_OK || t->status != TG_OK) return t->status;
         } else {
@@ -281,7 +282,9 @@ tg_real *tg__sweep_value_store(tg__sweep *s, size_t n) {
 /* ---- store-first gradients (tg/store.h) ---- */
 
 void tg__tape_set_store_mode(tg_tape *t, int mode) {
-    if (t && mode >= TG__STORE_ON && mode <= TG__STORE_POISON) t->store_mode = (unsigned char)mode;
+    if (!t || mode < TG__STORE_ON || mode > TG__STORE_POISON) return;
+    t->store_mode = (unsigned char)mode;
+    tg__grad_update_plain(t);
 }
 
 void tg__grad_poison(tg_tensor *x) {

@@ -32,6 +32,8 @@ struct tg_tape {
     bool in_sweep;        /* a sweep is running (a trace callback must not start one) */
     bool unread;          /* products recorded now are never read (tg__sweep_unread) */
     unsigned char store_mode; /* TG__STORE_* (tg/store.h) */
+    bool plain;           /* no trace, no anomaly detection, store mode not ZERO: ST
+                             kernels store (kept by the three setters) */
     size_t step_leaves;   /* step tensors made with TG_REQUIRES_GRAD since the reset */
     /* For the sweep's fast path (backward.c), since the reset: the version writes
      * count (tg__version_writes) when the first node was recorded; the bytes of a
@@ -104,11 +106,14 @@ static inline void tg__grad_settle(tg_tensor *x) {
     }
 }
 /* Just before node n's kernel runs (its inputs have their buffers): unless the kernel
- * stores (an ST op, an unwatched sweep, the store mode on), every unset input
- * gradient is zeroed, so that the kernel adds onto zeros. */
-static inline void tg__grad_prepare_inputs(const tg_tape *t, tg_node *n) {
-    if ((n->op->flags & TG__OPF_STORE) && !t->trace && !t->anomaly && t->store_mode != TG__STORE_ZERO)
-        return;
+ * stores (an ST op, and plain: an unwatched sweep, the store mode not ZERO), every
+ * unset input gradient is zeroed, so that the kernel adds onto zeros. */
+static inline bool tg__grad_plain(const tg_tape *t) { return t->plain; }
+static inline void tg__grad_update_plain(tg_tape *t) {
+    t->plain = !t->trace && !t->anomaly && t->store_mode != TG__STORE_ZERO;
+}
+static inline void tg__grad_prepare_inputs(bool plain, tg_node *n) {
+    if (plain && (n->op->flags & TG__OPF_STORE)) return;
     for (int i = 0; i < n->n_in; i++)
         if (n->in[i]->grad) tg__grad_settle(n->in[i]);
 }
