@@ -210,6 +210,7 @@ tg_status tg_backward(tg_tape *t, tg_tensor *y, const tg_tensor *seed) {
     t->who = "tg_backward";
     st = tg__sweep_kernels(&s, seed, true);
     if (st != TG_OK) {
+        tg__sweep_settle(&s);
         /* Put back every saved leaf gradient, in the order they were saved (step
          * leaves are gone after a reset). */
         bool reset = t->epoch != s.epoch;

@@ -218,7 +218,19 @@ static tg_status fresh_grad(tg__sweep *s, tg_tensor *x) {
     return TG_OK;
 }
 
+void tg__sweep_settle(tg__sweep *s) {
+    if (s->t->epoch != s->epoch || !s->start) return; /* reset: the nodes are gone */
+    for (tg_node *nd = s->start; nd; nd = nd->prev)
+        if (nd->out->flags & TG__GRAD_UNSET) tg__grad_settle(nd->out);
+}
+
+static tg_status seeded(tg__sweep *s, tg_tensor *const *roots, const tg_tensor *const *seeds, int n);
 tg_status tg__sweep_seeded(tg__sweep *s, tg_tensor *const *roots, const tg_tensor *const *seeds, int n) {
+    tg_status st = seeded(s, roots, seeds, n);
+    if (st != TG_OK) tg__sweep_settle(s);
+    return st;
+}
+static tg_status seeded(tg__sweep *s, tg_tensor *const *roots, const tg_tensor *const *seeds, int n) {
     tg_tape *t = s->t;
     if (tg__sweep_check_versions(s) != TG_OK) return t->status;
     /* Nodes' ->grad buffers are written below and kept: a later tg_backward must

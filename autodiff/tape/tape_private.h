@@ -117,6 +117,10 @@ static inline void tg__grad_prepare_inputs(bool plain, tg_node *n) {
     for (int i = 0; i < n->n_in; i++)
         if (n->in[i]->grad) tg__grad_settle(n->in[i]);
 }
+/* After a sweep stopped early: every gradient buffer still unset is zeroed, so that
+ * none is left undefined and no bit outlives the sweep (nothing if the tape was
+ * reset). */
+void tg__sweep_settle(tg__sweep *s);
 /* Seeds x's gradient with seed (NULL: ones): stores when it is unset, else adds. */
 void tg__grad_seed(tg_tensor *x, const tg_tensor *seed);
 
