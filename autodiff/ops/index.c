@@ -68,6 +68,7 @@ void tg__index_select_bwd(tg_node *n) {
     size_t cnt = (size_t)n->args.i[1];
     const int *idx = n->saved;
     const tg_real *g = n->out->grad;
+    tg__grad_zero_unset(n->in[0]); /* scattered writes (tg/store.h) */
     for (size_t o = 0; o < v.outer; o++)
         for (size_t j = 0; j < cnt; j++, g += v.inner) {
             tg_real *d = dx + (o * v.len + (size_t)idx[j]) * v.inner;
@@ -120,6 +121,7 @@ void tg__gather_axis_bwd(tg_node *n) {
     size_t cnt = (size_t)n->args.i[1];
     const int *idx = n->saved;
     const tg_real *g = n->out->grad;
+    tg__grad_zero_unset(n->in[0]); /* scattered writes (tg/store.h) */
     for (size_t o = 0; o < v.outer; o++) {
         tg_real *d = dx + o * v.len * v.inner;
         for (size_t j = 0; j < cnt; j++, g += v.inner, idx += v.inner)
@@ -174,10 +176,13 @@ tg_status tg__scatter_add_fwd(tg_tape *t, tg_node *n) {
 void tg__scatter_add_bwd(tg_node *n) {
     const tg_tensor *x = n->in[0], *src = n->in[1];
     const tg_real *g = n->out->grad;
-    if (x->grad)
-        for (size_t k = 0; k < x->size; k++) x->grad[k] += g[k];
+    if (x->grad) {
+        bool f = tg__grad_first(n->in[0]);
+        TG__GRAD_PUT(f, x->grad, x->size, k, g[k]);
+    }
     tg_real *ds = src->grad;
     if (!ds) return;
+    bool fs = tg__grad_first(n->in[1]); /* every element of ds is written once */
     int a = tg__norm_axis(n->args.i[0], x->rank);
     tg__axis_view v = tg__view_at(x, a);
     size_t cnt = (size_t)src->shape[a];
@@ -185,7 +190,7 @@ void tg__scatter_add_bwd(tg_node *n) {
     for (size_t o = 0; o < v.outer; o++) {
         const tg_real *go = g + o * v.len * v.inner;
         for (size_t j = 0; j < cnt; j++, ds += v.inner, idx += v.inner)
-            for (size_t i = 0; i < v.inner; i++) ds[i] += go[(size_t)idx[i] * v.inner + i];
+            for (size_t i = 0; i < v.inner; i++) TG__ACC(fs, ds[i], go[(size_t)idx[i] * v.inner + i]);
     }
 }
 tg_tensor *tg_scatter_add(tg_tape *t, tg_tensor *x, int axis, const int *idx, tg_tensor *src) {

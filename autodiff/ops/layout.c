@@ -37,12 +37,14 @@ tg_status tg__infer_permute(tg_tape *t, const tg_node *n, int *rank, int shape[T
 }
 static int perm_at(const tg_node *n, int k) { return (int)((n->args.i[1] >> (4 * k)) & 15); }
 
-/* For each output row (last output axis), the input offset; inner stride s_last. */
-static void permute_run(const tg_node *n, bool bwd) {
+/* For each output row (last output axis), the input offset; inner stride s_last.
+ * Backward visits each element of dx once: with first (dx unset, tg/store.h) it
+ * stores. */
+static void permute_run(const tg_node *n, bool bwd, bool first) {
     const tg_tensor *x = n->in[0], *y = n->out;
     int r = x->rank;
     if (r == 0) {
-        if (bwd) x->grad[0] += y->grad[0];
+        if (bwd) TG__ACC(first, x->grad[0], y->grad[0]);
         else y->data[0] = x->data[0];
         return;
     }
@@ -56,7 +58,8 @@ static void permute_run(const tg_node *n, bool bwd) {
         if (bwd) {
             const tg_real *g = y->grad + row * len;
             tg_real *dx = x->grad + off;
-            for (size_t j = 0; j < len; j++) dx[j * sl] += g[j];
+            if (first) for (size_t j = 0; j < len; j++) dx[j * sl] = TG__Z + g[j];
+            else for (size_t j = 0; j < len; j++) dx[j * sl] += g[j];
         } else {
             tg_real *yr = y->data + row * len;
             const tg_real *xr = x->data + off;
@@ -77,11 +80,11 @@ tg_status tg__permute_fwd(tg_tape *t, tg_node *n) {
     for (int k = 0; k < n->in[0]->rank; k++) packed |= (long)tg__norm_axis(perm[k], n->in[0]->rank) << (4 * k);
     n->args.i[1] = packed;
     n->args.p = NULL;
-    permute_run(n, false);
+    permute_run(n, false, false);
     return TG_OK;
 }
 void tg__permute_bwd(tg_node *n) {
-    if (n->in[0]->grad) permute_run(n, true);
+    if (n->in[0]->grad) permute_run(n, true, tg__grad_first(n->in[0]));
 }
 tg_tensor *tg_permute(tg_tape *t, tg_tensor *x, int rank, const int *perm) {
     tg_op_args args = {.i = {rank}, .p = perm};
@@ -139,6 +142,7 @@ void tg__expand_bwd(tg_node *n) {
     const tg_real *g = n->out->grad;
     size_t s = p.st[0][p.rank - 1], off[1] = {0};
     int idx[TG_MAX_RANK] = {0};
+    tg__grad_zero_unset(n->in[0]); /* sums over the broadcast axes (tg/store.h) */
     for (size_t row = 0; row < p.rows; row++, g += p.len) {
         for (size_t j = 0; j < p.len; j++) dx[off[0] + j * s] += g[j];
         tg__bc_next(&p, idx, off);
@@ -191,13 +195,15 @@ tg_status tg__stack_fwd(tg_tape *t, tg_node *n) {
 void tg__stack_bwd(tg_node *n) {
     size_t O, I;
     stack_dims(n, &O, &I);
+    /* Input by input (an element of a repeated input still takes its parts in input
+     * order); input k's part of line o of g is at (o * n_in + k) * I. */
     const tg_real *g = n->out->grad;
-    for (size_t o = 0; o < O; o++)
-        for (int k = 0; k < n->n_in; k++, g += I) {
-            tg_real *dx = n->in[k]->grad;
-            if (dx)
-                for (size_t i = 0; i < I; i++) dx[o * I + i] += g[i];
-        }
+    size_t K = (size_t)n->n_in;
+    for (int k = 0; k < n->n_in; k++) {
+        tg_real *dx = n->in[k]->grad;
+        bool f = dx && tg__grad_first(n->in[k]);
+        for (size_t o = 0; dx && o < O; o++) TG__GRAD_PUT(f, dx + o * I, I, i, g[(o * K + (size_t)k) * I + i]);
+    }
 }
 tg_tensor *tg_stack(tg_tape *t, tg_tensor *const *xs, int n, int axis) {
     if (t && tg_tape_status(t) == TG_OK) {

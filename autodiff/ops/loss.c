@@ -64,10 +64,11 @@ tg_status tg__mse_fwd(tg_tape *t, tg_node *n) {
 }
 void tg__mse_bwd(tg_node *n) {
     double k = 2 * G0_ / (double)NA_;
+    bool fa = DA_ && tg__grad_first(n->in[0]), fb = DB_ && tg__grad_first(n->in[1]);
     for (size_t i = 0; i < NA_; i++) {
         double d = k * ((double)A_[i] - B_[i]);
-        if (DA_) DA_[i] += (tg_real)d;
-        if (DB_) DB_[i] -= (tg_real)d;
+        if (DA_) TG__ACC(fa, DA_[i], (tg_real)d);
+        if (DB_) TG__DEC(fb, DB_[i], (tg_real)d);
     }
 }
 tg_tensor *tg_mse_loss(tg_tape *t, tg_tensor *pred, tg_tensor *target) {
@@ -111,10 +112,12 @@ tg_status tg__bce_fwd(tg_tape *t, tg_node *n) {
 void tg__bce_bwd(tg_node *n) {
     const tg_real lo = (tg_real)BCE_EPS, hi = (tg_real)(1 - BCE_EPS);
     double k = G0_ / (double)NA_;
+    bool fa = DA_ && tg__grad_first(n->in[0]), fb = DB_ && tg__grad_first(n->in[1]);
     for (size_t i = 0; i < NA_; i++) {
         double q = bce_q(A_[i]), y = B_[i];
-        if (DA_ && A_[i] > lo && A_[i] < hi) DA_[i] += (tg_real)(k * (q - y) / (q * (1 - q)));
-        if (DB_) DB_[i] -= (tg_real)(k * (log(q) - log1p(-q)));
+        if (DA_ && A_[i] > lo && A_[i] < hi) TG__ACC(fa, DA_[i], (tg_real)(k * (q - y) / (q * (1 - q))));
+        else if (fa) DA_[i] = 0; /* outside the band: nothing added */
+        if (DB_) TG__DEC(fb, DB_[i], (tg_real)(k * (log(q) - log1p(-q))));
     }
 }
 tg_tensor *tg_bce_loss(tg_tape *t, tg_tensor *p, tg_tensor *target) {
@@ -147,10 +150,11 @@ tg_status tg__bcel_fwd(tg_tape *t, tg_node *n) {
 }
 void tg__bcel_bwd(tg_node *n) {
     double k = G0_ / (double)NA_;
+    bool fa = DA_ && tg__grad_first(n->in[0]), fb = DB_ && tg__grad_first(n->in[1]);
     for (size_t i = 0; i < NA_; i++) {
         double z = A_[i], y = B_[i];
-        if (DA_) DA_[i] += (tg_real)(k * (tg__sigmoid(z) - y));
-        if (DB_) DB_[i] -= (tg_real)(k * z);
+        if (DA_) TG__ACC(fa, DA_[i], (tg_real)(k * (tg__sigmoid(z) - y)));
+        if (DB_) TG__DEC(fb, DB_[i], (tg_real)(k * z));
     }
 }
 tg_tensor *tg_bce_with_logits(tg_tape *t, tg_tensor *z, tg_tensor *target) {
@@ -222,10 +226,11 @@ void tg__ce_bwd(tg_node *n) {
     const tg_tensor *z = n->in[0];
     size_t rows = (size_t)z->shape[0], c = (size_t)z->shape[1];
     double k = G0_ / (double)rows;
+    bool f = tg__grad_first(n->in[0]);
     for (size_t i = 0; i < rows; i++)
         for (size_t j = 0; j < c; j++) {
             double p = exp(((double)z->data[i * c + j] - sv->m[i]) - sv->ls[i]);
-            dz[i * c + j] += (tg_real)(k * (p - (j == (size_t)sv->labels[i] ? 1 : 0)));
+            TG__ACC(f, dz[i * c + j], (tg_real)(k * (p - (j == (size_t)sv->labels[i] ? 1 : 0))));
         }
 }
 tg_tensor *tg_cross_entropy(tg_tape *t, tg_tensor *logits, const int *labels) {

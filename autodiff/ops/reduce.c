@@ -32,7 +32,10 @@ tg_status tg__sum_fwd(tg_tape *t, tg_node *n) {
 void tg__sum_bwd(tg_node *n) {
     tg_real g = n->out->grad[0];
     tg_real *dx = n->in[0]->grad;
-    if (dx) for (size_t i = 0; i < n->in[0]->size; i++) dx[i] += g;
+    if (dx) {
+        bool f = tg__grad_first(n->in[0]);
+        TG__GRAD_PUT(f, dx, n->in[0]->size, i, g);
+    }
 }
 tg_tensor *tg_sum(tg_tape *t, tg_tensor *x) { return tg_apply(t, &tg__op_sum, &x, 1, NULL); }
 
@@ -45,7 +48,10 @@ tg_status tg__mean_fwd(tg_tape *t, tg_node *n) {
 void tg__mean_bwd(tg_node *n) {
     tg_real g = (tg_real)(n->out->grad[0] / (double)n->in[0]->size);
     tg_real *dx = n->in[0]->grad;
-    if (dx) for (size_t i = 0; i < n->in[0]->size; i++) dx[i] += g;
+    if (dx) {
+        bool f = tg__grad_first(n->in[0]);
+        TG__GRAD_PUT(f, dx, n->in[0]->size, i, g);
+    }
 }
 tg_tensor *tg_mean(tg_tape *t, tg_tensor *x) { return tg_apply(t, &tg__op_mean, &x, 1, NULL); }
 
@@ -107,10 +113,12 @@ static void sum_axis_bwd_kernel(tg_node *n, double scale) {
     if (!dx) return;
     axis_view v = view_of(n->in[0], axis_of(n));
     const tg_real *g = n->out->grad;
+    bool f = tg__grad_first(n->in[0]); /* every element of dx is written once */
     for (size_t o = 0; o < v.outer; o++)
-        for (size_t k = 0; k < v.len; k++)
-            for (size_t i = 0; i < v.inner; i++)
-                dx[(o * v.len + k) * v.inner + i] += (tg_real)(g[o * v.inner + i] * scale);
+        for (size_t k = 0; k < v.len; k++) {
+            tg_real *d = dx + (o * v.len + k) * v.inner;
+            TG__GRAD_PUT(f, d, v.inner, i, (tg_real)(g[o * v.inner + i] * scale));
+        }
 }
 
 tg_status tg__sum_axis_fwd(tg_tape *t, tg_node *n) {
@@ -168,6 +176,7 @@ void tg__max_axis_bwd(tg_node *n) {
     tg_real *dx = n->in[0]->grad;
     const size_t *arg = n->saved;
     if (!dx) return;
+    tg__grad_zero_unset(n->in[0]); /* writes one element per line */
     axis_view v = view_of(n->in[0], axis_of(n));
     const tg_real *g = n->out->grad;
     for (size_t o = 0; o < v.outer; o++)
@@ -222,15 +231,17 @@ static size_t sum_to_rows(const tg_tensor *x, const tg_tensor *y) {
         if (y->shape[i] != x->shape[off + i]) return 0;
     return y->size;
 }
-/* y[map(j)] += x[j] (forward, add = true) or dx[j] += gy[map(j)] (backward). The rows
- * case adds in the same order (each y element takes x's rows in turn). */
-static void sum_to_walk(const tg_tensor *x, const tg_tensor *y, tg_real *xs, tg_real *ys, bool fwd) {
+/* y[map(j)] += x[j] (forward, add = true) or dx[j] += gy[map(j)] (backward; with
+ * first, dx[j] = 0 + gy[map(j)]: dx is unset, tg/store.h). The rows case adds in the
+ * same order (each y element takes x's rows in turn). */
+static void sum_to_walk(const tg_tensor *x, const tg_tensor *y, tg_real *xs, tg_real *ys, bool fwd,
+                        bool first) {
     size_t C = sum_to_rows(x, y);
     if (C) {
         for (size_t r = 0; r < x->size / C; r++) {
             tg_real *row = xs + r * C;
             if (fwd) for (size_t c = 0; c < C; c++) ys[c] += row[c];
-            else for (size_t c = 0; c < C; c++) row[c] += ys[c];
+            else TG__GRAD_PUT(first, row, C, c, ys[c]);
         }
         return;
     }
@@ -240,6 +251,7 @@ static void sum_to_walk(const tg_tensor *x, const tg_tensor *y, tg_real *xs, tg_
     size_t iy = 0;
     for (size_t j = 0; j < x->size; j++) {
         if (fwd) ys[iy] += xs[j];
+        else if (first) xs[j] = TG__Z + ys[iy];
         else xs[j] += ys[iy];
         for (int d = r - 1; d >= 0; d--) {
             iy += s[d];
@@ -252,12 +264,13 @@ static void sum_to_walk(const tg_tensor *x, const tg_tensor *y, tg_real *xs, tg_
 tg_status tg__sum_to_fwd(tg_tape *t, tg_node *n) {
     (void)t;
     memset(n->out->data, 0, n->out->size * sizeof(tg_real));
-    sum_to_walk(n->in[0], n->out, n->in[0]->data, n->out->data, true);
+    sum_to_walk(n->in[0], n->out, n->in[0]->data, n->out->data, true, false);
     n->args.p = NULL; /* keep no caller pointer */
     return TG_OK;
 }
 void tg__sum_to_bwd(tg_node *n) {
-    if (n->in[0]->grad) sum_to_walk(n->in[0], n->out, n->in[0]->grad, n->out->grad, false);
+    if (n->in[0]->grad)
+        sum_to_walk(n->in[0], n->out, n->in[0]->grad, n->out->grad, false, tg__grad_first(n->in[0]));
 }
 tg_status tg__sum_to_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
     if (tg__needs(n, 0)) dx[0] = tg__expand_like(t, g, n->in[0]);

@@ -42,16 +42,19 @@ void tg__where_bwd(tg_node *n) {
     tg_real *da = n->in[1]->grad, *db = n->in[2]->grad;
     size_t sc = p.st[0][p.rank - 1], sa = p.st[1][p.rank - 1], sb = p.st[2][p.rank - 1];
     if (!da && !db) return;
+    /* An unset input of the output's size stores every element (g or 0); a
+     * broadcast one is zeroed first (tg/store.h). */
+    bool fa = da && tg__store_or_zero(n->in[1], n->out), fb = db && tg__store_or_zero(n->in[2], n->out);
     int idx[TG_MAX_RANK] = {0};
     size_t off[3] = {0, 0, 0};
     for (size_t row = 0, base = 0; row < p.rows; row++, base += p.len, tg__bc_next(&p, idx, off)) {
         const tg_real *cr = c + off[0];
         for (size_t j = 0; j < p.len; j++) {
-            if (cr[j * sc] != 0) {
-                if (da) da[off[1] + j * sa] += g[base + j];
-            } else if (db) {
-                db[off[2] + j * sb] += g[base + j];
-            }
+            bool in_a = cr[j * sc] != 0;
+            if (fa) da[off[1] + j * sa] = in_a ? TG__Z + g[base + j] : 0;
+            else if (da && in_a) da[off[1] + j * sa] += g[base + j];
+            if (fb) db[off[2] + j * sb] = in_a ? 0 : TG__Z + g[base + j];
+            else if (db && !in_a) db[off[2] + j * sb] += g[base + j];
         }
     }
 }
@@ -90,12 +93,14 @@ void tg__masked_fill_bwd(tg_node *n) {
     tg__bc_make(&p, n->out, n->in, 2);
     const tg_real *m = n->in[1]->data, *g = n->out->grad;
     size_t sx = p.st[0][p.rank - 1], sm = p.st[1][p.rank - 1];
+    bool f = tg__store_or_zero(n->in[0], n->out);
     int idx[TG_MAX_RANK] = {0};
     size_t off[3] = {0, 0, 0};
     for (size_t row = 0, base = 0; row < p.rows; row++, base += p.len, tg__bc_next(&p, idx, off)) {
         const tg_real *mr = m + off[1];
         for (size_t j = 0; j < p.len; j++)
-            if (mr[j * sm] == 0) dx[off[0] + j * sx] += g[base + j];
+            if (f) dx[off[0] + j * sx] = mr[j * sm] == 0 ? TG__Z + g[base + j] : 0;
+            else if (mr[j * sm] == 0) dx[off[0] + j * sx] += g[base + j];
     }
 }
 tg_tensor *tg_masked_fill(tg_tape *t, tg_tensor *x, tg_tensor *mask, tg_real value) {
@@ -133,6 +138,7 @@ static void extremum_bwd(tg_node *n, int sense) {
     tg__bc_make(&p, n->out, n->in, 2);
     const tg_real *a = n->in[0]->data, *b = n->in[1]->data, *g = n->out->grad;
     size_t sa = p.st[0][p.rank - 1], sb = p.st[1][p.rank - 1];
+    bool fa = da && tg__store_or_zero(n->in[0], n->out), fb = db && tg__store_or_zero(n->in[1], n->out);
     int idx[TG_MAX_RANK] = {0};
     size_t off[3] = {0, 0, 0};
     for (size_t row = 0, base = 0; row < p.rows; row++, base += p.len, tg__bc_next(&p, idx, off)) {
@@ -143,8 +149,8 @@ static void extremum_bwd(tg_node *n, int sense) {
             else if (isnan(u)) wa = gj;
             else if (isnan(v)) wa = 0;
             else wa = (sense > 0 ? u > v : u < v) ? gj : 0;
-            if (da) da[off[0] + j * sa] += wa;
-            if (db) db[off[1] + j * sb] += gj - wa;
+            if (da) TG__ACC(fa, da[off[0] + j * sa], wa);
+            if (db) TG__ACC(fb, db[off[1] + j * sb], gj - wa);
         }
     }
 }
@@ -220,6 +226,7 @@ void tg__min_axis_bwd(tg_node *n) {
     tg__axis_view v = tg__view_at(x, tg__norm_axis(n->args.i[0], x->rank));
     const size_t *arg = n->saved;
     const tg_real *g = n->out->grad;
+    tg__grad_zero_unset(n->in[0]); /* writes one element per line */
     for (size_t o = 0; o < v.outer; o++)
         for (size_t i = 0; i < v.inner; i++)
             dx[(o * v.len + arg[o * v.inner + i]) * v.inner + i] += g[o * v.inner + i];

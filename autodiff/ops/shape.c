@@ -28,17 +28,19 @@ static size_t dims_prod(const int *shape, int lo, int hi) {
  * With lo < hi the two axes, x is viewed as (P,A,Q,B,R) = (dims before lo, dim lo,
  * dims between, dim hi, dims after) and y is (P,B,Q,A,R). */
 
-/* dst (P,B,Q,A,R) <- src (P,A,Q,B,R) with the A and B axes swapped; accumulate: +=.
- * dst is written in order; each step moves R contiguous values. */
+/* dst (P,B,Q,A,R) <- src (P,A,Q,B,R) with the A and B axes swapped: a copy (mode
+ * COPY), dst += src (ADD) or dst = 0 + src (STORE: dst is an unset gradient,
+ * tg/store.h). dst is written in order; each step moves R contiguous values. */
+enum { COPY, ADD, STORE };
 static void swap_axes(const tg_real *src, tg_real *dst, size_t P, size_t A, size_t Q,
-                      size_t B, size_t R, bool accumulate) {
+                      size_t B, size_t R, int mode) {
     for (size_t p = 0; p < P; p++)
         for (size_t b = 0; b < B; b++)
             for (size_t q = 0; q < Q; q++)
                 for (size_t a = 0; a < A; a++, dst += R) {
                     const tg_real *s = src + (((p * A + a) * Q + q) * B + b) * R;
-                    if (accumulate) for (size_t r = 0; r < R; r++) dst[r] += s[r];
-                    else memcpy(dst, s, R * sizeof *s);
+                    if (mode == COPY) memcpy(dst, s, R * sizeof *s);
+                    else TG__GRAD_PUT(mode == STORE, dst, R, r, s[r]);
                 }
 }
 
@@ -78,7 +80,7 @@ tg_status tg__transpose_fwd(tg_tape *t, tg_node *n) {
     (void)t;
     size_t d[5];
     transpose_dims(n, d);
-    swap_axes(n->in[0]->data, n->out->data, d[0], d[1], d[2], d[3], d[4], false);
+    swap_axes(n->in[0]->data, n->out->data, d[0], d[1], d[2], d[3], d[4], COPY);
     return TG_OK;
 }
 void tg__transpose_bwd(tg_node *n) {
@@ -86,7 +88,8 @@ void tg__transpose_bwd(tg_node *n) {
     transpose_dims(n, d);
     /* g is (P,B,Q,A,R); swapping back gives dx's (P,A,Q,B,R). */
     if (n->in[0]->grad)
-        swap_axes(n->out->grad, n->in[0]->grad, d[0], d[3], d[2], d[1], d[4], true);
+        swap_axes(n->out->grad, n->in[0]->grad, d[0], d[3], d[2], d[1], d[4],
+                  tg__grad_first(n->in[0]) ? STORE : ADD);
 }
 tg_tensor *tg_transpose(tg_tape *t, tg_tensor *x, int a0, int a1) {
     tg_op_args args = {.i = {a0, a1}};
@@ -151,7 +154,10 @@ tg_status tg__reshape_fwd(tg_tape *t, tg_node *n) {
 void tg__reshape_bwd(tg_node *n) {
     tg_real *dx = n->in[0]->grad;
     const tg_real *g = n->out->grad;
-    if (dx) for (size_t i = 0; i < n->out->size; i++) dx[i] += g[i];
+    if (dx) {
+        bool f = tg__grad_first(n->in[0]);
+        TG__GRAD_PUT(f, dx, n->out->size, i, g[i]);
+    }
 }
 tg_tensor *tg_reshape(tg_tape *t, tg_tensor *x, int rank, const int *shape) {
     tg_op_args args = {.i = {rank}, .p = shape};
@@ -219,10 +225,15 @@ void tg__slice_bwd(tg_node *n) {
     tg_real *dx = n->in[0]->grad;
     const tg_real *g = n->out->grad;
     if (!dx) return;
+    bool f = tg__grad_first(n->in[0]); /* then the rest of each line is zeroed */
     for (size_t o = 0; o < O; o++) {
         tg_real *d = dx + (o * D + start) * I;
         const tg_real *s = g + o * len * I;
-        for (size_t k = 0; k < len * I; k++) d[k] += s[k];
+        if (f) {
+            memset(dx + o * D * I, 0, start * I * sizeof *dx);
+            memset(d + len * I, 0, (D - start - len) * I * sizeof *dx);
+        }
+        TG__GRAD_PUT(f, d, len * I, k, s[k]);
     }
 }
 /* TG_OPF_VIEW because forward chooses out->data itself (a view or an arena copy). */
@@ -286,17 +297,17 @@ tg_status tg__concat_fwd(tg_tape *t, tg_node *n) {
 void tg__concat_bwd(tg_node *n) {
     size_t O, I;
     int a = concat_dims(n, &O, &I);
+    /* Input by input (each element of a repeated input still takes its parts in
+     * input order); input k's (D_k, I) block of line o is at o * row + off. */
     const tg_real *g = n->out->grad;
-    for (size_t o = 0; o < O; o++)
-        for (int k = 0; k < n->n_in; k++) {
-            size_t cnt = (size_t)n->in[k]->shape[a] * I;
-            tg_real *dx = n->in[k]->grad;
-            if (dx) {
-                dx += o * cnt;
-                for (size_t i = 0; i < cnt; i++) dx[i] += g[i];
-            }
-            g += cnt;
-        }
+    size_t row = n->out->size / O, off = 0;
+    for (int k = 0; k < n->n_in; k++) {
+        size_t cnt = (size_t)n->in[k]->shape[a] * I;
+        tg_real *dx = n->in[k]->grad;
+        bool f = dx && tg__grad_first(n->in[k]);
+        for (size_t o = 0; dx && o < O; o++) TG__GRAD_PUT(f, dx + o * cnt, cnt, i, g[o * row + off + i]);
+        off += cnt;
+    }
 }
 tg_tensor *tg_concat(tg_tape *t, tg_tensor *const *xs, int n, int axis) {
     /* Clearer messages than tg_apply's generic input-count check. */
@@ -357,6 +368,7 @@ void tg__gather_bwd(tg_node *n) {
     tg_real *dt = n->in[0]->grad;
     const tg_real *g = n->out->grad;
     if (!dt) return;
+    tg__grad_zero_unset(n->in[0]); /* rows not gathered get nothing */
     for (size_t i = 0; i < cnt; i++) {
         tg_real *row = dt + (size_t)idx[i] * D;
         for (size_t j = 0; j < D; j++) row[j] += g[i * D + j];
@@ -409,8 +421,9 @@ void tg__scatter_bwd(tg_node *n) {
     const int *idx = n->saved;
     tg_real *dg = n->in[0]->grad;
     if (!dg) return;
+    bool f = tg__grad_first(n->in[0]); /* every element of dg is written once */
     for (size_t i = 0; i < cnt; i++)
-        for (size_t j = 0; j < D; j++) dg[i * D + j] += n->out->grad[(size_t)idx[i] * D + j];
+        TG__GRAD_PUT(f, dg + i * D, D, j, n->out->grad[(size_t)idx[i] * D + j]);
 }
 tg_tensor *tg_scatter_rows(tg_tape *t, tg_tensor *g, const int *idx, int n, int rows) {
     tg_op_args args = {.i = {n, rows}, .p = idx};

@@ -45,13 +45,17 @@ void tg__logsumexp_bwd(tg_node *n) {
     if (!dx) return;
     tg__axis_view v = view_of_node(n);
     const tg_real *x = n->in[0]->data, *y = n->out->data, *g = n->out->grad;
+    bool f = tg__grad_first(n->in[0]); /* every element written (0 on a skipped line) */
     for (size_t o = 0; o < v.outer; o++)
         for (size_t k = 0; k < v.len; k++) {
             size_t base = (o * v.len + k) * v.inner;
             for (size_t i = 0; i < v.inner; i++) {
                 tg_real yo = y[o * v.inner + i];
-                if (isinf(yo) && yo < 0) continue;
-                dx[base + i] += g[o * v.inner + i] * (tg_real)exp((double)x[base + i] - yo);
+                if (isinf(yo) && yo < 0) {
+                    if (f) dx[base + i] = 0;
+                    continue;
+                }
+                TG__ACC(f, dx[base + i], g[o * v.inner + i] * (tg_real)exp((double)x[base + i] - yo));
             }
         }
 }
@@ -129,13 +133,14 @@ static void var_bwd(tg_node *n, bool root) {
         one /= (double)v.len;
         mean = &one;
     }
+    bool f = tg__grad_first(n->in[0]); /* every element of dx is written once */
     for (size_t o = 0; o < v.outer; o++)
         for (size_t k = 0; k < v.len; k++) {
             size_t base = (o * v.len + k) * v.inner;
             for (size_t i = 0; i < v.inner; i++) {
                 size_t c = o * v.inner + i;
                 double scale = root ? (y[c] > 0 ? 1 / (den * y[c]) : 0) : 2 / den;
-                dx[base + i] += (tg_real)(g[c] * scale * (x[base + i] - mean[c]));
+                TG__ACC(f, dx[base + i], (tg_real)(g[c] * scale * (x[base + i] - mean[c])));
             }
         }
 }
@@ -184,13 +189,14 @@ void tg__cumsum_bwd(tg_node *n) {
     if (!dx) return;
     tg__axis_view v = view_of_node(n);
     const tg_real *g = n->out->grad;
+    bool f = tg__grad_first(n->in[0]); /* every element of dx is written once */
     for (size_t o = 0; o < v.outer; o++)
         for (size_t i = 0; i < v.inner; i++) {
             double s = 0;
             for (size_t k = v.len; k-- > 0;) {
                 size_t at = (o * v.len + k) * v.inner + i;
                 s += g[at];
-                dx[at] += (tg_real)s;
+                TG__ACC(f, dx[at], (tg_real)s);
             }
         }
 }

@@ -30,6 +30,10 @@ static tg_tensor *unary(tg_tape *t, const tg_op *op, tg_tensor *x, double a0, do
 #define G_ (n->out->grad)
 #define DX_ (n->in[0]->grad)
 #define N_ (n->out->size)
+/* dx += v, or dx -= v, over every element i (v an expression of i); dx = TG__Z + v
+ * (TG__Z - v) when the sweep handed dx out unset (tg/store.h). */
+#define DX_ADD(v) do { if (DX_) { bool f_ = tg__grad_first(n->in[0]); TG__GRAD_PUT(f_, DX_, N_, i, v); } } while (0)
+#define DX_SUB(v) do { if (DX_) { bool f_ = tg__grad_first(n->in[0]); TG__GRAD_SUB(f_, DX_, N_, i, v); } } while (0)
 
 /* neg: y = -x; dx += -g */
 tg_status tg__neg_fwd(tg_tape *t, tg_node *n) {
@@ -38,7 +42,7 @@ tg_status tg__neg_fwd(tg_tape *t, tg_node *n) {
     return TG_OK;
 }
 void tg__neg_bwd(tg_node *n) {
-    if (DX_) for (size_t i = 0; i < N_; i++) DX_[i] -= G_[i];
+    DX_SUB(G_[i]);
 }
 tg_tensor *tg_neg(tg_tape *t, tg_tensor *x) { return unary(t, &tg__op_neg, x, 0, 0); }
 
@@ -50,7 +54,7 @@ tg_status tg__add_scalar_fwd(tg_tape *t, tg_node *n) {
     return TG_OK;
 }
 void tg__add_scalar_bwd(tg_node *n) {
-    if (DX_) for (size_t i = 0; i < N_; i++) DX_[i] += G_[i];
+    DX_ADD(G_[i]);
 }
 tg_tensor *tg_add_scalar(tg_tape *t, tg_tensor *x, tg_real c) {
     return unary(t, &tg__op_add_scalar, x, c, 0);
@@ -65,7 +69,7 @@ tg_status tg__mul_scalar_fwd(tg_tape *t, tg_node *n) {
 }
 void tg__mul_scalar_bwd(tg_node *n) {
     tg_real c = (tg_real)n->args.f[0];
-    if (DX_) for (size_t i = 0; i < N_; i++) DX_[i] += c * G_[i];
+    DX_ADD(c * G_[i]);
 }
 tg_tensor *tg_mul_scalar(tg_tape *t, tg_tensor *x, tg_real c) {
     return unary(t, &tg__op_mul_scalar, x, c, 0);
@@ -99,8 +103,8 @@ tg_status tg__pow_fwd(tg_tape *t, tg_node *n) {
 }
 void tg__pow_bwd(tg_node *n) {
     tg_real p = (tg_real)n->args.f[0];
-    if (!DX_ || p == 0) return;
-    for (size_t i = 0; i < N_; i++) DX_[i] += G_[i] * p * (tg_real)pow_of(X_[i], p - 1);
+    if (!DX_ || p == 0) return; /* adds nothing: an unset dx stays unset */
+    DX_ADD(G_[i] * p * (tg_real)pow_of(X_[i], p - 1));
 }
 tg_tensor *tg_pow_scalar(tg_tape *t, tg_tensor *x, tg_real p) {
     return unary(t, &tg__op_pow_scalar, x, p, 0);
@@ -113,7 +117,7 @@ tg_status tg__square_fwd(tg_tape *t, tg_node *n) {
     return TG_OK;
 }
 void tg__square_bwd(tg_node *n) {
-    if (DX_) for (size_t i = 0; i < N_; i++) DX_[i] += 2 * X_[i] * G_[i];
+    DX_ADD(2 * X_[i] * G_[i]);
 }
 tg_tensor *tg_square(tg_tape *t, tg_tensor *x) { return unary(t, &tg__op_square, x, 0, 0); }
 
@@ -124,7 +128,7 @@ tg_status tg__sqrt_fwd(tg_tape *t, tg_node *n) {
     return TG_OK;
 }
 void tg__sqrt_bwd(tg_node *n) {
-    if (DX_) for (size_t i = 0; i < N_; i++) DX_[i] += G_[i] / (2 * Y_[i]);
+    DX_ADD(G_[i] / (2 * Y_[i]));
 }
 tg_tensor *tg_sqrt(tg_tape *t, tg_tensor *x) { return unary(t, &tg__op_sqrt, x, 0, 0); }
 
@@ -137,7 +141,10 @@ tg_status tg__exp_fwd(tg_tape *t, tg_node *n) {
 TG__CLONES void tg__exp_bwd(tg_node *n) {
     tg_real *restrict dx = DX_;
     const tg_real *restrict g = G_, *restrict y = Y_;
-    if (dx) for (size_t i = 0, m = N_; i < m; i++) dx[i] += g[i] * y[i];
+    if (dx) {
+        bool f = tg__grad_first(n->in[0]);
+        TG__GRAD_PUT(f, dx, N_, i, g[i] * y[i]);
+    }
 }
 tg_tensor *tg_exp(tg_tape *t, tg_tensor *x) { return unary(t, &tg__op_exp, x, 0, 0); }
 
@@ -148,7 +155,7 @@ tg_status tg__log_fwd(tg_tape *t, tg_node *n) {
     return TG_OK;
 }
 void tg__log_bwd(tg_node *n) {
-    if (DX_) for (size_t i = 0; i < N_; i++) DX_[i] += G_[i] / X_[i];
+    DX_ADD(G_[i] / X_[i]);
 }
 tg_tensor *tg_log(tg_tape *t, tg_tensor *x) { return unary(t, &tg__op_log, x, 0, 0); }
 
@@ -159,9 +166,7 @@ tg_status tg__abs_fwd(tg_tape *t, tg_node *n) {
     return TG_OK;
 }
 void tg__abs_bwd(tg_node *n) {
-    if (DX_)
-        for (size_t i = 0; i < N_; i++)
-            DX_[i] += X_[i] > 0 ? G_[i] : X_[i] < 0 ? -G_[i] : 0;
+    DX_ADD(X_[i] > 0 ? G_[i] : X_[i] < 0 ? -G_[i] : 0);
 }
 tg_tensor *tg_abs(tg_tape *t, tg_tensor *x) { return unary(t, &tg__op_abs, x, 0, 0); }
 
@@ -182,7 +187,9 @@ tg_status tg__clamp_fwd(tg_tape *t, tg_node *n) {
 }
 void tg__clamp_bwd(tg_node *n) {
     tg_real lo = (tg_real)n->args.f[0], hi = (tg_real)n->args.f[1];
-    if (DX_)
+    if (DX_ && tg__grad_first(n->in[0]))
+        for (size_t i = 0; i < N_; i++) DX_[i] = X_[i] > lo && X_[i] < hi ? TG__Z + G_[i] : 0;
+    else if (DX_)
         for (size_t i = 0; i < N_; i++)
             if (X_[i] > lo && X_[i] < hi) DX_[i] += G_[i];
 }
@@ -205,7 +212,10 @@ TG__CLONES tg_status tg__relu_fwd(tg_tape *t, tg_node *n) {
 TG__CLONES void tg__relu_bwd(tg_node *n) {
     tg_real *restrict dx = DX_;
     const tg_real *restrict g = G_, *restrict x = X_;
-    if (dx) for (size_t i = 0, m = N_; i < m; i++) dx[i] += x[i] <= 0 ? 0 : g[i];
+    if (dx) {
+        bool f = tg__grad_first(n->in[0]);
+        TG__GRAD_PUT(f, dx, N_, i, x[i] <= 0 ? 0 : g[i]);
+    }
 }
 tg_tensor *tg_relu(tg_tape *t, tg_tensor *x) { return unary(t, &tg__op_relu, x, 0, 0); }
 
@@ -224,7 +234,7 @@ tg_status tg__leaky_fwd(tg_tape *t, tg_node *n) {
 }
 void tg__leaky_bwd(tg_node *n) {
     tg_real s = (tg_real)n->args.f[0];
-    if (DX_) for (size_t i = 0; i < N_; i++) DX_[i] += X_[i] > 0 ? G_[i] : s * G_[i];
+    DX_ADD(X_[i] > 0 ? G_[i] : s * G_[i]);
 }
 tg_tensor *tg_leaky_relu(tg_tape *t, tg_tensor *x, tg_real slope) {
     return unary(t, &tg__op_leaky_relu, x, slope, 0);
@@ -240,7 +250,10 @@ tg_status tg__sigmoid_fwd(tg_tape *t, tg_node *n) {
 TG__CLONES void tg__sigmoid_bwd(tg_node *n) {
     tg_real *restrict dx = DX_;
     const tg_real *restrict g = G_, *restrict y = Y_;
-    if (dx) for (size_t i = 0, m = N_; i < m; i++) dx[i] += g[i] * y[i] * (1 - y[i]);
+    if (dx) {
+        bool f = tg__grad_first(n->in[0]);
+        TG__GRAD_PUT(f, dx, N_, i, g[i] * y[i] * (1 - y[i]));
+    }
 }
 tg_tensor *tg_sigmoid(tg_tape *t, tg_tensor *x) { return unary(t, &tg__op_sigmoid, x, 0, 0); }
 
@@ -254,7 +267,7 @@ tg_status tg__softplus_fwd(tg_tape *t, tg_node *n) {
     return TG_OK;
 }
 void tg__softplus_bwd(tg_node *n) {
-    if (DX_) for (size_t i = 0; i < N_; i++) DX_[i] += G_[i] * (tg_real)tg__sigmoid(X_[i]);
+    DX_ADD(G_[i] * (tg_real)tg__sigmoid(X_[i]));
 }
 tg_tensor *tg_softplus(tg_tape *t, tg_tensor *x) { return unary(t, &tg__op_softplus, x, 0, 0); }
 
@@ -267,7 +280,10 @@ tg_status tg__tanh_fwd(tg_tape *t, tg_node *n) {
 TG__CLONES void tg__tanh_bwd(tg_node *n) {
     tg_real *restrict dx = DX_;
     const tg_real *restrict g = G_, *restrict y = Y_;
-    if (dx) for (size_t i = 0, m = N_; i < m; i++) dx[i] += g[i] * (1 - y[i] * y[i]);
+    if (dx) {
+        bool f = tg__grad_first(n->in[0]);
+        TG__GRAD_PUT(f, dx, N_, i, g[i] * (1 - y[i] * y[i]));
+    }
 }
 tg_tensor *tg_tanh(tg_tape *t, tg_tensor *x) { return unary(t, &tg__op_tanh, x, 0, 0); }
 
@@ -298,7 +314,7 @@ tg_status tg__log1p_fwd(tg_tape *t, tg_node *n) {
     return TG_OK;
 }
 void tg__log1p_bwd(tg_node *n) {
-    if (DX_) for (size_t i = 0; i < N_; i++) DX_[i] += G_[i] / (X_[i] + 1);
+    DX_ADD(G_[i] / (X_[i] + 1));
 }
 tg_tensor *tg_log1p(tg_tape *t, tg_tensor *x) { return unary(t, &tg__op_log1p, x, 0, 0); }
 

@@ -12,6 +12,7 @@ tg_tape *tg_tape_new(void) {
         return NULL;
     }
     t->grad_enabled = true;
+    t->plain = true;
     t->epoch = 1;
     return t;
 }
@@ -139,11 +140,11 @@ enum { HDR_EXACT = (sizeof(tg_tensor) + 15) & ~(size_t)15,
 static inline tg_tensor *step_tensor(tg_tape *t, int rank, const int *shape, size_t n,
                                      bool padded, bool alloc_data) {
     size_t hdr = ROUND64(sizeof(tg_tensor));
-    /* n passed the size check (data <= TG__MAX_BYTES), so the sum cannot wrap;
-     * checked all the same, as every size is. */
-    size_t data = 0, total = 0;
-    bool fits = tg__mul_size(alloc_data ? n : 0, sizeof(tg_real), &data) && data <= TG__MAX_BYTES &&
-                tg__add_size(hdr, data <= TAIL ? 0 : ROUND64(data), &total);
+    /* n passed the size check (n * sizeof(tg_real) <= TG__MAX_BYTES, far below
+     * SIZE_MAX / 2), so neither the product nor the sum can wrap. */
+    size_t data = alloc_data ? n * sizeof(tg_real) : 0;
+    size_t total = hdr + (data <= TAIL ? 0 : ROUND64(data));
+    bool fits = n <= TG__MAX_BYTES / sizeof(tg_real);
     unsigned char *mem = fits ? tg__arena_bump(t, total) : NULL;
     if (!mem) {
         step_tensor_oom(t, rank, shape);
@@ -289,21 +290,20 @@ static tg_tensor *apply(tg_tape *t, const tg_op *op, tg_tensor *const *in, int n
                      op && op->name ? op->name : "(NULL)");
         return NULL;
     }
-    if (!in || n_in < 1 || (op->n_in >= 0 && n_in != op->n_in)) {
+    if (!in || n_in < 1 || (n_in != op->n_in && op->n_in >= 0)) {
         bad_inputs(t, op, in, n_in);
         return NULL;
     }
-    bool need_grad = false, ok = true;
+    unsigned flags = 0; /* the inputs' flags, or'ed */
     for (int i = 0; i < n_in; i++) {
         const tg_tensor *x = in[i];
-        ok = ok && x && live(t, x);
-        need_grad |= ok && tg__requires_grad(x);
+        if (!x || !live(t, x)) {
+            bad_inputs(t, op, in, n_in);
+            return NULL;
+        }
+        flags |= x->flags;
     }
-    if (!ok) {
-        bad_inputs(t, op, in, n_in);
-        return NULL;
-    }
-    need_grad = need_grad && t->grad_enabled;
+    bool need_grad = (flags & TG_REQUIRES_GRAD) && t->grad_enabled;
 
     /* A recorded node goes straight to the arena, in front of its output (the piece
      * is wasted if the shape check fails, but then the tape has failed and the next

@@ -7,13 +7,16 @@
 #include "tape_private.h"
 
 void tg_tape_set_anomaly_detection(tg_tape *t, bool on) {
-    if (t) t->anomaly = on;
+    if (!t) return;
+    t->anomaly = on;
+    tg__grad_update_plain(t);
 }
 
 void tg_tape_set_trace(tg_tape *t, tg_trace_fn fn, void *user) {
     if (!t) return;
     t->trace = fn;
     t->trace_user = user;
+    tg__grad_update_plain(t);
 }
 
 /* Index of the first non-finite value of v[0..n), or n. */
