@@ -9,7 +9,9 @@
  * with ops; the gradient of each tensor is then a tensor on the tape, kept per node
  * (gout[id]) and per leaf (gleaf[k]), and contributions from several consumers are
  * added with tg_add. The ops recorded for node k have outputs named
- * "backward of <op> (node k)", so the table and the trace tell them apart. This file
+ * "backward of <op> (node k)", so the table and the trace tell them apart. tg_hvp's
+ * second sweep (H v as constants) runs the same graph forms without recording them
+ * when every node it reaches has one (the kernels otherwise). This file
  * is in ops/ because the recorded sweep calls ops (tg_add, tg_tape_full); the tape
  * below it knows no op. */
 #include <stdio.h>
@@ -136,7 +138,19 @@ static tg_status settle_unread(tg_tape *t, const tg__sweep *s, const tg_node *ma
     return tg_tape_status(t);
 }
 
-/* Create-graph: every reached node's graph form, recorded. */
+/* Every node the sweep reaches that has a derivative has it in graph form too. */
+static bool all_graph_forms(const tg__sweep *s) {
+    for (const tg_node *nd = s->start; nd; nd = nd->prev)
+        if (s->reach[nd->id] && nd->op->backward && !nd->op->backward_graph) return false;
+    return true;
+}
+
+/* Every reached node's graph form: recorded (create-graph), or, with record false, run
+ * as plain ops whose results are constants. The latter is tg_hvp's second sweep: each
+ * gradient is the output of the op that computes it (a product stores into a fresh
+ * tensor), where the kernels' sweep zeroes every gradient buffer and then adds into it
+ * (the weights' gradients and the products' outputs, 0.8 MB each for a 784 x 256
+ * matrix, written twice). unread: tg_hvp's first sweep (settle_unread). */
 static tg_status grad_graph(tg__sweep *s, roots r, tg_tensor *const *xs, int n, bool unread,
                             bool record, tg_tensor **out) {
     tg_tape *t = s->t;
@@ -209,6 +223,8 @@ static tg_status grad_graph(tg__sweep *s, roots r, tg_tensor *const *xs, int n, 
         const tg_tensor *x = xs[i];
         tg_tensor **slot = tg__sweep_reaches(s, x) ? slot_of(s, gout, gleaf, x) : NULL;
         out[i] = slot && *slot ? *slot : tg_tape_full(t, x->rank, x->shape, 0);
+        for (int k = 0; !record && r.seeds && k < r.n; k++) /* a result is the caller's own */
+            if (out[i] == r.seeds[k]) out[i] = tg_tape_tensor(t, x->rank, x->shape, out[i]->data, 0);
     }
     tg_tape_set_grad_enabled(t, was_enabled);
     return tg_tape_status(t);
@@ -262,7 +278,8 @@ tg_status tg_hvp(tg_tape *t, tg_tensor *y, tg_tensor *const *xs, tg_tensor *cons
     st = grad_run(t, y, NULL, xs, n, TG_GRAD_CREATE_GRAPH | (flags & TG_GRAD_ALLOW_UNUSED), true, g);
     if (st != TG_OK) return st;
     /* H v is the gradient of sum_j sum(g_j * v_j): a sweep from every g_j at once,
-     * with dL/dg_j = v_j, with no product or sum recorded to get there. */
+     * with dL/dg_j = v_j, with no product or sum recorded to get there; its graph
+     * forms run unrecorded unless the caller asks for a graph (or one is missing). */
     tg__sweep s;
     st = tg__sweep_begin_roots(t, "tg_hvp", g, n, &s);
     if (st != TG_OK) return st;
@@ -270,7 +287,9 @@ tg_status tg_hvp(tg_tape *t, tg_tensor *y, tg_tensor *const *xs, tg_tensor *cons
     if (!s.start) /* y is linear in xs: H = 0 */
         for (int j = 0; j < n; j++) out[j] = tg_tape_full(t, xs[j]->rank, xs[j]->shape, 0);
     else
-        st = flags & TG_GRAD_CREATE_GRAPH ? grad_graph(&s, r, xs, n, false, true, out) : grad_plain(&s, r, xs, n, out);
+        st = flags & TG_GRAD_CREATE_GRAPH || all_graph_forms(&s)
+                 ? grad_graph(&s, r, xs, n, false, (flags & TG_GRAD_CREATE_GRAPH) != 0, out)
+                 : grad_plain(&s, r, xs, n, out);
     tg__sweep_end(&s);
     st = tg_tape_status(t);
     if (st != TG_OK)
