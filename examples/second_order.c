@@ -109,9 +109,9 @@ static int so_tape(FILE *out) {
     tg_tensor *y = tg_name(tg_tanh(t, x), "y"), *dy = NULL;
     int rc = tg_grad(t, y, NULL, &x, 1, TG_GRAD_CREATE_GRAPH, &dy) != TG_OK;
     if (!rc) {
-        fprintf(out, "dy/dx = 1 - y^2 recorded on the tape (n1 ... n4):\n");
+        fprintf(out, "dy/dx = 1 - y^2 recorded on the tape (n1, one tanh_backward):\n");
         tg_tape_print(out, t, NULL, NULL);
-        fprintf(out, "\nthe sweep over them, d2y/dx2 = -2 y (1 - y^2) = %.4f:\n",
+        fprintf(out, "\nthe sweep over it, d2y/dx2 = -2 y (1 - y^2) = %.4f:\n",
                 -2 * tanh(0.5) * (1 - tanh(0.5) * tanh(0.5)));
         rc = tg_backward_trace(out, t, dy, NULL, NULL) != TG_OK;
     }

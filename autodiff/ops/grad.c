@@ -9,7 +9,9 @@
  * with ops; the gradient of each tensor is then a tensor on the tape, kept per node
  * (gout[id]) and per leaf (gleaf[k]), and contributions from several consumers are
  * added with tg_add. The ops recorded for node k have outputs named
- * "backward of <op> (node k)", so the table and the trace tell them apart. This file
+ * "backward of <op> (node k)", so the table and the trace tell them apart. tg_hvp's
+ * second sweep (H v as constants) runs the same graph forms without recording them
+ * when every node it reaches has one (the kernels otherwise). This file
  * is in ops/ because the recorded sweep calls ops (tg_add, tg_tape_full); the tape
  * below it knows no op. */
 #include <stdio.h>
@@ -83,47 +85,74 @@ static void name_recorded(tg_tape *t, const tg_node *mark, const tg_node *nd) {
 }
 
 /* For tg_hvp's first sweep, whose gradients of the leaves are only the roots of the
- * second (their values are never read): node nd's graph form may skip its products
- * when all it computes is gradients of leaves that nd alone uses (uses[k]: reached
- * nodes reading leaf k), since nothing else will read them. */
-static bool only_unread_leaves(const tg__sweep *s, const tg_node *nd, const unsigned *uses) {
-    bool any = false;
-    for (int i = 0; i < nd->n_in; i++) {
-        const tg_tensor *x = nd->in[i];
-        if (!tg__requires_grad(x)) continue;
-        size_t k = tg__sweep_leaf(s, x);
-        if (k == SIZE_MAX || uses[k] != 1) return false;
-        any = true;
-    }
-    return any;
+ * second (their values are never read): input i of node nd is such a leaf when nd
+ * alone uses it (uses[k]: reached nodes reading leaf k), since nothing else will read
+ * its gradient. */
+static bool unread_leaf(const tg__sweep *s, const tg_node *nd, int i, const unsigned *uses) {
+    const tg_tensor *x = nd->in[i];
+    if (!tg__requires_grad(x)) return false;
+    size_t k = tg__sweep_leaf(s, x);
+    return k != SIZE_MAX && uses[k] == 1;
 }
 
-/* After a graph form that ran with its products left unread: if one of the nodes it
- * recorded is not itself an input's gradient (a product feeding another op), every
- * node it recorded is computed again, in order, with the products computed. */
-static tg_status settle_unread(tg_tape *t, const tg_node *mark, const tg_node *nd, tg_tensor **dx) {
+/* Some input of nd is an unread leaf: nd's graph form runs with its products left
+ * unread (tg__sweep_unread), and settle_unread computes those that are read after all. */
+static bool any_unread_leaf(const tg__sweep *s, const tg_node *nd, const unsigned *uses) {
+    for (int i = 0; i < nd->n_in; i++)
+        if (unread_leaf(s, nd, i, uses)) return true;
+    return false;
+}
+
+/* After a graph form that ran with its products left unread: a node it recorded stays
+ * as it is only if its output is the gradient of unread leaves alone and no other
+ * node it recorded reads it (the second sweep reads a node's inputs, never an unread
+ * product's value); every other node it recorded is computed again, in order, with the
+ * products computed. A node whose product went unread is computed once that way. */
+static tg_status settle_unread(tg_tape *t, const tg__sweep *s, const tg_node *mark, const tg_node *nd,
+                               tg_tensor **dx, const unsigned *uses) {
     size_t count = 0;
-    bool inner = false;
-    for (const tg_node *r = tg_tape_last(t); r && r != mark; r = r->prev, count++) {
-        bool is_dx = false;
-        for (int i = 0; i < nd->n_in; i++) is_dx |= dx[i] == r->out;
-        inner |= !is_dx;
-    }
-    if (!inner || !count) return tg_tape_status(t);
+    for (const tg_node *r = tg_tape_last(t); r && r != mark; r = r->prev) count++;
+    if (!count) return tg_tape_status(t);
     tg_node **order = tg_tape_alloc(t, count * sizeof *order);
-    if (!order) return tg_tape_status(t);
+    bool *keep = tg_tape_alloc(t, count * sizeof *keep);
+    if (!order || !keep) return tg_tape_status(t);
     size_t k = count;
     for (const tg_node *r = tg_tape_last(t); r && r != mark; r = r->prev)
         order[--k] = r->out->node; /* the node itself, as its output points to it */
-    for (k = 0; k < count && tg_tape_status(t) == TG_OK; k++)
-        if (order[k]->op->forward(t, order[k]) != TG_OK && tg_tape_status(t) == TG_OK)
+    bool any = false;
+    for (k = 0; k < count; k++) {
+        bool unread = false, read = false;
+        for (int i = 0; i < nd->n_in; i++)
+            if (dx[i] == order[k]->out) {
+                if (unread_leaf(s, nd, i, uses)) unread = true;
+                else read = true;
+            }
+        for (size_t q = k + 1; !read && q < count; q++)
+            for (int i = 0; i < order[q]->n_in; i++) read |= order[q]->in[i] == order[k]->out;
+        keep[k] = read || !unread;
+        any |= keep[k];
+    }
+    for (k = 0; any && k < count && tg_tape_status(t) == TG_OK; k++)
+        if (keep[k] && order[k]->op->forward(t, order[k]) != TG_OK && tg_tape_status(t) == TG_OK)
             tg_tape_fail(t, TG_ERR_VALUE, "%s: forward failed", order[k]->op->name);
     return tg_tape_status(t);
 }
 
-/* Create-graph: every reached node's graph form, recorded. */
+/* Every node the sweep reaches that has a derivative has it in graph form too. */
+static bool all_graph_forms(const tg__sweep *s) {
+    for (const tg_node *nd = s->start; nd; nd = nd->prev)
+        if (s->reach[nd->id] && nd->op->backward && !nd->op->backward_graph) return false;
+    return true;
+}
+
+/* Every reached node's graph form: recorded (create-graph), or, with record false, run
+ * as plain ops whose results are constants. The latter is tg_hvp's second sweep: each
+ * gradient is the output of the op that computes it (a product stores into a fresh
+ * tensor), where the kernels' sweep zeroes every gradient buffer and then adds into it
+ * (the weights' gradients and the products' outputs, 0.8 MB each for a 784 x 256
+ * matrix, written twice). unread: tg_hvp's first sweep (settle_unread). */
 static tg_status grad_graph(tg__sweep *s, roots r, tg_tensor *const *xs, int n, bool unread,
-                            tg_tensor **out) {
+                            bool record, tg_tensor **out) {
     tg_tape *t = s->t;
     tg_node *start = s->start;
     int max_in = 1;
@@ -152,7 +181,7 @@ static tg_status grad_graph(tg__sweep *s, roots r, tg_tensor *const *xs, int n, 
     }
     memset(gout, 0, nodes * sizeof *gout);
     memset(gleaf, 0, (s->n_leaves + 1) * sizeof *gleaf);
-    bool was_enabled = tg_tape_set_grad_enabled(t, true);
+    bool was_enabled = tg_tape_set_grad_enabled(t, record);
     for (int k = 0; k < r.n; k++) {
         tg_tensor *y = r.ys[k];
         if (!tg__requires_grad(y) || !y->node) continue;
@@ -168,12 +197,12 @@ static tg_status grad_graph(tg__sweep *s, roots r, tg_tensor *const *xs, int n, 
         const tg_node *mark = tg_tape_last(t);
         /* Node nd is about to run its local derivative (recorded); its saved
          * tensors' versions were checked before the loop. */
-        bool skip = unread && only_unread_leaves(s, nd, uses);
+        bool skip = unread && any_unread_leaf(s, nd, uses);
         tg__sweep_set_unread(t, skip);
         tg_status st = nd->op->backward_graph(t, nd, g, dx);
         tg__sweep_set_unread(t, false);
         if (st != TG_OK || tg_tape_status(t) != TG_OK) break;
-        if (skip && settle_unread(t, mark, nd, dx) != TG_OK) break;
+        if (skip && settle_unread(t, s, mark, nd, dx, uses) != TG_OK) break;
         name_recorded(t, mark, nd);
         for (int i = 0; i < nd->n_in; i++) {
             tg_tensor *x = nd->in[i];
@@ -194,6 +223,8 @@ static tg_status grad_graph(tg__sweep *s, roots r, tg_tensor *const *xs, int n, 
         const tg_tensor *x = xs[i];
         tg_tensor **slot = tg__sweep_reaches(s, x) ? slot_of(s, gout, gleaf, x) : NULL;
         out[i] = slot && *slot ? *slot : tg_tape_full(t, x->rank, x->shape, 0);
+        for (int k = 0; !record && r.seeds && k < r.n; k++) /* a result is the caller's own */
+            if (out[i] == r.seeds[k]) out[i] = tg_tape_tensor(t, x->rank, x->shape, out[i]->data, 0);
     }
     tg_tape_set_grad_enabled(t, was_enabled);
     return tg_tape_status(t);
@@ -215,7 +246,7 @@ static tg_status grad_run(tg_tape *t, tg_tensor *y, const tg_tensor *seed, tg_te
                                 i);
         }
     roots r = {&y, &seed, 1};
-    st = flags & TG_GRAD_CREATE_GRAPH ? grad_graph(&s, r, xs, n, unread, out) : grad_plain(&s, r, xs, n, out);
+    st = flags & TG_GRAD_CREATE_GRAPH ? grad_graph(&s, r, xs, n, unread, true, out) : grad_plain(&s, r, xs, n, out);
     tg__sweep_end(&s);
     if (st != TG_OK)
         for (int i = 0; i < n; i++) out[i] = NULL;
@@ -247,7 +278,8 @@ tg_status tg_hvp(tg_tape *t, tg_tensor *y, tg_tensor *const *xs, tg_tensor *cons
     st = grad_run(t, y, NULL, xs, n, TG_GRAD_CREATE_GRAPH | (flags & TG_GRAD_ALLOW_UNUSED), true, g);
     if (st != TG_OK) return st;
     /* H v is the gradient of sum_j sum(g_j * v_j): a sweep from every g_j at once,
-     * with dL/dg_j = v_j, with no product or sum recorded to get there. */
+     * with dL/dg_j = v_j, with no product or sum recorded to get there; its graph
+     * forms run unrecorded unless the caller asks for a graph (or one is missing). */
     tg__sweep s;
     st = tg__sweep_begin_roots(t, "tg_hvp", g, n, &s);
     if (st != TG_OK) return st;
@@ -255,7 +287,9 @@ tg_status tg_hvp(tg_tape *t, tg_tensor *y, tg_tensor *const *xs, tg_tensor *cons
     if (!s.start) /* y is linear in xs: H = 0 */
         for (int j = 0; j < n; j++) out[j] = tg_tape_full(t, xs[j]->rank, xs[j]->shape, 0);
     else
-        st = flags & TG_GRAD_CREATE_GRAPH ? grad_graph(&s, r, xs, n, false, out) : grad_plain(&s, r, xs, n, out);
+        st = flags & TG_GRAD_CREATE_GRAPH || all_graph_forms(&s)
+                 ? grad_graph(&s, r, xs, n, false, (flags & TG_GRAD_CREATE_GRAPH) != 0, out)
+                 : grad_plain(&s, r, xs, n, out);
     tg__sweep_end(&s);
     st = tg_tape_status(t);
     if (st != TG_OK)

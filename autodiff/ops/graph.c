@@ -3,6 +3,7 @@
  * constant masks, constants. Each is built from ops so that the result can be
  * differentiated again. */
 #include <string.h>
+#include <tapegrad/tg_ops_nn.h>
 #include "ops_private.h"
 
 tg_tensor *tg__sum_to_like(tg_tape *t, tg_tensor *g, const tg_tensor *x) {
@@ -14,7 +15,8 @@ tg_tensor *tg__sum_to_like(tg_tape *t, tg_tensor *g, const tg_tensor *x) {
 tg_tensor *tg__expand_like(tg_tape *t, tg_tensor *g, const tg_tensor *x) {
     if (!g) return NULL;
     if (g->size == x->size && tg__same_shape(g, x)) return g;
-    return tg_mul(t, g, tg_tape_full(t, x->rank, x->shape, 1));
+    if (x->size == 0) return tg_mul(t, g, tg_tape_full(t, x->rank, x->shape, 1));
+    return tg_expand(t, g, x->rank, x->shape); /* a copy: no tensor of ones to fill and read */
 }
 
 tg_tensor *tg__mask(tg_tape *t, const tg_tensor *x, const tg_node *n,

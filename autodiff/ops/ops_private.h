@@ -33,7 +33,7 @@ static inline bool tg__needs(const tg_node *n, int i) { return tg__requires_grad
 /* g summed down to x's shape over the dimensions broadcasting added (g itself when
  * the shapes are equal): what a broadcasting op's backward does with its strides. */
 tg_tensor *tg__sum_to_like(tg_tape *t, tg_tensor *g, const tg_tensor *x);
-/* g (broadcastable to x's shape) repeated to x's shape: g * ones, bit for bit g. */
+/* g (broadcastable to x's shape) repeated to x's shape (tg_expand), bit for bit g. */
 tg_tensor *tg__expand_like(tg_tape *t, tg_tensor *g, const tg_tensor *x);
 /* A constant step tensor of x's shape (no gradient) with element i = f(x, i, n);
  * the masks by which piecewise-linear ops' derivatives multiply. */

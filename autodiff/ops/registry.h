@@ -112,6 +112,8 @@ OP(gelu_tanh,       1,  EW,      same,         gelu_tanh_fwd,    gelu_tanh_bwd, 
 OP(sin,             1,  EW,      same,         sin_fwd,          sin_bwd,          sin_vjp,          none,         "dx += g cos x")
 OP(cos,             1,  EW,      same,         cos_fwd,          cos_bwd,          cos_vjp,          none,         "dx -= g sin x")
 OP(erf,             1,  EW,      same,         erf_fwd,          erf_bwd,          erf_vjp,          none,         "dx += g 2/sqrt(pi) e^(-x^2)")
+/* ---- derivatives of activations as ops, for gradients of gradients (act_bwd.c) */
+OP(tanh_backward,   2,  EW,      same2,        tanh_backward_fwd, tanh_backward_bwd, tanh_backward_vjp, none,      "dg += gz (1 - y^2), dy -= 2 gz g y")
 /* ---- convolution's unfold and its adjoint fold (conv.c) */
 OP(unfold1d,        1,  0,       unfold,       unfold_fwd,       unfold_bwd,       unfold_vjp,       unfold,       "dx += col2im(g)")
 OP(unfold2d,        1,  0,       unfold,       unfold_fwd,       unfold_bwd,       unfold_vjp,       unfold,       "dx += col2im(g)")

@@ -408,9 +408,9 @@ tg_status tg__softplus_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor
     if (NEED0) dx[0] = tg_mul(t, g, tg_sigmoid(t, XT_));
     return tg__graph_status(t);
 }
-/* g (1 - y^2) */
+/* g (1 - y^2), one op (act_bwd.c) with the kernel's arithmetic */
 tg_status tg__tanh_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
-    if (NEED0) dx[0] = tg_mul(t, g, tg_add_scalar(t, tg_neg(t, tg_square(t, YT_)), 1));
+    if (NEED0) dx[0] = tg_tanh_backward(t, g, YT_);
     return tg__graph_status(t);
 }
 /* step, sign: nothing flows back (dx[0] stays NULL: zero). */

@@ -34,6 +34,7 @@ static tg_tensor *apply_named(tg_tape *t, tg_tensor *const *in, void *user) {
     if (IS("sigmoid")) return tg_sigmoid(t, a);
     if (IS("softplus")) return tg_softplus(t, a);
     if (IS("tanh")) return tg_tanh(t, a);
+    if (IS("tanh_backward")) return tg_tanh_backward(t, a, b);
     if (IS("step")) return tg_step(t, a);
     if (IS("sign")) return tg_sign(t, a);
     if (IS("matmul")) return tg_matmul(t, a, b);
@@ -72,6 +73,7 @@ static spec spec_of(const char *name) {
     if (!strcmp(s, "div") || !strcmp(s, "mse_loss")) p = (spec){2, {2, 2}, {{3, 4}, {3, 4}}, V_POS};
     if (!strcmp(s, "bce_loss") || !strcmp(s, "bce_with_logits")) p = (spec){2, {2, 2}, {{3, 4}, {3, 4}}, V_PROB};
     if (!strcmp(s, "matmul")) p = (spec){2, {2, 2}, {{3, 4}, {4, 2}}, V_ANY};
+    if (!strcmp(s, "tanh_backward")) p = (spec){2, {2, 2}, {{3, 4}, {3, 4}}, V_ANY};
     if (!strcmp(s, "concat")) p = (spec){2, {2, 2}, {{3, 4}, {3, 2}}, V_ANY};
     if (!strcmp(s, "transpose")) p = (spec){1, {3, 0}, {{2, 3, 4}}, V_ANY};
     if (!strcmp(s, "reshape")) p = (spec){1, {2, 0}, {{2, 6}}, V_ANY};

@@ -24,6 +24,7 @@ W2(matmul, tg_matmul(t, a, b)) W2(mse_loss, tg_mse_loss(t, a, b))
 W2(bce_loss, tg_bce_loss(t, a, b)) W2(bce_with_logits, tg_bce_with_logits(t, a, b))
 W2(concat2, tg_concat(t, (tg_tensor *[]){a, b}, 2, 1))
 W2(matmul_t, tg_matmul_t(t, a, b, false, true))
+W2(tanh_backward, tg_tanh_backward(t, a, b))
 
 static const gen1 gen1s[] = {
     {"tg_neg", w_neg, NULL, NULL},
@@ -72,6 +73,7 @@ static const gen2 gen2s[] = {
     {"tg_bce_with_logits", w_bce_with_logits, NULL, NULL},
     {"tg_concat", w_concat2, NULL, NULL},
     {"tg_matmul_t", w_matmul_t, NULL, NULL},
+    {"tg_tanh_backward", w_tanh_backward, NULL, NULL},
 };
 
 int main(int argc, char **argv) {
@@ -296,6 +298,10 @@ int main(int argc, char **argv) {
     f = row(&o, "tg_mse_loss", "shapes differ");
     on_tape(o, f->t, tg_mse_loss(f->t, f->a, f->m34));
     expect(f, TG_ERR_SHAPE, "tg_mse_loss: shapes differ: (2,3) vs (3,4)");
+
+    f = row(&o, "tg_tanh_backward", "shapes differ");
+    on_tape(o, f->t, tg_tanh_backward(f->t, f->a, f->m34));
+    expect(f, TG_ERR_SHAPE, "tg_tanh_backward: shapes differ: (2,3) vs (3,4)");
 
     f = row(&o, "tg_bce_loss", "p outside [0,1]");
     on_tape(o, f->t, tg_bce_loss(f->t, tg_mul_scalar(f->t, f->a, 3), f->b));

@@ -135,7 +135,7 @@ static void watching(void) {
     tg_tape_set_anomaly_detection(t, false);
     tg_tape_reset(t);
     x->data[0] = (tg_real)0.7;
-    z = tg_sum(t, tg_tanh(t, x));
+    z = tg_sum(t, tg_sigmoid(t, x));
     tg_grad(t, z, NULL, &x, 1, TG_GRAD_CREATE_GRAPH, &g);
     tg_tape_set_trace(t, count_cb, NULL);
     CHECK(tg_backward(t, tg_sum(t, g), NULL) == TG_OK, "backward over recorded nodes");

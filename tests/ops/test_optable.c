@@ -50,6 +50,7 @@ static tg_tensor *b_leaky(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; 
 static tg_tensor *b_softplus(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_softplus(t, in[0]); }
 static tg_tensor *b_sigmoid(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_sigmoid(t, in[0]); }
 static tg_tensor *b_tanh(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_tanh(t, in[0]); }
+static tg_tensor *b_tanh_backward(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_tanh_backward(t, in[0], in[1]); }
 static tg_tensor *b_step(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_step(t, in[0]); }
 static tg_tensor *b_sign(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_sign(t, in[0]); }
 static tg_tensor *b_matmul(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_matmul(t, in[0], in[1]); }
@@ -169,6 +170,7 @@ static const row rows[] = {
     {"tg_softplus", 1, {2}, {{3, 4}}, -2, 2, b_softplus},
     {"tg_sigmoid", 1, {2}, {{3, 4}}, -2, 2, b_sigmoid},
     {"tg_tanh", 1, {2}, {{3, 4}}, -2, 2, b_tanh},
+    {"tg_tanh_backward", 2, {2, 2}, {{3, 4}, {3, 4}}, -2, 2, b_tanh_backward},
     {"tg_step", 1, {2}, {{3, 4}}, 0.2, 2, b_step},
     {"tg_sign", 1, {2}, {{3, 4}}, 0.2, 2, b_sign},
     {"tg_matmul", 2, {2, 2}, {{3, 4}, {4, 2}}, -2, 2, b_matmul},

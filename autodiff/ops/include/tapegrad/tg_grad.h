@@ -19,14 +19,14 @@
  *
  * Memory: everything lives in the tape's arena and dies at tg_tape_reset. A recorded
  * sweep adds, per node it differentiates, the nodes and values of that node's graph
- * form (a tanh: square, neg, add_scalar and mul of its output's size; a matmul: two
- * products), plus one gradient tensor per x. A first-order tg_grad adds what
+ * form (a tanh: one tanh_backward of its output's size; a matmul: two products),
+ * plus one gradient tensor per x. A first-order tg_grad adds what
  * tg_backward would (a gradient buffer per tensor a gradient reaches) and the
  * results (a leaf's gradient is summed in its result directly). Measured
  * (tests/ops/test_higher.c prints it) on an MLP 784-256-10 (tanh), batch 64,
  * cross-entropy, double: forward 0.41 MB; a first-order tg_grad of all 4 weights
- * +2.0 MB; a recorded sweep +2.3 MB (13 nodes: 1.4 x the weights' 1.6 MB, of which
- * the gradients themselves are 1.0 x); a whole tg_hvp +5.0 MB (3.1 x the weights).
+ * +2.0 MB; a recorded sweep +1.9 MB (10 nodes: 1.2 x the weights' 1.6 MB, of which
+ * the gradients themselves are 1.0 x); a whole tg_hvp +5.2 MB (3.2 x the weights).
  * The growth is the same every step, so a loop that takes a gradient penalty every
  * step allocates nothing after its first step (the arena keeps its chunks;
  * tests/ops/test_higher.c counts).
@@ -88,7 +88,11 @@ tg_status tg_grad(tg_tape *t, tg_tensor *y, const tg_tensor *seed,
  * or sum is recorded to get there). Since nothing reads the values of the g_j, the
  * first sweep records a product that only makes the gradient of a leaf used once
  * (the W of x W) without computing it: its node is on the tape (the table shows
- * zeros) and the second sweep differentiates it as any other. vs[j] has xs[j]'s
+ * zeros) and the second sweep differentiates it as any other. Without
+ * TG_GRAD_CREATE_GRAPH the second sweep runs the ops' graph forms unrecorded (each
+ * gradient is the output of the op that computes it, nothing is zeroed first; a
+ * trace callback sees no node of it), or their kernels if a node it reaches has no
+ * graph form. vs[j] has xs[j]'s
  * shape (long-lived or step tensors; they are constants here, never written).
  * flags as tg_grad's, applied to the second sweep (TG_GRAD_CREATE_GRAPH gives
  * differentiable products; TG_GRAD_ALLOW_UNUSED zeros for unused xs in both

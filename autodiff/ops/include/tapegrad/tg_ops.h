@@ -61,6 +61,11 @@ tg_tensor *tg_tanh(tg_tape *t, tg_tensor *x);     /* tanh x; dx += g (1 - y^2) *
 tg_tensor *tg_step(tg_tape *t, tg_tensor *x);
 /* sign(x) in {-1, 0, 1}; zero derivative as tg_step. */
 tg_tensor *tg_sign(tg_tape *t, tg_tensor *x);
+/* z = g (1 - y^2): tanh's derivative given its output y = tanh x, times g (PyTorch's
+ * tanh_backward; ops/act_bwd.c). tanh's recorded derivative is this one op, so a
+ * gradient of a gradient differentiates one node. g and y have one shape, z has it;
+ * dg += gz (1 - y^2), dy += -2 gz g y. Errors: TG_ERR_SHAPE (the shapes differ). */
+tg_tensor *tg_tanh_backward(tg_tape *t, tg_tensor *g, tg_tensor *y);
 
 /* ---- matrix product and shapes (ops/matmul.c, ops/shape.c) ---- */
 /* (M,K) x (K,N) -> (M,N); (B,M,K) x (B,K,N) -> (B,M,N); (B,M,K) x (K,N) -> (B,M,N).
