@@ -93,7 +93,10 @@ int tu_common_arg(const char *prog, int argc, char **argv, int *i, tu_opts *o);
  * configuration's defaults can be set first and explicit options still override them). */
 bool tu_has_quick(int argc, char **argv);
 
-/* Seconds on a monotonic clock. */
+/* Seconds on a monotonic clock: the wall clock, or with the environment variable
+ * TU_CLOCK=cpu the CPU time of the process (all its threads), which a loaded machine
+ * disturbs far less when the program runs on 1 thread (scripts/bpc_race.sh uses it on
+ * request). It times training steps, --seconds budgets and the progress line. */
 double tu_now(void);
 
 /* ---- progress line ----
