@@ -65,10 +65,10 @@ tg_status tg__infer_conv(tg_tape *t, const tg_node *n, int *rank, int shape[TG_M
         if (st != TG_OK) return st;
         L *= o;
         rows *= g.k[a];
-        shape[a + g.dims] = (int)o;
         if (L > INT_MAX || rows > INT_MAX - 1)
             return tg_tape_fail(t, TG_ERR_SHAPE, "%s: the columns of %s are too large (%lld rows, %lld columns)",
                                 nm, sx, rows + g.ones, L);
+        shape[a + g.dims] = (int)o;
     }
     if ((unsigned long long)(rows + 1) * (unsigned long long)L > SIZE_MAX / sizeof(tg_real))
         return tg_tape_fail(t, TG_ERR_SHAPE, "%s: one image's columns of %s are too large (%lld x %lld)", nm, sx,
