@@ -50,7 +50,9 @@
 #define S 28          /* image side */
 #define D (S * S)     /* pixels */
 #define C 10          /* classes */
-#define EVAL_BATCH 200 /* the unfolded buffer of the second conv is 9*C1*196 reals an image */
+/* Images per evaluation step: the activations scale with it (the convolutions hold
+ * one image's columns whatever the batch). */
+#define EVAL_BATCH 200
 
 typedef struct {
     tu_opts o;

@@ -1,6 +1,6 @@
-/* conv.c — convolution and pooling layers as compositions of the primitive ops
- * (tg_conv.h): unfold the input into columns, then one product (convolution) or one
- * reduction (pooling) over each column. */
+/* conv.c — convolution and pooling layers on the primitive ops (tg_conv.h): the fused
+ * convolution op (unfold and product image by image), and the pooling reductions
+ * over each window. */
 #include <limits.h>
 #include <math.h>
 #include <string.h>
@@ -82,7 +82,8 @@ tg_status tg_conv_params(const tg_conv *c, tg_params *ps) {
     return st == TG_OK && c->b ? tg_params_add(ps, c->b) : st;
 }
 
-/* Output length of one spatial axis (the unfold's; the shape rule has checked it). */
+/* Output length of one spatial axis (the unfold's; the shape rule has checked it):
+ * the pooling's output shape. */
 static int out_len(int in, int k, int s, int p, int d) { return (in + 2 * p - d * (k - 1) - 1) / s + 1; }
 
 tg_tensor *tg_conv_forward(tg_tape *t, const tg_conv *c, tg_tensor *x) {
@@ -98,30 +99,13 @@ tg_tensor *tg_conv_forward(tg_tape *t, const tg_conv *c, tg_tensor *x) {
                      c->dims == 2 ? "H, W" : "L", tg_shape_str(x, b, sizeof b));
         return NULL;
     }
-    /* cols (N, in*kh*kw, L); y = W2 cols, W2 (out, in*kh*kw) shared by the batch. With
-     * a bias, cols carries a row of ones and W2 the column b: [W2 b] [cols; 1] is
-     * W2 cols + b in the same product, and b's gradient comes out of the GEMM that
-     * computes W's (no separate broadcast add over every position). */
-    bool ones = c->b != NULL;
-    tg_tensor *cols;
+    /* The fused op (tg_conv2d_bias and friends): the composition W2 unfold(x) (+ b
+     * through a row of ones), computed image by image so that the step holds one
+     * image's columns instead of the batch's columns and their gradient. */
+    const int *s = c->stride, *p = c->padding, *d = c->dilation;
     if (c->dims == 2)
-        cols = ones ? tg_unfold2d_ones(t, x, c->kernel, c->stride, c->padding, c->dilation)
-                    : tg_unfold2d(t, x, c->kernel, c->stride, c->padding, c->dilation);
-    else
-        cols = ones ? tg_unfold1d_ones(t, x, c->kernel[1], c->stride[1], c->padding[1], c->dilation[1])
-                    : tg_unfold1d(t, x, c->kernel[1], c->stride[1], c->padding[1], c->dilation[1]);
-    if (!cols) return NULL;
-    int rows = cols->shape[1] - (ones ? 1 : 0);
-    tg_tensor *W2 = tg_reshape(t, c->W, 2, (int[]){c->out, rows});
-    if (ones) {
-        tg_tensor *parts[2] = {W2, tg_reshape(t, c->b, 2, (int[]){c->out, 1})};
-        W2 = tg_concat(t, parts, 2, 1);
-    }
-    tg_tensor *y = tg_matmul_t(t, W2, cols, false, false); /* (N, out, L) */
-    int shape[4] = {x->shape[0], c->out, 1, 1}, r = c->dims + 2;
-    for (int a = 2 - c->dims, i = 2; a < 2; a++, i++)
-        shape[i] = out_len(x->shape[i], c->kernel[a], c->stride[a], c->padding[a], c->dilation[a]);
-    return tg_reshape(t, y, r, shape);
+        return c->b ? tg_conv2d_bias(t, x, c->W, c->b, s, p, d) : tg_conv2d(t, x, c->W, s, p, d);
+    return c->b ? tg_conv1d_bias(t, x, c->W, c->b, s[1], p[1], d[1]) : tg_conv1d(t, x, c->W, s[1], p[1], d[1]);
 }
 
 /* ---- pooling ---- */

@@ -18,40 +18,31 @@
  */
 #include <limits.h>
 #include <math.h>
-#include "nn_private.h"
+#include "conv_private.h"
 
-typedef struct {
-    int dims;                                  /* 1 or 2 */
-    int k[2], s[2], p[2], d[2];                /* kernel, stride, padding, dilation (h, w) */
-    int C, H, W, OH, OW;                       /* filled by forward (fold: H, W by the builder) */
-    int fold;                                  /* 1 for fold (col2im), 0 for unfold */
-    int max;                                   /* 1 for unfold_max2d */
-    int ones;                                  /* 1: a row of ones after each image's rows */
-} unfold_geom;
-
-/* The op's name for messages (unfold or its adjoint fold, 1-D or 2-D). */
+/* The op's name for messages (unfold or its adjoint fold, 1-D or 2-D; the fused
+ * convolution of conv_fused.c, with or without its bias). */
 static const char *unfold_name(const unfold_geom *g) {
+    static const char *convs[2][2] = {{"tg_conv1d", "tg_conv2d"}, {"tg_conv1d_bias", "tg_conv2d_bias"}};
+    if (g->conv) return convs[g->ones][g->dims == 2];
     if (g->max) return "tg_unfold_max2d";
     if (g->ones) return g->dims == 2 ? "tg_unfold2d_ones" : "tg_unfold1d_ones";
     static const char *names[2][2] = {{"tg_unfold1d", "tg_unfold2d"}, {"tg_fold1d", "tg_fold2d"}};
     return names[g->fold][g->dims == 2];
 }
 
-/* Output length along one axis, or < 1 if the kernel does not fit. */
-static long long out_len(long long in, int k, int s, int p, int d) {
+long long tg__unfold_out_len(long long in, int k, int s, int p, int d) {
     long long span = (long long)d * (k - 1) + 1, padded = in + 2LL * p;
     if (span > padded) return -1;
     return (padded - span) / s + 1;
 }
 
-/* Checks the geometry along spatial axis a (0 height, 1 width) for an image
- * dimension `in`; *o receives the output length. Fails t naming the op. */
-static tg_status axis_check(tg_tape *t, const unfold_geom *g, int a, int in, const char *sx, long long *o) {
+tg_status tg__unfold_axis_check(tg_tape *t, const unfold_geom *g, int a, int in, const char *sx, long long *o) {
     const char *nm = unfold_name(g), *ax = g->dims == 1 ? "" : a == 0 ? " (height)" : " (width)";
     if (g->k[a] < 1 || g->s[a] < 1 || g->d[a] < 1 || g->p[a] < 0)
         return tg_tape_fail(t, TG_ERR_VALUE, "%s: kernel %d, stride %d, dilation %d must be >= 1 and padding %d >= 0%s",
                             nm, g->k[a], g->s[a], g->d[a], g->p[a], ax);
-    *o = out_len(in, g->k[a], g->s[a], g->p[a], g->d[a]);
+    *o = tg__unfold_out_len(in, g->k[a], g->s[a], g->p[a], g->d[a]);
     if (*o < 1)
         return tg_tape_fail(t, TG_ERR_SHAPE,
                             "%s: kernel %d with dilation %d spans %lld, more than %s %d + 2 x padding %d%s (shape %s)",
@@ -72,7 +63,7 @@ tg_status tg__infer_unfold(tg_tape *t, const tg_node *n, int *rank, int shape[TG
     long long L = 1, rows = x->shape[1];
     for (int a = 2 - g->dims; a < 2; a++) {
         long long o;
-        tg_status st = axis_check(t, g, a, x->shape[x->rank - 2 + a], sx, &o);
+        tg_status st = tg__unfold_axis_check(t, g, a, x->shape[x->rank - 2 + a], sx, &o);
         if (st != TG_OK) return st;
         L *= o;
         rows *= g->k[a];
@@ -100,11 +91,6 @@ static void valid_range(int OW, int W, int s, int p, int off, int *lo, int *hi) 
     *lo = (int)(first > OW ? OW : first);
     *hi = (int)(last + 1 < *lo ? *lo : last + 1);
 }
-
-/* How a pass moves values between the image (N, C, H, W) and the columns
- * (N, C*kh*kw, OH*OW): cols = im2col(img) (padding written as 0), cols += im2col(img)
- * (fold's backward), or img += col2im(cols) (unfold's backward, fold's forward). */
-typedef enum { IM2COL_SET, IM2COL_ADD, COL2IM_ADD } pass_mode;
 
 /* The row loops, on restrict pointers so that they vectorise (d and s never overlap:
  * one is the image, the other the columns). */
@@ -169,9 +155,7 @@ static void pass_tap(const unfold_geom *g, int ki, int kj, tg_real *xc, tg_real 
     }
 }
 
-/* One pass over every (n, c, ki, kj, oy, ox) of the N images, in that order (fold's
- * order of additions, which the graph forms reproduce). */
-static void pass(const unfold_geom *g, int N, tg_real *img, tg_real *cols, pass_mode mode) {
+void tg__unfold_pass(const unfold_geom *g, int N, tg_real *img, tg_real *cols, pass_mode mode) {
     int C = g->C, kh = g->k[0], kw = g->k[1];
     size_t L = (size_t)g->OH * (size_t)g->OW, R = (size_t)C * kh * kw + (size_t)g->ones;
     size_t HW = (size_t)g->H * g->W;
@@ -195,16 +179,16 @@ tg_status tg__unfold_fwd(tg_tape *t, tg_node *n) {
     g->C = x->shape[1];
     g->H = g->dims == 2 ? x->shape[2] : 1;
     g->W = x->shape[x->rank - 1];
-    g->OH = (int)out_len(g->H, g->k[0], g->s[0], g->p[0], g->d[0]);
-    g->OW = (int)out_len(g->W, g->k[1], g->s[1], g->p[1], g->d[1]);
+    g->OH = (int)tg__unfold_out_len(g->H, g->k[0], g->s[0], g->p[0], g->d[0]);
+    g->OW = (int)tg__unfold_out_len(g->W, g->k[1], g->s[1], g->p[1], g->d[1]);
     n->args.p = g;
     n->saved = g;
-    pass(g, x->shape[0], x->data, n->out->data, IM2COL_SET);
+    tg__unfold_pass(g, x->shape[0], x->data, n->out->data, IM2COL_SET);
     return TG_OK;
 }
 void tg__unfold_bwd(tg_node *n) {
     tg_tensor *x = n->in[0];
-    if (x->grad) pass(n->saved, x->shape[0], x->grad, n->out->grad, COL2IM_ADD);
+    if (x->grad) tg__unfold_pass(n->saved, x->shape[0], x->grad, n->out->grad, COL2IM_ADD);
 }
 
 static int pick2(const int *v, int i, int dflt) { return v ? v[i] : dflt; }
@@ -273,7 +257,7 @@ tg_status tg__infer_fold(tg_tape *t, const tg_node *n, int *rank, int shape[TG_M
     long long L = 1, kk = 1;
     for (int a = 2 - g->dims; a < 2; a++) {
         long long o;
-        tg_status st = axis_check(t, g, a, a == 0 ? g->H : g->W, sc, &o);
+        tg_status st = tg__unfold_axis_check(t, g, a, a == 0 ? g->H : g->W, sc, &o);
         if (st != TG_OK) return st;
         L *= o;
         kk *= g->k[a];
@@ -295,17 +279,17 @@ tg_status tg__fold_fwd(tg_tape *t, tg_node *n) {
     if (!g) return TG_ERR_NOMEM;
     *g = *(const unfold_geom *)n->args.p;
     g->C = n->out->shape[1];
-    g->OH = (int)out_len(g->H, g->k[0], g->s[0], g->p[0], g->d[0]);
-    g->OW = (int)out_len(g->W, g->k[1], g->s[1], g->p[1], g->d[1]);
+    g->OH = (int)tg__unfold_out_len(g->H, g->k[0], g->s[0], g->p[0], g->d[0]);
+    g->OW = (int)tg__unfold_out_len(g->W, g->k[1], g->s[1], g->p[1], g->d[1]);
     n->args.p = g;
     n->saved = g;
     memset(n->out->data, 0, n->out->size * sizeof(tg_real));
-    pass(g, n->out->shape[0], n->out->data, n->in[0]->data, COL2IM_ADD);
+    tg__unfold_pass(g, n->out->shape[0], n->out->data, n->in[0]->data, COL2IM_ADD);
     return TG_OK;
 }
 void tg__fold_bwd(tg_node *n) {
     tg_tensor *c = n->in[0];
-    if (c->grad) pass(n->saved, n->out->shape[0], n->out->grad, c->grad, IM2COL_ADD);
+    if (c->grad) tg__unfold_pass(n->saved, n->out->shape[0], n->out->grad, c->grad, IM2COL_ADD);
 }
 
 tg_tensor *tg_fold2d(tg_tape *t, tg_tensor *cols, const int out_size[2], const int kernel[2],
@@ -378,7 +362,7 @@ tg_status tg__infer_unfold_max(tg_tape *t, const tg_node *n, int *rank, int shap
         return tg_tape_fail(t, TG_ERR_SHAPE, "tg_unfold_max2d: x must have rank 4 (N,C,H,W), got shape %s", sx);
     for (int a = 0; a < 2; a++) {
         long long o;
-        tg_status st = axis_check(t, g, a, x->shape[2 + a], sx, &o);
+        tg_status st = tg__unfold_axis_check(t, g, a, x->shape[2 + a], sx, &o);
         if (st != TG_OK) return st;
         if (g->p[a] > g->k[a] / 2)
             return tg_tape_fail(t, TG_ERR_VALUE, "tg_unfold_max2d: padding %d is more than half the kernel %d%s",

@@ -122,6 +122,11 @@ OP(unfold2d_ones,   1,  0,       unfold,       unfold_fwd,       unfold_bwd,    
 OP(fold1d,          1,  0,       fold,         fold_fwd,         fold_bwd,         fold_vjp,         unfold,       "dcols += unfold(g)")
 OP(fold2d,          1,  0,       fold,         fold_fwd,         fold_bwd,         fold_vjp,         unfold,       "dcols += unfold(g)")
 OP(unfold_max2d,     1,  0,       unfold_max,   unfold_max_fwd,   unfold_max_bwd,   unfold_max_vjp,   unfold,       "dx[first arg-max of each window] += g")
+/* ---- the fused convolution: unfold and product image by image (conv_fused.c) */
+OP(conv1d,          2,  0,       conv,         conv_fwd,         conv_bwd,         conv_vjp,         unfold,       "dW += sum_n G_n cols_n^T, dx_n += col2im(W^T G_n)")
+OP(conv2d,          2,  0,       conv,         conv_fwd,         conv_bwd,         conv_vjp,         unfold,       "dW += sum_n G_n cols_n^T, dx_n += col2im(W^T G_n)")
+OP(conv1d_bias,     3,  0,       conv,         conv_fwd,         conv_bwd,         conv_vjp,         unfold,       "[dW db] += sum_n G_n [cols_n; 1]^T, dx_n += col2im(W^T G_n)")
+OP(conv2d_bias,     3,  0,       conv,         conv_fwd,         conv_bwd,         conv_vjp,         unfold,       "[dW db] += sum_n G_n [cols_n; 1]^T, dx_n += col2im(W^T G_n)")
 /* ---- dropout (random.c) */
 OP(dropout,         1,  0,       dropout,      dropout_fwd,      dropout_bwd,      dropout_vjp,      dropout,      "dx += g m / (1 - p)")
 /* ---- matrix product with transposed operands (matmul_t.c) */

@@ -54,6 +54,8 @@ static tg_tensor *apply_named(tg_tape *t, tg_tensor *const *in, void *user) {
     if (IS("bce_loss")) return tg_bce_loss(t, a, b);
     if (IS("bce_with_logits")) return tg_bce_with_logits(t, a, b);
     if (IS("cross_entropy")) return tg_cross_entropy(t, a, labels3);
+    if (IS("conv2d")) return tg_conv2d(t, a, b, (int[]){2, 1}, (int[]){1, 0}, (int[]){1, 2});
+    if (IS("conv1d")) return tg_conv1d(t, a, b, 2, 1, 2);
 #undef IS
     return NULL;
 }
@@ -61,7 +63,7 @@ static tg_tensor *apply_named(tg_tape *t, tg_tensor *const *in, void *user) {
 /* Inputs: count, shapes, and how values are drawn. */
 typedef enum { V_ANY, V_POS, V_PROB, V_CLAMP, V_DISTINCT } vkind;
 typedef struct spec {
-    int n_in, rank[2], shape[2][3];
+    int n_in, rank[2], shape[2][4];
     vkind v;
 } spec;
 
@@ -78,6 +80,8 @@ static spec spec_of(const char *name) {
     if (!strcmp(s, "transpose")) p = (spec){1, {3, 0}, {{2, 3, 4}}, V_ANY};
     if (!strcmp(s, "reshape")) p = (spec){1, {2, 0}, {{2, 6}}, V_ANY};
     if (!strcmp(s, "gather_rows")) p = (spec){1, {2, 0}, {{4, 3}}, V_ANY};
+    if (!strcmp(s, "conv2d")) p = (spec){2, {4, 4}, {{2, 2, 5, 6}, {3, 2, 3, 2}}, V_ANY};
+    if (!strcmp(s, "conv1d")) p = (spec){2, {3, 3}, {{2, 3, 7}, {2, 3, 3}}, V_ANY};
     if (!strcmp(s, "pow_scalar") || !strcmp(s, "sqrt") || !strcmp(s, "log")) p.v = V_POS;
     if (!strcmp(s, "clamp")) p.v = V_CLAMP;
     if (!strcmp(s, "max_axis")) p.v = V_DISTINCT;

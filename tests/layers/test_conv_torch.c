@@ -4,7 +4,7 @@
  * nn.LayerNorm against tg_conv.h and tg_norm.h. For L = sum(r * out), the output and
  * the gradients of the input and of every parameter must match to 1e-12 relative to
  * the largest value (double build; 1e-4 in float). Also: a CNN step allocates
- * nothing after its first. */
+ * nothing after its first, and its arena holds one image's columns per convolution. */
 #include "fixture.h"
 
 #if TG_REAL_IS_DOUBLE
@@ -138,6 +138,51 @@ static void test_steady(void) {
     tg_layer_norm_free(ln);
 }
 
+/* What a CNN step keeps in the arena: its tensors (values and gradients) and, per
+ * convolution, one image's columns ((Cin kh kw + 1) x OH*OW) and three (Cout,
+ * Cin kh kw + 1) blocks, never the batch's columns nor their gradient (which the
+ * unfold + matmul composition kept: 2 x N columns per layer). The bound is computed
+ * from the shapes, with 16 KiB for nodes and alignment. */
+static void test_step_memory(void) {
+    enum { N = 16, S = 12, C1 = 4, C2 = 6 };
+    tg_rng g;
+    tg_rng_seed(&g, 8);
+    tg_conv *c1 = tg_conv2d_new("c1", 1, C1, (int[]){3, 3}, NULL, (int[]){1, 1}, NULL, true, TG_INIT_TORCH, &g);
+    tg_conv *c2 = tg_conv2d_new("c2", C1, C2, (int[]){3, 3}, NULL, (int[]){1, 1}, NULL, true, TG_INIT_TORCH, &g);
+    tg_tensor *xs = tg_tensor_new(4, (int[]){N, 1, S, S}, 0), *ys = tg_tensor_new(4, (int[]){N, C2, S, S}, 0);
+    tg_tensor_uniform(xs, &g, -1, 1);
+    tg_tensor_uniform(ys, &g, -1, 1);
+    tg_tape *t = tg_tape_new();
+    size_t used = 0;
+    for (int step = 0; step < 2; step++) {
+        tg_tape_reset(t);
+        tg_tensor *x = tg_tape_tensor(t, 4, xs->shape, xs->data, 0), *y = tg_tape_tensor(t, 4, ys->shape, ys->data, 0);
+        tg_tensor *h = tg_conv_forward(t, c2, tg_relu(t, tg_conv_forward(t, c1, x)));
+        tg_tensor *L = tg_mse_loss(t, h, y);
+        CHECK(L && tg_backward(t, L, NULL) == TG_OK, "step %d: %s", step, tg_tape_message(t));
+        used = tg_tape_arena_used(t);
+    }
+    size_t r = sizeof(tg_real), px = (size_t)S * S, R1[2] = {1 * 9 + 1, C1 * 9 + 1}, out[2] = {C1, C2};
+    size_t tensors = r * N * px * (1 + 2 * C1 + 2 * C1 + 2 * C2 + C2); /* x; conv1, relu, conv2 and grads; y */
+    size_t layers = 0, batch_cols = 0;
+    for (int l = 0; l < 2; l++) {
+        layers += r * (R1[l] * px + 3 * out[l] * R1[l]);
+        batch_cols += r * N * R1[l] * px;
+    }
+    size_t bound = tensors + layers + 16384;
+    CHECK(used <= bound,
+          "a CNN step holds %zu arena bytes: at most its tensors (%zu) + one image's columns and the weight blocks "
+          "per layer (%zu) + 16 KiB; the batch's columns alone would be %zu",
+          used, tensors, layers, batch_cols);
+    printf("CNN step: %zu arena bytes (bound %zu; the batch's columns and their gradient: %zu)\n", used, bound,
+           2 * batch_cols);
+    tg_tape_free(t);
+    tg_tensor_free(xs);
+    tg_tensor_free(ys);
+    tg_conv_free(c1);
+    tg_conv_free(c2);
+}
+
 /* The training loop of examples/fashion_cnn in small: conv, max pool, relu (twice),
  * dropout, two linear layers, cross-entropy, Adam, over changing batches: after the
  * first step nothing is allocated (the counter stays flat over 20 steps), and training
@@ -197,6 +242,7 @@ int main(void) {
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) run_case(&cases[i]);
     printf("%zu cases; worst relative difference from PyTorch %.3g\n", sizeof cases / sizeof cases[0], worst);
     test_steady();
+    test_step_memory();
     test_training_loop();
     return check_done();
 }

@@ -24,6 +24,8 @@ W2(where, tg_where(t, a, b, f->b)) W2(masked_fill, tg_masked_fill(t, a, b, (tg_r
 W2(maximum, tg_maximum(t, a, b)) W2(minimum, tg_minimum(t, a, b))
 W2(scatter_add, tg_scatter_add(t, a, 0, (int[]){0, 1, 0, 1, 1, 0}, b))
 W2(stack2, tg_stack(t, (tg_tensor *[]){a, b}, 2, 1)) W2(matmul_t, tg_matmul_t(t, a, b, false, true))
+W2(conv2d, tg_conv2d(t, a, b, NULL, NULL, NULL)) W2(conv1d, tg_conv1d(t, a, b, 1, 0, 1))
+W2(conv2d_bias, tg_conv2d_bias(t, a, b, f->b, NULL, NULL, NULL)) W2(conv1d_bias, tg_conv1d_bias(t, a, b, f->b, 1, 0, 1))
 
 static const gen1 gen1s[] = {
     {"tg_min_axis", w_min_axis, NULL, NULL},       {"tg_argmax", w_argmax, NULL, NULL},
@@ -46,6 +48,8 @@ static const gen2 gen2s[] = {
     {"tg_maximum", w_maximum, NULL, NULL},         {"tg_minimum", w_minimum, NULL, NULL},
     {"tg_scatter_add", w_scatter_add, NULL, NULL}, {"tg_stack", w_stack2, NULL, NULL},
     {"tg_matmul_t", w_matmul_t, NULL, NULL},
+    {"tg_conv2d", w_conv2d, NULL, NULL},           {"tg_conv1d", w_conv1d, NULL, NULL},
+    {"tg_conv2d_bias", w_conv2d_bias, NULL, NULL}, {"tg_conv1d_bias", w_conv1d_bias, NULL, NULL},
 };
 
 int main(int argc, char **argv) {
@@ -434,6 +438,71 @@ int main(int argc, char **argv) {
     f = row(&o, "tg_matmul_t", "batch dimensions differ");
     on_tape(o, f->t, tg_matmul_t(f->t, f->r4, tg_tape_full(f->t, 3, (int[]){3, 5, 2}, 1), false, false));
     expect(f, TG_ERR_SHAPE, "tg_matmul_t: batch dimensions differ: (2,3,4,5) x (3,5,2)");
+
+    f = row(&o, "tg_conv2d", "x of rank 2");
+    on_tape(o, f->t, tg_conv2d(f->t, f->a, f->r4, NULL, NULL, NULL));
+    expect(f, TG_ERR_SHAPE, "tg_conv2d: x must have rank 4 (N,C,H,W), got shape (2,3)");
+
+    f = row(&o, "tg_conv2d", "W of rank 2");
+    on_tape(o, f->t, tg_conv2d(f->t, f->r4, f->a, NULL, NULL, NULL));
+    expect(f, TG_ERR_SHAPE, "tg_conv2d: W must have rank 4 (Cout,C,kh,kw), got shape (2,3)");
+
+    f = row(&o, "tg_conv2d", "W for 4 channels, x with 3");
+    on_tape(o, f->t, tg_conv2d(f->t, f->r4, tg_tape_full(f->t, 4, (int[]){2, 4, 1, 1}, 1), NULL, NULL, NULL));
+    expect(f, TG_ERR_SHAPE, "tg_conv2d: x (2,3,4,5) has 3 channels, W (2,4,1,1) takes 4");
+
+    f = row(&o, "tg_conv2d", "kernel taller than the padded input");
+    on_tape(o, f->t, tg_conv2d(f->t, f->r4, tg_tape_full(f->t, 4, (int[]){1, 3, 5, 1}, 1), NULL, NULL, NULL));
+    expect(f, TG_ERR_SHAPE, "tg_conv2d: kernel 5 with dilation 1 spans 5, more than input 4 + 2 x padding 0 (height) (shape (2,3,4,5))");
+
+    f = row(&o, "tg_conv2d", "stride 0");
+    on_tape(o, f->t, tg_conv2d(f->t, f->r4, tg_tape_full(f->t, 4, (int[]){1, 3, 1, 1}, 1), (int[]){1, 0}, NULL, NULL));
+    expect(f, TG_ERR_VALUE, "tg_conv2d: kernel 1, stride 0, dilation 1 must be >= 1 and padding 0 >= 0 (width)");
+
+    f = row(&o, "tg_conv2d", "negative padding");
+    on_tape(o, f->t, tg_conv2d(f->t, f->r4, tg_tape_full(f->t, 4, (int[]){1, 3, 1, 1}, 1), NULL, (int[]){-1, 0}, NULL));
+    expect(f, TG_ERR_VALUE, "tg_conv2d: kernel 1, stride 1, dilation 1 must be >= 1 and padding -1 >= 0 (height)");
+
+    f = row(&o, "tg_conv2d", "dilation 0");
+    on_tape(o, f->t, tg_conv2d(f->t, f->r4, tg_tape_full(f->t, 4, (int[]){1, 3, 1, 1}, 1), NULL, NULL, (int[]){0, 1}));
+    expect(f, TG_ERR_VALUE, "tg_conv2d: kernel 1, stride 1, dilation 0 must be >= 1 and padding 0 >= 0 (height)");
+
+    f = row(&o, "tg_conv2d", "columns overflow int");
+    on_tape(o, f->t, tg_conv2d(f->t, f->r4, tg_tape_full(f->t, 4, (int[]){1, 3, 1, 1}, 1), NULL,
+                               (int[]){INT_MAX / 2, INT_MAX / 2}, NULL));
+    expect(f, TG_ERR_SHAPE, "tg_conv2d: the columns of (2,3,4,5) are too large (3 rows, 2147483650 columns)");
+
+    f = row(&o, "tg_conv2d_bias", "b NULL");
+    on_tape(o, f->t, tg_conv2d_bias(f->t, f->r4, tg_tape_full(f->t, 4, (int[]){2, 3, 1, 1}, 1), NULL, NULL, NULL, NULL));
+    expect(f, TG_ERR_ARG, "tg_conv2d_bias: argument 3 is NULL");
+
+    f = row(&o, "tg_conv2d_bias", "b of the wrong shape");
+    on_tape(o, f->t, tg_conv2d_bias(f->t, f->r4, tg_tape_full(f->t, 4, (int[]){2, 3, 1, 1}, 1), f->a, NULL, NULL, NULL));
+    expect(f, TG_ERR_SHAPE, "tg_conv2d_bias: b must have shape (2) for W (2,3,1,1), got (2,3)");
+
+    f = row(&o, "tg_conv2d_bias", "b of another tape");
+    on_tape(o, f->t, tg_conv2d_bias(f->t, f->r4, tg_tape_full(f->t, 4, (int[]){2, 3, 1, 1}, 1), f->other, NULL, NULL,
+                                    NULL));
+    expect_named(f, TG_ERR_STATE, "tg_conv2d_bias: argument 3 belongs to another tape or to a step before the last tg_tape_reset", NULL);
+
+    f = row(&o, "tg_conv1d", "x of rank 4");
+    on_tape(o, f->t, tg_conv1d(f->t, f->r4, f->r4, 1, 0, 1));
+    expect(f, TG_ERR_SHAPE, "tg_conv1d: x must have rank 3 (N,C,L), got shape (2,3,4,5)");
+
+    f = row(&o, "tg_conv1d", "kernel longer than the padded input");
+    on_tape(o, f->t, tg_conv1d(f->t, tg_tape_full(f->t, 3, (int[]){1, 2, 3}, 1),
+                               tg_tape_full(f->t, 3, (int[]){1, 2, 3}, 1), 1, 1, 3));
+    expect(f, TG_ERR_SHAPE, "tg_conv1d: kernel 3 with dilation 3 spans 7, more than input 3 + 2 x padding 1 (shape (1,2,3))");
+
+    f = row(&o, "tg_conv1d", "negative stride");
+    on_tape(o, f->t, tg_conv1d(f->t, tg_tape_full(f->t, 3, (int[]){1, 2, 3}, 1),
+                               tg_tape_full(f->t, 3, (int[]){1, 2, 1}, 1), -2, 0, 1));
+    expect(f, TG_ERR_VALUE, "tg_conv1d: kernel 1, stride -2, dilation 1 must be >= 1 and padding 0 >= 0");
+
+    f = row(&o, "tg_conv1d_bias", "b of rank 0");
+    on_tape(o, f->t, tg_conv1d_bias(f->t, tg_tape_full(f->t, 3, (int[]){1, 2, 3}, 1),
+                                    tg_tape_full(f->t, 3, (int[]){1, 2, 1}, 1), f->s0, 1, 0, 1));
+    expect(f, TG_ERR_SHAPE, "tg_conv1d_bias: b must have shape (1) for W (1,2,1), got ()");
 
     f = row(&o, "tg_dropout", "rng NULL in eval mode is fine");
     {

@@ -3,8 +3,9 @@
  * <tapegrad/tg_ops_nn.h> on the fixture's inputs must give PyTorch's output and, for
  * L = sum(r * out), PyTorch's gradient of every differentiable input. Convolutions
  * are our composition (unfold, matmul_t with the weights shared by the batch,
- * reshape) against F.conv1d / F.conv2d. Tolerance: 1e-12 relative to the largest
- * value in the double build, 1e-4 in the float build. */
+ * reshape) and the fused op (tg_conv2d, tg_conv1d) against F.conv1d / F.conv2d.
+ * Tolerance: 1e-12 relative to the largest value in the double build, 1e-4 in the
+ * float build. */
 #include "fixture.h"
 
 #if TG_REAL_IS_DOUBLE
@@ -66,6 +67,11 @@ static tg_tensor *build(tg_tape *t, const char *c, tg_tensor **in) {
     if (IS("conv2d_1ch")) return conv(t, in[0], in[1], 2, (int[]){2, 3}, (int[]){2, 1}, (int[]){1, 0}, (int[]){1, 2});
     if (IS("conv1d")) return conv(t, in[0], in[1], 1, (int[]){1, 3}, (int[]){1, 2}, (int[]){0, 1}, (int[]){1, 2});
     if (IS("conv1d_1ch")) return conv(t, in[0], in[1], 1, (int[]){1, 4}, (int[]){1, 1}, (int[]){0, 2}, (int[]){1, 1});
+    /* the same fixtures through the fused op */
+    if (IS("conv2d_fused")) return tg_conv2d(t, in[0], in[1], (int[]){2, 2}, (int[]){1, 1}, (int[]){2, 2});
+    if (IS("conv2d_1ch_fused")) return tg_conv2d(t, in[0], in[1], (int[]){2, 1}, (int[]){1, 0}, (int[]){1, 2});
+    if (IS("conv1d_fused")) return tg_conv1d(t, in[0], in[1], 2, 1, 2);
+    if (IS("conv1d_1ch_fused")) return tg_conv1d(t, in[0], in[1], 1, 2, 1);
     if (IS("matmul_qkt")) return tg_matmul_t(t, in[0], in[1], false, true);
     if (IS("matmul_xtw")) return tg_matmul_t(t, in[0], in[1], true, false);
     if (IS("matmul_tt")) return tg_matmul_t(t, in[0], in[1], true, true);
@@ -84,7 +90,8 @@ static const char *cases[] = {
     "logsumexp_last", "var", "var_c2", "std", "cumsum", "gelu", "gelu_tanh", "sin", "cos", "erf",
     "unfold2d", "unfold2d_b", "unfold1d", "conv2d", "conv2d_1ch", "conv1d", "conv1d_1ch",
     "matmul_qkt", "matmul_xtw", "matmul_tt", "matmul_shared_a", "matmul_shared_b",
-    "matmul_shared_bt", "fold2d", "fold1d",
+    "matmul_shared_bt", "fold2d", "fold1d", "conv2d_fused", "conv2d_1ch_fused", "conv1d_fused",
+    "conv1d_1ch_fused",
 };
 
 /* Largest |ours - theirs| relative to the largest |theirs|; a size mismatch is inf. */
@@ -102,7 +109,10 @@ int main(void) {
     double worst = 0;
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         fixture f;
-        if (!fx_load_from(&f, "ops", cases[c])) continue;
+        char file[32]; /* a "_fused" case replays the fixture of its name without it */
+        snprintf(file, sizeof file, "%s", cases[c]);
+        if (strstr(file, "_fused")) *strstr(file, "_fused") = '\0';
+        if (!fx_load_from(&f, "ops", file)) continue;
         tg_tensor *in[8] = {0};
         int n_in = 0;
         char nm[16];

@@ -142,6 +142,20 @@ static tg_tensor *b_unfold_max(tg_tape *t, tg_tensor *const *in, void *u) {
     (void)u;
     return tg_unfold_max2d(t, in[0], (int[]){3, 2}, (int[]){2, 1}, (int[]){1, 0});
 }
+/* the fused convolution: x (2, 2, 5, 6), W (3, 2, 3, 2) -> (2, 3, 3, 4) with stride 2x1,
+ * padding 1x0, dilation 1x2; 1-D: x (2, 3, 7), W (2, 3, 3) -> (2, 2, 3), stride 2,
+ * padding 1, dilation 2 */
+static const int cs[2] = {2, 1}, cp[2] = {1, 0}, cd[2] = {1, 2};
+static tg_tensor *b_conv2d(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_conv2d(t, in[0], in[1], cs, cp, cd); }
+static tg_tensor *b_conv2d_bias(tg_tape *t, tg_tensor *const *in, void *u) {
+    (void)u;
+    return tg_conv2d_bias(t, in[0], in[1], in[2], cs, cp, cd);
+}
+static tg_tensor *b_conv1d(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_conv1d(t, in[0], in[1], 2, 1, 2); }
+static tg_tensor *b_conv1d_bias(tg_tape *t, tg_tensor *const *in, void *u) {
+    (void)u;
+    return tg_conv1d_bias(t, in[0], in[1], in[2], 2, 1, 2);
+}
 static tg_tensor *b_dropout(tg_tape *t, tg_tensor *const *in, void *u) {
     (void)u;
     tg_rng r; /* the same mask at every evaluation */
@@ -220,6 +234,10 @@ static const row rows[] = {
     {"tg_fold1d", 1, {3}, {{2, 9, 4}}, -2, 2, b_fold1d},
     {"tg_fold2d", 1, {3}, {{2, 12, 6}}, -2, 2, b_fold2d},
     {"tg_unfold_max2d", 1, {4}, {{2, 2, 5, 4}}, -2, 2, b_unfold_max},
+    {"tg_conv2d", 2, {4, 4}, {{2, 2, 5, 6}, {3, 2, 3, 2}}, -2, 2, b_conv2d},
+    {"tg_conv2d_bias", 3, {4, 4, 1}, {{2, 2, 5, 6}, {3, 2, 3, 2}, {3}}, -2, 2, b_conv2d_bias},
+    {"tg_conv1d", 2, {3, 3}, {{2, 3, 7}, {2, 3, 3}}, -2, 2, b_conv1d},
+    {"tg_conv1d_bias", 3, {3, 3, 1}, {{2, 3, 7}, {2, 3, 3}, {2}}, -2, 2, b_conv1d_bias},
     {"tg_dropout", 1, {2}, {{3, 4}}, -2, 2, b_dropout},
     {"tg_matmul_t", 2, {3, 3}, {{2, 4, 3}, {2, 5, 4}}, -2, 2, b_matmul_t},
     {"tg_matmul_t", 2, {3, 2}, {{2, 4, 3}, {5, 4}}, -2, 2, b_matmul_t},

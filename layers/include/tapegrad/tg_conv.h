@@ -1,14 +1,15 @@
-/* tg_conv.h — convolution and pooling layers, compositions of the primitive ops
- * (tg_unfold1d/2d, tg_matmul_t, tg_reshape, tg_add, tg_max_axis, tg_mean_axis,
- * tg_masked_fill): no derivative is written here; the gradients come from the ops'.
+/* tg_conv.h — convolution and pooling layers on the primitive ops (tg_conv2d_bias
+ * and friends, tg_unfold_max2d, tg_unfold2d, tg_reshape, tg_mean_axis): no
+ * derivative is written here; the gradients come from the ops'.
  *
  * Convolution (2-D; 1-D is the same with one spatial axis), as nn.Conv2d computes it
  * (a cross-correlation):
  *   y[n, o, oy, ox] = b[o] + sum_{c, i, j} W[o, c, i, j] x[n, c, oy*sh - ph + i*dh, ox*sw - pw + j*dw]
  *   x (N, Cin, H, W) -> y (N, Cout, OH, OW), OH = (H + 2 ph - dh (kh - 1) - 1) / sh + 1.
- *   Composed as: cols = unfold(x) (N, Cin*kh*kw, OH*OW); y = W2 cols with
- *   W2 = W viewed as (Cout, Cin*kh*kw), shared by the batch (tg_matmul_t); reshape;
- *   + b (broadcast over the positions). One unfolded buffer per layer per step.
+ *   One op, tg_conv2d_bias (tg_conv2d without bias; tg_ops_nn.h): the composition
+ *   cols = unfold(x) (N, Cin*kh*kw, OH*OW) with a row of ones, y = [W2 b] cols with
+ *   W2 = W viewed as (Cout, Cin*kh*kw), computed image by image. A layer holds one
+ *   image's columns per step (never the batch's, nor their gradient).
  * PyTorch mapping: W = nn.Conv2d.weight (Cout, Cin, kh, kw), the same layout;
  *   b = nn.Conv2d.bias (Cout) (NULL here when bias=False); kernel = kernel_size,
  *   stride, padding, dilation as PyTorch's (h, w) pairs; groups = 1 and
@@ -64,7 +65,7 @@ void tg_conv_free(tg_conv *c);
 tg_status tg_conv_params(const tg_conv *c, tg_params *ps);
 /* y = conv(x): x (N, in, H, W) -> (N, out, OH, OW) for 2-D, (N, in, L) -> (N, out, Lout)
  * for 1-D. Errors on the tape: x's rank or channel count, a kernel wider than the
- * padded input (from tg_unfold, named as such). */
+ * padded input (from the op, tg_conv2d_bias or tg_conv2d, named as such). */
 tg_tensor *tg_conv_forward(tg_tape *t, const tg_conv *c, tg_tensor *x);
 
 /* Max and average pooling over windows kernel {kh, kw}, stride (NULL: = kernel),

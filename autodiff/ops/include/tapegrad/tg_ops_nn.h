@@ -1,11 +1,11 @@
 /* tg_ops_nn.h — the primitive ops that convolutional networks and Transformers are
  * composed from: NaN-safe selection, elementwise extremes, indexing along any axis,
- * layout, statistics, GELU and friends, unfold (im2col), dropout, and the matrix
- * product with transposed operands. Each carries its own local derivative (the ops files)
- * and is listed in the op table (tg_op_table) like the ops of tg_ops.h, under the
- * same contract: a step tensor owned by t, NULL and a message on t on a mistake
- * ("<op>: <problem>: <details>"), inputs never changed. Axes may be negative (counting
- * from the end). "g" is dL/dy.
+ * layout, statistics, GELU and friends, unfold (im2col), the fused convolution,
+ * dropout, and the matrix product with transposed operands. Each carries its own
+ * local derivative (the ops files) and is listed in the op table (tg_op_table) like
+ * the ops of tg_ops.h, under the same contract: a step tensor owned by t, NULL and a
+ * message on t on a mistake ("<op>: <problem>: <details>"), inputs never changed.
+ * Axes may be negative (counting from the end). "g" is dL/dy.
  *
  * Booleans (conditions, masks) are tensors of tg_real: nonzero means true. They get
  * no gradient. Indices are C ints owned by the caller, copied by the builder (the
@@ -164,6 +164,32 @@ tg_tensor *tg_fold1d(tg_tape *t, tg_tensor *cols, int out_len, int kernel, int s
  * Errors: as unfold, and TG_ERR_VALUE for a padding more than half the kernel. */
 tg_tensor *tg_unfold_max2d(tg_tape *t, tg_tensor *x, const int kernel[2], const int stride[2],
                            const int padding[2]);
+
+/* ---- the fused convolution (ops/conv_fused.c) ----
+ * 2-D, as F.conv2d (a cross-correlation; groups 1, zero padding):
+ *   y[n, o, oy, ox] = b[o] + sum_{c, i, j} W[o, c, i, j] x[n, c, oy*sh - ph + i*dh, ox*sw - pw + j*dw]
+ *   x (N, C, H, W), W (Cout, C, kh, kw), b (Cout) -> y (N, Cout, OH, OW), OH and OW
+ *   as tg_unfold2d's; the kernel is W's last two dimensions. stride, padding,
+ *   dilation are {h, w} pairs, NULL for 1, 0, 1. tg_conv2d has no bias.
+ * The same values and derivatives, to the last bit in the double build, as the
+ * composition tg_matmul_t(W2 (Cout, C*kh*kw), tg_unfold2d(x), false, false) (with a
+ * bias, [W2 b] and tg_unfold2d_ones), and its derivative in graph form (second
+ * order) is that composition; but it runs image by image, so the tape's arena holds
+ * one image's columns ((C kh kw + 1) x OH*OW) per node, never the batch's columns
+ * nor their gradient; backward recomputes each image's columns. dW (and db) +=
+ * sum_n G_n [cols_n; 1]^T, dx_n += col2im(W2^T G_n).
+ * Errors: TG_ERR_SHAPE (ranks; W's channels not x's; b not (Cout); a kernel wider
+ * than the padded input; a result too large), TG_ERR_VALUE (stride or dilation < 1,
+ * padding < 0), TG_ERR_ARG (a NULL tensor). */
+tg_tensor *tg_conv2d(tg_tape *t, tg_tensor *x, tg_tensor *w, const int stride[2], const int padding[2],
+                     const int dilation[2]);
+tg_tensor *tg_conv2d_bias(tg_tape *t, tg_tensor *x, tg_tensor *w, tg_tensor *b, const int stride[2],
+                          const int padding[2], const int dilation[2]);
+/* 1-D, as F.conv1d: x (N, C, L), W (Cout, C, k), b (Cout) -> (N, Cout, Lout), Lout
+ * as tg_unfold1d's; the 2-D case with a height of 1. Errors as tg_conv2d. */
+tg_tensor *tg_conv1d(tg_tape *t, tg_tensor *x, tg_tensor *w, int stride, int padding, int dilation);
+tg_tensor *tg_conv1d_bias(tg_tape *t, tg_tensor *x, tg_tensor *w, tg_tensor *b, int stride, int padding,
+                          int dilation);
 
 /* ---- dropout (ops/random.c) ----
  * train and p > 0: y = x m / (1 - p), m_i = [u_i >= p] with u_i = tg_rng_uniform(rng)
