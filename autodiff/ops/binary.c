@@ -54,7 +54,7 @@ static void input_strides(const tg_tensor *x, const tg_tensor *out, size_t *s) {
 }
 
 static void make_plan(const tg_node *n, bplan *p) {
-    /* (Equal sizes and single values never get here: one_row below handles them.) */
+    /* (Equal sizes and single values never get here: one_row handles them.) */
     const tg_tensor *a = n->in[0], *b = n->in[1], *y = n->out;
     p->rank = y->rank;
     for (int i = 0; i < y->rank; i++) p->shape[i] = y->shape[i];
@@ -62,15 +62,22 @@ static void make_plan(const tg_node *n, bplan *p) {
     input_strides(b, y, p->sb);
 }
 
-/* Row kernels: n elements along the last axis; sa, sb in {0, 1}. */
+/* Row kernels: n elements along the last axis; sa, sb in {0, 1}. A backward row
+ * kernel stores into da (db) when fa (fb) is set, else adds (tg/store.h); along a
+ * broadcast last axis (stride 0) it sums in a register and writes once. Each is an
+ * inline body (called directly for a few elements: no dispatch, no loop set-up) and a
+ * TG__CLONES copy of it for longer rows. */
 typedef void (*row_fwd_fn)(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb,
                            tg_real *y);
 typedef void (*row_bwd_fn)(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb,
-                           const tg_real *g, tg_real *da, tg_real *db);
+                           const tg_real *g, tg_real *da, bool fa, tg_real *db, bool fb);
+enum { SHORT = 8 }; /* rows up to this many elements take the inline body */
 
 /* Visits every output row with the matching input offsets (an odometer over the
- * leading axes). Backward passes da/db (may be NULL) with the same offsets. */
-static void run_plan(const bplan *p, const tg_node *n, row_fwd_fn f, row_bwd_fn bw) {
+ * leading axes). Backward passes da/db (may be NULL) with the same offsets; an input
+ * of the output's size is visited once per element, so it may store (fa, fb); a
+ * broadcast one has been zeroed first when it was unset. */
+static void run_plan(const bplan *p, const tg_node *n, row_fwd_fn f, row_bwd_fn bw, bool fa, bool fb) {
     const tg_tensor *a = n->in[0], *b = n->in[1], *y = n->out;
     int r = p->rank;
     size_t len = (size_t)p->shape[r - 1], rows = y->size / len;
@@ -82,7 +89,7 @@ static void run_plan(const bplan *p, const tg_node *n, row_fwd_fn f, row_bwd_fn 
             f(len, a->data + ia, p->sa[r - 1], b->data + ib, p->sb[r - 1], y->data + iy);
         else
             bw(len, a->data + ia, p->sa[r - 1], b->data + ib, p->sb[r - 1], y->grad + iy,
-               a->grad ? a->grad + ia : NULL, b->grad ? b->grad + ib : NULL);
+               a->grad ? a->grad + ia : NULL, fa, b->grad ? b->grad + ib : NULL, fb);
         for (int d = r - 2; d >= 0; d--) { /* advance the odometer */
             ia += p->sa[d];
             ib += p->sb[d];
@@ -95,34 +102,49 @@ static void run_plan(const bplan *p, const tg_node *n, row_fwd_fn f, row_bwd_fn 
 }
 
 /* Equal sizes, or one operand a single value: one row, no plan. */
-static bool one_row(const tg_node *n, size_t *sa, size_t *sb) {
+static inline bool one_row(const tg_node *n, size_t *sa, size_t *sb) {
     size_t na = n->in[0]->size, nb = n->in[1]->size, ny = n->out->size;
     if ((na != ny && na != 1) || (nb != ny && nb != 1)) return false;
     *sa = na == ny, *sb = nb == ny;
     return true;
 }
 
-static tg_status binary_fwd(tg_node *n, row_fwd_fn f) {
-    size_t sa, sb;
+static inline tg_status binary_fwd(tg_node *n, row_fwd_fn inl, row_fwd_fn f) {
+    size_t sa, sb, m = n->out->size;
     if (one_row(n, &sa, &sb)) {
-        f(n->out->size, n->in[0]->data, sa, n->in[1]->data, sb, n->out->data);
+        (m <= SHORT ? inl : f)(m, n->in[0]->data, sa, n->in[1]->data, sb, n->out->data);
         return TG_OK;
     }
     bplan p;
     make_plan(n, &p);
-    run_plan(&p, n, f, NULL);
+    run_plan(&p, n, f, NULL, false, false);
     return TG_OK;
 }
-static void binary_bwd(tg_node *n, row_bwd_fn bw) {
-    size_t sa, sb;
+
+/* Takes input x's unset bit for the backward (tg/store.h): true when the kernel must
+ * store. A broadcast input (fewer elements than the output, visited more than once
+ * outside a single row) is zeroed instead and added into. */
+static inline bool take(tg_tensor *x, bool once) {
+    if (!x->grad) return false;
+    if (once) return tg__grad_first(x);
+    tg__grad_zero_unset(x);
+    return false;
+}
+
+/* (Both bits are taken before the kernel runs: for mul(x, x) the second take sees the
+ * first's cleared bit, and a row kernel finishes da before it touches db.) */
+static inline void binary_bwd(tg_node *n, row_bwd_fn inl, row_bwd_fn bw) {
+    tg_tensor *a = n->in[0], *b = n->in[1];
+    size_t sa, sb, m = n->out->size;
     if (one_row(n, &sa, &sb)) {
-        const tg_tensor *a = n->in[0], *b = n->in[1];
-        bw(n->out->size, a->data, sa, b->data, sb, n->out->grad, a->grad, b->grad);
+        bool fa = take(a, true), fb = take(b, true);
+        (m <= SHORT ? inl : bw)(m, a->data, sa, b->data, sb, n->out->grad, a->grad, fa, b->grad, fb);
         return;
     }
+    bool fa = take(a, a->size == m), fb = take(b, b->size == m);
     bplan p;
     make_plan(n, &p);
-    run_plan(&p, n, NULL, bw);
+    run_plan(&p, n, NULL, bw, fa, fb);
 }
 
 static tg_tensor *binary(tg_tape *t, const tg_op *op, tg_tensor *a, tg_tensor *b) {
@@ -130,64 +152,89 @@ static tg_tensor *binary(tg_tape *t, const tg_op *op, tg_tensor *a, tg_tensor *b
     return tg_apply(t, op, in, 2, NULL);
 }
 
+/* One input's gradient row: d[j * s] = (f ? 0 : d[j * s]) OP v(j), for s in {0, 1}
+ * (s = 0: the sum over the row, in a register, written once). */
+#define GRAD_ROW(d, s, f, OP, v)                                                  \
+    do {                                                                          \
+        if (!(d)) break;                                                          \
+        if (s) {                                                                  \
+            if (f) for (size_t j = 0; j < n; j++) (d)[j] = TG__Z OP(v);           \
+            else for (size_t j = 0; j < n; j++) (d)[j] = (d)[j] OP(v);            \
+        } else {                                                                  \
+            tg_real acc_ = (f) ? TG__Z : (d)[0];                                  \
+            for (size_t j = 0; j < n; j++) acc_ = acc_ OP(v);                     \
+            (d)[0] = acc_;                                                        \
+        }                                                                         \
+    } while (0)
+
+/* The four kernels of an op from its inline bodies: NAME_row / NAME_row_bwd (inline)
+ * and their TG__CLONES copies NAME_rowv / NAME_row_bwdv. */
+#define ROW_KERNELS(name, clones)                                                               \
+    clones static void name##_rowv(size_t n, const tg_real *a, size_t sa, const tg_real *b,     \
+                                   size_t sb, tg_real *y) {                                     \
+        name##_row(n, a, sa, b, sb, y);                                                         \
+    }                                                                                           \
+    clones static void name##_row_bwdv(size_t n, const tg_real *a, size_t sa, const tg_real *b, \
+                                       size_t sb, const tg_real *g, tg_real *da, bool fa,       \
+                                       tg_real *db, bool fb) {                                  \
+        name##_row_bwd(n, a, sa, b, sb, g, da, fa, db, fb);                                     \
+    }                                                                                           \
+    tg_status tg__##name##_fwd(tg_tape *t, tg_node *n) {                                        \
+        (void)t;                                                                                \
+        return binary_fwd(n, name##_row, name##_rowv);                                          \
+    }                                                                                           \
+    void tg__##name##_bwd(tg_node *n) { binary_bwd(n, name##_row_bwd, name##_row_bwdv); }
+
 /* add: y = a + b; da += g, db += g */
-TG__CLONES static void add_row(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb, tg_real *y) {
+static inline void add_row(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb, tg_real *y) {
     for (size_t j = 0; j < n; j++) y[j] = a[j * sa] + b[j * sb];
 }
-TG__CLONES static void add_row_bwd(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb,
-                        const tg_real *g, tg_real *da, tg_real *db) {
+static inline void add_row_bwd(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb,
+                               const tg_real *g, tg_real *da, bool fa, tg_real *db, bool fb) {
     (void)a, (void)b;
-    if (da) for (size_t j = 0; j < n; j++) da[j * sa] += g[j];
-    if (db) for (size_t j = 0; j < n; j++) db[j * sb] += g[j];
+    GRAD_ROW(da, sa, fa, +, g[j]);
+    GRAD_ROW(db, sb, fb, +, g[j]);
 }
-tg_status tg__add_fwd(tg_tape *t, tg_node *n) { (void)t; return binary_fwd(n, add_row); }
-void tg__add_bwd(tg_node *n) { binary_bwd(n, add_row_bwd); }
+ROW_KERNELS(add, TG__CLONES)
 tg_tensor *tg_add(tg_tape *t, tg_tensor *a, tg_tensor *b) { return binary(t, &tg__op_add, a, b); }
 
 /* sub: y = a - b; da += g, db -= g */
-TG__CLONES static void sub_row(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb, tg_real *y) {
+static inline void sub_row(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb, tg_real *y) {
     for (size_t j = 0; j < n; j++) y[j] = a[j * sa] - b[j * sb];
 }
-TG__CLONES static void sub_row_bwd(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb,
-                        const tg_real *g, tg_real *da, tg_real *db) {
+static inline void sub_row_bwd(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb,
+                               const tg_real *g, tg_real *da, bool fa, tg_real *db, bool fb) {
     (void)a, (void)b;
-    if (da) for (size_t j = 0; j < n; j++) da[j * sa] += g[j];
-    if (db) for (size_t j = 0; j < n; j++) db[j * sb] -= g[j];
+    GRAD_ROW(da, sa, fa, +, g[j]);
+    GRAD_ROW(db, sb, fb, -, g[j]);
 }
-tg_status tg__sub_fwd(tg_tape *t, tg_node *n) { (void)t; return binary_fwd(n, sub_row); }
-void tg__sub_bwd(tg_node *n) { binary_bwd(n, sub_row_bwd); }
+ROW_KERNELS(sub, TG__CLONES)
 tg_tensor *tg_sub(tg_tape *t, tg_tensor *a, tg_tensor *b) { return binary(t, &tg__op_sub, a, b); }
 
 /* mul: y = a b; da += g b, db += g a */
-TG__CLONES static void mul_row(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb, tg_real *y) {
+static inline void mul_row(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb, tg_real *y) {
     for (size_t j = 0; j < n; j++) y[j] = a[j * sa] * b[j * sb];
 }
-TG__CLONES static void mul_row_bwd(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb,
-                        const tg_real *g, tg_real *da, tg_real *db) {
-    if (da) for (size_t j = 0; j < n; j++) da[j * sa] += g[j] * b[j * sb];
-    if (db) for (size_t j = 0; j < n; j++) db[j * sb] += g[j] * a[j * sa];
+static inline void mul_row_bwd(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb,
+                               const tg_real *g, tg_real *da, bool fa, tg_real *db, bool fb) {
+    GRAD_ROW(da, sa, fa, +, g[j] * b[j * sb]);
+    GRAD_ROW(db, sb, fb, +, g[j] * a[j * sa]);
 }
-tg_status tg__mul_fwd(tg_tape *t, tg_node *n) { (void)t; return binary_fwd(n, mul_row); }
-void tg__mul_bwd(tg_node *n) { binary_bwd(n, mul_row_bwd); }
+ROW_KERNELS(mul, TG__CLONES)
 tg_tensor *tg_mul(tg_tape *t, tg_tensor *a, tg_tensor *b) { return binary(t, &tg__op_mul, a, b); }
 
 /* div: y = a / b; da += g / b, db -= g (a / b) / b  (b = 0 gives inf/NaN, as IEEE).
  * (a / b) / b rather than a / b^2: b^2 under- or overflows where the quotient does
  * not (a = b = 1e200: -1e-200, not 0), and it is PyTorch's form, NaN for NaN. */
-static void div_row(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb, tg_real *y) {
+static inline void div_row(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb, tg_real *y) {
     for (size_t j = 0; j < n; j++) y[j] = a[j * sa] / b[j * sb];
 }
-static void div_row_bwd(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb,
-                        const tg_real *g, tg_real *da, tg_real *db) {
-    if (da) for (size_t j = 0; j < n; j++) da[j * sa] += g[j] / b[j * sb];
-    if (db)
-        for (size_t j = 0; j < n; j++) {
-            tg_real bj = b[j * sb];
-            db[j * sb] -= g[j] * (a[j * sa] / bj / bj);
-        }
+static inline void div_row_bwd(size_t n, const tg_real *a, size_t sa, const tg_real *b, size_t sb,
+                               const tg_real *g, tg_real *da, bool fa, tg_real *db, bool fb) {
+    GRAD_ROW(da, sa, fa, +, g[j] / b[j * sb]);
+    GRAD_ROW(db, sb, fb, -, g[j] * (a[j * sa] / b[j * sb] / b[j * sb]));
 }
-tg_status tg__div_fwd(tg_tape *t, tg_node *n) { (void)t; return binary_fwd(n, div_row); }
-void tg__div_bwd(tg_node *n) { binary_bwd(n, div_row_bwd); }
+ROW_KERNELS(div, )
 tg_tensor *tg_div(tg_tape *t, tg_tensor *a, tg_tensor *b) { return binary(t, &tg__op_div, a, b); }
 
 /* ---- graph forms (registry.h, `graph`): the same derivatives recorded with ops.

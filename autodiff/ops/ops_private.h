@@ -6,6 +6,7 @@
 
 #include <tg/core.h>
 #include <tg/tape.h>
+#include <tg/store.h> /* the store-first protocol of backward kernels (registry.h: ST) */
 #include <tapegrad/tg_ops.h>
 
 #define OP(name, inputs, flags, shape, forward, backward, graph, args, derivative) \

@@ -91,6 +91,7 @@ static void fmt_trans(const tg_node *n, int precision, char *buf, size_t cap) {
 #define EW TG_OPF_ELEMENTWISE
 #define VIEW TG_OPF_VIEW
 #define FILL TG_OPF_FILLS
+#define ST TG__OPF_STORE
 
 #define OP(name, inputs, flags, shape, forward, backward, graph, args, derivative) \
     const tg_op tg__op_##name = {"tg_" #name, inputs, flags, tg__infer_##shape,   \

@@ -9,7 +9,9 @@
  *   inputs      number of tensor inputs, -1 for any number >= 1
  *   flags       EW: elementwise (out[i] depends on each input's element i after
  *               broadcasting; the trace shows upstream * local derivative);
- *               VIEW: forward sets out->data itself (it may share an input's storage)
+ *               VIEW: forward sets out->data itself (it may share an input's storage);
+ *               ST: backward stores into a gradient nothing has written yet instead
+ *               of adding onto zeros (tg/store.h); without it the sweep zeroes first
  *   shape       the shape rule tg__infer_<shape>
  *   forward     tg__<forward>: computes out->data, saves what backward needs
  *   backward    tg__<backward>: ADDS dL/d(input) into every input's ->grad that exists
@@ -36,10 +38,10 @@
  */
 
 /* ---- elementwise, broadcasting (binary.c) */
-OP(add,             2,  EW,   bcast,     add_fwd,         add_bwd,         add_vjp,         none,         "da += g, db += g")
-OP(sub,             2,  EW,   bcast,     sub_fwd,         sub_bwd,         sub_vjp,         none,         "da += g, db -= g")
-OP(mul,             2,  EW,   bcast,     mul_fwd,         mul_bwd,         mul_vjp,         none,         "da += g b, db += g a")
-OP(div,             2,  EW,   bcast,     div_fwd,         div_bwd,         div_vjp,         none,         "da += g / b, db -= g (a / b) / b")
+OP(add,             2,  EW|ST,   bcast,     add_fwd,         add_bwd,         add_vjp,         none,         "da += g, db += g")
+OP(sub,             2,  EW|ST,   bcast,     sub_fwd,         sub_bwd,         sub_vjp,         none,         "da += g, db -= g")
+OP(mul,             2,  EW|ST,   bcast,     mul_fwd,         mul_bwd,         mul_vjp,         none,         "da += g b, db += g a")
+OP(div,             2,  EW|ST,   bcast,     div_fwd,         div_bwd,         div_vjp,         none,         "da += g / b, db -= g (a / b) / b")
 /* ---- elementwise unary and activations (unary.c) */
 OP(neg,             1,  EW,   same,      neg_fwd,         neg_bwd,         neg_vjp,         none,         "dx -= g")
 OP(add_scalar,      1,  EW,   same,      add_scalar_fwd,  add_scalar_bwd,  add_scalar_vjp,  scalar,       "dx += g")

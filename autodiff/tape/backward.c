@@ -4,7 +4,8 @@
  * was produced before it. So the sweep is one reverse loop over the nodes from y back
  * to the first: for each node on a path to y (the plan, sweep.c) it makes sure the
  * inputs that need a gradient have a buffer, then calls the node's op's local
- * derivative, which ADDS dL/d(input) into those buffers. No sort, no recursion: a
+ * derivative, which ADDS dL/d(input) into those buffers (or stores into a buffer
+ * nothing has written yet: no buffer is zeroed first, tg/store.h). No sort, no recursion: a
  * chain of any length runs in constant stack.
  *
  * tg_backward is atomic: a failed sweep changes no gradient a caller can see. Without
@@ -51,6 +52,8 @@ static inline tg_real *pool_take(grad_pool *pool, size_t bytes) {
     return g;
 }
 
+/* A gradient buffer for x if it has none: a node's output gets it unset (tg/store.h:
+ * its first writer stores), a leaf's is zeroed (leaves accumulate). */
 static tg_status ensure_grad(tg_tape *t, tg_tensor *x, grad_pool *pool) {
     if (x->grad) return TG_OK;
     size_t bytes = x->size * sizeof(tg_real);
@@ -59,7 +62,8 @@ static tg_status ensure_grad(tg_tape *t, tg_tensor *x, grad_pool *pool) {
         x->grad = bytes <= SIZE_MAX / 4 ? tg__arena_bump(t, ROUND64(bytes)) : tg_tape_alloc(t, bytes);
         if (!x->grad) return TG_ERR_NOMEM;
     }
-    zero_buffer(x->grad, bytes);
+    if (x->node) tg__grad_mark_unset(t, x);
+    else zero_buffer(x->grad, bytes);
     return TG_OK;
 }
 
@@ -163,13 +167,16 @@ tg_status tg__sweep_kernels(tg__sweep *s, const tg_tensor *seed, bool save) {
     if (reserve) save = false;
     t->swept = true;
     /* Intermediate gradients of this sweep start from zero (a second sweep over the
-     * same tape recomputes them); ancestors of y were all recorded before it. */
+     * same tape recomputes them): an old buffer becomes unset, as a new one is
+     * (tg/store.h); ancestors of y were all recorded before it. */
     for (tg_node *n = start; stale && n; n = n->prev)
-        if (n->out->grad) memset(n->out->grad, 0, n->out->size * sizeof(tg_real));
+        if (n->out->grad) tg__grad_mark_unset(t, n->out);
     if (ensure_grad(t, y, &pool) != TG_OK) return t->status;
-    for (size_t i = 0; i < y->size; i++) y->grad[i] += seed ? seed->data[i] : (tg_real)1;
+    tg__grad_seed(y, seed);
 
     for (tg_node *n = start; n; n = n->prev) {
+        /* Every consumer of n->out has run: a gradient no one wrote is zero. */
+        if (n->out->flags & TG__GRAD_UNSET) tg__grad_settle(n->out);
         if (!reach[n->id] || !n->op->backward) continue; /* not on a path to y */
         for (int i = 0; i < n->n_in; i++) {
             tg_tensor *x = n->in[i];
@@ -184,6 +191,7 @@ tg_status tg__sweep_kernels(tg__sweep *s, const tg_tensor *seed, bool save) {
         }
         /* Node n is about to run its local derivative; its saved tensors' versions
          * were checked before the loop (tg__sweep_check_versions). */
+        tg__grad_prepare_inputs(t, n);
         if (t->trace || t->anomaly) {
             tg_status st = tg__watched_backward(t, n);
             /* A callback may have reset the tape or failed it (any error stops the sweep). */

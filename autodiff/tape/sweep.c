@@ -7,6 +7,7 @@
  * is the tape's (t->sw), malloc'd at the first sweep that needs it and kept, so a
  * steady training loop allocates nothing, and nothing of it lives in the arena, which
  * a trace callback may reset under the sweep's feet. */
+#include <math.h>
 #include <string.h>
 #include "tape_private.h"
 
@@ -203,7 +204,8 @@ tg_status tg__sweep_swap_leaves(tg__sweep *s, tg_tensor *const *xs, int n, tg_te
 }
 
 /* Makes x's gradient this sweep's the first time the sweep reaches x: an older buffer
- * is cleared, a missing one comes from the arena; a root's borrowed seed is copied. */
+ * becomes unset (tg/store.h), a missing one comes from the arena unset; a root's
+ * borrowed seed is copied. */
 static tg_status fresh_grad(tg__sweep *s, tg_tensor *x) {
     unsigned char *r = &s->reach[x->node->id];
     if ((*r & (R_FRESH | R_SEED)) == R_FRESH) return TG_OK;
@@ -212,7 +214,7 @@ static tg_status fresh_grad(tg__sweep *s, tg_tensor *x) {
     if (!x->grad || seed) x->grad = tg_tape_alloc(s->t, x->size * sizeof(tg_real));
     if (!x->grad) return s->t->status;
     if (seed) memcpy(x->grad, seed, x->size * sizeof(tg_real));
-    else memset(x->grad, 0, x->size * sizeof(tg_real));
+    else tg__grad_mark_unset(s->t, x);
     return TG_OK;
 }
 
@@ -235,19 +237,19 @@ tg_status tg__sweep_seeded(tg__sweep *s, tg_tensor *const *roots, const tg_tenso
             continue;
         }
         if (fresh_grad(s, y) != TG_OK) return t->status;
-        if (seed)
-            for (size_t i = 0; i < y->size; i++) y->grad[i] += seed->data[i];
-        else
-            for (size_t i = 0; i < y->size; i++) y->grad[i] += 1;
+        tg__grad_seed(y, seed);
     }
     for (tg_node *nd = s->start; nd; nd = nd->prev) {
         /* Only nodes a gradient reached run: on a path to a root, yet given nothing
          * (behind an op without backward), is a zero gradient. */
-        if ((s->reach[nd->id] & R_FRESH) == 0 || !nd->op->backward) continue;
+        if ((s->reach[nd->id] & R_FRESH) == 0) continue;
+        if (nd->out->flags & TG__GRAD_UNSET) tg__grad_settle(nd->out); /* no consumer wrote it */
+        if (!nd->op->backward) continue;
         for (int i = 0; i < nd->n_in; i++) {
             tg_tensor *x = nd->in[i];
             if (tg__requires_grad(x) && x->node && fresh_grad(s, x) != TG_OK) return t->status;
         }
+        tg__grad_prepare_inputs(t, nd);
         if (t->trace || t->anomaly) {
             tg_status st = tg__watched_backward(t, nd);
             if (tg__sweep_was_reset(s) || st != TG_OK || t->status != TG_OK) return t->status;
@@ -274,4 +276,20 @@ void tg__sweep_restore_leaves(tg__sweep *s) {
 tg_real *tg__sweep_value_store(tg__sweep *s, size_t n) {
     if (!reserve(s->t, SW_VALUES, n + 1, sizeof(tg_real))) return NULL;
     return s->t->sw[SW_VALUES].p;
+}
+
+/* ---- store-first gradients (tg/store.h) ---- */
+
+void tg__tape_set_store_mode(tg_tape *t, int mode) {
+    if (t && mode >= TG__STORE_ON && mode <= TG__STORE_POISON) t->store_mode = (unsigned char)mode;
+}
+
+void tg__grad_poison(tg_tensor *x) {
+    for (size_t i = 0; i < x->size; i++) x->grad[i] = (tg_real)NAN;
+}
+
+void tg__grad_seed(tg_tensor *x, const tg_tensor *seed) {
+    bool first = tg__grad_first(x);
+    if (seed) TG__GRAD_PUT(first, x->grad, x->size, i, seed->data[i]);
+    else TG__GRAD_PUT(first, x->grad, x->size, i, (tg_real)1);
 }

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <tg/core.h>
 #include <tg/tape.h>
+#include <tg/store.h>
 
 typedef struct chunk {
     struct chunk *next;
@@ -30,6 +31,7 @@ struct tg_tape {
     void *trace_user;
     bool in_sweep;        /* a sweep is running (a trace callback must not start one) */
     bool unread;          /* products recorded now are never read (tg__sweep_unread) */
+    unsigned char store_mode; /* TG__STORE_* (tg/store.h) */
     size_t step_leaves;   /* step tensors made with TG_REQUIRES_GRAD since the reset */
     /* For the sweep's fast path (backward.c), since the reset: the version writes
      * count (tg__version_writes) when the first node was recorded; the bytes of a
@@ -85,6 +87,34 @@ static inline tg_status tg__check_saved_versions(tg_tape *t, tg_node *n) {
         return tg__saved_version_error(t, n, n->n_in);
     return TG_OK;
 }
+/* ---- store-first gradients (tg/store.h): the sweeps' side ---- */
+
+/* x's gradient buffer (x->grad, just allocated, or kept from an earlier sweep) is
+ * this sweep's and unwritten. */
+void tg__grad_poison(tg_tensor *x);
+static inline void tg__grad_mark_unset(const tg_tape *t, tg_tensor *x) {
+    x->flags |= TG__GRAD_UNSET;
+    if (t->store_mode == TG__STORE_POISON) tg__grad_poison(x);
+}
+/* Zeroes x's gradient if it is unset (and clears the bit). */
+static inline void tg__grad_settle(tg_tensor *x) {
+    if (x->flags & TG__GRAD_UNSET) {
+        x->flags &= ~(unsigned)TG__GRAD_UNSET;
+        memset(x->grad, 0, x->size * sizeof(tg_real));
+    }
+}
+/* Just before node n's kernel runs (its inputs have their buffers): unless the kernel
+ * stores (an ST op, an unwatched sweep, the store mode on), every unset input
+ * gradient is zeroed, so that the kernel adds onto zeros. */
+static inline void tg__grad_prepare_inputs(const tg_tape *t, tg_node *n) {
+    if ((n->op->flags & TG__OPF_STORE) && !t->trace && !t->anomaly && t->store_mode != TG__STORE_ZERO)
+        return;
+    for (int i = 0; i < n->n_in; i++)
+        if (n->in[i]->grad) tg__grad_settle(n->in[i]);
+}
+/* Seeds x's gradient with seed (NULL: ones): stores when it is unset, else adds. */
+void tg__grad_seed(tg_tensor *x, const tg_tensor *seed);
+
 /* sweep.c: frees the sweep's working memory (tg_tape_free). */
 void tg__sweep_free(tg_tape *t);
 /* Working room for n saved gradient values (kept with the tape; it may move when it

@@ -7,12 +7,16 @@
  *   - the bit-agreement of the op's two forms of its derivative: its kernel (what
  *     tg_backward runs) and its graph form (what tg_grad records with
  *     TG_GRAD_CREATE_GRAPH) give the same bits in the double build (float: equal to
- *     rounding), for the same upstream gradient.
+ *     rounding), for the same upstream gradient;
+ *   - the bit-agreement of the sweep's two ways into a gradient buffer (tg/store.h):
+ *     the op's kernel storing into buffers nothing has written yet, against every
+ *     buffer zeroed first (both builds, bit for bit).
  * An op added to the library without a row here, or without a graph form, fails this
  * test: no op can ship without its first- and second-order checks. The family tests
  * beside it (tests/ops/test_unary.c, test_binary.c, ...) go further (shapes,
  * broadcasting, error paths); this one guarantees coverage. */
 #include "check.h"
+#include <tg/store.h>
 
 static const int labels3[3] = {2, 0, 1};
 static const int rows4[4] = {1, 0, 3, 1};
@@ -386,6 +390,57 @@ static void special_lines(void) {
     }
 }
 
+/* Store-first against zero-first (tg/store.h), bit for bit in both builds: the op is
+ * applied to u_k = 1 * in_k, so that its backward meets the buffers of u_k as the
+ * sweep hands them out, unset; in the store run they are filled with NaN, so a kernel
+ * that reads one before writing it, or leaves an element unwritten, shows. Forms:
+ * 0, loss = sum(w * op(u)) (the op's backward writes u's gradients first); 1, plus a
+ * second use of u_0 recorded after the op (its backward stores, the op's adds); 2,
+ * for two inputs of one shape, u_0 as both (mul(x, x)). Compared: the gradients of
+ * the u_k and of the inputs. */
+static void check_store(const row *r, tg_tensor *const *in) {
+    for (int form = 0; form < 3; form++) {
+        if (form == 2 && (r->n_in != 2 || !in[1] || in[0]->rank != in[1]->rank ||
+                          memcmp(in[0]->shape, in[1]->shape, sizeof in[0]->shape) != 0))
+            continue;
+        tg_tape *t[2];
+        tg_tensor *u[2][3] = {{0}};
+        tg_real *got[2][3] = {{0}};
+        bool ran[2] = {false, false};
+        for (int m = 0; m < 2; m++) {
+            t[m] = tg_tape_new();
+            tg__tape_set_store_mode(t[m], m ? TG__STORE_POISON : TG__STORE_ZERO);
+            for (int k = 0; k < r->n_in; k++) u[m][k] = tg_mul_scalar(t[m], in[k], 1);
+            if (form == 2) u[m][1] = u[m][0];
+            tg_tensor *y = r->build(t[m], u[m], NULL);
+            if (!y || !(y->flags & TG_REQUIRES_GRAD)) continue;
+            tg_tensor *w = tg_tape_tensor(t[m], y->rank, y->shape, NULL, 0);
+            for (size_t j = 0; w && j < w->size; j++) w->data[j] = (tg_real)(0.25 * (double)(j % 7) - 0.75);
+            tg_tensor *loss = tg_sum(t[m], tg_mul(t[m], y, w));
+            if (form == 1) loss = tg_add(t[m], loss, tg_sum(t[m], tg_mul_scalar(t[m], u[m][0], (tg_real)0.5)));
+            for (int k = 0; k < r->n_in; k++) tg_tensor_zero_grad(in[k]);
+            ran[m] = tg_backward(t[m], loss, NULL) == TG_OK;
+            CHECK(ran[m], "%s: store check, form %d: backward: %s", r->name, form, tg_tape_message(t[m]));
+            for (int k = 0; ran[m] && k < r->n_in; k++) {
+                size_t sz = in[k]->size;
+                got[m][k] = tg_tape_alloc(t[m], 2 * sz * sizeof(tg_real));
+                memcpy(got[m][k], in[k]->grad, sz * sizeof(tg_real));
+                if (u[m][k]->grad) memcpy(got[m][k] + sz, u[m][k]->grad, sz * sizeof(tg_real));
+                else memset(got[m][k] + sz, 0, sz * sizeof(tg_real));
+            }
+        }
+        for (int k = 0; ran[0] && ran[1] && k < r->n_in; k++) {
+            size_t bad = SIZE_MAX, sz = in[k]->size;
+            for (size_t j = 0; j < 2 * sz && bad == SIZE_MAX; j++)
+                if (memcmp(&got[0][k][j], &got[1][k][j], sizeof(tg_real)) != 0) bad = j;
+            CHECK(bad == SIZE_MAX, "%s: store check, form %d: the gradient of %s %d differs at element %zu: zero-first %.17g, store-first %.17g",
+                  r->name, form, bad < sz ? "input" : "u", k + 1, bad % (sz ? sz : 1),
+                  bad == SIZE_MAX ? 0.0 : (double)got[0][k][bad], bad == SIZE_MAX ? 0.0 : (double)got[1][k][bad]);
+        }
+        tg_tape_free(t[0]), tg_tape_free(t[1]);
+    }
+}
+
 static void check_row(const row *r, tg_rng *g) {
     tg_tensor *in[3] = {0};
     for (int k = 0; k < r->n_in; k++) {
@@ -403,6 +458,7 @@ static void check_row(const row *r, tg_rng *g) {
         check_second(r, in);
         check_forms(r, in, g);
     }
+    check_store(r, in);
     /* Bad input common to every op: each argument NULL in turn. */
     for (int k = 0; k < r->n_in; k++) {
         tg_tape *t = tg_tape_new();
