@@ -208,25 +208,32 @@ static bool defer_db(tg_node *n, mm_dims d) {
     return tg__defer(n->out->tape, &sv->d);
 }
 
-/* dA_i += G_i B_i^T: (M,N) x (N,K);  dB_i += A_i^T G_i: (K,M) x (M,N). */
+/* dA_i += G_i B_i^T: (M,N) x (N,K);  dB_i += A_i^T G_i: (K,M) x (M,N). A gradient
+ * nothing has written yet in this sweep (tg/store.h) is stored, beta = 0: the
+ * products' sums start from +0 and never are -0, so they have the bits of adding
+ * onto zeros. dA is written whole before dB (in[0] may be in[1]). */
 void tg__matmul_bwd(tg_node *n) {
     mm_dims d = mm_dims_of(n->in[0], n->in[1]);
     const tg_real *A = n->in[0]->data, *B = n->in[1]->data, *G = n->out->grad;
     tg_real *dA = n->in[0]->grad, *dB = n->in[1]->grad;
     mm_saved *sv = n->saved;
-    const tg__gemm_pack *p = dA && sv ? pack_of(sv->cache, 1) : NULL;
-    if (p) {
-        tg__gemm_packed_b(false, d.M, 1, G, d.N, p, 1, dA, d.K);
-        dA = NULL;
+    if (dA) {
+        tg_real beta = tg__grad_first(n->in[0]) ? 0 : 1;
+        const tg__gemm_pack *p = sv ? pack_of(sv->cache, 1) : NULL;
+        if (p)
+            tg__gemm_packed_b(false, d.M, 1, G, d.N, p, beta, dA, d.K);
+        else
+            for (size_t i = 0; i < d.batch; i++)
+                tg__gemm(false, true, d.M, d.K, d.N, 1, G + i * d.M * d.N, d.N,
+                         B + i * d.K * d.N, d.N, beta, dA + i * d.M * d.K, d.K);
     }
-    if (dB && defer_db(n, d)) dB = NULL;
-    for (size_t i = 0; i < d.batch; i++) {
-        const tg_real *Ai = A + i * d.M * d.K, *Bi = B + i * d.K * d.N, *Gi = G + i * d.M * d.N;
-        if (dA) tg__gemm(false, true, d.M, d.K, d.N, 1, Gi, d.N, Bi, d.N, 1, dA + i * d.M * d.K, d.K);
-        if (dB) tg__gemm(true, false, d.K, d.N, d.M, 1, Ai, d.K, Gi, d.N, 1, dB + i * d.K * d.N, d.N);
+    if (dB && !defer_db(n, d)) {
+        tg_real beta = tg__grad_first(n->in[1]) ? 0 : 1;
+        for (size_t i = 0; i < d.batch; i++)
+            tg__gemm(true, false, d.K, d.N, d.M, 1, A + i * d.M * d.K, d.K, G + i * d.M * d.N,
+                     d.N, beta, dB + i * d.K * d.N, d.N);
     }
 }
-
 
 tg_tensor *tg_matmul(tg_tape *t, tg_tensor *a, tg_tensor *b) {
     tg_tensor *in[2] = {a, b};
