@@ -59,17 +59,21 @@ AI void write_tile(const tg_real *tile, tg_real *C, size_t ldc, size_t mr, size_
         }
 }
 
-static void kernel(size_t kc, const tg_real *restrict a, const tg_real *restrict b,
-                   tg_real *restrict C, size_t ldc, size_t mr, size_t nr, bool add) {
+/* The tile with R rows of accumulators (R == MR, or fewer for an edge tile of at
+ * most R valid rows: a batch of 32 on 6-row tiles leaves 2 in the last, which then
+ * costs a third of a full tile, not a whole one). Each element's sum is the same
+ * chain of multiply-adds whatever R, so the bits do not depend on it. */
+AI void kernel_r(const int R, size_t kc, const tg_real *restrict a, const tg_real *restrict b,
+                 tg_real *restrict C, size_t ldc, size_t mr, size_t nr, bool add) {
     if (add) /* C's tile is read at the end: start fetching it now (it may be in L3) */
 #pragma GCC unroll 16
-        for (int i = 0; i < MR; i++) {
+        for (int i = 0; i < R; i++) {
             __builtin_prefetch(C + (size_t)i * ldc, 1, 3);
             __builtin_prefetch(C + (size_t)i * ldc + NR - 1, 1, 3);
         }
-    vec acc[MR][NV];
+    vec acc[R][NV];
 #pragma GCC unroll 16
-    for (int i = 0; i < MR; i++)
+    for (int i = 0; i < R; i++)
 #pragma GCC unroll 4
         for (int j = 0; j < NV; j++) acc[i][j] = (vec){0};
 #pragma GCC unroll 4
@@ -78,13 +82,13 @@ static void kernel(size_t kc, const tg_real *restrict a, const tg_real *restrict
 #pragma GCC unroll 4
         for (int j = 0; j < NV; j++) memcpy(&bv[j], b + j * VL, sizeof bv[j]);
 #pragma GCC unroll 16
-        for (int i = 0; i < MR; i++)
+        for (int i = 0; i < R; i++)
 #pragma GCC unroll 4
             for (int j = 0; j < NV; j++) acc[i][j] += a[i] * bv[j];
     }
-    if (mr == (size_t)MR && nr == NR) {
+    if (R == MR && mr == (size_t)MR && nr == NR) {
 #pragma GCC unroll 16
-        for (int i = 0; i < MR; i++)
+        for (int i = 0; i < R; i++)
 #pragma GCC unroll 4
             for (int j = 0; j < NV; j++) {
                 vec c = acc[i][j];
@@ -96,9 +100,16 @@ static void kernel(size_t kc, const tg_real *restrict a, const tg_real *restrict
             }
     } else {
         _Alignas(64) tg_real tile[MR * NR];
-        memcpy(tile, acc, sizeof tile);
+        memcpy(tile, acc, sizeof acc);
         write_tile(tile, C, ldc, mr, nr, add);
     }
+}
+
+static void kernel(size_t kc, const tg_real *restrict a, const tg_real *restrict b,
+                   tg_real *restrict C, size_t ldc, size_t mr, size_t nr, bool add) {
+    if (mr > 4 || MR <= 4) kernel_r(MR, kc, a, b, C, ldc, mr, nr, add);
+    else if (mr > 2) kernel_r(4, kc, a, b, C, ldc, mr, nr, add);
+    else kernel_r(2, kc, a, b, C, ldc, mr, nr, add);
 }
 
 /* ---- packing ---- */
