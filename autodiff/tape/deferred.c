@@ -6,12 +6,14 @@
 
 static _Thread_local struct {
     const tg_tape *t; /* the collecting sweep's tape, NULL when none collects */
+    uint64_t epoch;   /* its epoch then: entries die with a reset */
     tg__deferred *first, *last;
 } list;
 
 bool tg__defer_begin(tg_tape *t) {
     if (list.t || t->trace || t->anomaly) return false;
     list.t = t;
+    list.epoch = t->epoch;
     list.first = list.last = NULL;
     return true;
 }
@@ -42,6 +44,7 @@ static void gather(tg__deferred *e) {
 void tg__defer_end(tg_tape *t, bool run) {
     if (list.t != t) return;
     tg__deferred *e = list.first;
+    run = run && t->epoch == list.epoch;
     list.t = NULL;
     list.first = list.last = NULL;
     for (; run && e; e = e->next) {

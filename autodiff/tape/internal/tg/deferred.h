@@ -39,7 +39,8 @@ bool tg__defer_begin(tg_tape *t);
  * sweep, or returns false when t's sweep does not collect (compute it now). */
 bool tg__defer(const tg_tape *t, tg__deferred *e);
 /* After the kernels: with run, runs every entry handed over (grouped by key and run,
- * groups in the order of their first entry); without (a failed sweep), drops them.
+ * groups in the order of their first entry); without (a failed sweep), or after a
+ * tg_tape_reset since tg__defer_begin (their memory is gone), drops them.
  * The thread collects nothing until the next tg__defer_begin. */
 void tg__defer_end(tg_tape *t, bool run);
 
