@@ -136,11 +136,12 @@ typedef struct {
 
 /* Outside the pool: panels on this thread's stack. */
 static void packed_on_stack(const tg__gemm_kernels *g, const tg__gemm_args *a, size_t M,
-                            size_t N, const tg_real *A, const tg_real *B, tg_real *C) {
+                            size_t N, const tg_real *A, const tg_real *B, tg_real *C,
+                            size_t m0, size_t n0) {
     _Alignas(64) tg_real buf[TG__GEMM_STACK_BYTES / sizeof(tg_real)];
     _Static_assert((AP_BYTES + (size_t)TG__GEMM_KC_BYTES * NC_STACK) <= TG__GEMM_STACK_BYTES,
                    "MC x KC and KC x NC_STACK panels fit the stack bound");
-    g->packed(a, M, N, A, B, C, buf, NC_STACK);
+    g->packed(a, M, N, A, B, C, buf, NC_STACK, m0, n0);
 }
 
 /* C := beta C on a block, except where the packed path's first rank-KC update
@@ -164,31 +165,31 @@ static size_t block_cols(const tg__gemm_kernels *g, size_t N) {
     return ((N + blocks - 1) / blocks + NR - 1) / NR * NR;
 }
 
-/* C[0:M, 0:N] := beta C + alpha op(A) op(B) for one block (operands already offset);
- * scratch: the running thread's area (TG__SCRATCH_BYTES) or NULL. */
-static void gemm_block(const gemm_job *jb, size_t M, size_t N, const tg_real *A,
-                       const tg_real *B, tg_real *C, void *scratch) {
+/* C[m0:m0+M, n0:n0+N] := beta C + alpha op(A) op(B) for one block; scratch: the
+ * running thread's area (TG__SCRATCH_BYTES) or NULL. (A product of segments has no
+ * A and B pointers: its blocks find their rows by m0 and n0.) */
+static void gemm_block(const gemm_job *jb, size_t m0, size_t M, size_t n0, size_t N,
+                       void *scratch) {
+    const tg__gemm_args *a = &jb->args;
+    const tg_real *A = a->seg ? NULL : a->trans_a ? jb->A + m0 : jb->A + m0 * a->lda;
+    const tg_real *B = a->seg ? NULL : a->trans_b ? jb->B + n0 * a->ldb : jb->B + n0;
+    tg_real *C = jb->C + m0 * a->ldc + n0;
     scale_c(jb, M, N, C);
-    if (jb->direct) jb->g->direct(&jb->args, M, N, A, B, C);
-    else if (scratch) jb->g->packed(&jb->args, M, N, A, B, C, scratch, block_cols(jb->g, N));
-    else packed_on_stack(jb->g, &jb->args, M, N, A, B, C);
+    if (jb->direct) jb->g->direct(a, M, N, A, B, C);
+    else if (scratch) jb->g->packed(a, M, N, A, B, C, scratch, block_cols(jb->g, N), m0, n0);
+    else packed_on_stack(jb->g, a, M, N, A, B, C, m0, n0);
 }
 
 /* Task i: its share of whole units, as even as possible. */
 static void gemm_task(void *ctx, int i, void *scratch) {
     const gemm_job *jb = ctx;
-    const tg__gemm_args *a = &jb->args;
     size_t per = jb->units / (size_t)jb->tasks, extra = jb->units % (size_t)jb->tasks;
     size_t lo = ((size_t)i * per + min_sz((size_t)i, extra)) * jb->unit;
     size_t len = (per + ((size_t)i < extra)) * jb->unit;
     if (jb->split_n) {
-        if (lo >= jb->N) return;
-        const tg_real *B = a->trans_b ? jb->B + lo * a->ldb : jb->B + lo;
-        gemm_block(jb, jb->M, min_sz(len, jb->N - lo), jb->A, B, jb->C + lo, scratch);
+        if (lo < jb->N) gemm_block(jb, 0, jb->M, lo, min_sz(len, jb->N - lo), scratch);
     } else {
-        if (lo >= jb->M) return;
-        const tg_real *A = a->trans_a ? jb->A + lo : jb->A + lo * a->lda;
-        gemm_block(jb, min_sz(len, jb->M - lo), jb->N, A, jb->B, jb->C + lo * a->ldc, scratch);
+        if (lo < jb->M) gemm_block(jb, lo, min_sz(len, jb->M - lo), 0, jb->N, scratch);
     }
 }
 
@@ -233,7 +234,11 @@ static void rows_on_stack(const row_job *s, size_t lo, size_t rows) {
     a.overwrite = jb->args.overwrite && s->pc == 0;
     const tg_real *A = a.trans_a ? jb->A + s->pc * a.lda + lo : jb->A + lo * a.lda + s->pc;
     const tg_real *B = a.trans_b ? jb->B + s->jc * a.ldb + s->pc : jb->B + s->pc * a.ldb + s->jc;
-    packed_on_stack(jb->g, &a, rows, s->nc, A, B, jb->C + lo * a.ldc + s->jc);
+    if (a.bp) { /* a pack: its rows pc.. as the whole of this one-block product */
+        a.bp += s->pc * a.ldp;
+        B = a.bp + s->jc;
+    }
+    packed_on_stack(jb->g, &a, rows, s->nc, A, B, jb->C + lo * a.ldc + s->jc, 0, 0);
 }
 
 static void row_task(void *ctx, int i, void *scratch) {
@@ -244,6 +249,7 @@ static void row_task(void *ctx, int i, void *scratch) {
     tg_real *ap = scratch, *bp = scratch ? ap + AP_BYTES / sizeof(tg_real) : NULL;
     size_t lo, rows;
     bool packed = false;
+    const tg_real *panels = a->bp ? a->bp + s->pc * a->ldp + s->jc * s->kc : bp;
     while (claim_rows(s, &lo, &rows)) {
         tg_real *C = jb->C + lo * a->ldc + s->jc;
         if (s->pc == 0) scale_c(jb, rows, s->nc, C);
@@ -251,14 +257,14 @@ static void row_task(void *ctx, int i, void *scratch) {
             rows_on_stack(s, lo, rows);
             continue;
         }
-        if (!packed) { /* the block, once per task that has rows to do */
+        if (!packed && !a->bp) { /* the block, once per task that has rows to do */
             const tg_real *B = a->trans_b ? jb->B + s->jc * a->ldb + s->pc
                                           : jb->B + s->pc * a->ldb + s->jc;
             jb->g->pack_b(a, s->kc, s->nc, B, bp);
             packed = true;
         }
         const tg_real *A = a->trans_a ? jb->A + s->pc * a->lda + lo : jb->A + lo * a->lda + s->pc;
-        jb->g->rows(a, rows, s->nc, s->kc, s->pc > 0 || !a->overwrite, A, bp, C, ap);
+        jb->g->rows(a, rows, s->nc, s->kc, s->pc > 0 || !a->overwrite, A, panels, C, ap);
     }
 }
 
@@ -282,6 +288,41 @@ enum { DIRECT_M = 4, DIRECT_K = 4 };
  * one), the other core must fetch the operands from this one's caches. */
 #define PAR_MIN_FMAS ((double)(1 << 20))
 
+/* Splits jb (one task, the whole of C) across the pool when it is large, and runs
+ * it. Tall products hand their rows out as threads come free (split_rows), except a
+ * product of segments, whose blocks find their rows by number: it splits them
+ * evenly (the same bits either way). */
+static void run(gemm_job *jb) {
+    size_t M = jb->M, N = jb->N;
+    int T = tg__threads_max();
+    double fmas = (double)M * (double)N * (double)jb->args.K;
+    if (T > 1 && fmas >= PAR_MIN_FMAS) {
+        size_t MR = (size_t)jb->g->mr, NR = (size_t)jb->g->nr;
+        size_t tiles_m = (M + MR - 1) / MR, tiles_n = (N + NR - 1) / NR;
+        if (jb->direct) /* direct: columns in chunks of 64 */
+            jb->unit = 64, jb->units = (N + 63) / 64;
+        else if (tiles_n >= tiles_m)
+            jb->unit = NR, jb->units = tiles_n;
+        else
+            jb->split_n = false, jb->unit = MR, jb->units = tiles_m;
+        jb->tasks = jb->units < (size_t)T ? (int)jb->units : T;
+    }
+    /* Packed products wider than the stack's panels go through the pool even on one
+     * thread, for its scratch areas; the rest run here. */
+    if (jb->tasks > 1 && !jb->split_n && !jb->args.seg)
+        split_rows(jb);
+    else if (jb->tasks > 1 || (!jb->direct && N > NC_STACK && fmas >= PAR_MIN_FMAS))
+        tg__parallel(jb->tasks, gemm_task, jb);
+    else
+        gemm_block(jb, 0, M, 0, N, NULL);
+}
+
+static bool direct_path(bool trans_b, size_t M, size_t K) {
+    return K == 0 || M < DIRECT_M || (!trans_b && K <= DIRECT_K);
+}
+
+bool tg__gemm_packs(bool trans_b, size_t M, size_t K) { return !direct_path(trans_b, M, K); }
+
 void tg__gemm(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, tg_real alpha,
               const tg_real *A, size_t lda, const tg_real *B, size_t ldb, tg_real beta,
               tg_real *C, size_t ldc) {
@@ -290,29 +331,71 @@ void tg__gemm(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, tg_real 
     gemm_job jb = {
         .g = current_isa(),
         .args = {trans_a, trans_b, beta == 0, K, alpha, lda, ldb, ldc},
-        .direct = K == 0 || M < DIRECT_M || (!trans_b && K <= DIRECT_K),
+        .direct = direct_path(trans_b, M, K),
         .split_n = true, .M = M, .N = N, .beta = beta, .A = A, .B = B, .C = C,
         .unit = N, .units = 1, .tasks = 1, /* one task: the whole of C */
     };
-    int T = tg__threads_max();
-    double fmas = (double)M * (double)N * (double)K;
-    if (T > 1 && fmas >= PAR_MIN_FMAS) {
-        size_t MR = (size_t)jb.g->mr, NR = (size_t)jb.g->nr;
-        size_t tiles_m = (M + MR - 1) / MR, tiles_n = (N + NR - 1) / NR;
-        if (jb.direct) /* direct: columns in chunks of 64 */
-            jb.unit = 64, jb.units = (N + 63) / 64;
-        else if (tiles_n >= tiles_m)
-            jb.unit = NR, jb.units = tiles_n;
-        else
-            jb.split_n = false, jb.unit = MR, jb.units = tiles_m;
-        jb.tasks = jb.units < (size_t)T ? (int)jb.units : T;
+    run(&jb);
+}
+
+/* ---- packs of op(B) and products over segments (gemm.h) ---- */
+
+/* N rounded up to kernel g's tile width; false on overflow. */
+static bool pack_width(const tg__gemm_kernels *g, size_t K, size_t N, size_t *ldp, size_t *reals) {
+    size_t NR = (size_t)g->nr;
+    if (N > SIZE_MAX - NR) return false;
+    *ldp = (N + NR - 1) / NR * NR;
+    return !__builtin_mul_overflow(K, *ldp, reals);
+}
+
+size_t tg__gemm_pack_reals(size_t K, size_t N) {
+    size_t ldp, reals;
+    return pack_width(current_isa(), K, N, &ldp, &reals) ? reals : SIZE_MAX;
+}
+
+bool tg__gemm_pack_b(tg__gemm_pack *p, bool trans_b, size_t K, size_t N, const tg_real *B,
+                     size_t ldb, tg_real *data, size_t cap) {
+    const tg__gemm_kernels *g = current_isa();
+    size_t ldp = 0, reals;
+    bool fits = pack_width(g, K, N, &ldp, &reals) && reals <= cap && K > 0 && N > 0;
+    *p = (tg__gemm_pack){fits ? g : NULL, K, N, ldp, trans_b, B, ldb, data};
+    if (!fits) return false;
+    tg__gemm_args a = {.trans_b = trans_b, .ldb = ldb};
+    g->pack_all(&a, K, N, B, data, ldp);
+    return true;
+}
+
+void tg__gemm_packed_b(bool trans_a, size_t M, tg_real alpha, const tg_real *A, size_t lda,
+                       const tg__gemm_pack *p, tg_real beta, tg_real *C, size_t ldc) {
+    const tg__gemm_kernels *g = current_isa();
+    if (p->isa != g || alpha == 0 || direct_path(p->trans_b, M, p->K)) { /* B itself */
+        tg__gemm(trans_a, p->trans_b, M, p->N, p->K, alpha, A, lda, p->B, p->ldb, beta, C, ldc);
+        return;
     }
-    /* Packed products wider than the stack's panels go through the pool even on one
-     * thread, for its scratch areas; the rest run here. */
-    if (jb.tasks > 1 && !jb.split_n)
-        split_rows(&jb);
-    else if (jb.tasks > 1 || (!jb.direct && N > NC_STACK && fmas >= PAR_MIN_FMAS))
-        tg__parallel(jb.tasks, gemm_task, &jb);
-    else
-        gemm_block(&jb, M, N, A, B, C, NULL);
+    if (M == 0) return;
+    gemm_job jb = {
+        .g = g,
+        .args = {trans_a, false, beta == 0, p->K, alpha, lda, 0, ldc, .bp = p->data, .ldp = p->ldp},
+        .split_n = true, .M = M, .N = p->N, .beta = beta, .A = A, .B = p->data, .C = C,
+        .unit = p->N, .units = 1, .tasks = 1,
+    };
+    run(&jb);
+}
+
+void tg__gemm_segs(size_t M, size_t N, const tg__gemm_seg *first, size_t lda, size_t ldb,
+                   tg_real alpha, tg_real beta, tg_real *C, size_t ldc) {
+    size_t K = 0;
+    for (const tg__gemm_seg *s = first; s; s = s->next) K += s->k;
+    if (M == 0 || N == 0) return;
+    if (K == 0 || alpha == 0) { /* C := beta C */
+        tg__gemm(true, false, M, N, 0, 0, C, lda, C, ldb, beta, C, ldc); /* nothing read */
+        return;
+    }
+    gemm_job jb = {
+        .g = current_isa(),
+        .args = {true, false, beta == 0, K, alpha, lda, ldb, ldc, .seg = first},
+        .split_n = true, .M = M, .N = N, .beta = beta, .C = C,
+        .unit = N, .units = 1, .tasks = 1,
+    };
+    run(&jb);
 }

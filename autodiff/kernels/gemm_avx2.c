@@ -5,4 +5,4 @@
 enum { VEC_BYTES = 32, MR = 6, FUSED = 1 };
 #include "gemm_body.h"
 
-const tg__gemm_kernels tg__gemm_avx2 = {"avx2", MR, NR, KC, MC, packed, pack_b, rows, direct, fma_loop};
+const tg__gemm_kernels tg__gemm_avx2 = {"avx2", MR, NR, KC, MC, packed, pack_b, rows, pack_all, direct, fma_loop};

@@ -6,5 +6,5 @@
 enum { VEC_BYTES = 64, MR = 8, FUSED = 1 };
 #include "gemm_body.h"
 
-const tg__gemm_kernels tg__gemm_avx512 = {"avx512", MR, NR, KC, MC, packed, pack_b, rows,
+const tg__gemm_kernels tg__gemm_avx512 = {"avx512", MR, NR, KC, MC, packed, pack_b, rows, pack_all,
                                           direct, fma_loop};

@@ -59,17 +59,21 @@ AI void write_tile(const tg_real *tile, tg_real *C, size_t ldc, size_t mr, size_
         }
 }
 
-static void kernel(size_t kc, const tg_real *restrict a, const tg_real *restrict b,
-                   tg_real *restrict C, size_t ldc, size_t mr, size_t nr, bool add) {
+/* The tile with R rows of accumulators (R == MR, or fewer for an edge tile of at
+ * most R valid rows: a batch of 32 on 6-row tiles leaves 2 in the last, which then
+ * costs a third of a full tile, not a whole one). Each element's sum is the same
+ * chain of multiply-adds whatever R, so the bits do not depend on it. */
+AI void kernel_r(const int R, size_t kc, const tg_real *restrict a, const tg_real *restrict b,
+                 tg_real *restrict C, size_t ldc, size_t mr, size_t nr, bool add) {
     if (add) /* C's tile is read at the end: start fetching it now (it may be in L3) */
 #pragma GCC unroll 16
-        for (int i = 0; i < MR; i++) {
+        for (int i = 0; i < R; i++) {
             __builtin_prefetch(C + (size_t)i * ldc, 1, 3);
             __builtin_prefetch(C + (size_t)i * ldc + NR - 1, 1, 3);
         }
-    vec acc[MR][NV];
+    vec acc[R][NV];
 #pragma GCC unroll 16
-    for (int i = 0; i < MR; i++)
+    for (int i = 0; i < R; i++)
 #pragma GCC unroll 4
         for (int j = 0; j < NV; j++) acc[i][j] = (vec){0};
 #pragma GCC unroll 4
@@ -78,13 +82,13 @@ static void kernel(size_t kc, const tg_real *restrict a, const tg_real *restrict
 #pragma GCC unroll 4
         for (int j = 0; j < NV; j++) memcpy(&bv[j], b + j * VL, sizeof bv[j]);
 #pragma GCC unroll 16
-        for (int i = 0; i < MR; i++)
+        for (int i = 0; i < R; i++)
 #pragma GCC unroll 4
             for (int j = 0; j < NV; j++) acc[i][j] += a[i] * bv[j];
     }
-    if (mr == (size_t)MR && nr == NR) {
+    if (R == MR && mr == (size_t)MR && nr == NR) {
 #pragma GCC unroll 16
-        for (int i = 0; i < MR; i++)
+        for (int i = 0; i < R; i++)
 #pragma GCC unroll 4
             for (int j = 0; j < NV; j++) {
                 vec c = acc[i][j];
@@ -96,9 +100,16 @@ static void kernel(size_t kc, const tg_real *restrict a, const tg_real *restrict
             }
     } else {
         _Alignas(64) tg_real tile[MR * NR];
-        memcpy(tile, acc, sizeof tile);
+        memcpy(tile, acc, sizeof acc);
         write_tile(tile, C, ldc, mr, nr, add);
     }
+}
+
+static void kernel(size_t kc, const tg_real *restrict a, const tg_real *restrict b,
+                   tg_real *restrict C, size_t ldc, size_t mr, size_t nr, bool add) {
+    if (mr > 4 || MR <= 4) kernel_r(MR, kc, a, b, C, ldc, mr, nr, add);
+    else if (mr > 2) kernel_r(4, kc, a, b, C, ldc, mr, nr, add);
+    else kernel_r(2, kc, a, b, C, ldc, mr, nr, add);
 }
 
 /* ---- packing ---- */
@@ -153,14 +164,15 @@ AI void gather_rows(const int W, size_t kc, tg_real s, const tg_real *src, size_
 
 /* Ap <- alpha op(A)[0:mc, 0:kc] (A at the block's first row and column) as
  * ceil(mc/MR) panels, each kc x MR, element (i,p) of a panel at p*MR + i; rows past mc
- * are zero. alpha * x is x exactly when alpha == 1. */
+ * are zero. alpha * x is x exactly when alpha == 1. In a product of segments (ar not
+ * NULL; op(A) = A^T) row p of A starts at ar[p] + col. */
 AI void pack_a(const tg__gemm_args *g, size_t mc, size_t kc, const tg_real *A,
-               tg_real *restrict Ap) {
+               const tg_real *const *ar, size_t col, tg_real *restrict Ap) {
     size_t lda = g->lda;
     tg_real alpha = g->alpha;
     if (g->trans_a) { /* op(A)(i,p) = A[p][i]: read row p of A once, across every panel */
         for (size_t p = 0; p < kc; p++) {
-            const tg_real *src = A + p * lda;
+            const tg_real *src = ar ? ar[p] + col : A + p * lda;
             tg_real *dst = Ap + p * MR;
             size_t ir = 0;
             for (; ir + MR <= mc; ir += MR, dst += kc * MR)
@@ -187,9 +199,10 @@ AI void pack_a(const tg__gemm_args *g, size_t mc, size_t kc, const tg_real *A,
 
 /* Bp <- op(B)[0:kc, 0:nc] (B at the block's first row and column) as ceil(nc/NR)
  * panels, each kc x NR, element (p,j) of a panel at p*NR + j; columns past nc are 0.
- * Exported as the kernels' pack_b (gemm_kernels.h). */
-AI void pack_b(const tg__gemm_args *g, size_t kc, size_t nc, const tg_real *B,
-               tg_real *restrict Bp) {
+ * In a product of segments (br not NULL) row p of B starts at br[p] + col. Exported as
+ * the kernels' pack_b (gemm_kernels.h). */
+AI void pack_b_rows(const tg__gemm_args *g, size_t kc, size_t nc, const tg_real *B,
+                    const tg_real *const *br, size_t col, tg_real *restrict Bp) {
     size_t ldb = g->ldb;
     if (!g->trans_b) { /* op(B)(p,j) = B[p][j]: NR contiguous values per row. Rows are
                         * taken 8 at a time across every panel: 8 sequential read streams
@@ -201,13 +214,16 @@ AI void pack_b(const tg__gemm_args *g, size_t kc, size_t nc, const tg_real *B,
             tg_real *dst = Bp;
             size_t jr = 0;
             for (; jr + NR <= nc; jr += NR, dst += kc * NR)
-                for (size_t p = p0; p < p1; p++)
+                for (size_t p = p0; p < p1; p++) {
+                    const tg_real *src = br ? br[p] + col : B + p * ldb;
 #pragma GCC unroll 32
-                    for (int j = 0; j < NR; j++) dst[p * NR + j] = B[p * ldb + jr + j];
+                    for (int j = 0; j < NR; j++) dst[p * NR + j] = src[jr + j];
+                }
             if (jr < nc)
-                for (size_t p = p0; p < p1; p++)
-                    for (size_t j = 0; j < (size_t)NR; j++)
-                        dst[p * NR + j] = jr + j < nc ? B[p * ldb + jr + j] : 0;
+                for (size_t p = p0; p < p1; p++) {
+                    const tg_real *src = br ? br[p] + col : B + p * ldb;
+                    for (size_t j = 0; j < (size_t)NR; j++) dst[p * NR + j] = jr + j < nc ? src[jr + j] : 0;
+                }
         }
         return;
     }
@@ -224,17 +240,53 @@ AI void pack_b(const tg__gemm_args *g, size_t kc, size_t nc, const tg_real *B,
     }
 }
 
+static void pack_b(const tg__gemm_args *g, size_t kc, size_t nc, const tg_real *B, tg_real *Bp) {
+    pack_b_rows(g, kc, nc, B, NULL, 0, Bp);
+}
+
+/* The panels of op(B)[pc:pc+kc, 0:nc] of a block whose B (at row pc and the block's
+ * column) is Bb: packed now into Bp, or found in the prepacked op(B) (g->bp, where
+ * Bb - g->bp is the column). */
+AI const tg_real *panels_b(const tg__gemm_args *g, size_t pc, size_t kc, size_t nc, const tg_real *Bb,
+                           const tg_real *const *br, size_t col, tg_real *Bp) {
+    if (g->bp) return g->bp + pc * g->ldp + (size_t)(Bb - g->bp) * kc;
+    pack_b_rows(g, kc, nc, Bb, br, col, Bp);
+    return Bp;
+}
+
+/* Where a block's rows pc.. of op(A) and op(B) start (A and B at the block's first row
+ * and column); NULL in a product of segments, whose rows come from seg_rows. */
+AI const tg_real *a_at(const tg__gemm_args *g, const tg_real *A, size_t pc) {
+    return g->seg ? NULL : g->trans_a ? A + pc * g->lda : A + pc;
+}
+AI const tg_real *b_at(const tg__gemm_args *g, const tg_real *B, size_t pc, size_t jc) {
+    return g->seg ? NULL : g->trans_b ? B + jc * g->ldb + pc : B + pc * g->ldb + jc;
+}
+
+/* The rows of a product of segments: the next kc rows of A and of B (pointers to
+ * their column 0), from cursor c, which moves past them. */
+typedef struct { const tg__gemm_seg *s; size_t row; } seg_cursor;
+AI void seg_rows(const tg__gemm_args *g, seg_cursor *c, size_t kc, const tg_real **ar,
+                 const tg_real **br) {
+    for (size_t p = 0; p < kc; p++) {
+        while (c->row == c->s->k) c->s = c->s->next, c->row = 0;
+        ar[p] = c->s->a + c->row * g->lda;
+        br[p] = c->s->b + c->row * g->ldb;
+        c->row++;
+    }
+}
+
 /* ---- the loop nest around the micro-kernel (gemm.c's picture) ---- */
 
 /* C[0:M, 0:nc] (+)= alpha op(A)[0:M, 0:kc] Bp for one packed kc x nc block Bp of op(B)
- * (A at the block's first row and column): A packed MC rows at a time into Ap, then
- * every MR x NR tile. add == false stores the first rank-kc update. Exported as the
- * kernels' rows (gemm_kernels.h). */
-AI void rows(const tg__gemm_args *g, size_t M, size_t nc, size_t kc, bool add, const tg_real *A,
-             const tg_real *Bp, tg_real *C, tg_real *Ap) {
+ * (A at the block's first row and column, or its rows from ar at column m0): A packed
+ * MC rows at a time into Ap, then every MR x NR tile. add == false stores the first
+ * rank-kc update. */
+AI void rows_at(const tg__gemm_args *g, size_t M, size_t nc, size_t kc, bool add, const tg_real *A,
+                const tg_real *const *ar, size_t m0, const tg_real *Bp, tg_real *C, tg_real *Ap) {
     for (size_t ic = 0; ic < M; ic += MC) {
         size_t mc = min_sz(MC, M - ic);
-        pack_a(g, mc, kc, g->trans_a ? A + ic : A + ic * g->lda, Ap);
+        pack_a(g, mc, kc, ar ? NULL : g->trans_a ? A + ic : A + ic * g->lda, ar, m0 + ic, Ap);
         for (size_t jr = 0; jr < nc; jr += NR) {
             const tg_real *bp = Bp + (jr / NR) * kc * NR;
             for (size_t ir = 0; ir < mc; ir += MR)
@@ -244,22 +296,31 @@ AI void rows(const tg__gemm_args *g, size_t M, size_t nc, size_t kc, bool add, c
     }
 }
 
+/* Exported as the kernels' rows (gemm_kernels.h). */
+static void rows(const tg__gemm_args *g, size_t M, size_t nc, size_t kc, bool add, const tg_real *A,
+                 const tg_real *Bp, tg_real *C, tg_real *Ap) {
+    rows_at(g, M, nc, kc, add, A, NULL, 0, Bp, C, Ap);
+}
+
 /* C[0:M, 0:N] (+)= alpha op(A) op(B) for at most MC rows: a single block of rows, so
  * each panel of B serves the MR-tiles of one block and is then done with. It is
  * packed just before its tiles, into a buffer that stays in L1, instead of packing
  * NC columns into L2 first (written there, then read back). Same packed panels, same
  * kernel calls: the same result, bit for bit. */
 AI void few_rows(const tg__gemm_args *g, size_t M, size_t N, const tg_real *A, const tg_real *B,
-                 tg_real *C, tg_real *Ap, tg_real *Bp) {
+                 tg_real *C, tg_real *Ap, tg_real *Bp, size_t m0, size_t n0) {
+    const tg_real *ar[KC], *br[KC], *const *sa = NULL, *const *sb = NULL;
+    seg_cursor cur = {g->seg, 0};
     for (size_t pc = 0; pc < g->K; pc += KC) {
         size_t kc = min_sz(KC, g->K - pc);
         bool add = pc > 0 || !g->overwrite;
-        pack_a(g, M, kc, g->trans_a ? A + pc * g->lda : A + pc, Ap);
+        if (g->seg) seg_rows(g, &cur, kc, ar, br), sa = ar, sb = br;
+        pack_a(g, M, kc, a_at(g, A, pc), sa, m0, Ap);
         for (size_t jr = 0; jr < N; jr += NR) {
             size_t nr = min_sz(NR, N - jr);
-            pack_b(g, kc, nr, g->trans_b ? B + jr * g->ldb + pc : B + pc * g->ldb + jr, Bp);
+            const tg_real *bp = panels_b(g, pc, kc, nr, b_at(g, B, pc, jr), sb, n0 + jr, Bp);
             for (size_t ir = 0; ir < M; ir += MR)
-                kernel(kc, Ap + (ir / MR) * kc * MR, Bp, C + ir * g->ldc + jr, g->ldc,
+                kernel(kc, Ap + (ir / MR) * kc * MR, bp, C + ir * g->ldc + jr, g->ldc,
                        min_sz(MR, M - ir), nr, add);
         }
     }
@@ -268,21 +329,30 @@ AI void few_rows(const tg__gemm_args *g, size_t M, size_t N, const tg_real *A, c
 /* The whole nest for one block of C: B packed NC columns x KC rows at a time (or one
  * panel at a time for few rows, above). Exported as the kernels' packed. */
 static void packed(const tg__gemm_args *g, size_t M, size_t N, const tg_real *A,
-                   const tg_real *B, tg_real *C, tg_real *buf, size_t NC) {
+                   const tg_real *B, tg_real *C, tg_real *buf, size_t NC, size_t m0, size_t n0) {
     tg_real *Ap = buf, *Bp = buf + (size_t)MC * KC;
     if (M <= (size_t)MC) {
-        few_rows(g, M, N, A, B, C, Ap, Bp);
+        few_rows(g, M, N, A, B, C, Ap, Bp, m0, n0);
         return;
     }
+    const tg_real *ar[KC], *br[KC], *const *sa = NULL, *const *sb = NULL;
     for (size_t jc = 0; jc < N; jc += NC) {
         size_t nc = min_sz(NC, N - jc);
+        seg_cursor cur = {g->seg, 0};
         for (size_t pc = 0; pc < g->K; pc += KC) {
             size_t kc = min_sz(KC, g->K - pc);
-            pack_b(g, kc, nc, g->trans_b ? B + jc * g->ldb + pc : B + pc * g->ldb + jc, Bp);
-            rows(g, M, nc, kc, pc > 0 || !g->overwrite, g->trans_a ? A + pc * g->lda : A + pc, Bp,
-                 C + jc, Ap);
+            if (g->seg) seg_rows(g, &cur, kc, ar, br), sa = ar, sb = br;
+            const tg_real *bp = panels_b(g, pc, kc, nc, b_at(g, B, pc, jc), sb, n0 + jc, Bp);
+            rows_at(g, M, nc, kc, pc > 0 || !g->overwrite, a_at(g, A, pc), sa, m0, bp, C + jc, Ap);
         }
     }
+}
+
+/* The prepacked op(B) (gemm_kernels.h): each KC-block of rows as pack_b packs it. */
+static void pack_all(const tg__gemm_args *g, size_t K, size_t N, const tg_real *B, tg_real *dst,
+                     size_t ldp) {
+    for (size_t pc = 0; pc < K; pc += KC)
+        pack_b(g, min_sz(KC, K - pc), N, b_at(g, B, pc, 0), dst + pc * ldp);
 }
 
 /* ---- the direct product (gemm.c) ----

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <tapegrad/tg_core.h>
+#include <tg/gemm.h>
 
 /* The blocking every instruction set shares: KC_BYTES of a row of op(A) per rank
  * update (KC reals), MC rows of A per packed block; gemm.c sizes its buffers by it. */
@@ -19,16 +20,26 @@ typedef struct {
     size_t K;
     tg_real alpha;
     size_t lda, ldb, ldc;
+    /* A prepacked op(B) (tg__gemm_pack_b), or NULL. Then trans_b is false, ldb is 0 and
+     * the B a block is given is bp + its first column (a multiple of NR): the panels
+     * of rows pc.. and columns j.. are at bp + pc * ldp + j * kc. */
+    const tg_real *bp;
+    size_t ldp;
+    /* Segments (tg__gemm_segs), or NULL: op(A) = A^T and op(B) = B, whose K rows are
+     * the segments' rows one after the other; a block's A and B are then NULL and its
+     * first row and column of C are given as numbers (m0, n0). */
+    const tg__gemm_seg *seg;
 } tg__gemm_args;
 
 typedef struct {
     const char *name;    /* "avx512", "avx2", "generic" */
     int mr, nr;          /* register tile MR x NR */
     int kc, mc;          /* KC reals of a row per rank update; MC rows per packed A block */
-    /* C[0:M, 0:N] (+)= alpha op(A) op(B) for one block (operands already offset),
-     * packed panels in buf: MC*KC reals for A, then KC*nc for B (nc % NR == 0). */
+    /* C[0:M, 0:N] (+)= alpha op(A) op(B) for one block (operands already offset; in a
+     * product of segments, the block's first row and column of C are m0, n0), packed
+     * panels in buf: MC*KC reals for A, then KC*nc for B (nc % NR == 0). */
     void (*packed)(const tg__gemm_args *g, size_t M, size_t N, const tg_real *A,
-                   const tg_real *B, tg_real *C, tg_real *buf, size_t nc);
+                   const tg_real *B, tg_real *C, tg_real *buf, size_t nc, size_t m0, size_t n0);
     /* The two halves of `packed` for one rank-kc update, for products whose rows are
      * shared out among threads (gemm.c):
      * pack_b: Bp <- op(B)[0:kc, 0:nc] (B at the block's first row and column) as
@@ -39,6 +50,10 @@ typedef struct {
                    tg_real *Bp);
     void (*rows)(const tg__gemm_args *g, size_t M, size_t nc, size_t kc, bool add,
                  const tg_real *A, const tg_real *Bp, tg_real *C, tg_real *Ap);
+    /* The prepacked op(B) of a whole K x N product (gemm.h): KC-blocks of rows, block
+     * pc at dst + pc * ldp, laid out as pack_b lays out one block. */
+    void (*pack_all)(const tg__gemm_args *g, size_t K, size_t N, const tg_real *B, tg_real *dst,
+                     size_t ldp);
     /* C[0:M, 0:N] += alpha op(A) op(B) without packing, for few rows or a short K
      * (correct for any shape, fast only for those). */
     void (*direct)(const tg__gemm_args *g, size_t M, size_t N, const tg_real *A,

@@ -17,7 +17,22 @@
  * All three products (forward and both gradients) are the same kernel, tg__gemm
  * (gemm.c), with beta = 1 in backward so it accumulates straight into the gradient
  * buffers: no temporary, no transposed copy.
+ *
+ * A right operand used by many products of one step (a recurrent weight, at every
+ * time step) is what the two speed-ups below are for; both give the same values as
+ * the plain products, up to the order of a sum.
+ *  - Packs: a product whose B was used by a product recorded shortly before packs B
+ *    once for the step (tg__gemm_pack_b, into the arena), for the forward (op(B) = B)
+ *    and, at the first backward that needs it, for dA (op(B) = B^T); every later
+ *    product with B reuses them. A pack remembers B's version and is made again when
+ *    B was written since; it dies with the step at tg_tape_reset.
+ *  - Deferred weight gradients: when B is a leaf (a parameter), backward hands
+ *    dB += A^T G to the end of tg_backward's sweep (tg/deferred.h), which sums every
+ *    product's A^T G for that leaf as one product over their rows (tg__gemm_segs):
+ *    K = T * batch for a weight used at T steps, its gradient read and written once.
+ *    With a trace or anomaly detection on, and in tg_grad, dB is added at once.
  */
+#include <tg/deferred.h>
 #include <tg/gemm.h>
 #include "ops_private.h"
 
@@ -65,30 +80,160 @@ tg_status tg__infer_matmul(tg_tape *t, const tg_node *n, int *rank, int shape[TG
     return TG_OK;
 }
 
-/* C_i = A_i B_i for each batch entry i (beta = 0: C's arena memory is not read). */
+/* ---- packs of B shared by the products of a step ---- */
+
+/* The packs of one B: [0] op(B) = B (the forward), [1] op(B) = B^T (dA = G B^T);
+ * mem[k] NULL when no product of the step needs that one packed. */
+typedef struct {
+    const tg_tensor *b;
+    tg__gemm_pack pack[2];
+    uint64_t version[2]; /* b's version when pack[k] was made */
+    tg_real *mem[2];
+    size_t cap[2];
+} mm_cache;
+
+/* What a recorded product with a rank-2 B keeps (n->saved). */
+typedef struct {
+    tg__deferred d;   /* dB += A^T G handed to the sweep's end (first member: run_db) */
+    tg__gemm_seg seg; /* its rows: A's and G's */
+    tg_tensor *b;
+    mm_cache *cache;  /* B's packs, or NULL */
+} mm_saved;
+
+/* Products recorded since the last one with the same B that are looked at: a
+ * recurrent cell records a dozen or two nodes per step. */
+enum { LOOKBACK = 64 };
+
+/* Pack k of c, made now if missing or older than its B's values; NULL when it cannot
+ * serve (not reserved, or the kernel in use packs otherwise). */
+static const tg__gemm_pack *pack_of(mm_cache *c, int k) {
+    if (!c || !c->mem[k]) return NULL;
+    const tg_tensor *b = c->b;
+    uint64_t v = tg__version_owner(b)->version;
+    tg__gemm_pack *p = &c->pack[k];
+    size_t K = (size_t)b->shape[0], N = (size_t)b->shape[1];
+    if (!p->isa || c->version[k] != v) {
+        bool ok = k == 0 ? tg__gemm_pack_b(p, false, K, N, b->data, N, c->mem[0], c->cap[0])
+                         : tg__gemm_pack_b(p, true, N, K, b->data, N, c->mem[1], c->cap[1]);
+        if (!ok) return NULL;
+        c->version[k] = v;
+    }
+    return p;
+}
+
+/* Reserves pack k of c (op(B) K x N) in the arena if it is missing and a product of
+ * M rows would use it. */
+static tg_status reserve_pack(tg_tape *t, mm_cache *c, int k, size_t M, size_t K, size_t N) {
+    if (c->mem[k] || !tg__gemm_packs(k == 1, M, K)) return TG_OK;
+    size_t reals = tg__gemm_pack_reals(K, N);
+    if (reals > SIZE_MAX / sizeof(tg_real)) return TG_OK; /* not packed: B itself */
+    c->mem[k] = tg_tape_alloc(t, reals * sizeof(tg_real));
+    c->cap[k] = reals;
+    return c->mem[k] ? TG_OK : tg_tape_status(t);
+}
+
+/* The packs of n's B, when a product recorded shortly before used the same B (the
+ * first time, they are made and that product's node shares them); pack 1 is reserved
+ * once some product with B has an A that needs a gradient. */
+static tg_status share_packs(tg_tape *t, tg_node *n, mm_saved *sv, mm_dims d) {
+    const tg_node *p = tg_tape_last(t);
+    for (int k = 0; p && !(p->op == n->op && p->in[1] == n->in[1] && p->saved); k++)
+        p = k < LOOKBACK ? p->prev : NULL;
+    if (!p) return TG_OK;
+    mm_saved *ps = p->saved;
+    if (!ps->cache) {
+        ps->cache = tg_tape_alloc(t, sizeof *ps->cache);
+        if (!ps->cache) return tg_tape_status(t);
+        *ps->cache = (mm_cache){.b = n->in[1]};
+        if (tg__requires_grad(p->in[0]) &&
+            reserve_pack(t, ps->cache, 1, (size_t)p->in[0]->size / d.K, d.N, d.K) != TG_OK)
+            return tg_tape_status(t);
+    }
+    sv->cache = ps->cache;
+    if (reserve_pack(t, sv->cache, 0, d.M, d.K, d.N) != TG_OK) return tg_tape_status(t);
+    if (tg__requires_grad(n->in[0]) && reserve_pack(t, sv->cache, 1, d.M, d.N, d.K) != TG_OK)
+        return tg_tape_status(t);
+    return TG_OK;
+}
+
+/* C_i = A_i B_i for each batch entry i (beta = 0: C's arena memory is not read). A
+ * recorded product with a rank-2 B keeps an mm_saved, and shares packs of B with the
+ * products before it that used B. */
 tg_status tg__matmul_fwd(tg_tape *t, tg_node *n) {
-    (void)t;
     mm_dims d = mm_dims_of(n->in[0], n->in[1]);
     const tg_real *A = n->in[0]->data, *B = n->in[1]->data;
     tg_real *C = n->out->data;
+    if (n->in[1]->rank == 2 && (n->out->flags & TG_REQUIRES_GRAD)) {
+        mm_saved *sv = tg_tape_alloc(t, sizeof *sv);
+        if (!sv) return tg_tape_status(t);
+        *sv = (mm_saved){.b = n->in[1]};
+        n->saved = sv;
+        if (share_packs(t, n, sv, d) != TG_OK) return tg_tape_status(t);
+        const tg__gemm_pack *p = pack_of(sv->cache, 0);
+        if (p) {
+            tg__gemm_packed_b(false, d.M, 1, A, d.K, p, 0, C, d.N);
+            return TG_OK;
+        }
+    }
     for (size_t i = 0; i < d.batch; i++)
         tg__gemm(false, false, d.M, d.N, d.K, 1, A + i * d.M * d.K, d.K, B + i * d.K * d.N,
                  d.N, 0, C + i * d.M * d.N, d.N);
     return TG_OK;
 }
 
-/* dA_i += G_i B_i^T: (M,N) x (N,K);  dB_i += A_i^T G_i: (K,M) x (M,N). */
+/* ---- backward, with dB deferred ---- */
+
+/* The deferred dB of every product with leaf b, handed over in sweep order: one
+ * product over their rows (a single one: the plain product, as if not deferred). */
+static void run_db(tg__deferred *first) {
+    mm_saved *s0 = (mm_saved *)first;
+    tg_tensor *b = s0->b;
+    size_t K = (size_t)b->shape[0], N = (size_t)b->shape[1];
+    if (!first->same) {
+        tg__gemm(true, false, K, N, s0->seg.k, 1, s0->seg.a, K, s0->seg.b, N, 1, b->grad, N);
+        return;
+    }
+    for (tg__deferred *e = first; e; e = e->same)
+        ((mm_saved *)e)->seg.next = e->same ? &((mm_saved *)e->same)->seg : NULL;
+    tg__gemm_segs(K, N, &s0->seg, K, N, 1, 1, b->grad, N);
+}
+
+/* Hands n's dB += A^T G to the sweep's end if B is a leaf and the sweep collects. */
+static bool defer_db(tg_node *n, mm_dims d) {
+    mm_saved *sv = n->saved;
+    if (!sv || n->in[1]->node || d.batch != 1) return false;
+    sv->d.key = sv->b;
+    sv->d.run = run_db;
+    sv->seg = (tg__gemm_seg){n->in[0]->data, n->out->grad, d.M, NULL};
+    return tg__defer(n->out->tape, &sv->d);
+}
+
+/* dA_i += G_i B_i^T: (M,N) x (N,K);  dB_i += A_i^T G_i: (K,M) x (M,N). A gradient
+ * nothing has written yet in this sweep (tg/store.h) is stored, beta = 0: the
+ * products' sums start from +0 and never are -0, so they have the bits of adding
+ * onto zeros. dA is written whole before dB (in[0] may be in[1]). */
 void tg__matmul_bwd(tg_node *n) {
     mm_dims d = mm_dims_of(n->in[0], n->in[1]);
     const tg_real *A = n->in[0]->data, *B = n->in[1]->data, *G = n->out->grad;
     tg_real *dA = n->in[0]->grad, *dB = n->in[1]->grad;
-    for (size_t i = 0; i < d.batch; i++) {
-        const tg_real *Ai = A + i * d.M * d.K, *Bi = B + i * d.K * d.N, *Gi = G + i * d.M * d.N;
-        if (dA) tg__gemm(false, true, d.M, d.K, d.N, 1, Gi, d.N, Bi, d.N, 1, dA + i * d.M * d.K, d.K);
-        if (dB) tg__gemm(true, false, d.K, d.N, d.M, 1, Ai, d.K, Gi, d.N, 1, dB + i * d.K * d.N, d.N);
+    mm_saved *sv = n->saved;
+    if (dA) {
+        tg_real beta = tg__grad_first(n->in[0]) ? 0 : 1;
+        const tg__gemm_pack *p = sv ? pack_of(sv->cache, 1) : NULL;
+        if (p)
+            tg__gemm_packed_b(false, d.M, 1, G, d.N, p, beta, dA, d.K);
+        else
+            for (size_t i = 0; i < d.batch; i++)
+                tg__gemm(false, true, d.M, d.K, d.N, 1, G + i * d.M * d.N, d.N,
+                         B + i * d.K * d.N, d.N, beta, dA + i * d.M * d.K, d.K);
+    }
+    if (dB && !defer_db(n, d)) {
+        tg_real beta = tg__grad_first(n->in[1]) ? 0 : 1;
+        for (size_t i = 0; i < d.batch; i++)
+            tg__gemm(true, false, d.K, d.N, d.M, 1, A + i * d.M * d.K, d.K, G + i * d.M * d.N,
+                     d.N, beta, dB + i * d.K * d.N, d.N);
     }
 }
-
 
 tg_tensor *tg_matmul(tg_tape *t, tg_tensor *a, tg_tensor *b) {
     tg_tensor *in[2] = {a, b};

@@ -62,7 +62,7 @@ OP(tanh,            1,  EW|ST, same,     tanh_fwd,        tanh_bwd,        tanh_
 OP(step,            1,  EW|ST, same,     step_fwd,        zero_bwd,        zero_vjp,        none,         "dx += 0 (zero wherever defined)")
 OP(sign,            1,  EW|ST, same,     sign_fwd,        zero_bwd,        zero_vjp,        none,         "dx += 0 (zero wherever defined)")
 /* ---- matrix product (matmul.c) */
-OP(matmul,          2,  0,    matmul,    matmul_fwd,      matmul_bwd,      matmul_vjp,      none,         "dA += G B^T, dB += A^T G")
+OP(matmul,          2,  ST,   matmul,    matmul_fwd,      matmul_bwd,      matmul_vjp,      none,         "dA += G B^T, dB += A^T G")
 /* ---- shapes (shape.c) */
 OP(transpose,       1,  ST,   transpose, transpose_fwd,   transpose_bwd,   transpose_vjp,   axes,         "dx += g with the axes swapped back")
 OP(reshape,         1,  VIEW|ST, reshape,  reshape_fwd,     reshape_bwd,     reshape_vjp,     none,         "dx += g (same order, old shape)")

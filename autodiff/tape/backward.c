@@ -17,6 +17,7 @@
  * kernels, so a tensor modified since its node was recorded fails the sweep with
  * nothing changed. */
 #include <string.h>
+#include <tg/deferred.h>
 #include "tape_private.h"
 
 /* Gradient buffers come from one block reserved before the loop (*pool, *left bytes)
@@ -208,7 +209,9 @@ tg_status tg_backward(tg_tape *t, tg_tensor *y, const tg_tensor *seed) {
     tg_status st = tg__sweep_begin(t, "tg_backward", 1, y, seed, false, &s);
     if (st != TG_OK) return st;
     t->who = "tg_backward";
+    bool collect = tg__defer_begin(t); /* products handed to the sweep's end (tg/deferred.h) */
     st = tg__sweep_kernels(&s, seed, true);
+    if (collect) tg__defer_end(t, st == TG_OK);
     if (st != TG_OK) {
         tg__sweep_settle(&s);
         /* Put back every saved leaf gradient, in the order they were saved (step

@@ -1,7 +1,9 @@
 /* test_gemm.c — every GEMM micro-kernel this CPU supports (tg__gemm_use_isa) computes
  * the same products as a plain triple loop, on the packed and the direct paths, with
  * and without transposes, beta 0 and 1; unknown kernels are refused; each one's FMA
- * loop (the benchmarks' peak) counts its FLOPs. */
+ * loop (the benchmarks' peak) counts its FLOPs. The fast paths give the plain
+ * kernel's bits at odd sizes: products with a packed op(B) (tg__gemm_pack_b), and
+ * products over segments of rows (tg__gemm_segs), on 1 and 2 threads. */
 #include <stdlib.h>
 #include <tg/gemm.h>
 #include "check.h"
@@ -74,7 +76,141 @@ static void gemm_isas(void) {
     free(R);
 }
 
+/* Random values in [-0.5, 0.5). */
+static tg_real *randoms(size_t n, uint64_t seed) {
+    tg_real *v = malloc((n ? n : 1) * sizeof *v);
+    tg_rng g;
+    tg_rng_seed(&g, seed);
+    for (size_t i = 0; i < n; i++) v[i] = (tg_real)(tg_rng_uniform(&g) - 0.5);
+    return v;
+}
+
+/* The sizes the fast paths are tested at: odd ones around the tiles and blocks. */
+static const size_t odd_shapes[][3] = {
+    {1, 7, 33}, {7, 1, 255}, {33, 257, 1}, {255, 33, 7}, {257, 255, 33}, {33, 33, 257},
+    {7, 257, 255}, {257, 7, 257}, {5, 33, 2}, {255, 257, 257},
+};
+enum { N_ODD = sizeof odd_shapes / sizeof odd_shapes[0] };
+
+/* For one shape: tg__gemm with B against tg__gemm_packed_b with its pack (both
+ * orientations, both transposes of A, beta 0 and 1, on `threads` threads): the same
+ * bits. Returns false at the first difference. */
+static bool pack_matches(size_t M, size_t N, size_t K) {
+    tg_real *A = randoms(M * K, 3), *B = randoms(K * N, 4), *C0 = randoms(M * N, 5);
+    tg_real *C1 = malloc(M * N * sizeof *C1), *C2 = malloc(M * N * sizeof *C2);
+    size_t cap = tg__gemm_pack_reals(K, N);
+    tg_real *data = malloc(cap * sizeof *data);
+    bool same = true;
+    for (int v = 0; v < 8 && same; v++) {
+        bool ta = v & 1, tb = v & 2;
+        tg_real beta = v & 4 ? 1 : 0, alpha = (tg_real)(0.5 + v);
+        tg__gemm_pack p;
+        CHECK(!tg__gemm_pack_b(&p, tb, K, N, B, tb ? K : N, data, cap - 1) && !p.isa,
+              "a pack refuses room short by one real");
+        same = tg__gemm_pack_b(&p, tb, K, N, B, tb ? K : N, data, cap);
+        memcpy(C1, C0, M * N * sizeof *C1);
+        memcpy(C2, C0, M * N * sizeof *C2);
+        tg__gemm(ta, tb, M, N, K, alpha, A, ta ? M : K, B, tb ? K : N, beta, C1, N);
+        tg__gemm_packed_b(ta, M, alpha, A, ta ? M : K, &p, beta, C2, N);
+        same = same && memcmp(C1, C2, M * N * sizeof *C1) == 0;
+        if (!same) printf("pack: (%zu,%zu,%zu) ta %d tb %d beta %g differs\n", M, N, K, ta, tb, (double)beta);
+    }
+    free(A), free(B), free(C0), free(C1), free(C2), free(data);
+    return same;
+}
+
+/* For one shape: C = alpha A^T B + beta C over the K rows cut into segments of
+ * uneven lengths (one of them empty), in separate buffers, against tg__gemm on the
+ * stacked rows: the same bits where tg__gemm packs, within rounding elsewhere. */
+static bool segs_match(size_t M, size_t N, size_t K) {
+    tg_real *A = randoms(K * M, 6), *B = randoms(K * N, 7), *C0 = randoms(M * N, 8);
+    tg_real *C1 = malloc(M * N * sizeof *C1), *C2 = malloc(M * N * sizeof *C2);
+    tg__gemm_seg seg[8];
+    tg_real *copies[8];
+    size_t n = 0, row = 0, lens[] = {1, 0, 7, 32, 33, 100};
+    for (; row < K && n < 7; n++) {
+        size_t k = n < 6 ? lens[n] : K - row;
+        if (k > K - row) k = K - row;
+        copies[n] = malloc((k * (M + N) + 1) * sizeof(tg_real));
+        memcpy(copies[n], A + row * M, k * M * sizeof(tg_real));
+        memcpy(copies[n] + k * M, B + row * N, k * N * sizeof(tg_real));
+        seg[n] = (tg__gemm_seg){copies[n], copies[n] + k * M, k, NULL};
+        if (n) seg[n - 1].next = &seg[n];
+        row += k;
+    }
+    bool same = true;
+    for (int v = 0; v < 2 && same; v++) {
+        tg_real beta = (tg_real)v, alpha = (tg_real)0.75;
+        memcpy(C1, C0, M * N * sizeof *C1);
+        memcpy(C2, C0, M * N * sizeof *C2);
+        tg__gemm(true, false, M, N, K, alpha, A, M, B, N, beta, C1, N);
+        tg__gemm_segs(M, N, seg, M, N, alpha, beta, C2, N);
+        if (tg__gemm_packs(false, M, K)) {
+            same = memcmp(C1, C2, M * N * sizeof *C1) == 0;
+        } else {
+            double tol = sizeof(tg_real) == sizeof(float) ? 1e-5 : 1e-13;
+            for (size_t i = 0; i < M * N; i++)
+                same = same && fabs((double)C1[i] - (double)C2[i]) <= tol * (1 + fabs((double)C1[i]));
+        }
+        if (!same) printf("segments: (%zu,%zu,%zu) beta %d differs\n", M, N, K, v);
+    }
+    for (size_t i = 0; i < n; i++) free(copies[i]);
+    free(A), free(B), free(C0), free(C1), free(C2);
+    return same;
+}
+
+/* Both fast paths at every odd shape, with every kernel this CPU runs, on 1 and 2
+ * threads; then a pack made by one kernel is used while another is in use (the
+ * product reads B itself), and the 1- and 2-thread results agree bit for bit. */
+static void fast_paths(void) {
+    for (int k = 0; k < tg__gemm_isa_count(); k++) {
+        const char *isa = tg__gemm_isa_name(k);
+        if (!tg__gemm_use_isa(isa)) continue;
+        for (int threads = 1; threads <= 2; threads++) {
+            tg_set_num_threads(threads);
+            int ok_pack = 0, ok_seg = 0;
+            for (int s = 0; s < N_ODD; s++) {
+                ok_pack += pack_matches(odd_shapes[s][0], odd_shapes[s][1], odd_shapes[s][2]);
+                ok_seg += segs_match(odd_shapes[s][0], odd_shapes[s][1], odd_shapes[s][2]);
+            }
+            CHECK(ok_pack == N_ODD, "%s, %d thread(s): packed op(B) gives tg__gemm's bits at %d of %d shapes",
+                  isa, threads, ok_pack, (int)N_ODD);
+            CHECK(ok_seg == N_ODD, "%s, %d thread(s): segments give tg__gemm's bits at %d of %d shapes",
+                  isa, threads, ok_seg, (int)N_ODD);
+            printf("gemm %-8s %d thread(s): pack and segments match the plain kernel at %d shapes\n",
+                   isa, threads, (int)N_ODD);
+        }
+    }
+    /* thread counts: one large product over segments, 1 vs 2 threads */
+    size_t M = 257, N = 255, K = 600;
+    tg_real *A = randoms(K * M, 9), *B = randoms(K * N, 10);
+    tg_real *C1 = calloc(M * N, sizeof *C1), *C2 = calloc(M * N, sizeof *C2);
+    tg__gemm_seg s2 = {A + 300 * M, B + 300 * N, 300, NULL}, s1 = {A, B, 300, &s2};
+    tg_set_num_threads(1);
+    tg__gemm_segs(M, N, &s1, M, N, 1, 0, C1, N);
+    tg_set_num_threads(2);
+    tg__gemm_segs(M, N, &s1, M, N, 1, 0, C2, N);
+    CHECK(memcmp(C1, C2, M * N * sizeof *C1) == 0, "segments: 1 and 2 threads give the same bits");
+    /* a pack from one kernel, used under another: B is read, the plain kernel's bits */
+    if (tg__gemm_isa_count() > 1 && tg__gemm_use_isa(tg__gemm_isa_name(tg__gemm_isa_count() - 1))) {
+        size_t cap = tg__gemm_pack_reals(K, N);
+        tg_real *data = malloc(cap * sizeof *data);
+        tg__gemm_pack p;
+        bool packed = tg__gemm_pack_b(&p, false, K, N, B, N, data, cap);
+        tg__gemm_use_isa(NULL);
+        tg__gemm(false, false, 33, N, K, 1, A, K, B, N, 0, C1, N);
+        tg__gemm_packed_b(false, 33, 1, A, K, &p, 0, C2, N);
+        CHECK(packed && memcmp(C1, C2, 33 * N * sizeof *C1) == 0,
+              "a pack made by another kernel: the product reads B (%s)", tg__gemm_isa());
+        free(data);
+    }
+    tg__gemm_use_isa(NULL);
+    tg_set_num_threads(1);
+    free(A), free(B), free(C1), free(C2);
+}
+
 int main(void) {
     gemm_isas();
+    fast_paths();
     return check_done();
 }
