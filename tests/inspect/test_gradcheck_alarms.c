@@ -53,6 +53,7 @@ static tg_tensor *apply_named(tg_tape *t, tg_tensor *const *in, void *user) {
     if (IS("bce_loss")) return tg_bce_loss(t, a, b);
     if (IS("bce_with_logits")) return tg_bce_with_logits(t, a, b);
     if (IS("cross_entropy")) return tg_cross_entropy(t, a, labels3);
+    if (IS("standardize")) return tg_standardize(t, a, (tg_real)0.1);
 #undef IS
     return NULL;
 }

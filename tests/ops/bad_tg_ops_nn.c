@@ -20,6 +20,7 @@ W1(unfold1d, tg_unfold1d(t, x, 1, 1, 0, 1)) W1(fold1d, tg_fold1d(t, x, 3, 1, 1, 
 W1(fold2d, tg_fold2d(t, x, (int[]){1, 3}, (int[]){1, 1}, NULL, NULL, NULL)) W1(dropout, tg_dropout(t, x, (tg_real)0.5, &f->rng, true))
 W1(unfold_max2d, tg_unfold_max2d(t, x, (int[]){1, 1}, NULL, NULL))
 W1(unfold2d_ones, tg_unfold2d_ones(t, x, (int[]){1, 1}, NULL, NULL, NULL)) W1(unfold1d_ones, tg_unfold1d_ones(t, x, 1, 1, 0, 1))
+W1(standardize, tg_standardize(t, x, (tg_real)1e-5))
 W2(where, tg_where(t, a, b, f->b)) W2(masked_fill, tg_masked_fill(t, a, b, (tg_real)-INFINITY))
 W2(maximum, tg_maximum(t, a, b)) W2(minimum, tg_minimum(t, a, b))
 W2(scatter_add, tg_scatter_add(t, a, 0, (int[]){0, 1, 0, 1, 1, 0}, b))
@@ -39,6 +40,7 @@ static const gen1 gen1s[] = {
     {"tg_fold1d", w_fold1d, NULL, NULL},         {"tg_fold2d", w_fold2d, NULL, NULL},
     {"tg_dropout", w_dropout, NULL, NULL},         {"tg_unfold_max2d", w_unfold_max2d, NULL, NULL},
     {"tg_unfold2d_ones", w_unfold2d_ones, NULL, NULL}, {"tg_unfold1d_ones", w_unfold1d_ones, NULL, NULL},
+    {"tg_standardize", w_standardize, NULL, NULL},
 };
 
 static const gen2 gen2s[] = {
@@ -434,6 +436,22 @@ int main(int argc, char **argv) {
     f = row(&o, "tg_matmul_t", "batch dimensions differ");
     on_tape(o, f->t, tg_matmul_t(f->t, f->r4, tg_tape_full(f->t, 3, (int[]){3, 5, 2}, 1), false, false));
     expect(f, TG_ERR_SHAPE, "tg_matmul_t: batch dimensions differ: (2,3,4,5) x (3,5,2)");
+
+    f = row(&o, "tg_standardize", "rank 0");
+    on_tape(o, f->t, tg_standardize(f->t, f->s0, (tg_real)1e-5));
+    expect(f, TG_ERR_SHAPE, "tg_standardize: input must have rank >= 1 (it works along the last axis): got shape ()");
+
+    f = row(&o, "tg_standardize", "eps 0");
+    on_tape(o, f->t, tg_standardize(f->t, f->a, 0));
+    expect(f, TG_ERR_VALUE, "tg_standardize: eps must be finite and > 0, got 0");
+
+    f = row(&o, "tg_standardize", "eps NaN");
+    on_tape(o, f->t, tg_standardize(f->t, f->a, (tg_real)NAN));
+    expect(f, TG_ERR_VALUE, "tg_standardize: eps must be finite and > 0, got nan");
+
+    f = row(&o, "tg_standardize", "eps inf");
+    on_tape(o, f->t, tg_standardize(f->t, f->a, (tg_real)INFINITY));
+    expect(f, TG_ERR_VALUE, "tg_standardize: eps must be finite and > 0, got inf");
 
     f = row(&o, "tg_dropout", "rng NULL in eval mode is fine");
     {

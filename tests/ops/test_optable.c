@@ -110,6 +110,7 @@ static tg_tensor *b_var_mid(tg_tape *t, tg_tensor *const *in, void *u) { (void)u
 static tg_tensor *b_std_first(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_std(t, in[0], 0, 1, false); }
 static tg_tensor *b_cumsum_last(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_cumsum(t, in[0], -1); }
 static tg_tensor *b_cumsum_mid(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_cumsum(t, in[0], 1); }
+static tg_tensor *b_standardize(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_standardize(t, in[0], (tg_real)0.1); }
 static tg_tensor *b_gelu(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_gelu(t, in[0]); }
 static tg_tensor *b_gelu_tanh(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_gelu_tanh(t, in[0]); }
 static tg_tensor *b_sin(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_sin(t, in[0]); }
@@ -244,6 +245,9 @@ static const row rows[] = {
     {"tg_std", 1, {1}, {{5}}, -2, 2, b_std_first},
     {"tg_cumsum", 1, {3}, {{2, 3, 4}}, -2, 2, b_cumsum_last},
     {"tg_cumsum", 1, {3}, {{2, 3, 4}}, -2, 2, b_cumsum_mid},
+    {"tg_standardize", 1, {2}, {{3, 4}}, -2, 2, b_standardize},
+    {"tg_standardize", 1, {3}, {{2, 3, 5}}, -2, 2, b_standardize},
+    {"tg_standardize", 1, {2}, {{9, 4}}, -2, 2, b_standardize},
 };
 
 /* The ops that have no graph form yet, the one list of them, ended by NULL (today

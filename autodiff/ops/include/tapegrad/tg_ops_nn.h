@@ -106,6 +106,18 @@ tg_tensor *tg_std(tg_tape *t, tg_tensor *x, int axis, tg_real correction, bool k
 /* y_k = x_0 + ... + x_k along axis (x's shape); dx_k += g_k + ... + g_{D-1}. */
 tg_tensor *tg_cumsum(tg_tape *t, tg_tensor *x, int axis);
 
+/* ---- standardisation along the last axis (ops/normalize.c) ---- */
+/* For each row of the last axis (length D): y = (x - m) r, m = mean(x), r = (v + eps)^(-1/2),
+ * v = mean((x - m)^2) the population variance; dx += r (g - mean(g) - y mean(g y)).
+ * Layer normalisation before its affine part (tg_layer_norm_forward) in one pass per
+ * row, where its composition makes six ops and five intermediate tensors. The values
+ * and gradients are those of that composition to the bit in the double build:
+ * m = tg_mean_axis(x, -1, true), xc = tg_sub(x, m),
+ * r = tg_pow_scalar(tg_add_scalar(tg_mean_axis(tg_square(xc), -1, true), eps), -0.5),
+ * y = tg_mul(xc, r). Shapes: x of rank >= 1, y has x's shape. Errors: TG_ERR_SHAPE
+ * (rank 0), TG_ERR_VALUE (eps not finite or not > 0). */
+tg_tensor *tg_standardize(tg_tape *t, tg_tensor *x, tg_real eps);
+
 /* ---- elementwise functions (ops/act2.c) ---- */
 /* GELU, erf form: y = x Phi(x) = x (1 + erf(x/sqrt 2)) / 2; dx += g (Phi(x) + x phi(x)),
  * phi the standard normal density. PyTorch's F.gelu(x). */
