@@ -25,6 +25,7 @@ W2(where, tg_where(t, a, b, f->b)) W2(masked_fill, tg_masked_fill(t, a, b, (tg_r
 W2(maximum, tg_maximum(t, a, b)) W2(minimum, tg_minimum(t, a, b))
 W2(scatter_add, tg_scatter_add(t, a, 0, (int[]){0, 1, 0, 1, 1, 0}, b))
 W2(stack2, tg_stack(t, (tg_tensor *[]){a, b}, 2, 1)) W2(matmul_t, tg_matmul_t(t, a, b, false, true))
+W2(head_scores, tg_head_scores(t, a, 0, b, 0, 1, 1, 1)) W2(head_mix, tg_head_mix(t, a, false, b, 0, 1, 0, 1, 1))
 
 static const gen1 gen1s[] = {
     {"tg_min_axis", w_min_axis, NULL, NULL},       {"tg_argmax", w_argmax, NULL, NULL},
@@ -48,6 +49,7 @@ static const gen2 gen2s[] = {
     {"tg_maximum", w_maximum, NULL, NULL},         {"tg_minimum", w_minimum, NULL, NULL},
     {"tg_scatter_add", w_scatter_add, NULL, NULL}, {"tg_stack", w_stack2, NULL, NULL},
     {"tg_matmul_t", w_matmul_t, NULL, NULL},
+    {"tg_head_scores", w_head_scores, NULL, NULL}, {"tg_head_mix", w_head_mix, NULL, NULL},
 };
 
 int main(int argc, char **argv) {
@@ -452,6 +454,47 @@ int main(int argc, char **argv) {
     f = row(&o, "tg_standardize", "eps inf");
     on_tape(o, f->t, tg_standardize(f->t, f->a, (tg_real)INFINITY));
     expect(f, TG_ERR_VALUE, "tg_standardize: eps must be finite and > 0, got inf");
+
+    f = row(&o, "tg_head_scores", "rank 2");
+    on_tape(o, f->t, tg_head_scores(f->t, f->a, 0, f->b, 0, 1, 1, 1));
+    expect(f, TG_ERR_SHAPE, "tg_head_scores: inputs must be (B,Ta,Ca) and (B,Tb,Cb): got (2,3) and (2,3)");
+
+    f = row(&o, "tg_head_scores", "batch sizes differ");
+    on_tape(o, f->t, tg_head_scores(f->t, tg_tape_full(f->t, 3, (int[]){2, 3, 4}, 1), 0,
+                                    tg_tape_full(f->t, 3, (int[]){3, 3, 4}, 1), 0, 1, 1, 1));
+    expect(f, TG_ERR_SHAPE, "tg_head_scores: inputs must be (B,Ta,Ca) and (B,Tb,Cb): got (2,3,4) and (3,3,4)");
+
+    f = row(&o, "tg_head_scores", "heads 0");
+    on_tape(o, f->t, tg_head_scores(f->t, tg_tape_full(f->t, 3, (int[]){2, 3, 4}, 1), 0,
+                                    tg_tape_full(f->t, 3, (int[]){2, 5, 4}, 1), 0, 0, 2, 1));
+    expect(f, TG_ERR_VALUE, "tg_head_scores: heads and head_dim must be >= 1, got 0 and 2");
+
+    f = row(&o, "tg_head_scores", "blocks past the columns");
+    on_tape(o, f->t, tg_head_scores(f->t, tg_tape_full(f->t, 3, (int[]){2, 3, 4}, 1), 1,
+                                    tg_tape_full(f->t, 3, (int[]){2, 5, 4}, 1), 0, 2, 2, 1));
+    expect(f, TG_ERR_SHAPE, "tg_head_scores: 2 heads of 2 columns at offsets 1 and 0 do not fit (2,3,4) and (2,5,4)");
+
+    f = row(&o, "tg_head_scores", "negative offset");
+    on_tape(o, f->t, tg_head_scores(f->t, tg_tape_full(f->t, 3, (int[]){2, 3, 4}, 1), 0,
+                                    tg_tape_full(f->t, 3, (int[]){2, 5, 4}, 1), -1, 1, 2, 1));
+    expect(f, TG_ERR_SHAPE, "tg_head_scores: 1 heads of 2 columns at offsets 0 and -1 do not fit (2,3,4) and (2,5,4)");
+
+    f = row(&o, "tg_head_mix", "p of rank 3");
+    on_tape(o, f->t, tg_head_mix(f->t, tg_tape_full(f->t, 3, (int[]){2, 3, 4}, 1), false,
+                                 tg_tape_full(f->t, 3, (int[]){2, 4, 4}, 1), 0, 4, 0, 2, 1));
+    expect(f, TG_ERR_SHAPE, "tg_head_mix: inputs must be (B,H,P1,P2) and (B,Tv,Cv): got (2,3,4) and (2,4,4)");
+
+    f = row(&o, "tg_head_mix", "head_dim 0");
+    on_tape(o, f->t, tg_head_mix(f->t, f->r4, false, tg_tape_full(f->t, 3, (int[]){2, 5, 6}, 1), 0, 6, 0, 0, 1));
+    expect(f, TG_ERR_VALUE, "tg_head_mix: head_dim must be in 1..6, got 0");
+
+    f = row(&o, "tg_head_mix", "p's columns vs v's rows");
+    on_tape(o, f->t, tg_head_mix(f->t, f->r4, true, tg_tape_full(f->t, 3, (int[]){2, 5, 6}, 1), 0, 6, 0, 2, 1));
+    expect(f, TG_ERR_SHAPE, "tg_head_mix: (2,3,4,5)^T has 4 columns but v (2,5,6) has 5 rows");
+
+    f = row(&o, "tg_head_mix", "blocks past the width");
+    on_tape(o, f->t, tg_head_mix(f->t, f->r4, false, tg_tape_full(f->t, 3, (int[]){2, 5, 6}, 1), 0, 6, 1, 2, 1));
+    expect(f, TG_ERR_SHAPE, "tg_head_mix: 3 heads of 2 columns at offsets 0 (v (2,5,6)) and 1 (width 6) do not fit");
 
     f = row(&o, "tg_dropout", "rng NULL in eval mode is fine");
     {

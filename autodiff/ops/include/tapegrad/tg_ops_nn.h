@@ -118,6 +118,28 @@ tg_tensor *tg_cumsum(tg_tape *t, tg_tensor *x, int axis);
  * (rank 0), TG_ERR_VALUE (eps not finite or not > 0). */
 tg_tensor *tg_standardize(tg_tape *t, tg_tensor *x, tg_real eps);
 
+/* ---- the per-head products of attention (ops/heads.c) ---- */
+/* Head i of a (B,T,C) tensor x at column offset off is the (T, head_dim) block
+ * X_i = x[b, :, off + i head_dim : off + (i+1) head_dim] (row stride C): the heads
+ * of a projection are read and written where they are, with no split into
+ * (B,H,T,head_dim) and no merge back.
+ * tg_head_scores: a (B,Ta,Ca), b (B,Tb,Cb) -> (B,heads,Ta,Tb), out[b,i] = alpha A_i B_i^T
+ *   (attention's scores, alpha = 1/sqrt(head_dim)); dA_i += alpha G_i B_i,
+ *   dB_i += alpha G_i^T A_i. a and b may be the same tensor (a fused projection, at
+ *   two offsets). Errors: TG_ERR_SHAPE (ranks, batch sizes, blocks past C),
+ *   TG_ERR_VALUE (heads or head_dim < 1). */
+tg_tensor *tg_head_scores(tg_tape *t, tg_tensor *a, int a_off, tg_tensor *b, int b_off, int heads,
+                          int head_dim, tg_real alpha);
+/* tg_head_mix: p (B,H,P1,P2), op(P_i) = P_i, or P_i^T with trans_p, of shape (To,Tv);
+ *   v (B,Tv,Cv) -> (B,To,width), zero but for the head blocks at out_off:
+ *   O_i = alpha op(P_i) V_i (attention's weighted values, alpha = 1);
+ *   d op(P_i) += alpha G_i V_i^T, dV_i += alpha op(P_i)^T G_i. Errors: TG_ERR_SHAPE
+ *   (ranks, batch sizes, op(P)'s columns vs v's rows, blocks past Cv or width),
+ *   TG_ERR_VALUE (head_dim not in 1..Cv). Each is the other's derivative: both are
+ *   their own graph forms. */
+tg_tensor *tg_head_mix(tg_tape *t, tg_tensor *p, bool trans_p, tg_tensor *v, int v_off, int width, int out_off,
+                       int head_dim, tg_real alpha);
+
 /* ---- elementwise functions (ops/act2.c) ---- */
 /* GELU, erf form: y = x Phi(x) = x (1 + erf(x/sqrt 2)) / 2; dx += g (Phi(x) + x phi(x)),
  * phi the standard normal density. PyTorch's F.gelu(x). */
