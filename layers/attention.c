@@ -87,12 +87,12 @@ tg_status tg_mha_params(const tg_mha *m, tg_params *ps) {
 }
 
 tg_tensor *tg__linear_rows(tg_tape *t, const tg_linear *l, tg_tensor *x) {
-    return tg__label(tg_add(t, tg__label(tg_matmul(t, x, l->W), l->W, "xW", -1), l->b), l->W, "z", -1);
+    return tg__label(tg_affine(t, x, l->W, l->b), l->W, "z", -1);
 }
 
 /* x (B,T,d) W[:, c0:c0+d] + b[c0:c0+d]: one third of the fused projection. */
 static tg_tensor *third(tg_tape *t, const tg_linear *l, tg_tensor *x, int c0, int d) {
-    return tg_add(t, tg_matmul(t, x, tg_slice(t, l->W, 1, c0, d)), tg_slice(t, l->b, 0, c0, d));
+    return tg_affine(t, x, tg_slice(t, l->W, 1, c0, d), tg_slice(t, l->b, 0, c0, d));
 }
 
 static bool check_x(tg_tape *t, const tg_mha *m, const char *arg, const tg_tensor *x, int B) {

@@ -496,6 +496,22 @@ int main(int argc, char **argv) {
     on_tape(o, f->t, tg_head_mix(f->t, f->r4, false, tg_tape_full(f->t, 3, (int[]){2, 5, 6}, 1), 0, 6, 1, 2, 1));
     expect(f, TG_ERR_SHAPE, "tg_head_mix: 3 heads of 2 columns at offsets 0 (v (2,5,6)) and 1 (width 6) do not fit");
 
+    f = row(&o, "tg_affine", "W of rank 1");
+    on_tape(o, f->t, tg_affine(f->t, f->a, f->v3, f->v3));
+    expect(f, TG_ERR_SHAPE, "tg_affine: x must be (...,K), W (K,N) and b (N): got (2,3), (3) and (3)");
+
+    f = row(&o, "tg_affine", "x's last axis vs W's rows");
+    on_tape(o, f->t, tg_affine(f->t, f->a, f->m45, tg_tape_full(f->t, 1, (int[]){5}, 1)));
+    expect(f, TG_ERR_SHAPE, "tg_affine: shapes do not match: x (2,3), W (4,5), b (5)");
+
+    f = row(&o, "tg_affine", "b vs W's columns");
+    on_tape(o, f->t, tg_affine(f->t, f->m34, f->m45, f->v3));
+    expect(f, TG_ERR_SHAPE, "tg_affine: shapes do not match: x (3,4), W (4,5), b (3)");
+
+    f = row(&o, "tg_affine", "x NULL");
+    on_tape(o, f->t, tg_affine(f->t, NULL, f->m45, f->v3));
+    expect(f, TG_ERR_ARG, "tg_affine: argument 1 is NULL");
+
     f = row(&o, "tg_dropout", "rng NULL in eval mode is fine");
     {
         tg_tensor *y = tg_dropout(f->t, f->a, (tg_real)0.5, NULL, false);

@@ -210,6 +210,14 @@ tg_tensor *tg_dropout(tg_tape *t, tg_tensor *x, tg_real p, tg_rng *rng, bool tra
 /* The matrix product with transposed operands, tg_matmul_t (ops/matmul_t.c), is
  * declared in tg_ops.h. */
 
+/* ---- a linear layer's rows (ops/matmul_t.c) ---- */
+/* y = x W + b over the rows of x: x (..., K), W (K,N), b (N) -> (..., N), one (R,K) x
+ * (K,N) product for the R rows; dx += G W^T, dW += x^T G, db += the sum of G's rows.
+ * The values of tg_add(tg_matmul(x, W), b) to the bit; the gradients come from G
+ * directly (no intermediate tensor for x W, nor its gradient). Errors: TG_ERR_SHAPE
+ * (ranks; x's last axis vs W's rows; b vs W's columns). */
+tg_tensor *tg_affine(tg_tape *t, tg_tensor *x, tg_tensor *W, tg_tensor *b);
+
 #ifdef __cplusplus
 }
 #endif
