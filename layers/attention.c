@@ -87,32 +87,12 @@ tg_status tg_mha_params(const tg_mha *m, tg_params *ps) {
 }
 
 tg_tensor *tg__linear_rows(tg_tape *t, const tg_linear *l, tg_tensor *x) {
-    return tg__label(tg_add(t, tg__label(tg_matmul(t, x, l->W), l->W, "xW", -1), l->b), l->W, "z", -1);
+    return tg__label(tg_affine(t, x, l->W, l->b), l->W, "z", -1);
 }
 
 /* x (B,T,d) W[:, c0:c0+d] + b[c0:c0+d]: one third of the fused projection. */
 static tg_tensor *third(tg_tape *t, const tg_linear *l, tg_tensor *x, int c0, int d) {
-    return tg_add(t, tg_matmul(t, x, tg_slice(t, l->W, 1, c0, d)), tg_slice(t, l->b, 0, c0, d));
-}
-
-/* (B,T,d) -> (B,H,T,h) */
-static tg_tensor *split_heads(tg_tape *t, tg_tensor *x, int H, int h) {
-    if (!x) return NULL;
-    tg_tensor *r = tg_reshape(t, x, 4, (int[]){x->shape[0], x->shape[1], H, h});
-    return tg_permute(t, r, 4, (int[]){0, 2, 1, 3});
-}
-
-/* The fused projection of self-attention split into heads by one copy: qkv (B,T,3d)
- * viewed as (B,T,3,H,h) and permuted to (3,B,H,T,h), whose three blocks along axis 0
- * are Q, K and V (B,H,T,h) as views (a slice along the first axis is a view). */
-static void split_qkv(tg_tape *t, tg_tensor *qkv, int H, int h, tg_tensor *out[3]) {
-    out[0] = out[1] = out[2] = NULL;
-    if (!qkv) return;
-    int B = qkv->shape[0], T = qkv->shape[1];
-    tg_tensor *p = tg_permute(t, tg_reshape(t, qkv, 5, (int[]){B, T, 3, H, h}), 5,
-                              (int[]){2, 0, 3, 1, 4});
-    for (int i = 0; i < 3; i++)
-        out[i] = tg_reshape(t, tg_slice(t, p, 0, i, 1), 4, (int[]){B, H, T, h});
+    return tg_affine(t, x, tg_slice(t, l->W, 1, c0, d), tg_slice(t, l->b, 0, c0, d));
 }
 
 static bool check_x(tg_tape *t, const tg_mha *m, const char *arg, const tg_tensor *x, int B) {
@@ -167,23 +147,26 @@ tg_tensor *tg_mha_forward(tg_tape *t, const tg_mha *m, tg_tensor *xq, tg_tensor 
     if (!check_inputs(t, m, xq, xk, xv, key_pad, causal)) return NULL;
     int B = xq->shape[0], Tq = xq->shape[1], Tk = xk->shape[1], d = m->dim, H = m->heads,
         h = m->head_dim;
-    tg_tensor *Q, *K, *V; /* (B,H,T,h) */
+    /* Q, K and V are (B,T,.) tensors whose head i is the block of h columns at
+     * qo + i h (ko, vo): the fused projection of self-attention is all three at
+     * offsets 0, d and 2d, and the head products read them in place */
+    tg_tensor *Q, *K, *V;
+    int qo = 0, ko = 0, vo = 0;
     if (m->fused && xq == xk && xk == xv) {
-        tg_tensor *qkv[3];
-        split_qkv(t, tg__linear_rows(t, &m->qkv, xq), H, h, qkv);
-        Q = qkv[0], K = qkv[1], V = qkv[2];
+        Q = K = V = tg__linear_rows(t, &m->qkv, xq);
+        ko = d, vo = 2 * d;
     } else if (m->fused) {
-        Q = split_heads(t, third(t, &m->qkv, xq, 0, d), H, h);
-        K = split_heads(t, third(t, &m->qkv, xk, d, d), H, h);
-        V = split_heads(t, third(t, &m->qkv, xv, 2 * d, d), H, h);
+        Q = third(t, &m->qkv, xq, 0, d);
+        K = third(t, &m->qkv, xk, d, d);
+        V = third(t, &m->qkv, xv, 2 * d, d);
     } else {
-        Q = split_heads(t, tg__linear_rows(t, &m->q, xq), H, h);
-        K = split_heads(t, tg__linear_rows(t, &m->k, xk), H, h);
-        V = split_heads(t, tg__linear_rows(t, &m->v, xv), H, h);
+        Q = tg__linear_rows(t, &m->q, xq);
+        K = tg__linear_rows(t, &m->k, xk);
+        V = tg__linear_rows(t, &m->v, xv);
     }
-    /* S = (Q_i / sqrt(h)) K_i^T: (B,H,Tq,Tk); the scale on Q, the smaller operand
-     * when Tk > h (as PyTorch scales q) */
-    tg_tensor *S = tg_matmul_t(t, tg_mul_scalar(t, Q, (tg_real)(1.0 / sqrt((double)h))), K, false, true);
+    /* S_i = (Q_i / sqrt(h)) K_i^T: (B,H,Tq,Tk), the scale applied to Q_i as the
+     * product reads it (as PyTorch scales q) */
+    tg_tensor *S = tg_head_scores(t, Q, qo, K, ko, H, h, (tg_real)(1.0 / sqrt((double)h)));
     /* one fill with the union of the masks: (B,1,1,Tk) key padding and (Tq,Tk) causal
      * broadcast to (B,1,Tq,Tk) by their sum (nonzero = hidden) */
     tg_tensor *mask = key_pad ? tg_reshape(t, key_pad, 4, (int[]){B, 1, 1, Tk}) : NULL;
@@ -198,9 +181,9 @@ tg_tensor *tg_mha_forward(tg_tape *t, const tg_mha *m, tg_tensor *xq, tg_tensor 
     if (mask) S = tg_masked_fill(t, S, mask, -INFINITY);
     tg_tensor *A = tg_softmax(t, S);
     if (train && m->dropout > 0) A = tg_dropout(t, A, m->dropout, rng, train);
-    /* O_i = A_i V_i: (B,H,Tq,h) -> (B,Tq,H,h) -> (B,Tq,d) */
-    tg_tensor *O = tg_permute(t, tg_matmul_t(t, A, V, false, false), 4, (int[]){0, 2, 1, 3});
-    return tg__linear_rows(t, &m->out, tg_reshape(t, O, 3, (int[]){B, Tq, d}));
+    /* O_i = A_i V_i, written as the head blocks of (B,Tq,d) */
+    tg_tensor *O = tg_head_mix(t, A, false, V, vo, d, 0, h, 1);
+    return tg__linear_rows(t, &m->out, O);
 }
 
 tg_pos_embedding *tg_pos_embedding_new(const char *prefix, int max_len, int dim, tg_rng *rng) {

@@ -62,13 +62,11 @@ tg_tensor *tg_layer_norm_forward(tg_tape *t, const tg_layer_norm *l, tg_tensor *
                      l->dim, tg_shape_str(x, b, sizeof b));
         return NULL;
     }
-    /* xc = x - mean; y = xc r, r = (var + eps)^(-1/2), var the biased variance
-     * (correction 0): the power on the small (..., 1) tensor, then one broadcast
-     * product over x (a product costs less than a quotient) */
-    tg_tensor *xc = tg_sub(t, x, tg_mean_axis(t, x, -1, true));
-    tg_tensor *r = tg_pow_scalar(t, tg_add_scalar(t, tg_var(t, x, -1, 0, true), (tg_real)l->eps),
-                                 (tg_real)-0.5);
-    tg_tensor *y = tg_mul(t, xc, r);
+    /* y = (x - mean) r, r = (var + eps)^(-1/2), var the biased variance (correction
+     * 0): the statistics part is one primitive that takes a row in one pass
+     * (tg_standardize: the composition mean, difference, square, mean, power,
+     * product, computed to the same bits), then the elementwise affine part */
+    tg_tensor *y = tg_standardize(t, x, (tg_real)l->eps);
     if (!l->gamma) return y;
     return tg_add(t, tg_mul(t, y, l->gamma), l->beta);
 }

@@ -175,3 +175,72 @@ tg_tensor *tg_matmul_t(tg_tape *t, tg_tensor *a, tg_tensor *b, bool trans_a, boo
     tg_op_args args = {.i = {trans_a ? 1 : 0, trans_b ? 1 : 0}};
     return tg_apply(t, &tg__op_matmul_t, in, 2, &args);
 }
+
+/* ---- affine: y = x W + b ------------------------------------------------------------
+ * A linear layer's rows in one op: x (..., K), W (K,N), b (N) -> y (..., N), the R
+ * rows of x (R = x's size / K) one (R,K) x (K,N) product, b added to each row:
+ *   y[r,:] = x[r,:] W + b
+ *   dx += G W^T,  dW += x^T G,  db += sum_r G[r,:]
+ * The values are tg_add(tg_matmul(x, W), b)'s to the bit (the product, then b added
+ * to it); the gradients come straight from G, with no copy of G into the product's
+ * own gradient and no buffer for it. The graph form: dx and dW are the matmul_t
+ * products of the kernel (the same tg__gemm calls), db is tg_sum_axis over the rows
+ * (in double, from the first row down: the kernel's order). */
+tg_status tg__infer_affine(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
+    const tg_tensor *x = n->in[0], *W = n->in[1], *b = n->in[2];
+    char sx[128], sw[128], sb[128];
+    tg_shape_str(x, sx, sizeof sx);
+    tg_shape_str(W, sw, sizeof sw);
+    tg_shape_str(b, sb, sizeof sb);
+    if (x->rank < 1 || W->rank != 2 || b->rank != 1)
+        return tg_tape_fail(t, TG_ERR_SHAPE, "tg_affine: x must be (...,K), W (K,N) and b (N): got %s, %s and %s", sx, sw, sb);
+    if (x->shape[x->rank - 1] != W->shape[0] || b->shape[0] != W->shape[1])
+        return tg_tape_fail(t, TG_ERR_SHAPE, "tg_affine: shapes do not match: x %s, W %s, b %s", sx, sw, sb);
+    *rank = x->rank;
+    for (int i = 0; i < x->rank - 1; i++) shape[i] = x->shape[i];
+    shape[x->rank - 1] = W->shape[1];
+    return TG_OK;
+}
+
+tg_status tg__affine_fwd(tg_tape *t, tg_node *n) {
+    (void)t;
+    size_t K = (size_t)n->in[1]->shape[0], N = (size_t)n->in[1]->shape[1], R = n->out->size / N;
+    tg_real *y = n->out->data;
+    const tg_real *b = n->in[2]->data;
+    tg__gemm(false, false, R, N, K, 1, n->in[0]->data, K, n->in[1]->data, N, 0, y, N);
+    for (size_t r = 0; r < R; r++)
+        for (size_t j = 0; j < N; j++) y[r * N + j] = y[r * N + j] + b[j];
+    return TG_OK;
+}
+
+enum { COLS = 256 }; /* columns of G summed at a time into db */
+
+void tg__affine_bwd(tg_node *n) {
+    size_t K = (size_t)n->in[1]->shape[0], N = (size_t)n->in[1]->shape[1], R = n->out->size / N;
+    const tg_real *x = n->in[0]->data, *W = n->in[1]->data, *G = n->out->grad;
+    if (n->in[0]->grad) tg__gemm(false, true, R, K, N, 1, G, N, W, N, 1, n->in[0]->grad, K);
+    if (n->in[1]->grad) tg__gemm(true, false, K, N, R, 1, x, K, G, N, 1, n->in[1]->grad, N);
+    tg_real *db = n->in[2]->grad;
+    if (!db) return;
+    for (size_t j0 = 0; j0 < N; j0 += COLS) {
+        size_t nc = N - j0 < COLS ? N - j0 : COLS;
+        double s[COLS] = {0};
+        for (size_t r = 0; r < R; r++)
+            for (size_t j = 0; j < nc; j++) s[j] += G[r * N + j0 + j];
+        for (size_t j = 0; j < nc; j++) db[j0 + j] += (tg_real)s[j];
+    }
+}
+
+tg_status tg__affine_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    tg_tensor *x = n->in[0];
+    tg_tensor *g2 = flat2(t, g);
+    if (tg__needs(n, 0)) dx[0] = tg_reshape(t, tg_matmul_t(t, g2, n->in[1], false, true), x->rank, x->shape);
+    if (tg__needs(n, 1)) dx[1] = tg_matmul_t(t, flat2(t, x), g2, true, false);
+    if (tg__needs(n, 2)) dx[2] = tg_sum_axis(t, g2, 0, false);
+    return tg__graph_status(t);
+}
+
+tg_tensor *tg_affine(tg_tape *t, tg_tensor *x, tg_tensor *W, tg_tensor *b) {
+    tg_tensor *in[3] = {x, W, b};
+    return tg_apply(t, &tg__op_affine, in, 3, NULL);
+}

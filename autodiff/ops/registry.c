@@ -82,6 +82,19 @@ static void fmt_trans(const tg_node *n, int precision, char *buf, size_t cap) {
     snprintf(buf, cap, "A%s, B%s", n->args.i[0] ? "^T" : "", n->args.i[1] ? "^T" : "");
 }
 
+/* head_scores(a+off, b+off, heads x head_dim, alpha) */
+static void fmt_heads(const tg_node *n, int precision, char *buf, size_t cap) {
+    char a[64];
+    snprintf(buf, cap, "a+%ld, b+%ld, %ld heads x %ld, alpha %s", n->args.i[0], n->args.i[1], n->args.i[2],
+             n->args.i[3], tg__num_fmt(n->args.f[0], precision, a, sizeof a));
+}
+/* head_mix(P or P^T, v+off -> width at off, head_dim, alpha) */
+static void fmt_mix(const tg_node *n, int precision, char *buf, size_t cap) {
+    char a[64];
+    snprintf(buf, cap, "P%s, v+%ld, width %ld at %ld, head_dim %g, alpha %s", n->args.i[1] ? "^T" : "",
+             n->args.i[0], n->args.i[2], n->args.i[3], n->args.f[1], tg__num_fmt(n->args.f[0], precision, a, sizeof a));
+}
+
 /* ---- the definitions and the table ---- */
 
 /* An op whose line names no_graph has no graph form yet: backward_graph is NULL, and

@@ -131,3 +131,9 @@ OP(conv2d_bias,     3,  0,       conv,         conv_fwd,         conv_bwd,      
 OP(dropout,         1,  0,       dropout,      dropout_fwd,      dropout_bwd,      dropout_vjp,      dropout,      "dx += g m / (1 - p)")
 /* ---- matrix product with transposed operands (matmul_t.c) */
 OP(matmul_t,        2,  0,       matmul_t,     matmul_t_fwd,     matmul_t_bwd,     matmul_t_vjp,     trans,        "d op(A) += G op(B)^T, d op(B) += op(A)^T G")
+OP(affine,          3,  0,       affine,       affine_fwd,       affine_bwd,       affine_vjp,       none,         "dx += G W^T, dW += x^T G, db += sum of G's rows")
+/* ---- standardisation along the last axis (normalize.c) */
+OP(standardize,     1,  0,       standardize,  standardize_fwd,  standardize_bwd,  standardize_vjp,  scalar,       "dx += r (g - mean(g) - y mean(g y)), r = (var + eps)^(-1/2)")
+/* ---- the per-head products of attention, in place in (B,T,C) (heads.c) */
+OP(head_scores,     2,  0,       head_scores,  head_scores_fwd,  head_scores_bwd,  head_scores_vjp,  heads,        "dA_i += alpha G_i B_i, dB_i += alpha G_i^T A_i")
+OP(head_mix,        2,  0,       head_mix,     head_mix_fwd,     head_mix_bwd,     head_mix_vjp,     mix,          "d op(P_i) += alpha G_i V_i^T, dV_i += alpha op(P_i)^T G_i")

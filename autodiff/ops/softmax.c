@@ -42,34 +42,89 @@ static size_t row_len(const tg_node *n) { return (size_t)n->in[0]->shape[n->in[0
 
 /* softmax: y_j = e^{x_j - m} / s, s = sum_k e^{x_k - m}, m = max_k x_k (per row).
  * dy_j/dx_i = y_j ([i = j] - y_i), so dx_i += y_i (g_i - sum_j g_j y_j). */
+
+enum { LANES = 8, RB = 8 };
+
+/* The maximum of x[0:c], taken with > in LANES running maxima that start at x[0]: the
+ * largest value when the row has no NaN (a NaN is never taken; it reaches the softmax
+ * through its own exponential). */
+TG__CLONES static tg_real row_max(const tg_real *x, size_t c) {
+    tg_real m[LANES];
+    for (int l = 0; l < LANES; l++) m[l] = x[0];
+    size_t j = 0;
+    for (; j + LANES <= c; j += LANES)
+        for (int l = 0; l < LANES; l++) m[l] = x[j + l] > m[l] ? x[j + l] : m[l];
+    for (; j < c; j++) m[0] = x[j] > m[0] ? x[j] : m[0];
+    for (int l = 1; l < LANES; l++) m[0] = m[l] > m[0] ? m[l] : m[0];
+    return m[0];
+}
+
+/* y = x - m; returns nothing: the exponentials follow in place. */
+TG__CLONES static void row_shift(const tg_real *x, tg_real m, tg_real *y, size_t c) {
+    for (size_t j = 0; j < c; j++) y[j] = x[j] - m;
+}
+
+/* y /= sum_j y_j: the sum in double in LANES partial sums, each y_j then multiplied by
+ * the sum's reciprocal in double and rounded once. */
+TG__CLONES static void row_normalise(tg_real *y, size_t c) {
+    double p[LANES] = {0};
+    size_t j = 0;
+    for (; j + LANES <= c; j += LANES)
+        for (int l = 0; l < LANES; l++) p[l] += y[j + l];
+    for (; j < c; j++) p[0] += y[j];
+    double s = 0;
+    for (int l = 0; l < LANES; l++) s += p[l];
+    double inv = 1 / s;
+    for (j = 0; j < c; j++) y[j] = (tg_real)((double)y[j] * inv);
+}
+
 tg_status tg__softmax_fwd(tg_tape *t, tg_node *n) {
     (void)t;
     size_t c = row_len(n), rows = n->out->size / c;
     for (size_t r = 0; r < rows; r++) {
         const tg_real *x = n->in[0]->data + r * c;
         tg_real *y = n->out->data + r * c;
-        tg_real m = x[0]; /* the maximum, taken with > as tg__row_sumexp: NaN stays NaN */
-        for (size_t j = 1; j < c; j++) m = x[j] > m ? x[j] : m;
         /* e_j = e^(x_j - m) by the vectorised exp (vmath.h), each in (0, 1] and the
          * largest exactly 1, so s = sum_j e_j (in double) lies in [1, C]; NaN, an
          * infinite maximum (inf - inf) or an all -inf row give NaN everywhere */
-        for (size_t j = 0; j < c; j++) y[j] = x[j] - m;
+        row_shift(x, row_max(x, c), y, c);
         tg__vexp(c, y, y);
-        double s = 0;
-        for (size_t j = 0; j < c; j++) s += y[j];
-        for (size_t j = 0; j < c; j++) y[j] = (tg_real)((double)y[j] / s);
+        row_normalise(y, c);
     }
     return TG_OK;
 }
+
+/* gy[k] = sum_j g_j y_j of rows r0 .. r0 + nr - 1 (nr <= RB), each in double from left
+ * to right (the order of tg_sum_axis, which the graph form uses): the rows' chains of
+ * additions run side by side. */
+static void row_dots(const tg_real *g, const tg_real *y, size_t c, size_t nr, double *gy) {
+    double s[RB] = {0};
+    if (nr == RB) {
+        for (size_t j = 0; j < c; j++)
+            for (int k = 0; k < RB; k++) s[k] += (double)g[(size_t)k * c + j] * y[(size_t)k * c + j];
+    } else {
+        for (size_t k = 0; k < nr; k++)
+            for (size_t j = 0; j < c; j++) s[k] += (double)g[k * c + j] * y[k * c + j];
+    }
+    for (size_t k = 0; k < nr; k++) gy[k] = s[k];
+}
+
+TG__CLONES static void softmax_row_bwd(const tg_real *y, const tg_real *g, double gy, tg_real *dx, size_t c) {
+    for (size_t j = 0; j < c; j++) dx[j] += (tg_real)(y[j] * ((double)g[j] - gy));
+}
+
 void tg__softmax_bwd(tg_node *n) {
     tg_real *dx = n->in[0]->grad;
     if (!dx) return;
     size_t c = row_len(n), rows = n->out->size / c;
-    for (size_t r = 0; r < rows; r++) {
-        const tg_real *y = n->out->data + r * c, *g = n->out->grad + r * c;
-        double gy = 0; /* sum_j g_j y_j */
-        for (size_t j = 0; j < c; j++) gy += (double)g[j] * y[j];
-        for (size_t j = 0; j < c; j++) dx[r * c + j] += (tg_real)(y[j] * ((double)g[j] - gy));
+    for (size_t r0 = 0; r0 < rows; r0 += RB) {
+        size_t nr = rows - r0 < RB ? rows - r0 : RB;
+        double gy[RB]; /* sum_j g_j y_j of each row */
+        row_dots(n->out->grad + r0 * c, n->out->data + r0 * c, c, nr, gy);
+        for (size_t k = 0; k < nr; k++) {
+            size_t o = (r0 + k) * c;
+            softmax_row_bwd(n->out->data + o, n->out->grad + o, gy[k], dx + o, c);
+        }
     }
 }
 tg_tensor *tg_softmax(tg_tape *t, tg_tensor *x) { return softmax_apply(t, &tg__op_softmax, x); }

@@ -56,6 +56,8 @@ static tg_tensor *apply_named(tg_tape *t, tg_tensor *const *in, void *user) {
     if (IS("cross_entropy")) return tg_cross_entropy(t, a, labels3);
     if (IS("conv2d")) return tg_conv2d(t, a, b, (int[]){2, 1}, (int[]){1, 0}, (int[]){1, 2});
     if (IS("conv1d")) return tg_conv1d(t, a, b, 2, 1, 2);
+    if (IS("standardize")) return tg_standardize(t, a, (tg_real)0.1);
+    if (IS("head_scores")) return tg_head_scores(t, a, 0, b, 2, 1, 2, (tg_real)0.5);
 #undef IS
     return NULL;
 }
@@ -76,6 +78,7 @@ static spec spec_of(const char *name) {
     if (!strcmp(s, "bce_loss") || !strcmp(s, "bce_with_logits")) p = (spec){2, {2, 2}, {{3, 4}, {3, 4}}, V_PROB};
     if (!strcmp(s, "matmul")) p = (spec){2, {2, 2}, {{3, 4}, {4, 2}}, V_ANY};
     if (!strcmp(s, "tanh_backward")) p = (spec){2, {2, 2}, {{3, 4}, {3, 4}}, V_ANY};
+    if (!strcmp(s, "head_scores")) p = (spec){2, {3, 3}, {{2, 3, 4}, {2, 3, 4}}, V_ANY};
     if (!strcmp(s, "concat")) p = (spec){2, {2, 2}, {{3, 4}, {3, 2}}, V_ANY};
     if (!strcmp(s, "transpose")) p = (spec){1, {3, 0}, {{2, 3, 4}}, V_ANY};
     if (!strcmp(s, "reshape")) p = (spec){1, {2, 0}, {{2, 6}}, V_ANY};

@@ -20,12 +20,14 @@ W1(unfold1d, tg_unfold1d(t, x, 1, 1, 0, 1)) W1(fold1d, tg_fold1d(t, x, 3, 1, 1, 
 W1(fold2d, tg_fold2d(t, x, (int[]){1, 3}, (int[]){1, 1}, NULL, NULL, NULL)) W1(dropout, tg_dropout(t, x, (tg_real)0.5, &f->rng, true))
 W1(unfold_max2d, tg_unfold_max2d(t, x, (int[]){1, 1}, NULL, NULL))
 W1(unfold2d_ones, tg_unfold2d_ones(t, x, (int[]){1, 1}, NULL, NULL, NULL)) W1(unfold1d_ones, tg_unfold1d_ones(t, x, 1, 1, 0, 1))
+W1(standardize, tg_standardize(t, x, (tg_real)1e-5))
 W2(where, tg_where(t, a, b, f->b)) W2(masked_fill, tg_masked_fill(t, a, b, (tg_real)-INFINITY))
 W2(maximum, tg_maximum(t, a, b)) W2(minimum, tg_minimum(t, a, b))
 W2(scatter_add, tg_scatter_add(t, a, 0, (int[]){0, 1, 0, 1, 1, 0}, b))
 W2(stack2, tg_stack(t, (tg_tensor *[]){a, b}, 2, 1)) W2(matmul_t, tg_matmul_t(t, a, b, false, true))
 W2(conv2d, tg_conv2d(t, a, b, NULL, NULL, NULL)) W2(conv1d, tg_conv1d(t, a, b, 1, 0, 1))
 W2(conv2d_bias, tg_conv2d_bias(t, a, b, f->b, NULL, NULL, NULL)) W2(conv1d_bias, tg_conv1d_bias(t, a, b, f->b, 1, 0, 1))
+W2(head_scores, tg_head_scores(t, a, 0, b, 0, 1, 1, 1)) W2(head_mix, tg_head_mix(t, a, false, b, 0, 1, 0, 1, 1))
 
 static const gen1 gen1s[] = {
     {"tg_min_axis", w_min_axis, NULL, NULL},       {"tg_argmax", w_argmax, NULL, NULL},
@@ -41,6 +43,7 @@ static const gen1 gen1s[] = {
     {"tg_fold1d", w_fold1d, NULL, NULL},         {"tg_fold2d", w_fold2d, NULL, NULL},
     {"tg_dropout", w_dropout, NULL, NULL},         {"tg_unfold_max2d", w_unfold_max2d, NULL, NULL},
     {"tg_unfold2d_ones", w_unfold2d_ones, NULL, NULL}, {"tg_unfold1d_ones", w_unfold1d_ones, NULL, NULL},
+    {"tg_standardize", w_standardize, NULL, NULL},
 };
 
 static const gen2 gen2s[] = {
@@ -50,6 +53,7 @@ static const gen2 gen2s[] = {
     {"tg_matmul_t", w_matmul_t, NULL, NULL},
     {"tg_conv2d", w_conv2d, NULL, NULL},           {"tg_conv1d", w_conv1d, NULL, NULL},
     {"tg_conv2d_bias", w_conv2d_bias, NULL, NULL}, {"tg_conv1d_bias", w_conv1d_bias, NULL, NULL},
+    {"tg_head_scores", w_head_scores, NULL, NULL}, {"tg_head_mix", w_head_mix, NULL, NULL},
 };
 
 int main(int argc, char **argv) {
@@ -503,6 +507,78 @@ int main(int argc, char **argv) {
     on_tape(o, f->t, tg_conv1d_bias(f->t, tg_tape_full(f->t, 3, (int[]){1, 2, 3}, 1),
                                     tg_tape_full(f->t, 3, (int[]){1, 2, 1}, 1), f->s0, 1, 0, 1));
     expect(f, TG_ERR_SHAPE, "tg_conv1d_bias: b must have shape (1) for W (1,2,1), got ()");
+    f = row(&o, "tg_standardize", "rank 0");
+    on_tape(o, f->t, tg_standardize(f->t, f->s0, (tg_real)1e-5));
+    expect(f, TG_ERR_SHAPE, "tg_standardize: input must have rank >= 1 (it works along the last axis): got shape ()");
+
+    f = row(&o, "tg_standardize", "eps 0");
+    on_tape(o, f->t, tg_standardize(f->t, f->a, 0));
+    expect(f, TG_ERR_VALUE, "tg_standardize: eps must be finite and > 0, got 0");
+
+    f = row(&o, "tg_standardize", "eps NaN");
+    on_tape(o, f->t, tg_standardize(f->t, f->a, (tg_real)NAN));
+    expect(f, TG_ERR_VALUE, "tg_standardize: eps must be finite and > 0, got nan");
+
+    f = row(&o, "tg_standardize", "eps inf");
+    on_tape(o, f->t, tg_standardize(f->t, f->a, (tg_real)INFINITY));
+    expect(f, TG_ERR_VALUE, "tg_standardize: eps must be finite and > 0, got inf");
+
+    f = row(&o, "tg_head_scores", "rank 2");
+    on_tape(o, f->t, tg_head_scores(f->t, f->a, 0, f->b, 0, 1, 1, 1));
+    expect(f, TG_ERR_SHAPE, "tg_head_scores: inputs must be (B,Ta,Ca) and (B,Tb,Cb): got (2,3) and (2,3)");
+
+    f = row(&o, "tg_head_scores", "batch sizes differ");
+    on_tape(o, f->t, tg_head_scores(f->t, tg_tape_full(f->t, 3, (int[]){2, 3, 4}, 1), 0,
+                                    tg_tape_full(f->t, 3, (int[]){3, 3, 4}, 1), 0, 1, 1, 1));
+    expect(f, TG_ERR_SHAPE, "tg_head_scores: inputs must be (B,Ta,Ca) and (B,Tb,Cb): got (2,3,4) and (3,3,4)");
+
+    f = row(&o, "tg_head_scores", "heads 0");
+    on_tape(o, f->t, tg_head_scores(f->t, tg_tape_full(f->t, 3, (int[]){2, 3, 4}, 1), 0,
+                                    tg_tape_full(f->t, 3, (int[]){2, 5, 4}, 1), 0, 0, 2, 1));
+    expect(f, TG_ERR_VALUE, "tg_head_scores: heads and head_dim must be >= 1, got 0 and 2");
+
+    f = row(&o, "tg_head_scores", "blocks past the columns");
+    on_tape(o, f->t, tg_head_scores(f->t, tg_tape_full(f->t, 3, (int[]){2, 3, 4}, 1), 1,
+                                    tg_tape_full(f->t, 3, (int[]){2, 5, 4}, 1), 0, 2, 2, 1));
+    expect(f, TG_ERR_SHAPE, "tg_head_scores: 2 heads of 2 columns at offsets 1 and 0 do not fit (2,3,4) and (2,5,4)");
+
+    f = row(&o, "tg_head_scores", "negative offset");
+    on_tape(o, f->t, tg_head_scores(f->t, tg_tape_full(f->t, 3, (int[]){2, 3, 4}, 1), 0,
+                                    tg_tape_full(f->t, 3, (int[]){2, 5, 4}, 1), -1, 1, 2, 1));
+    expect(f, TG_ERR_SHAPE, "tg_head_scores: 1 heads of 2 columns at offsets 0 and -1 do not fit (2,3,4) and (2,5,4)");
+
+    f = row(&o, "tg_head_mix", "p of rank 3");
+    on_tape(o, f->t, tg_head_mix(f->t, tg_tape_full(f->t, 3, (int[]){2, 3, 4}, 1), false,
+                                 tg_tape_full(f->t, 3, (int[]){2, 4, 4}, 1), 0, 4, 0, 2, 1));
+    expect(f, TG_ERR_SHAPE, "tg_head_mix: inputs must be (B,H,P1,P2) and (B,Tv,Cv): got (2,3,4) and (2,4,4)");
+
+    f = row(&o, "tg_head_mix", "head_dim 0");
+    on_tape(o, f->t, tg_head_mix(f->t, f->r4, false, tg_tape_full(f->t, 3, (int[]){2, 5, 6}, 1), 0, 6, 0, 0, 1));
+    expect(f, TG_ERR_VALUE, "tg_head_mix: head_dim must be in 1..6, got 0");
+
+    f = row(&o, "tg_head_mix", "p's columns vs v's rows");
+    on_tape(o, f->t, tg_head_mix(f->t, f->r4, true, tg_tape_full(f->t, 3, (int[]){2, 5, 6}, 1), 0, 6, 0, 2, 1));
+    expect(f, TG_ERR_SHAPE, "tg_head_mix: (2,3,4,5)^T has 4 columns but v (2,5,6) has 5 rows");
+
+    f = row(&o, "tg_head_mix", "blocks past the width");
+    on_tape(o, f->t, tg_head_mix(f->t, f->r4, false, tg_tape_full(f->t, 3, (int[]){2, 5, 6}, 1), 0, 6, 1, 2, 1));
+    expect(f, TG_ERR_SHAPE, "tg_head_mix: 3 heads of 2 columns at offsets 0 (v (2,5,6)) and 1 (width 6) do not fit");
+
+    f = row(&o, "tg_affine", "W of rank 1");
+    on_tape(o, f->t, tg_affine(f->t, f->a, f->v3, f->v3));
+    expect(f, TG_ERR_SHAPE, "tg_affine: x must be (...,K), W (K,N) and b (N): got (2,3), (3) and (3)");
+
+    f = row(&o, "tg_affine", "x's last axis vs W's rows");
+    on_tape(o, f->t, tg_affine(f->t, f->a, f->m45, tg_tape_full(f->t, 1, (int[]){5}, 1)));
+    expect(f, TG_ERR_SHAPE, "tg_affine: shapes do not match: x (2,3), W (4,5), b (5)");
+
+    f = row(&o, "tg_affine", "b vs W's columns");
+    on_tape(o, f->t, tg_affine(f->t, f->m34, f->m45, f->v3));
+    expect(f, TG_ERR_SHAPE, "tg_affine: shapes do not match: x (3,4), W (4,5), b (3)");
+
+    f = row(&o, "tg_affine", "x NULL");
+    on_tape(o, f->t, tg_affine(f->t, NULL, f->m45, f->v3));
+    expect(f, TG_ERR_ARG, "tg_affine: argument 1 is NULL");
 
     f = row(&o, "tg_dropout", "rng NULL in eval mode is fine");
     {

@@ -115,6 +115,12 @@ static tg_tensor *b_var_mid(tg_tape *t, tg_tensor *const *in, void *u) { (void)u
 static tg_tensor *b_std_first(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_std(t, in[0], 0, 1, false); }
 static tg_tensor *b_cumsum_last(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_cumsum(t, in[0], -1); }
 static tg_tensor *b_cumsum_mid(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_cumsum(t, in[0], 1); }
+static tg_tensor *b_hs(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_head_scores(t, in[0], 1, in[1], 0, 2, 2, (tg_real)0.5); }
+static tg_tensor *b_hs_odd(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_head_scores(t, in[0], 2, in[1], 1, 1, 3, (tg_real)0.7); }
+static tg_tensor *b_hm(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_head_mix(t, in[0], false, in[1], 1, 6, 1, 2, (tg_real)0.5); }
+static tg_tensor *b_hm_t(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_head_mix(t, in[0], true, in[1], 0, 4, 0, 2, 1); }
+static tg_tensor *b_affine(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_affine(t, in[0], in[1], in[2]); }
+static tg_tensor *b_standardize(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_standardize(t, in[0], (tg_real)0.1); }
 static tg_tensor *b_gelu(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_gelu(t, in[0]); }
 static tg_tensor *b_gelu_tanh(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_gelu_tanh(t, in[0]); }
 static tg_tensor *b_sin(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_sin(t, in[0]); }
@@ -268,6 +274,15 @@ static const row rows[] = {
     {"tg_std", 1, {1}, {{5}}, -2, 2, b_std_first},
     {"tg_cumsum", 1, {3}, {{2, 3, 4}}, -2, 2, b_cumsum_last},
     {"tg_cumsum", 1, {3}, {{2, 3, 4}}, -2, 2, b_cumsum_mid},
+    {"tg_standardize", 1, {2}, {{3, 4}}, -2, 2, b_standardize},
+    {"tg_affine", 3, {3, 2, 1}, {{2, 3, 4}, {4, 5}, {5}}, -2, 2, b_affine},
+    {"tg_affine", 3, {2, 2, 1}, {{3, 4}, {4, 2}, {2}}, -2, 2, b_affine},
+    {"tg_head_scores", 2, {3, 3}, {{2, 3, 5}, {2, 4, 4}}, -2, 2, b_hs},
+    {"tg_head_scores", 2, {3, 3}, {{2, 3, 5}, {2, 2, 4}}, -2, 2, b_hs_odd},
+    {"tg_head_mix", 2, {4, 3}, {{2, 2, 3, 4}, {2, 4, 5}}, -2, 2, b_hm},
+    {"tg_head_mix", 2, {4, 3}, {{2, 2, 4, 3}, {2, 4, 4}}, -2, 2, b_hm_t},
+    {"tg_standardize", 1, {3}, {{2, 3, 5}}, -2, 2, b_standardize},
+    {"tg_standardize", 1, {2}, {{9, 4}}, -2, 2, b_standardize},
 };
 
 /* The ops that have no graph form yet, the one list of them, ended by NULL (today

@@ -106,6 +106,40 @@ tg_tensor *tg_std(tg_tape *t, tg_tensor *x, int axis, tg_real correction, bool k
 /* y_k = x_0 + ... + x_k along axis (x's shape); dx_k += g_k + ... + g_{D-1}. */
 tg_tensor *tg_cumsum(tg_tape *t, tg_tensor *x, int axis);
 
+/* ---- standardisation along the last axis (ops/normalize.c) ---- */
+/* For each row of the last axis (length D): y = (x - m) r, m = mean(x), r = (v + eps)^(-1/2),
+ * v = mean((x - m)^2) the population variance; dx += r (g - mean(g) - y mean(g y)).
+ * Layer normalisation before its affine part (tg_layer_norm_forward) in one pass per
+ * row, where its composition makes six ops and five intermediate tensors. The values
+ * and gradients are those of that composition to the bit in the double build:
+ * m = tg_mean_axis(x, -1, true), xc = tg_sub(x, m),
+ * r = tg_pow_scalar(tg_add_scalar(tg_mean_axis(tg_square(xc), -1, true), eps), -0.5),
+ * y = tg_mul(xc, r). Shapes: x of rank >= 1, y has x's shape. Errors: TG_ERR_SHAPE
+ * (rank 0), TG_ERR_VALUE (eps not finite or not > 0). */
+tg_tensor *tg_standardize(tg_tape *t, tg_tensor *x, tg_real eps);
+
+/* ---- the per-head products of attention (ops/heads.c) ---- */
+/* Head i of a (B,T,C) tensor x at column offset off is the (T, head_dim) block
+ * X_i = x[b, :, off + i head_dim : off + (i+1) head_dim] (row stride C): the heads
+ * of a projection are read and written where they are, with no split into
+ * (B,H,T,head_dim) and no merge back.
+ * tg_head_scores: a (B,Ta,Ca), b (B,Tb,Cb) -> (B,heads,Ta,Tb), out[b,i] = alpha A_i B_i^T
+ *   (attention's scores, alpha = 1/sqrt(head_dim)); dA_i += alpha G_i B_i,
+ *   dB_i += alpha G_i^T A_i. a and b may be the same tensor (a fused projection, at
+ *   two offsets). Errors: TG_ERR_SHAPE (ranks, batch sizes, blocks past C),
+ *   TG_ERR_VALUE (heads or head_dim < 1). */
+tg_tensor *tg_head_scores(tg_tape *t, tg_tensor *a, int a_off, tg_tensor *b, int b_off, int heads,
+                          int head_dim, tg_real alpha);
+/* tg_head_mix: p (B,H,P1,P2), op(P_i) = P_i, or P_i^T with trans_p, of shape (To,Tv);
+ *   v (B,Tv,Cv) -> (B,To,width), zero but for the head blocks at out_off:
+ *   O_i = alpha op(P_i) V_i (attention's weighted values, alpha = 1);
+ *   d op(P_i) += alpha G_i V_i^T, dV_i += alpha op(P_i)^T G_i. Errors: TG_ERR_SHAPE
+ *   (ranks, batch sizes, op(P)'s columns vs v's rows, blocks past Cv or width),
+ *   TG_ERR_VALUE (head_dim not in 1..Cv). Each is the other's derivative: both are
+ *   their own graph forms. */
+tg_tensor *tg_head_mix(tg_tape *t, tg_tensor *p, bool trans_p, tg_tensor *v, int v_off, int width, int out_off,
+                       int head_dim, tg_real alpha);
+
 /* ---- elementwise functions (ops/act2.c) ---- */
 /* GELU, erf form: y = x Phi(x) = x (1 + erf(x/sqrt 2)) / 2; dx += g (Phi(x) + x phi(x)),
  * phi the standard normal density. PyTorch's F.gelu(x). */
@@ -201,6 +235,14 @@ tg_tensor *tg_dropout(tg_tape *t, tg_tensor *x, tg_real p, tg_rng *rng, bool tra
 
 /* The matrix product with transposed operands, tg_matmul_t (ops/matmul_t.c), is
  * declared in tg_ops.h. */
+
+/* ---- a linear layer's rows (ops/matmul_t.c) ---- */
+/* y = x W + b over the rows of x: x (..., K), W (K,N), b (N) -> (..., N), one (R,K) x
+ * (K,N) product for the R rows; dx += G W^T, dW += x^T G, db += the sum of G's rows.
+ * The values of tg_add(tg_matmul(x, W), b) to the bit; the gradients come from G
+ * directly (no intermediate tensor for x W, nor its gradient). Errors: TG_ERR_SHAPE
+ * (ranks; x's last axis vs W's rows; b vs W's columns). */
+tg_tensor *tg_affine(tg_tape *t, tg_tensor *x, tg_tensor *W, tg_tensor *b);
 
 #ifdef __cplusplus
 }
