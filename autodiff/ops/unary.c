@@ -34,6 +34,10 @@ static tg_tensor *unary(tg_tape *t, const tg_op *op, tg_tensor *x, double a0, do
  * (TG__Z - v) when the sweep handed dx out unset (tg/store.h). */
 #define DX_ADD(v) do { if (DX_) { bool f_ = tg__grad_first(n->in[0]); TG__GRAD_PUT(f_, DX_, N_, i, v); } } while (0)
 #define DX_SUB(v) do { if (DX_) { bool f_ = tg__grad_first(n->in[0]); TG__GRAD_SUB(f_, DX_, N_, i, v); } } while (0)
+/* dx += v for a v that is "g where x passes, else 0": dx zeroed first when unset.
+ * The compiler vectorises dx[i] += (c ? 0 : g[i]) with masked loads, but not the
+ * store of TG__Z + (c ? 0 : g[i]), which it splits into branches. */
+#define DX_ADD_SEL(v) do { if (DX_) { tg__grad_zero_unset(n->in[0]); for (size_t i = 0; i < N_; i++) DX_[i] += (v); } } while (0)
 
 /* neg: y = -x; dx += -g */
 tg_status tg__neg_fwd(tg_tape *t, tg_node *n) {
@@ -166,7 +170,7 @@ tg_status tg__abs_fwd(tg_tape *t, tg_node *n) {
     return TG_OK;
 }
 void tg__abs_bwd(tg_node *n) {
-    DX_ADD(X_[i] > 0 ? G_[i] : X_[i] < 0 ? -G_[i] : 0);
+    DX_ADD_SEL(X_[i] > 0 ? G_[i] : X_[i] < 0 ? -G_[i] : 0);
 }
 tg_tensor *tg_abs(tg_tape *t, tg_tensor *x) { return unary(t, &tg__op_abs, x, 0, 0); }
 
@@ -213,8 +217,8 @@ TG__CLONES void tg__relu_bwd(tg_node *n) {
     tg_real *restrict dx = DX_;
     const tg_real *restrict g = G_, *restrict x = X_;
     if (dx) {
-        bool f = tg__grad_first(n->in[0]);
-        TG__GRAD_PUT(f, dx, N_, i, x[i] <= 0 ? 0 : g[i]);
+        tg__grad_zero_unset(n->in[0]);
+        for (size_t i = 0, m = N_; i < m; i++) dx[i] += x[i] <= 0 ? 0 : g[i];
     }
 }
 tg_tensor *tg_relu(tg_tape *t, tg_tensor *x) { return unary(t, &tg__op_relu, x, 0, 0); }
@@ -234,7 +238,7 @@ tg_status tg__leaky_fwd(tg_tape *t, tg_node *n) {
 }
 void tg__leaky_bwd(tg_node *n) {
     tg_real s = (tg_real)n->args.f[0];
-    DX_ADD(X_[i] > 0 ? G_[i] : s * G_[i]);
+    DX_ADD_SEL(X_[i] > 0 ? G_[i] : s * G_[i]);
 }
 tg_tensor *tg_leaky_relu(tg_tape *t, tg_tensor *x, tg_real slope) {
     return unary(t, &tg__op_leaky_relu, x, slope, 0);
