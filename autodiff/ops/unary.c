@@ -34,9 +34,10 @@ static tg_tensor *unary(tg_tape *t, const tg_op *op, tg_tensor *x, double a0, do
  * (TG__Z - v) when the sweep handed dx out unset (tg/store.h). */
 #define DX_ADD(v) do { if (DX_) { bool f_ = tg__grad_first(n->in[0]); TG__GRAD_PUT(f_, DX_, N_, i, v); } } while (0)
 #define DX_SUB(v) do { if (DX_) { bool f_ = tg__grad_first(n->in[0]); TG__GRAD_SUB(f_, DX_, N_, i, v); } } while (0)
-/* dx += v for a v that is "g where x passes, else 0": dx zeroed first when unset.
- * The compiler vectorises dx[i] += (c ? 0 : g[i]) with masked loads, but not the
- * store of TG__Z + (c ? 0 : g[i]), which it splits into branches. */
+/* dx += v for a v that selects by a comparison of x (relu, leaky_relu, abs): dx is
+ * zeroed first when unset. The compiler vectorises dx[i] += (c ? 0 : g[i]) with
+ * masked loads, but not the store of TG__Z + (c ? 0 : g[i]), which it splits into
+ * branches. */
 #define DX_ADD_SEL(v) do { if (DX_) { tg__grad_zero_unset(n->in[0]); for (size_t i = 0; i < N_; i++) DX_[i] += (v); } } while (0)
 
 /* neg: y = -x; dx += -g */
