@@ -14,7 +14,6 @@
  * when every node it reaches has one (the kernels otherwise). This file
  * is in ops/ because the recorded sweep calls ops (tg_add, tg_tape_full); the tape
  * below it knows no op. */
-#include <stdio.h>
 #include <string.h>
 #include <tapegrad/tg_grad.h>
 #include "ops_private.h"
@@ -76,12 +75,37 @@ static tg_tensor **slot_of(const tg__sweep *s, tg_tensor **gout, tg_tensor **gle
     return k == SIZE_MAX ? NULL : &gleaf[k];
 }
 
-/* Names the outputs of the nodes recorded after `mark` for node nd. */
+/* Appends s to the name being built in b[*n..cap-1], as far as it fits (cap - 1
+ * characters and the terminating 0, what snprintf would keep). */
+static void put(char *b, size_t cap, size_t *n, const char *s) {
+    while (*s && *n + 1 < cap) b[(*n)++] = *s++;
+    b[*n] = 0;
+}
+
+/* Names the outputs of the nodes recorded after `mark` for node nd:
+ * TG_GRAD_NAME_PREFIX "<op> (node <id>)", built once and copied (no formatted print
+ * per node: a recorded sweep names a dozen tensors per layer). */
 static void name_recorded(tg_tape *t, const tg_node *mark, const tg_node *nd) {
-    for (const tg_node *r = tg_tape_last(t); r && r != mark; r = r->prev)
-        if (!r->out->name[0])
-            snprintf(r->out->name, sizeof r->out->name, TG_GRAD_NAME_PREFIX "%s (node %zu)", nd->op->name,
-                     nd->id);
+    char name[sizeof nd->out->name], digits[24];
+    size_t n = 0, k = sizeof digits - 1;
+    digits[k] = 0;
+    for (size_t id = nd->id;; id /= 10) {
+        digits[--k] = (char)('0' + id % 10);
+        if (id < 10) break;
+    }
+    bool built = false;
+    for (const tg_node *r = tg_tape_last(t); r && r != mark; r = r->prev) {
+        if (r->out->name[0]) continue;
+        if (!built) {
+            put(name, sizeof name, &n, TG_GRAD_NAME_PREFIX);
+            put(name, sizeof name, &n, nd->op->name ? nd->op->name : "");
+            put(name, sizeof name, &n, " (node ");
+            put(name, sizeof name, &n, digits + k);
+            put(name, sizeof name, &n, ")");
+            built = true;
+        }
+        memcpy(r->out->name, name, n + 1);
+    }
 }
 
 /* For tg_hvp's first sweep, whose gradients of the leaves are only the roots of the

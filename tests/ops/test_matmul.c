@@ -183,6 +183,68 @@ static void test_backward_sizes(void) {
     check_backward_case(3, true, 1, 257, 7);
 }
 
+/* ---- few columns: the transposed product, bit for bit ----
+ * A product with few columns runs as its transpose (matmul.c); its values, and those
+ * of dB = A^T G (stored into a fresh gradient and added onto an existing one, in
+ * tg_backward's deferred form and in tg_grad's at once), must be the bits of the
+ * plain tg__gemm calls, at odd sizes, with K past one K-block (257, 784). */
+static int bits_differ(const tg_real *x, const tg_real *y, size_t n) {
+    int bad = 0;
+    for (size_t i = 0; i < n; i++) bad += memcmp(&x[i], &y[i], sizeof x[i]) != 0;
+    return bad;
+}
+
+static void check_thin_case(int M, int K, int N) {
+    tg_rng g;
+    tg_rng_seed(&g, (uint64_t)(M * 1000003 + K * 1009 + N));
+    tg_tensor *a = check_input(&g, 2, (int[]){M, K}, -1, 1);
+    tg_tensor *b = tg_param_new("b", 2, (int[]){K, N});
+    tg_tensor *seed = check_input(&g, 2, (int[]){M, N}, -1, 1);
+    tg_tape *t = tg_tape_new();
+    size_t kn = (size_t)K * N;
+    tg_real *want = malloc(sizeof(tg_real) * (size_t)M * N), *db = malloc(sizeof(tg_real) * kn);
+    CHECK(b && t && want && db, "setup (%d,%d) x (%d,%d)", M, K, K, N);
+    if (!b || !t || !want || !db) goto done;
+    tg_tensor_uniform(b, &g, -1, 1);
+    tg__gemm(false, false, (size_t)M, (size_t)N, (size_t)K, 1, a->data, (size_t)K, b->data, (size_t)N, 0, want,
+             (size_t)N);
+    for (int pass = 0; pass < 3; pass++) { /* 0, 1: tg_backward twice (onto 0, then adding); 2: tg_grad */
+        tg_tape_reset(t);
+        tg_tensor *c = tg_matmul(t, a, b);
+        CHECK(c && bits_differ(c->data, want, (size_t)M * N) == 0, "forward (%d,%d) x (%d,%d): bits differ", M,
+              K, K, N);
+        if (!c) continue;
+        tg_tensor *out = NULL;
+        if (pass < 2) {
+            if (b->grad) memcpy(db, b->grad, kn * sizeof(tg_real));
+            else memset(db, 0, kn * sizeof(tg_real));
+            CHECK(tg_backward(t, c, seed) == TG_OK, "backward: %s", tg_tape_message(t));
+        } else {
+            memset(db, 0, kn * sizeof(tg_real));
+            CHECK(tg_grad(t, c, seed, &b, 1, 0, &out) == TG_OK && out, "tg_grad: %s", tg_tape_message(t));
+            if (!out) continue;
+        }
+        tg__gemm(true, false, (size_t)K, (size_t)N, (size_t)M, 1, a->data, (size_t)K, seed->data, (size_t)N,
+                 1, db, (size_t)N);
+        CHECK(bits_differ(out ? out->data : b->grad, db, kn) == 0, "dB (%d,%d) x (%d,%d), pass %d: bits differ",
+              M, K, K, N, pass);
+    }
+done:
+    free(want);
+    free(db);
+    tg_tape_free(t);
+    tg_tensor_free(a);
+    tg_tensor_free(b);
+    tg_tensor_free(seed);
+}
+
+static void test_thin_bits(void) {
+    static const int sizes[][3] = {{33, 7, 1}, {64, 256, 10}, {64, 784, 10}, {257, 33, 7}, {255, 257, 16},
+                                   {7, 255, 3}, {33, 1, 7}, {256, 64, 10}, {1, 7, 1}, {32, 257, 5}};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+        check_thin_case(sizes[i][0], sizes[i][1], sizes[i][2]);
+}
+
 /* ---- the GEMM kernel against a naive triple loop ---- */
 
 /* C := alpha op(A) op(B) + beta C in double, and bound[i,j] = |alpha| sum_k
@@ -359,6 +421,7 @@ int main(void) {
     test_forward_values();
     test_gradients();
     test_backward_sizes();
+    test_thin_bits();
     test_gemm_vs_naive();
     test_errors();
     return check_done();
