@@ -217,18 +217,23 @@ tg_status tg__infer_affine(tg_tape *t, const tg_node *n, int *rank, int shape[TG
     return TG_OK;
 }
 
+/* y[r,:] = y[r,:] + b for the R rows (b is never y: an input, not the output). */
+TG__CLONES static void add_bias(tg_real *restrict y, const tg_real *restrict b, size_t R, size_t N) {
+    for (size_t r = 0; r < R; r++)
+        for (size_t j = 0; j < N; j++) y[r * N + j] = y[r * N + j] + b[j];
+}
+
 tg_status tg__affine_fwd(tg_tape *t, tg_node *n) {
     (void)t;
     size_t K = (size_t)n->in[1]->shape[0], N = (size_t)n->in[1]->shape[1], R = n->out->size / N;
     tg_real *y = n->out->data;
     const tg_real *b = n->in[2]->data;
     tg__gemm(false, false, R, N, K, 1, n->in[0]->data, K, n->in[1]->data, N, 0, y, N);
-    for (size_t r = 0; r < R; r++)
-        for (size_t j = 0; j < N; j++) y[r * N + j] = y[r * N + j] + b[j];
+    add_bias(y, b, R, N);
     return TG_OK;
 }
 
-enum { COLS = 256 }; /* columns of G summed at a time into db */
+enum { COLS = 1024 }; /* columns of G summed at a time into db (one pass over G up to 1024) */
 
 /* s[j] = sum_r G[r * ldg + j] for j < nc <= COLS, each in double from the first row
  * down (tg_sum_axis's order): the columns' chains run side by side in vectors. */
@@ -243,17 +248,19 @@ TG__CLONES static void col_sums(const tg_real *G, size_t ldg, size_t R, size_t n
 void tg__affine_bwd(tg_node *n) {
     size_t K = (size_t)n->in[1]->shape[0], N = (size_t)n->in[1]->shape[1], R = n->out->size / N;
     const tg_real *x = n->in[0]->data, *W = n->in[1]->data, *G = n->out->grad;
+    /* db between the two products, while G is still in the cache from the first */
     if (n->in[0]->grad) tg__gemm(false, true, R, K, N, 1, G, N, W, N, first_beta(n->in[0]), n->in[0]->grad, K);
-    if (n->in[1]->grad) tg__gemm(true, false, K, N, R, 1, x, K, G, N, first_beta(n->in[1]), n->in[1]->grad, N);
     tg_real *db = n->in[2]->grad;
-    if (!db) return;
-    bool first = tg__grad_first(n->in[2]);
-    for (size_t j0 = 0; j0 < N; j0 += COLS) {
-        size_t nc = N - j0 < COLS ? N - j0 : COLS;
-        double s[COLS];
-        col_sums(G + j0, N, R, nc, s);
-        TG__GRAD_PUT(first, db + j0, nc, j, (tg_real)s[j]);
+    if (db) {
+        bool first = tg__grad_first(n->in[2]);
+        for (size_t j0 = 0; j0 < N; j0 += COLS) {
+            size_t nc = N - j0 < COLS ? N - j0 : COLS;
+            double s[COLS];
+            col_sums(G + j0, N, R, nc, s);
+            TG__GRAD_PUT(first, db + j0, nc, j, (tg_real)s[j]);
+        }
     }
+    if (n->in[1]->grad) tg__gemm(true, false, K, N, R, 1, x, K, G, N, first_beta(n->in[1]), n->in[1]->grad, N);
 }
 
 tg_status tg__affine_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
