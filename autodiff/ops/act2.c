@@ -23,18 +23,39 @@ static tg_tensor *unary(tg_tape *t, const tg_op *op, tg_tensor *x) {
     return tg_apply(t, op, &x, 1, NULL);
 }
 
+enum { CH = 256 }; /* elements per chunk of the kernels' double buffers */
+
 /* gelu: y = x Phi(x) = x (1 + erf(x / sqrt 2)) / 2;
- * dx += g (Phi(x) + x phi(x)), phi(x) = e^(-x^2/2) / sqrt(2 pi). */
+ * dx += g (Phi(x) + x phi(x)), phi(x) = e^(-x^2/2) / sqrt(2 pi).
+ * In chunks: erf of the chunk by tg__verf_d (vmath.h, tg_erf's erf), e^(-x^2/2) by
+ * tg__vexp_d (tg_exp's exp in the double build), both vectorised. */
 tg_status tg__gelu_fwd(tg_tape *t, tg_node *n) {
     (void)t;
-    for (size_t i = 0; i < N_; i++) Y_[i] = (tg_real)(0.5 * X_[i] * (1 + erf(X_[i] * SQRT1_2)));
+    double e[CH];
+    for (size_t i0 = 0; i0 < N_; i0 += CH) {
+        size_t m = N_ - i0 < CH ? N_ - i0 : CH;
+        const tg_real *x = X_ + i0;
+        for (size_t i = 0; i < m; i++) e[i] = x[i] * SQRT1_2;
+        tg__verf_d(m, e, e);
+        for (size_t i = 0; i < m; i++) Y_[i0 + i] = (tg_real)(0.5 * x[i] * (1 + e[i]));
+    }
     return TG_OK;
 }
 void tg__gelu_bwd(tg_node *n) {
     if (!DX_) return;
-    for (size_t i = 0; i < N_; i++) {
-        double x = X_[i], cdf = 0.5 * (1 + erf(x * SQRT1_2));
-        DX_[i] += (tg_real)(G_[i] * (cdf + x * INV_SQRT_2PI * exp(-0.5 * x * x)));
+    bool first = tg__grad_first(n->in[0]);
+    double e[CH], p[CH];
+    for (size_t i0 = 0; i0 < N_; i0 += CH) {
+        size_t m = N_ - i0 < CH ? N_ - i0 : CH;
+        const tg_real *x = X_ + i0, *g = G_ + i0;
+        for (size_t i = 0; i < m; i++) {
+            double xi = x[i];
+            e[i] = xi * SQRT1_2;
+            p[i] = -0.5 * xi * xi;
+        }
+        tg__verf_d(m, e, e);
+        tg__vexp_d(m, p, p);
+        TG__GRAD_PUT(first, DX_ + i0, m, i, (tg_real)(g[i] * (0.5 * (1 + e[i]) + x[i] * INV_SQRT_2PI * p[i])));
     }
 }
 tg_tensor *tg_gelu(tg_tape *t, tg_tensor *x) { return unary(t, &tg__op_gelu, x); }
@@ -53,13 +74,14 @@ tg_status tg__gelu_tanh_fwd(tg_tape *t, tg_node *n) {
     for (size_t i = 0; i < N_; i++) y[i] = (tg_real)0.5 * x[i] * (1 + y[i]);
     return TG_OK;
 }
+static double gelu_tanh_slope(double x) {
+    double th = tanh(GELU_K0 * (x + GELU_K1 * x * x * x));
+    return 0.5 * (1 + th) + 0.5 * x * (1 - th * th) * GELU_K0 * (1 + 3 * GELU_K1 * x * x);
+}
 void tg__gelu_tanh_bwd(tg_node *n) {
     if (!DX_) return;
-    for (size_t i = 0; i < N_; i++) {
-        double x = X_[i], th = tanh(GELU_K0 * (x + GELU_K1 * x * x * x));
-        double d = 0.5 * (1 + th) + 0.5 * x * (1 - th * th) * GELU_K0 * (1 + 3 * GELU_K1 * x * x);
-        DX_[i] += (tg_real)(G_[i] * d);
-    }
+    bool first = tg__grad_first(n->in[0]);
+    TG__GRAD_PUT(first, DX_, N_, i, (tg_real)(G_[i] * gelu_tanh_slope(X_[i])));
 }
 tg_tensor *tg_gelu_tanh(tg_tape *t, tg_tensor *x) { return unary(t, &tg__op_gelu_tanh, x); }
 
@@ -70,7 +92,9 @@ tg_status tg__sin_fwd(tg_tape *t, tg_node *n) {
     return TG_OK;
 }
 void tg__sin_bwd(tg_node *n) {
-    if (DX_) for (size_t i = 0; i < N_; i++) DX_[i] += G_[i] * (tg_real)cos(X_[i]);
+    if (!DX_) return;
+    bool first = tg__grad_first(n->in[0]);
+    TG__GRAD_PUT(first, DX_, N_, i, G_[i] * (tg_real)cos(X_[i]));
 }
 tg_tensor *tg_sin(tg_tape *t, tg_tensor *x) { return unary(t, &tg__op_sin, x); }
 
@@ -81,22 +105,30 @@ tg_status tg__cos_fwd(tg_tape *t, tg_node *n) {
     return TG_OK;
 }
 void tg__cos_bwd(tg_node *n) {
-    if (DX_) for (size_t i = 0; i < N_; i++) DX_[i] -= G_[i] * (tg_real)sin(X_[i]);
+    if (!DX_) return;
+    bool first = tg__grad_first(n->in[0]);
+    TG__GRAD_SUB(first, DX_, N_, i, G_[i] * (tg_real)sin(X_[i]));
 }
 tg_tensor *tg_cos(tg_tape *t, tg_tensor *x) { return unary(t, &tg__op_cos, x); }
 
-/* erf: y = erf x = (2/sqrt pi) int_0^x e^(-s^2) ds; dx += g (2/sqrt pi) e^(-x^2) */
+/* erf: y = erf x = (2/sqrt pi) int_0^x e^(-s^2) ds (tg__verf, vmath.h);
+ * dx += g (2/sqrt pi) e^(-x^2), the exponential by tg__vexp_d in chunks. */
 tg_status tg__erf_fwd(tg_tape *t, tg_node *n) {
     (void)t;
-    for (size_t i = 0; i < N_; i++) Y_[i] = (tg_real)erf(X_[i]);
+    tg__verf(N_, X_, Y_);
     return TG_OK;
 }
 void tg__erf_bwd(tg_node *n) {
-    if (DX_)
-        for (size_t i = 0; i < N_; i++) {
-            double x = X_[i];
-            DX_[i] += (tg_real)(G_[i] * TWO_SQRTPI * exp(-x * x));
-        }
+    if (!DX_) return;
+    bool first = tg__grad_first(n->in[0]);
+    double p[CH];
+    for (size_t i0 = 0; i0 < N_; i0 += CH) {
+        size_t m = N_ - i0 < CH ? N_ - i0 : CH;
+        const tg_real *x = X_ + i0, *g = G_ + i0;
+        for (size_t i = 0; i < m; i++) p[i] = -(double)x[i] * x[i];
+        tg__vexp_d(m, p, p);
+        TG__GRAD_PUT(first, DX_ + i0, m, i, (tg_real)(g[i] * TWO_SQRTPI * p[i]));
+    }
 }
 tg_tensor *tg_erf(tg_tape *t, tg_tensor *x) { return unary(t, &tg__op_erf, x); }
 

@@ -134,6 +134,9 @@ void tg__conv_bwd(tg_node *n) {
     size_t block = (size_t)s->cout * (size_t)s->R1, L = (size_t)s->L, R1 = (size_t)s->R1, cout = (size_t)s->cout;
     size_t img = (size_t)g->C * (size_t)g->H * (size_t)g->W;
     if (dw) memset(s->acc, 0, block * sizeof(tg_real));
+    /* col2im adds into dx_i and need not reach every element (a stride beyond the
+     * window): an unset dx is zeroed first (tg/store.h) */
+    if (x->grad) tg__grad_zero_unset(x);
     for (int i = 0; i < x->shape[0]; i++) {
         const tg_real *gi = n->out->grad + (size_t)i * cout * L;
         if (dw) { /* prod = G_i cols_i^T (matmul_t(G, cols, false, true)), acc += prod (sum_to) */
@@ -147,10 +150,11 @@ void tg__conv_bwd(tg_node *n) {
         }
     }
     if (!dw) return;
+    /* dW and db from the sum, stored where nothing has written them yet */
+    bool fw = w->grad && tg__grad_first(w), fb = b && b->grad && tg__grad_first(b);
     for (size_t o = 0; o < cout; o++) {
-        if (w->grad)
-            for (size_t r = 0; r < (size_t)s->R; r++) w->grad[o * (size_t)s->R + r] += s->acc[o * R1 + r];
-        if (b && b->grad) b->grad[o] += s->acc[o * R1 + (size_t)s->R];
+        if (w->grad) TG__GRAD_PUT(fw, w->grad + o * (size_t)s->R, (size_t)s->R, r, s->acc[o * R1 + r]);
+        if (b && b->grad) TG__ACC(fb, b->grad[o], s->acc[o * R1 + (size_t)s->R]);
     }
 }
 

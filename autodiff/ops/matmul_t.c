@@ -20,6 +20,7 @@
  * args: i[0] = trans_a, i[1] = trans_b.
  */
 #include <tg/gemm.h>
+#include <tg/vmath.h>
 #include "nn_private.h"
 
 typedef struct {
@@ -93,6 +94,13 @@ tg_status tg__matmul_t_fwd(tg_tape *t, tg_node *n) {
     return TG_OK;
 }
 
+/* A gradient nothing has written yet in this sweep (tg/store.h) is stored, beta = 0
+ * (the products' sums start from +0 and never are -0, so they have the bits of adding
+ * onto zeros); a shared operand's gradient is stored by the first batch entry's
+ * product and added to by the rest. dA is written whole before dB (in[0] may be
+ * in[1]). */
+static tg_real first_beta(tg_tensor *x) { return tg__grad_first(x) ? 0 : 1; }
+
 void tg__matmul_t_bwd(tg_node *n) {
     mt_dims d = mt_dims_of(n);
     bool ta = n->args.i[0] != 0, tb = n->args.i[1] != 0;
@@ -101,29 +109,36 @@ void tg__matmul_t_bwd(tg_node *n) {
     size_t lda = ta ? d.M : d.K, ldb = tb ? d.K : d.N;
     if (d.share_b && !ta) { /* the batch folded into M, as in forward */
         size_t M = d.batch * d.M;
-        if (dA) tg__gemm(false, !tb, M, d.K, d.N, 1, G, d.N, B, ldb, 1, dA, lda);
+        if (dA) tg__gemm(false, !tb, M, d.K, d.N, 1, G, d.N, B, ldb, first_beta(n->in[0]), dA, lda);
         if (dB) {
-            if (tb) tg__gemm(true, false, d.N, d.K, M, 1, G, d.N, A, lda, 1, dB, ldb);
-            else tg__gemm(true, false, d.K, d.N, M, 1, A, lda, G, d.N, 1, dB, ldb);
+            tg_real beta = first_beta(n->in[1]);
+            if (tb) tg__gemm(true, false, d.N, d.K, M, 1, G, d.N, A, lda, beta, dB, ldb);
+            else tg__gemm(true, false, d.K, d.N, M, 1, A, lda, G, d.N, beta, dB, ldb);
         }
         return;
     }
-    for (size_t i = 0; i < d.batch; i++) {
-        const tg_real *Ai = A + (d.share_a ? 0 : i * d.M * d.K);
-        const tg_real *Bi = B + (d.share_b ? 0 : i * d.K * d.N), *Gi = G + i * d.M * d.N;
-        tg_real *dAi = dA ? dA + (d.share_a ? 0 : i * d.M * d.K) : NULL;
-        tg_real *dBi = dB ? dB + (d.share_b ? 0 : i * d.K * d.N) : NULL;
-        if (dAi) {
+    if (dA) {
+        tg_real beta = first_beta(n->in[0]);
+        for (size_t i = 0; i < d.batch; i++) {
+            const tg_real *Bi = B + (d.share_b ? 0 : i * d.K * d.N), *Gi = G + i * d.M * d.N;
+            tg_real *dAi = dA + (d.share_a ? 0 : i * d.M * d.K);
             if (ta) /* dA (K,M) += op(B) (K,N) G^T (N,M) */
-                tg__gemm(tb, true, d.K, d.M, d.N, 1, Bi, ldb, Gi, d.N, 1, dAi, lda);
+                tg__gemm(tb, true, d.K, d.M, d.N, 1, Bi, ldb, Gi, d.N, beta, dAi, lda);
             else    /* dA (M,K) += G (M,N) op(B)^T (N,K) */
-                tg__gemm(false, !tb, d.M, d.K, d.N, 1, Gi, d.N, Bi, ldb, 1, dAi, lda);
+                tg__gemm(false, !tb, d.M, d.K, d.N, 1, Gi, d.N, Bi, ldb, beta, dAi, lda);
+            if (d.share_a) beta = 1;
         }
-        if (dBi) {
+    }
+    if (dB) {
+        tg_real beta = first_beta(n->in[1]);
+        for (size_t i = 0; i < d.batch; i++) {
+            const tg_real *Ai = A + (d.share_a ? 0 : i * d.M * d.K), *Gi = G + i * d.M * d.N;
+            tg_real *dBi = dB + (d.share_b ? 0 : i * d.K * d.N);
             if (tb) /* dB (N,K) += G^T (N,M) op(A) (M,K) */
-                tg__gemm(true, ta, d.N, d.K, d.M, 1, Gi, d.N, Ai, lda, 1, dBi, ldb);
+                tg__gemm(true, ta, d.N, d.K, d.M, 1, Gi, d.N, Ai, lda, beta, dBi, ldb);
             else    /* dB (K,N) += op(A)^T (K,M) G (M,N) */
-                tg__gemm(!ta, false, d.K, d.N, d.M, 1, Ai, lda, Gi, d.N, 1, dBi, ldb);
+                tg__gemm(!ta, false, d.K, d.N, d.M, 1, Ai, lda, Gi, d.N, beta, dBi, ldb);
+            if (d.share_b) beta = 1;
         }
     }
 }
@@ -202,33 +217,50 @@ tg_status tg__infer_affine(tg_tape *t, const tg_node *n, int *rank, int shape[TG
     return TG_OK;
 }
 
+/* y[r,:] = y[r,:] + b for the R rows (b is never y: an input, not the output). */
+TG__CLONES static void add_bias(tg_real *restrict y, const tg_real *restrict b, size_t R, size_t N) {
+    for (size_t r = 0; r < R; r++)
+        for (size_t j = 0; j < N; j++) y[r * N + j] = y[r * N + j] + b[j];
+}
+
 tg_status tg__affine_fwd(tg_tape *t, tg_node *n) {
     (void)t;
     size_t K = (size_t)n->in[1]->shape[0], N = (size_t)n->in[1]->shape[1], R = n->out->size / N;
     tg_real *y = n->out->data;
     const tg_real *b = n->in[2]->data;
     tg__gemm(false, false, R, N, K, 1, n->in[0]->data, K, n->in[1]->data, N, 0, y, N);
-    for (size_t r = 0; r < R; r++)
-        for (size_t j = 0; j < N; j++) y[r * N + j] = y[r * N + j] + b[j];
+    add_bias(y, b, R, N);
     return TG_OK;
 }
 
-enum { COLS = 256 }; /* columns of G summed at a time into db */
+enum { COLS = 1024 }; /* columns of G summed at a time into db (one pass over G up to 1024) */
+
+/* s[j] = sum_r G[r * ldg + j] for j < nc <= COLS, each in double from the first row
+ * down (tg_sum_axis's order): the columns' chains run side by side in vectors. */
+TG__CLONES static void col_sums(const tg_real *G, size_t ldg, size_t R, size_t nc, double *s) {
+    for (size_t j = 0; j < nc; j++) s[j] = 0;
+    for (size_t r = 0; r < R; r++) {
+        const tg_real *g = G + r * ldg;
+        for (size_t j = 0; j < nc; j++) s[j] += g[j];
+    }
+}
 
 void tg__affine_bwd(tg_node *n) {
     size_t K = (size_t)n->in[1]->shape[0], N = (size_t)n->in[1]->shape[1], R = n->out->size / N;
     const tg_real *x = n->in[0]->data, *W = n->in[1]->data, *G = n->out->grad;
-    if (n->in[0]->grad) tg__gemm(false, true, R, K, N, 1, G, N, W, N, 1, n->in[0]->grad, K);
-    if (n->in[1]->grad) tg__gemm(true, false, K, N, R, 1, x, K, G, N, 1, n->in[1]->grad, N);
+    /* db between the two products, while G is still in the cache from the first */
+    if (n->in[0]->grad) tg__gemm(false, true, R, K, N, 1, G, N, W, N, first_beta(n->in[0]), n->in[0]->grad, K);
     tg_real *db = n->in[2]->grad;
-    if (!db) return;
-    for (size_t j0 = 0; j0 < N; j0 += COLS) {
-        size_t nc = N - j0 < COLS ? N - j0 : COLS;
-        double s[COLS] = {0};
-        for (size_t r = 0; r < R; r++)
-            for (size_t j = 0; j < nc; j++) s[j] += G[r * N + j0 + j];
-        for (size_t j = 0; j < nc; j++) db[j0 + j] += (tg_real)s[j];
+    if (db) {
+        bool first = tg__grad_first(n->in[2]);
+        for (size_t j0 = 0; j0 < N; j0 += COLS) {
+            size_t nc = N - j0 < COLS ? N - j0 : COLS;
+            double s[COLS];
+            col_sums(G + j0, N, R, nc, s);
+            TG__GRAD_PUT(first, db + j0, nc, j, (tg_real)s[j]);
+        }
     }
+    if (n->in[1]->grad) tg__gemm(true, false, K, N, R, 1, x, K, G, N, first_beta(n->in[1]), n->in[1]->grad, N);
 }
 
 tg_status tg__affine_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {

@@ -117,6 +117,7 @@ void tg__standardize_bwd(tg_node *n) {
     size_t D = (size_t)n->in[0]->shape[n->in[0]->rank - 1], rows = n->out->size / D;
     const tg_real *r = n->saved;
     const double inv_d = 1.0 / (double)D;
+    bool first = tg__grad_first(n->in[0]);
     for (size_t r0 = 0; r0 < rows; r0 += RB) {
         size_t nr = rows - r0 < RB ? rows - r0 : RB;
         const tg_real *g = n->out->grad + r0 * D, *y = n->out->data + r0 * D;
@@ -127,10 +128,7 @@ void tg__standardize_bwd(tg_node *n) {
             tg_real mg = (tg_real)(sg[k] * inv_d), mgy = (tg_real)(sgy[k] * inv_d), rk = r[r0 + k];
             const tg_real *gk = g + k * D, *yk = y + k * D;
             tg_real *dk = dx + (r0 + k) * D;
-            for (size_t j = 0; j < D; j++) {
-                tg_real a = gk[j] - mg, b = yk[j] * mgy;
-                dk[j] += (tg_real)(a - b) * rk;
-            }
+            TG__GRAD_PUT(first, dk, D, j, (tg_real)(gk[j] - mg - yk[j] * mgy) * rk);
         }
     }
 }

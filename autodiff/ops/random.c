@@ -54,12 +54,13 @@ void tg__dropout_bwd(tg_node *n) {
     if (!dx) return;
     const tg_real *g = n->out->grad, *mult = n->saved;
     size_t N = n->out->size;
+    bool first = tg__grad_first(n->in[0]);
     if (!mult) {
-        for (size_t i = 0; i < N; i++) dx[i] += g[i];
+        TG__GRAD_PUT(first, dx, N, i, g[i]);
         return;
     }
-    for (size_t i = 0; i < N; i++)
-        if (mult[i] != 0) dx[i] += g[i] * mult[i];
+    /* a dropped element adds nothing (stores +0): g m would be NaN for g = inf */
+    TG__GRAD_PUT(first, dx, N, i, mult[i] != 0 ? g[i] * mult[i] : 0);
 }
 tg_tensor *tg_dropout(tg_tape *t, tg_tensor *x, tg_real p, tg_rng *rng, bool train) {
     tg_op_args args = {.f = {p}, .i = {train ? 1 : 0}, .p = rng};

@@ -78,8 +78,8 @@ OP(mean_axis,       1,  ST,   axis,      mean_axis_fwd,   mean_axis_bwd,   mean_
 OP(max_axis,        1,  ST,   axis,      max_axis_fwd,    max_axis_bwd,    max_axis_vjp,    axis_keepdim, "dx[argmax] += g (first arg-max; a NaN is the max)")
 OP(sum_to,          1,  ST,   sum_to,    sum_to_fwd,      sum_to_bwd,      sum_to_vjp,      none,         "dx += g broadcast back to x's shape")
 /* ---- softmax along the last axis (softmax.c) */
-OP(softmax,         1,  0,    softmax,   softmax_fwd,     softmax_bwd,     softmax_vjp,     none,         "dx += y (g - sum(g y))")
-OP(log_softmax,     1,  0,    softmax,   log_softmax_fwd, log_softmax_bwd, log_softmax_vjp, none,         "dx += g - e^y sum(g)")
+OP(softmax,         1,  ST,   softmax,   softmax_fwd,     softmax_bwd,     softmax_vjp,     none,         "dx += y (g - sum(g y))")
+OP(log_softmax,     1,  ST,   softmax,   log_softmax_fwd, log_softmax_bwd, log_softmax_vjp, none,         "dx += g - e^y sum(g)")
 /* ---- losses, rank-0 means (loss.c) */
 OP(mse_loss,        2,  ST,   pair,      mse_fwd,         mse_bwd,         mse_vjp,         none,         "da += 2 g (a - b) / N, db -= the same")
 OP(bce_loss,        2,  ST,   bce,       bce_fwd,         bce_bwd,         bce_vjp,         none,         "dp += g (q - y) / (q (1-q) N) in the band, dy -= g logit(q) / N")
@@ -107,11 +107,11 @@ OP(var,             1,  ST,      var,          var_fwd,          var_bwd,       
 OP(std,             1,  ST,      var,          std_fwd,          std_bwd,          std_vjp,          var,          "dx += g (x - mean) / ((D - c) y)")
 OP(cumsum,          1,  ST,      cumsum,       cumsum_fwd,       cumsum_bwd,       cumsum_vjp,       axis,         "dx += reversed cumsum of g")
 /* ---- elementwise functions (act2.c) */
-OP(gelu,            1,  EW,      same,         gelu_fwd,         gelu_bwd,         gelu_vjp,         none,         "dx += g (Phi(x) + x phi(x))")
-OP(gelu_tanh,       1,  EW,      same,         gelu_tanh_fwd,    gelu_tanh_bwd,    gelu_tanh_vjp,    none,         "dx += g ((1 + tanh u)/2 + x (1 - tanh^2 u) u'(x)/2)")
-OP(sin,             1,  EW,      same,         sin_fwd,          sin_bwd,          sin_vjp,          none,         "dx += g cos x")
-OP(cos,             1,  EW,      same,         cos_fwd,          cos_bwd,          cos_vjp,          none,         "dx -= g sin x")
-OP(erf,             1,  EW,      same,         erf_fwd,          erf_bwd,          erf_vjp,          none,         "dx += g 2/sqrt(pi) e^(-x^2)")
+OP(gelu,            1,  EW|ST,   same,         gelu_fwd,         gelu_bwd,         gelu_vjp,         none,         "dx += g (Phi(x) + x phi(x))")
+OP(gelu_tanh,       1,  EW|ST,   same,         gelu_tanh_fwd,    gelu_tanh_bwd,    gelu_tanh_vjp,    none,         "dx += g ((1 + tanh u)/2 + x (1 - tanh^2 u) u'(x)/2)")
+OP(sin,             1,  EW|ST,   same,         sin_fwd,          sin_bwd,          sin_vjp,          none,         "dx += g cos x")
+OP(cos,             1,  EW|ST,   same,         cos_fwd,          cos_bwd,          cos_vjp,          none,         "dx -= g sin x")
+OP(erf,             1,  EW|ST,   same,         erf_fwd,          erf_bwd,          erf_vjp,          none,         "dx += g 2/sqrt(pi) e^(-x^2)")
 /* ---- derivatives of activations as ops, for gradients of gradients (act_bwd.c) */
 OP(tanh_backward,   2,  EW,      same2,        tanh_backward_fwd, tanh_backward_bwd, tanh_backward_vjp, none,      "dg += gz (1 - y^2), dy -= 2 gz g y")
 /* ---- convolution's unfold and its adjoint fold (conv.c) */
@@ -123,17 +123,17 @@ OP(fold1d,          1,  0,       fold,         fold_fwd,         fold_bwd,      
 OP(fold2d,          1,  0,       fold,         fold_fwd,         fold_bwd,         fold_vjp,         unfold,       "dcols += unfold(g)")
 OP(unfold_max2d,     1,  0,       unfold_max,   unfold_max_fwd,   unfold_max_bwd,   unfold_max_vjp,   unfold,       "dx[first arg-max of each window] += g")
 /* ---- the fused convolution: unfold and product image by image (conv_fused.c) */
-OP(conv1d,          2,  0,       conv,         conv_fwd,         conv_bwd,         conv_vjp,         unfold,       "dW += sum_n G_n cols_n^T, dx_n += col2im(W^T G_n)")
-OP(conv2d,          2,  0,       conv,         conv_fwd,         conv_bwd,         conv_vjp,         unfold,       "dW += sum_n G_n cols_n^T, dx_n += col2im(W^T G_n)")
-OP(conv1d_bias,     3,  0,       conv,         conv_fwd,         conv_bwd,         conv_vjp,         unfold,       "[dW db] += sum_n G_n [cols_n; 1]^T, dx_n += col2im(W^T G_n)")
-OP(conv2d_bias,     3,  0,       conv,         conv_fwd,         conv_bwd,         conv_vjp,         unfold,       "[dW db] += sum_n G_n [cols_n; 1]^T, dx_n += col2im(W^T G_n)")
+OP(conv1d,          2,  ST,      conv,         conv_fwd,         conv_bwd,         conv_vjp,         unfold,       "dW += sum_n G_n cols_n^T, dx_n += col2im(W^T G_n)")
+OP(conv2d,          2,  ST,      conv,         conv_fwd,         conv_bwd,         conv_vjp,         unfold,       "dW += sum_n G_n cols_n^T, dx_n += col2im(W^T G_n)")
+OP(conv1d_bias,     3,  ST,      conv,         conv_fwd,         conv_bwd,         conv_vjp,         unfold,       "[dW db] += sum_n G_n [cols_n; 1]^T, dx_n += col2im(W^T G_n)")
+OP(conv2d_bias,     3,  ST,      conv,         conv_fwd,         conv_bwd,         conv_vjp,         unfold,       "[dW db] += sum_n G_n [cols_n; 1]^T, dx_n += col2im(W^T G_n)")
 /* ---- dropout (random.c) */
-OP(dropout,         1,  0,       dropout,      dropout_fwd,      dropout_bwd,      dropout_vjp,      dropout,      "dx += g m / (1 - p)")
+OP(dropout,         1,  ST,      dropout,      dropout_fwd,      dropout_bwd,      dropout_vjp,      dropout,      "dx += g m / (1 - p)")
 /* ---- matrix product with transposed operands (matmul_t.c) */
-OP(matmul_t,        2,  0,       matmul_t,     matmul_t_fwd,     matmul_t_bwd,     matmul_t_vjp,     trans,        "d op(A) += G op(B)^T, d op(B) += op(A)^T G")
-OP(affine,          3,  0,       affine,       affine_fwd,       affine_bwd,       affine_vjp,       none,         "dx += G W^T, dW += x^T G, db += sum of G's rows")
+OP(matmul_t,        2,  ST,      matmul_t,     matmul_t_fwd,     matmul_t_bwd,     matmul_t_vjp,     trans,        "d op(A) += G op(B)^T, d op(B) += op(A)^T G")
+OP(affine,          3,  ST,      affine,       affine_fwd,       affine_bwd,       affine_vjp,       none,         "dx += G W^T, dW += x^T G, db += sum of G's rows")
 /* ---- standardisation along the last axis (normalize.c) */
-OP(standardize,     1,  0,       standardize,  standardize_fwd,  standardize_bwd,  standardize_vjp,  scalar,       "dx += r (g - mean(g) - y mean(g y)), r = (var + eps)^(-1/2)")
+OP(standardize,     1,  ST,      standardize,  standardize_fwd,  standardize_bwd,  standardize_vjp,  scalar,       "dx += r (g - mean(g) - y mean(g y)), r = (var + eps)^(-1/2)")
 /* ---- the per-head products of attention, in place in (B,T,C) (heads.c) */
-OP(head_scores,     2,  0,       head_scores,  head_scores_fwd,  head_scores_bwd,  head_scores_vjp,  heads,        "dA_i += alpha G_i B_i, dB_i += alpha G_i^T A_i")
-OP(head_mix,        2,  0,       head_mix,     head_mix_fwd,     head_mix_bwd,     head_mix_vjp,     mix,          "d op(P_i) += alpha G_i V_i^T, dV_i += alpha op(P_i)^T G_i")
+OP(head_scores,     2,  ST,      head_scores,  head_scores_fwd,  head_scores_bwd,  head_scores_vjp,  heads,        "dA_i += alpha G_i B_i, dB_i += alpha G_i^T A_i")
+OP(head_mix,        2,  ST,      head_mix,     head_mix_fwd,     head_mix_bwd,     head_mix_vjp,     mix,          "d op(P_i) += alpha G_i V_i^T, dV_i += alpha op(P_i)^T G_i")

@@ -109,21 +109,24 @@ static void row_dots(const tg_real *g, const tg_real *y, size_t c, size_t nr, do
     for (size_t k = 0; k < nr; k++) gy[k] = s[k];
 }
 
-TG__CLONES static void softmax_row_bwd(const tg_real *y, const tg_real *g, double gy, tg_real *dx, size_t c) {
-    for (size_t j = 0; j < c; j++) dx[j] += (tg_real)(y[j] * ((double)g[j] - gy));
+/* dx = TG__Z + v when first (tg/store.h), else dx += v. */
+TG__CLONES static void softmax_row_bwd(const tg_real *y, const tg_real *g, double gy, tg_real *dx, size_t c,
+                                       bool first) {
+    TG__GRAD_PUT(first, dx, c, j, (tg_real)(y[j] * ((double)g[j] - gy)));
 }
 
 void tg__softmax_bwd(tg_node *n) {
     tg_real *dx = n->in[0]->grad;
     if (!dx) return;
     size_t c = row_len(n), rows = n->out->size / c;
+    bool first = tg__grad_first(n->in[0]);
     for (size_t r0 = 0; r0 < rows; r0 += RB) {
         size_t nr = rows - r0 < RB ? rows - r0 : RB;
         double gy[RB]; /* sum_j g_j y_j of each row */
         row_dots(n->out->grad + r0 * c, n->out->data + r0 * c, c, nr, gy);
         for (size_t k = 0; k < nr; k++) {
             size_t o = (r0 + k) * c;
-            softmax_row_bwd(n->out->data + o, n->out->grad + o, gy[k], dx + o, c);
+            softmax_row_bwd(n->out->data + o, n->out->grad + o, gy[k], dx + o, c, first);
         }
     }
 }
@@ -146,11 +149,12 @@ void tg__log_softmax_bwd(tg_node *n) {
     tg_real *dx = n->in[0]->grad;
     if (!dx) return;
     size_t c = row_len(n), rows = n->out->size / c;
+    bool first = tg__grad_first(n->in[0]);
     for (size_t r = 0; r < rows; r++) {
         const tg_real *y = n->out->data + r * c, *g = n->out->grad + r * c;
         double gs = 0; /* sum_j g_j */
         for (size_t j = 0; j < c; j++) gs += g[j];
-        for (size_t j = 0; j < c; j++) dx[r * c + j] += (tg_real)((double)g[j] - exp((double)y[j]) * gs);
+        TG__GRAD_PUT(first, dx + r * c, c, j, (tg_real)((double)g[j] - exp((double)y[j]) * gs));
     }
 }
 tg_tensor *tg_log_softmax(tg_tape *t, tg_tensor *x) {

@@ -1,10 +1,12 @@
 /* test_vmath.c — the vectorised exp, sigmoid and tanh behind tg_exp, tg_sigmoid and
- * tg_tanh (autodiff/kernels/vmath.c): within one ulp of the correctly rounded value
+ * tg_tanh, and the erf behind tg_erf and tg_gelu (autodiff/kernels/vmath.c): within one ulp of the correctly rounded value
  * over a sweep of arguments, special values (NaN, infinities, zeros, overflow,
  * underflow), array lengths that leave every kind of vector remainder (1, 7, 33, 255,
  * 257), and the same for the portable instantiation. */
 #include <float.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include "check.h"
 #include <tg/vmath.h>
 
@@ -108,8 +110,87 @@ static void test_exact(void) {
           "tanh saturates to +-1; NaN");
 }
 
+/* Distance in ulps between two doubles of one sign (0 and -0 count as equal). */
+static double ulps_d(double a, double b) {
+    if (isnan(a) || isnan(b)) return isnan(a) && isnan(b) ? 0 : 1e9;
+    int64_t ia, ib;
+    memcpy(&ia, &a, sizeof ia);
+    memcpy(&ib, &b, sizeof ib);
+    if (ia < 0) ia = INT64_MIN - ia;
+    if (ib < 0) ib = INT64_MIN - ib;
+    return ia > ib ? (double)(ia - ib) : (double)(ib - ia);
+}
+
+/* erf (tg__verf_d in double, tg__verf rounded to tg_real) against libm's erf: a dense
+ * grid over [-7, 7] (step 2^-12, every piece and both seams), tiny and huge values;
+ * then every array length with a remainder at several offsets, against one-element
+ * calls (the loop's scalar tail). */
+static void test_erf(void) {
+    enum { N = 14 * 4096 + 1 + 64 };
+    double *x = malloc(sizeof(double) * N), *y = malloc(sizeof(double) * N);
+    tg_real *xr = malloc(sizeof(tg_real) * N), *yr = malloc(sizeof(tg_real) * N);
+    size_t n = 0;
+    for (int i = -7 * 4096; i <= 7 * 4096; i++) x[n++] = i / 4096.0;
+    for (int k = 0; k < 32; k++) x[n++] = ldexp(1.0 + k / 32.0, -1 - 30 * k), x[n++] = -ldexp(1.3, k);
+    tg__verf_d(n, x, y);
+    double worst = 0, wx = 0;
+    for (size_t i = 0; i < n; i++) {
+        double u = ulps_d(y[i], erf(x[i]));
+        if (u > worst) worst = u, wx = x[i];
+    }
+    CHECK(worst <= 3, "erf (double): %g ulps at x = %.17g", worst, wx);
+    printf("erf (double): worst %g ulps against libm at x = %.17g\n", worst, wx);
+    for (size_t i = 0; i < n; i++) xr[i] = (tg_real)x[i];
+    tg__verf(n, xr, yr);
+    int wr = 0;
+    for (size_t i = 0; i < n; i++) {
+        int u = ulps(yr[i], erf((double)xr[i]));
+        if (u > wr) wr = u, wx = (double)xr[i];
+    }
+#if TG_REAL_IS_DOUBLE
+    CHECK(wr <= 3, "erf (tg_real): %d ulps at x = %.17g", wr, wx);
+#else
+    CHECK(wr <= 1, "erf (tg_real): %d ulps at x = %.9g", wr, wx);
+#endif
+    static const size_t lens[] = {1, 7, 33, 255, 257};
+    for (size_t l = 0; l < 5; l++)
+        for (size_t off = 0; off < 3; off++) {
+            size_t o = 3 * 4096 + 97 * l + off, bad = SIZE_MAX; /* around x = -4 .. 1 */
+            tg__verf_d(lens[l], x + o, y);
+            for (size_t i = 0; i < lens[l] && bad == SIZE_MAX; i++) {
+                double one;
+                tg__verf_d(1, x + o + i, &one);
+                if (memcmp(&one, &y[i], sizeof one) != 0) bad = i;
+            }
+            CHECK(bad == SIZE_MAX, "erf: length %zu offset %zu: element %zu differs from a one-element call",
+                  lens[l], off, bad);
+        }
+    double sp[8] = {0.0, -0.0, INFINITY, -INFINITY, NAN, 6, -30, 1e-300}, sy[8];
+    tg__verf_d(8, sp, sy);
+    CHECK(sy[0] == 0 && !signbit(sy[0]) && sy[1] == 0 && signbit(sy[1]) && sy[2] == 1 && sy[3] == -1 &&
+              isnan(sy[4]) && sy[5] == 1 && sy[6] == -1 && sy[7] == erf(1e-300),
+          "erf specials: +-0, +-inf, NaN, saturation, tiny");
+    free(x), free(y), free(xr), free(yr);
+}
+
+/* tg__vexp_d: libm's exp in the double build; in float within 1e-12 relative. */
+static void test_exp_d(void) {
+    double x[257], y[257];
+    for (int i = 0; i < 257; i++) x[i] = -40 + i * (80.0 / 256);
+    tg__vexp_d(257, x, y);
+    double w = 0;
+    for (int i = 0; i < 257; i++) w = fmax(w, fabs(y[i] - exp(x[i])) / exp(x[i]));
+#if TG_REAL_IS_DOUBLE
+    CHECK(w == 0, "exp_d is libm's exp in the double build: %g", w);
+#else
+    CHECK(w < 1e-12, "exp_d relative error %g", w);
+#endif
+}
+
 int main(void) {
     test_values();
     test_exact();
+    test_erf();
+    test_exp_d();
     return check_done();
 }

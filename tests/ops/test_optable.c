@@ -117,6 +117,9 @@ static tg_tensor *b_cumsum_last(tg_tape *t, tg_tensor *const *in, void *u) { (vo
 static tg_tensor *b_cumsum_mid(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_cumsum(t, in[0], 1); }
 static tg_tensor *b_hs(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_head_scores(t, in[0], 1, in[1], 0, 2, 2, (tg_real)0.5); }
 static tg_tensor *b_hs_odd(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_head_scores(t, in[0], 2, in[1], 1, 1, 3, (tg_real)0.7); }
+/* all heads of both inputs: the store-first path of both gradients (and, with one
+ * tensor as both, the second adding onto the first's stores) */
+static tg_tensor *b_hs_full(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_head_scores(t, in[0], 0, in[1], 0, 2, 2, (tg_real)0.5); }
 static tg_tensor *b_hm(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_head_mix(t, in[0], false, in[1], 1, 6, 1, 2, (tg_real)0.5); }
 static tg_tensor *b_hm_t(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_head_mix(t, in[0], true, in[1], 0, 4, 0, 2, 1); }
 static tg_tensor *b_affine(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_affine(t, in[0], in[1], in[2]); }
@@ -259,6 +262,7 @@ static const row rows[] = {
     {"tg_matmul_t", 2, {2, 2}, {{3, 4}, {2, 4}}, -2, 2, b_mt01},
     {"tg_matmul_t", 2, {3, 3}, {{2, 4, 3}, {2, 4, 2}}, -2, 2, b_mt10},
     {"tg_matmul_t", 2, {3, 3}, {{2, 4, 3}, {2, 2, 4}}, -2, 2, b_mt11},
+    {"tg_matmul_t", 2, {3, 3}, {{2, 3, 3}, {2, 3, 3}}, -2, 2, b_mt10}, /* one tensor as both: x^T x */
     /* more forms of the ops above: every branch of their graph forms */
     {"tg_matmul", 2, {3, 2}, {{2, 3, 4}, {4, 2}}, -2, 2, b_matmul},
     {"tg_matmul", 2, {3, 3}, {{2, 3, 4}, {2, 4, 2}}, -2, 2, b_matmul},
@@ -279,6 +283,7 @@ static const row rows[] = {
     {"tg_affine", 3, {2, 2, 1}, {{3, 4}, {4, 2}, {2}}, -2, 2, b_affine},
     {"tg_head_scores", 2, {3, 3}, {{2, 3, 5}, {2, 4, 4}}, -2, 2, b_hs},
     {"tg_head_scores", 2, {3, 3}, {{2, 3, 5}, {2, 2, 4}}, -2, 2, b_hs_odd},
+    {"tg_head_scores", 2, {3, 3}, {{2, 3, 4}, {2, 3, 4}}, -2, 2, b_hs_full},
     {"tg_head_mix", 2, {4, 3}, {{2, 2, 3, 4}, {2, 4, 5}}, -2, 2, b_hm},
     {"tg_head_mix", 2, {4, 3}, {{2, 2, 4, 3}, {2, 4, 4}}, -2, 2, b_hm_t},
     {"tg_standardize", 1, {3}, {{2, 3, 5}}, -2, 2, b_standardize},

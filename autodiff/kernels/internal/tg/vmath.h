@@ -1,4 +1,4 @@
-/* vmath.h — exp, logistic sigmoid and tanh over arrays, vectorised (vmath.c).
+/* vmath.h — exp, logistic sigmoid, tanh and erf over arrays, vectorised (vmath.c).
  * Internal, not installed. y[i] = f(x[i]) for i < n; y may equal x.
  *
  * In the float build the functions are computed in double precision with a
@@ -55,6 +55,18 @@ double tg__row_sumexp(const tg_real *x, size_t n, double *max);
 void tg__vexp(size_t n, const tg_real *x, tg_real *y);
 void tg__vsigmoid(size_t n, const tg_real *x, tg_real *y);
 void tg__vtanh(size_t n, const tg_real *x, tg_real *y);
+
+/* erf, in both builds the same double-precision function (vmath.c), within a few
+ * ulps of the correctly rounded erf (tests/kernels/test_vmath.c bounds it against
+ * libm's): tg__verf rounds it to tg_real once, tg__verf_d keeps the double. The one
+ * erf of the library: tg_erf and the GELU kernels use it, so that kernels and graph
+ * forms agree to the bit. */
+void tg__verf(size_t n, const tg_real *x, tg_real *y);
+void tg__verf_d(size_t n, const double *x, double *y);
+/* e^x over doubles, for kernels that compute in double and round to tg_real once:
+ * libm's exp in the double build (what tg_exp computes there), the polynomial exp
+ * above in the float build (relative error below 1e-12). y may equal x. */
+void tg__vexp_d(size_t n, const double *x, double *y);
 
 /* Tests: the same three through the portable instantiation only (float build; in
  * the double build these equal the functions above). */
