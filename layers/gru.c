@@ -56,15 +56,20 @@ static tg_tensor *step_gru_torch(tg_tape *t, const tg__rnn_view *v, tg_tensor *x
     const tg_tensor *own = v->p->W_x; /* names "<prefix>.<layer>.t<k>.z" */
     int k = v->step;
     tg_tensor *hh = tg__label(tg_matmul(t, h, v->p->W_h), own, "hW", k); /* (B,3H) */
+    /* The n blocks of hh and xw are sliced before their sum is recorded: the backward
+     * sweep runs the sum's derivative first, which writes all of hh's and xw's
+     * gradients (stores, tg/store.h), and the slices add their blocks after it; the
+     * other order zeroes two blocks of each first. */
+    tg_tensor *hh_n = tg_slice(t, hh, 1, TG_GRU_NEW * H, H);
+    tg_tensor *xw_n = tg_slice(t, xw, 1, TG_GRU_NEW * H, H);
     /* [r z] = sigma(xw + hh) on blocks TG_GRU_RESET, TG_GRU_UPDATE (its TG_GRU_NEW
      * block is unused) */
     tg_tensor *s = tg__label(tg_sigmoid(t, tg_add(t, xw, hh)), own, "sigma", k);
     tg_tensor *r = tg__label(tg_slice(t, s, 1, TG_GRU_RESET * H, H), own, "r", k);
     tg_tensor *z = tg__label(tg_slice(t, s, 1, TG_GRU_UPDATE * H, H), own, "z", k);
     /* n = tanh(x W_xn + b_n + r (.) (h W_hn + b_hn)) */
-    tg_tensor *hn = tg_add(t, tg_slice(t, hh, 1, TG_GRU_NEW * H, H), v->p->b_hn);
-    tg_tensor *n = tg__label(tg_tanh(t, tg_add(t, tg_slice(t, xw, 1, TG_GRU_NEW * H, H),
-                                               tg_mul(t, r, hn))), own, "n", k);
+    tg_tensor *hn = tg_add(t, hh_n, v->p->b_hn);
+    tg_tensor *n = tg__label(tg_tanh(t, tg_add(t, xw_n, tg_mul(t, r, hn))), own, "n", k);
     return blend(t, v, n, z, h);
 }
 

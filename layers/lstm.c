@@ -7,18 +7,21 @@
 _Static_assert(TG_LSTM_GATES <= TG__RNN_GATES_MAX, "the LSTM's blocks fit the bound");
 
 /* a = x W_x + b + h W_h (B,4H): one recurrent matmul for all four gates, one sigmoid
- * over all blocks (its TG_LSTM_CELL block is unused), then slices. */
+ * over all blocks (its TG_LSTM_CELL block is unused), then slices. a's cell block is
+ * sliced before the sigmoid is recorded: the backward sweep runs the sigmoid's
+ * derivative first, which writes all of a's gradient (a store, tg/store.h), and the
+ * slice adds its block after it; the other order zeroes three blocks first. */
 static tg_tensor *step_lstm(tg_tape *t, const tg__rnn_view *v, tg_tensor *xw, tg_tensor *h,
                             tg_tensor *c, tg_tensor **c_out) {
     int H = v->m->hidden_size, k = v->step;
     const tg_tensor *own = v->p->W_x; /* names "<prefix>.<layer>.t<k>.f" */
     tg_tensor *hw = tg__label(tg_matmul(t, h, v->p->W_h), own, "hW", k);
     tg_tensor *a = tg__label(tg_add(t, xw, hw), own, "a", k);             /* (B,4H) */
+    tg_tensor *ag = tg__label(tg_slice(t, a, 1, TG_LSTM_CELL * H, H), own, "a_g", k);
     tg_tensor *s = tg__label(tg_sigmoid(t, a), own, "sigma", k);
     tg_tensor *i = tg__label(tg_slice(t, s, 1, TG_LSTM_INPUT * H, H), own, "i", k);   /* i = sigma(a_i) */
     tg_tensor *f = tg__label(tg_slice(t, s, 1, TG_LSTM_FORGET * H, H), own, "f", k);  /* f = sigma(a_f) */
     tg_tensor *o = tg__label(tg_slice(t, s, 1, TG_LSTM_OUTPUT * H, H), own, "o", k);  /* o = sigma(a_o) */
-    tg_tensor *ag = tg__label(tg_slice(t, a, 1, TG_LSTM_CELL * H, H), own, "a_g", k);
     tg_tensor *g = tg__label(tg_tanh(t, ag), own, "g", k);                /* g = tanh(a_g) */
     /* c' = f (.) c + i (.) g */
     tg_tensor *fc = tg__label(tg_mul(t, f, c), own, "fc", k);

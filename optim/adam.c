@@ -40,6 +40,25 @@ static unsigned uses(const void *opts) {
     return 1u << EXP_AVG | 1u << EXP_AVG_SQ | (s->amsgrad ? 1u << MAX_EXP_AVG_SQ : 0);
 }
 
+#if !TG_REAL_IS_DOUBLE
+/* Plain Adam over n floats (no weight decay, no amsgrad), in float as torch.optim does
+ * for float tensors: the arithmetic of update's general loop without its branches, so
+ * that each clone runs it in full vectors (with -fno-math-errno, sqrtf is an
+ * instruction; the square root and the division dominate). */
+TG__OPTIM_CLONES static void adam_plain(size_t n, float *restrict p, const float *restrict g,
+                                        float *restrict m, float *restrict v, float b1, float b1c,
+                                        float b2, float b2c, float bc2_sqrt, float eps, float step) {
+    for (size_t j = 0; j < n; j++) {
+        float d = g[j];
+        float mj = m[j] * b1 + b1c * d;
+        float vj = v[j] * b2 + b2c * (d * d);
+        m[j] = mj;
+        v[j] = vj;
+        p[j] = p[j] - step * (mj / (sqrtf(vj) / bc2_sqrt + eps));
+    }
+}
+#endif
+
 /* The rule of Adam (decoupled false) and AdamW (true). */
 static void update(tg_optim *o, double t, bool decoupled) {
     const tg_adam_opts *s = tg__optim_opts(o);
@@ -57,19 +76,10 @@ static void update(tg_optim *o, double t, bool decoupled) {
         tg_real *vmax = tg__optim_slot(o, i, MAX_EXP_AVG_SQ); /* NULL without amsgrad */
         if (!decoupled && wd == 0 && !vmax) {
             /* Plain Adam: the same arithmetic as below without branches, so the
-             * compiler vectorises it (with -fno-math-errno, sqrt is an instruction).
-             * In the float build it runs in float, as torch.optim does for float
-             * tensors: twice the vector width for the sqrt and the division, which
-             * dominate the update. */
+             * compiler vectorises it; in the float build adam_plain, in float. */
 #if !TG_REAL_IS_DOUBLE
-            const float fb1 = (float)b1, fb1c = (float)b1c, fb2 = (float)b2, fb2c = (float)b2c;
-            const float fbc2 = (float)bc2_sqrt, feps = (float)eps, fstep = (float)step_size;
-            for (size_t j = 0; j < o->size[i]; j++) {
-                float d = g[j];
-                m[j] = m[j] * fb1 + fb1c * d;
-                v[j] = v[j] * fb2 + fb2c * (d * d);
-                p[j] = p[j] - fstep * (m[j] / (sqrtf(v[j]) / fbc2 + feps));
-            }
+            adam_plain(o->size[i], p, g, m, v, (float)b1, (float)b1c, (float)b2, (float)b2c,
+                       (float)bc2_sqrt, (float)eps, (float)step_size);
             continue;
 #endif
             for (size_t j = 0; j < o->size[i]; j++) {

@@ -141,8 +141,9 @@ static bool valid_step(double s) { return s >= 0 && s < step_limit() && s == flo
 
 /* True when no element of g is NaN or infinite: the exponent bits are all ones only
  * for those. Written as an OR over integer compares so that it vectorises (it runs
- * over every gradient on every step); the caller finds the element on failure. */
-static bool all_finite(const tg_real *g, size_t n) {
+ * over every gradient on every step; TG__OPTIM_CLONES: in full vectors); the caller
+ * finds the element on failure. */
+TG__OPTIM_CLONES static bool all_finite(const tg_real *g, size_t n) {
 #if TG_REAL_IS_DOUBLE
     typedef uint64_t bits;
     const bits exp_mask = UINT64_C(0x7ff0000000000000);

@@ -16,6 +16,20 @@
 #include <tg/core.h>
 #include <tapegrad/tg_optim.h>
 
+/* TG__OPTIM_CLONES before an update loop compiles it three times (AVX-512, AVX2 and
+ * the build's baseline) and picks one at load time (GCC target_clones, an ifunc:
+ * glibc on x86-64 only; elsewhere, and under AddressSanitizer or ThreadSanitizer,
+ * whose runtime does not exist yet when an ifunc resolver runs, it is empty). The
+ * build is ISO C (-std=c11: no contraction into fused multiply-adds), so every clone
+ * gives the same bits. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
+    defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__) && \
+    !defined(TG_NO_CLONES)
+#define TG__OPTIM_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define TG__OPTIM_CLONES
+#endif
+
 /* What optim.c needs to know about one optimizer. The state of a parameter is a set
  * of slots, tensors shaped like it; each optimizer names its slots with an enum in its
  * own file (e.g. EXP_AVG, EXP_AVG_SQ, MAX_EXP_AVG_SQ) and lists their names, PyTorch's

@@ -284,6 +284,59 @@ static void test_nonfinite_grad(void) {
     }
 }
 
+/* Plain Adam's vectorised loop and the finiteness check's, at sizes around the vector
+ * widths (1, 7, 33, 255, 257), against the rule written out here element by element:
+ * the same bits (no fused multiply-adds in either). A non-finite gradient is found at
+ * the first and the last element (the vector loops' tails). */
+static void test_vector_sizes(void) {
+    static const int sizes[] = {1, 7, 33, 255, 257};
+    const double b1 = 0.9, b2 = 0.999, lr = 1e-3, eps = 1e-8;
+    for (int si = 0; si < 5; si++) {
+        int n = sizes[si];
+        tg_tensor *w = tg_param_new("w", 1, (int[]){n});
+        tg_real ref_p[257], ref_m[257] = {0}, ref_v[257] = {0};
+        for (int j = 0; j < n; j++) ref_p[j] = w->data[j] = (tg_real)(0.1 * j - 3 + 0.01 * si);
+        tg_params ps = {0}, st = {0};
+        tg_params_add(&ps, w);
+        tg_optim *o = tg_adam_new(&ps, NULL);
+        tg_optim_state(o, &st);
+        bool same = st.n == 3 && strcmp(st.items[0]->name, "w.exp_avg") == 0 &&
+                    strcmp(st.items[1]->name, "w.exp_avg_sq") == 0; /* and optim.step */
+        for (int k = 0; k < 3 && same; k++) {
+            fake_grad(&ps, k);
+            same = tg_optim_step(o) == TG_OK;
+            double bc1 = 1 - pow(b1, k + 1), bc2 = 1 - pow(b2, k + 1);
+            double step = lr / bc1, bc2_sqrt = sqrt(bc2);
+            for (int j = 0; j < n; j++) {
+#if TG_REAL_IS_DOUBLE
+                double d = w->grad[j];
+                ref_m[j] = ref_m[j] * b1 + (1.0 - b1) * d;
+                ref_v[j] = ref_v[j] * b2 + (1.0 - b2) * (d * d);
+                ref_p[j] = ref_p[j] + (-step) * (ref_m[j] / (sqrt(ref_v[j]) / bc2_sqrt + eps));
+#else
+                float d = w->grad[j];
+                ref_m[j] = ref_m[j] * (float)b1 + (float)(1.0 - b1) * d;
+                ref_v[j] = ref_v[j] * (float)b2 + (float)(1.0 - b2) * (d * d);
+                ref_p[j] = ref_p[j] - (float)step * (ref_m[j] / (sqrtf(ref_v[j]) / (float)bc2_sqrt + (float)eps));
+#endif
+            }
+        }
+        same = same && memcmp(w->data, ref_p, (size_t)n * sizeof *ref_p) == 0 &&
+               memcmp(st.items[0]->data, ref_m, (size_t)n * sizeof *ref_m) == 0 &&
+               memcmp(st.items[1]->data, ref_v, (size_t)n * sizeof *ref_v) == 0;
+        CHECK(same, "adam, %d elements: the bits of the element-by-element rule", n);
+        for (int at = 0; at < 2; at++) {
+            fake_grad(&ps, 4);
+            w->grad[at ? n - 1 : 0] = (tg_real)NAN;
+            CHECK(tg_optim_step(o) == TG_ERR_VALUE && memcmp(w->data, ref_p, (size_t)n * sizeof *ref_p) == 0,
+                  "%d elements: a NaN at element %d refused, nothing changed", n, at ? n - 1 : 0);
+        }
+        tg_optim_free(o);
+        tg_params_free(&ps), tg_params_free(&st);
+        tg_tensor_free(w);
+    }
+}
+
 /* The optimizer steps the list it was made with, whatever happens to the caller's. */
 static void test_remembered_list(void) {
     tg_tensor *a = param("a", 2, (double[]){1, 2}), *b = param("b", 1, (double[]){3});
@@ -512,6 +565,7 @@ int main(void) {
     test_hand_steps();
     test_option_errors();
     test_nonfinite_grad();
+    test_vector_sizes();
     test_remembered_list();
     test_state_restore();
     test_checkpoint_resume();
