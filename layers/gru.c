@@ -56,10 +56,10 @@ static tg_tensor *step_gru_torch(tg_tape *t, const tg__rnn_view *v, tg_tensor *x
     const tg_tensor *own = v->p->W_x; /* names "<prefix>.<layer>.t<k>.z" */
     int k = v->step;
     tg_tensor *hh = tg__label(tg_matmul(t, h, v->p->W_h), own, "hW", k); /* (B,3H) */
-    /* The n blocks of hh and xw are sliced before their sum is recorded: the backward
-     * sweep runs the sum's derivative first, which writes all of hh's and xw's
-     * gradients (stores, tg/store.h), and the slices add their blocks after it; the
-     * other order zeroes two blocks of each first. */
+    /* The n blocks of hh and xw are sliced before their sum is recorded. Gradients flow
+     * in reverse recording order, so the sum then writes the whole of hh's and xw's
+     * gradients first and the slices add their blocks onto them; in the other order
+     * two blocks of each would be zeroed first. */
     tg_tensor *hh_n = tg_slice(t, hh, 1, TG_GRU_NEW * H, H);
     tg_tensor *xw_n = tg_slice(t, xw, 1, TG_GRU_NEW * H, H);
     /* [r z] = sigma(xw + hh) on blocks TG_GRU_RESET, TG_GRU_UPDATE (its TG_GRU_NEW

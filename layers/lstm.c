@@ -8,9 +8,9 @@ _Static_assert(TG_LSTM_GATES <= TG__RNN_GATES_MAX, "the LSTM's blocks fit the bo
 
 /* a = x W_x + b + h W_h (B,4H): one recurrent matmul for all four gates, one sigmoid
  * over all blocks (its TG_LSTM_CELL block is unused), then slices. a's cell block is
- * sliced before the sigmoid is recorded: the backward sweep runs the sigmoid's
- * derivative first, which writes all of a's gradient (a store, tg/store.h), and the
- * slice adds its block after it; the other order zeroes three blocks first. */
+ * sliced before the sigmoid is recorded. Gradients flow in reverse recording order, so
+ * the sigmoid then writes the whole of a's gradient first and the slice adds its block
+ * onto it; in the other order three blocks would be zeroed first. */
 static tg_tensor *step_lstm(tg_tape *t, const tg__rnn_view *v, tg_tensor *xw, tg_tensor *h,
                             tg_tensor *c, tg_tensor **c_out) {
     int H = v->m->hidden_size, k = v->step;
