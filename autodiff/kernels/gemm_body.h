@@ -118,7 +118,11 @@ AI void kernel_r(const int R, size_t kc, const tg_real *restrict a, const tg_rea
             }
     } else {
         _Alignas(64) tg_real tile[MR * NR];
-        memcpy(tile, acc, sizeof acc);
+#pragma GCC unroll 16
+        for (int i = 0; i < R; i++) /* from the registers (a copy of the whole of acc would
+                                     * keep an image of it in memory, zeroed at the start) */
+#pragma GCC unroll 4
+            for (int j = 0; j < NV; j++) memcpy(tile + i * NR + j * VL, &acc[i][j], sizeof(vec));
         write_tile(tile, C, ldc, mr, nr, add);
     }
 }
