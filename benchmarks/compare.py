@@ -2,7 +2,8 @@
 """compare.py — tapegrad's `bench` side by side with PyTorch on the same workloads.
 
     /usr/bin/python3 benchmarks/compare.py [--bench BUILD/benchmarks/bench]
-        [--threads 1,2] [--reps 5] [--inner 3] [name-prefix ...]
+        [--threads 1,2] [--reps 5] [--inner 3] [--isa avx512|avx2|generic]
+        [name-prefix ...]
 
 In each repetition, every selected figure is measured, for each thread count in
 turn, once by tapegrad (a fresh `bench --threads N --reps INNER <name>` process) and
@@ -36,7 +37,12 @@ same optimizers and random data (see bench.c and torch_workload below):
     the reference BLAS (about 1.5 GFLOP/s). OpenBLAS 0.3.21 does not recognise recent
     Xeons and falls back to its SSE3 ("Prescott") kernels; unless OPENBLAS_CORETYPE is
     set, this script sets it to SkylakeX on CPUs with AVX-512 (Haswell with AVX2), so
-    that the comparison is against OpenBLAS's own best kernels.
+    that the comparison is against OpenBLAS's own best kernels;
+  - --isa NAME passes `--isa NAME` to every bench run (our GEMM micro-kernel) and sets
+    OPENBLAS_CORETYPE to the OpenBLAS core of the same instruction set (avx512:
+    SkylakeX, avx2: Haswell; generic leaves OpenBLAS's own choice), so that both sides
+    multiply with the same vector width. The header line names both, the core as
+    OpenBLAS reports it (openblas_get_corename) in the PyTorch worker.
 """
 import argparse
 import json
@@ -50,6 +56,9 @@ NAMES = ["gemm_256", "gemm_512", "gemm_1024", "gemm_2048", "tape_op", "xor_step"
          "mlp_epoch", "lstm_32x128", "gru_32x128", "rnn_32x128", "lstm_32x512", "lstm_1x32",
          "conv_step", "attn_step", "hvp_mlp"]
 HIGHER_IS_BETTER = {"GFLOP/s"}
+# --isa: bench's GEMM micro-kernel and the OpenBLAS core of the same instruction set
+# (None: OpenBLAS picks its own, or OPENBLAS_CORETYPE from the environment).
+ISA_CORETYPE = {"avx512": "SkylakeX", "avx2": "Haswell", "generic": None}
 
 
 # ---------------------------------------------------------------- PyTorch worker
@@ -205,6 +214,22 @@ def torch_workload(name, inner):
     return train(rnn, opt, batches(), 0.2) * 1e3, "ms"
 
 
+def openblas_corename():
+    """The core OpenBLAS runs in this process (after `import torch` has loaded it), as
+    its openblas_get_corename() reports it; "unknown" if no OpenBLAS is mapped."""
+    import ctypes
+    try:
+        with open("/proc/self/maps") as f:
+            libs = {l.split()[-1] for l in f if "libopenblas" in l and "/" in l}
+        for path in sorted(libs):
+            fn = ctypes.CDLL(path).openblas_get_corename
+            fn.restype = ctypes.c_char_p
+            return fn().decode()
+    except (OSError, AttributeError):
+        pass
+    return "unknown"
+
+
 def worker_main(threads, inner):
     import torch
     torch.set_num_threads(threads)
@@ -212,7 +237,8 @@ def worker_main(threads, inner):
         torch.set_num_interop_threads(1)
     except RuntimeError:
         pass
-    print("READY", flush=True)
+    torch.mm(torch.ones(2, 2), torch.ones(2, 2))  # OpenBLAS is loaded and initialised
+    print("READY " + openblas_corename(), flush=True)
     for line in sys.stdin:
         name = line.strip()
         if not name:
@@ -248,7 +274,9 @@ def start_worker(threads, inner):
     p = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--worker",
                           "--threads", str(threads), "--inner", str(inner)],
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
-    assert p.stdout.readline().strip() == "READY", "torch worker failed to start"
+    ready = p.stdout.readline().split()
+    assert ready and ready[0] == "READY", "torch worker failed to start"
+    p.corename = ready[1] if len(ready) > 1 else "unknown"
     return p
 
 
@@ -259,9 +287,21 @@ def run_torch(worker, name):
     return value, unit
 
 
-def run_ours(bench, threads, inner, name):
+def bench_isa(bench, isa):
+    """The GEMM micro-kernel bench runs with `--isa isa` (None: its default), from its
+    "kernel NAME" line on stderr; exits with bench's message if it refuses the ISA."""
+    r = subprocess.run([bench, "--reps", "1"] + (["--isa", isa] if isa else []) + ["none"],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit("compare.py: %s" % (r.stderr.strip() or "bench failed"))
+    f = r.stderr.split()
+    return f[f.index("kernel") + 1].rstrip(",") if "kernel" in f else "unknown"
+
+
+def run_ours(bench, threads, inner, name, isa=None):
     """(value, unit, fraction of peak_fma or None) of figure `name`."""
-    r = subprocess.run([bench, "--threads", str(threads), "--reps", str(inner), name],
+    r = subprocess.run([bench, "--threads", str(threads), "--reps", str(inner)] +
+                       (["--isa", isa] if isa else []) + [name],
                        capture_output=True, text=True, check=True)
     found, peak = None, None
     for line in r.stdout.splitlines():
@@ -400,6 +440,10 @@ def main():
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--inner", type=int, default=3)
+    ap.add_argument("--isa", choices=sorted(ISA_CORETYPE),
+                    help="bench's GEMM micro-kernel (bench --isa) and OPENBLAS_CORETYPE of "
+                         "the same instruction set: avx512 SkylakeX, avx2 Haswell, generic "
+                         "OpenBLAS's own choice (default: the best of both)")
     ap.add_argument("--fashion-cnn", action="store_true",
                     help="instead of the figures: train examples/fashion_cnn and its PyTorch "
                          "twin on Fashion-MNIST (first --threads count), print accuracy and "
@@ -418,7 +462,9 @@ def main():
         return fashion_cnn_main(a)
 
     check_openblas()
-    if "OPENBLAS_CORETYPE" not in os.environ:
+    if a.isa and ISA_CORETYPE[a.isa]:
+        os.environ["OPENBLAS_CORETYPE"] = ISA_CORETYPE[a.isa]
+    elif a.isa is None and "OPENBLAS_CORETYPE" not in os.environ:
         flags = cpu_flags()
         if "avx512f" in flags:
             os.environ["OPENBLAS_CORETYPE"] = "SkylakeX"
@@ -426,11 +472,14 @@ def main():
             os.environ["OPENBLAS_CORETYPE"] = "Haswell"
     names = [n for n in NAMES if not a.names or any(n.startswith(p) for p in a.names)]
     bench = os.path.abspath(a.bench)
-    print("# %s, bench %s, OPENBLAS_CORETYPE=%s, %d repetitions, alternating" %
-          (time.strftime("%Y-%m-%d %H:%M"), bench, os.environ.get("OPENBLAS_CORETYPE", "auto"),
-           a.reps), flush=True)
     counts = [int(t) for t in a.threads.split(",")]
+    kernel = bench_isa(bench, a.isa)
     workers = {t: start_worker(t, a.inner) for t in counts}
+    print("# %s, bench %s, isa %s (kernel %s), OPENBLAS_CORETYPE=%s (OpenBLAS core %s), "
+          "%d repetitions, alternating" %
+          (time.strftime("%Y-%m-%d %H:%M"), bench, a.isa or "default", kernel,
+           os.environ.get("OPENBLAS_CORETYPE", "unset"), workers[counts[0]].corename, a.reps),
+          flush=True)
     ours = {(t, n): [] for t in counts for n in names}
     peaks = {(t, n): [] for t in counts for n in names}
     theirs = {(t, n): [] for t in counts for n in names}
@@ -441,7 +490,7 @@ def main():
     for rep in range(a.reps):
         for n in names:
             for t in counts:
-                v, units[n], p = run_ours(bench, t, a.inner, n)
+                v, units[n], p = run_ours(bench, t, a.inner, n, a.isa)
                 ours[t, n].append(v)
                 if p is not None:
                     peaks[t, n].append(p)
