@@ -14,9 +14,10 @@
  *   d op(P_i) += alpha G_i V_i^T (G_i the head block of dL/dout),
  *   dV_i += alpha op(P_i)^T G_i.
  *
- * Each product is one tg__gemm (tg/gemm.h) on the strided blocks, forward and backward
+ * Each product is one tg__gemm_small (tg/gemm_small.h: tg__gemm's bits, without its
+ * packing for these L1-sized blocks) on the strided blocks, forward and backward
  * (beta = 1 into the gradient buffers). The graph forms are these two ops again,
- * making the very tg__gemm calls of the kernels (a fresh output with beta = 0 where
+ * making the very product calls of the kernels (a fresh output with beta = 0 where
  * the kernel adds to a zeroed gradient with beta = 1), so they agree to the bit:
  *   scores: dA = mix(G, -, b, b_off, Ca, a_off),  dB = mix(G, ^T, a, a_off, Cb, b_off);
  *   mix:    dP = scores(G, out_off, v, v_off) (trans_p: scores(v, v_off, G, out_off)),
@@ -28,6 +29,7 @@
  */
 #include <string.h>
 #include <tg/gemm.h>
+#include <tg/gemm_small.h>
 #include <tapegrad/tg_ops_nn.h>
 #include "ops_private.h"
 
@@ -68,7 +70,7 @@ tg_status tg__head_scores_fwd(tg_tape *t, tg_node *n) {
     tg_real alpha = (tg_real)n->args.f[0];
     for (size_t e = 0; e < B; e++)
         for (size_t i = 0; i < H; i++)
-            tg__gemm(false, true, Ta, Tb, hd, alpha, a->data + block(a, e, n->args.i[0], i, hd), Ca,
+            tg__gemm_small(false, true, Ta, Tb, hd, alpha, a->data + block(a, e, n->args.i[0], i, hd), Ca,
                      b->data + block(b, e, n->args.i[1], i, hd), Cb, 0, n->out->data + (e * H + i) * Ta * Tb, Tb);
     return TG_OK;
 }
@@ -95,14 +97,14 @@ void tg__head_scores_bwd(tg_node *n) {
         tg_real beta = head_beta(a, ao, H, hd);
         for (size_t e = 0; e < B; e++)
             for (size_t i = 0; i < H; i++)
-                tg__gemm(false, false, Ta, hd, Tb, alpha, n->out->grad + (e * H + i) * Ta * Tb, Tb,
+                tg__gemm_small(false, false, Ta, hd, Tb, alpha, n->out->grad + (e * H + i) * Ta * Tb, Tb,
                          b->data + block(b, e, bo, i, hd), Cb, beta, a->grad + block(a, e, ao, i, hd), Ca);
     }
     if (b->grad) { /* dB_i (Tb,hd) += alpha G^T (Tb,Ta) A_i (Ta,hd) */
         tg_real beta = head_beta(b, bo, H, hd);
         for (size_t e = 0; e < B; e++)
             for (size_t i = 0; i < H; i++)
-                tg__gemm(true, false, Tb, hd, Ta, alpha, n->out->grad + (e * H + i) * Ta * Tb, Tb,
+                tg__gemm_small(true, false, Tb, hd, Ta, alpha, n->out->grad + (e * H + i) * Ta * Tb, Tb,
                          a->data + block(a, e, ao, i, hd), Ca, beta, b->grad + block(b, e, bo, i, hd), Cb);
     }
 }
@@ -175,7 +177,7 @@ tg_status tg__head_mix_fwd(tg_tape *t, tg_node *n) {
     if (m.W != m.H * m.hd) memset(n->out->data, 0, n->out->size * sizeof(tg_real));
     for (size_t e = 0; e < m.B; e++)
         for (size_t i = 0; i < m.H; i++)
-            tg__gemm(m.tp, false, m.To, m.hd, m.Tv, m.alpha, p->data + (e * m.H + i) * m.P1 * m.P2, m.P2,
+            tg__gemm_small(m.tp, false, m.To, m.hd, m.Tv, m.alpha, p->data + (e * m.H + i) * m.P1 * m.P2, m.P2,
                      v->data + block(v, e, n->args.i[0], i, m.hd), m.Cv, 0,
                      n->out->data + block(n->out, e, n->args.i[3], i, m.hd), m.W);
     return TG_OK;
@@ -193,9 +195,9 @@ void tg__head_mix_bwd(tg_node *n) {
                 size_t kp = (e * m.H + i) * m.P1 * m.P2, kv = block(v, e, vo, i, m.hd);
                 const tg_real *G = n->out->grad + block(n->out, e, oo, i, m.hd);
                 if (!m.tp) /* dP_i (To,Tv) += alpha G (To,hd) V_i^T (hd,Tv) */
-                    tg__gemm(false, true, m.To, m.Tv, m.hd, m.alpha, G, m.W, v->data + kv, m.Cv, beta, p->grad + kp, m.Tv);
+                    tg__gemm_small(false, true, m.To, m.Tv, m.hd, m.alpha, G, m.W, v->data + kv, m.Cv, beta, p->grad + kp, m.Tv);
                 else       /* dP_i (Tv,To) += alpha V_i (Tv,hd) G^T (hd,To) */
-                    tg__gemm(false, true, m.Tv, m.To, m.hd, m.alpha, v->data + kv, m.Cv, G, m.W, beta, p->grad + kp, m.To);
+                    tg__gemm_small(false, true, m.Tv, m.To, m.hd, m.alpha, v->data + kv, m.Cv, G, m.W, beta, p->grad + kp, m.To);
             }
     }
     if (v->grad) { /* dV_i (Tv,hd) += alpha op(P_i)^T (Tv,To) G (To,hd) */
@@ -204,7 +206,7 @@ void tg__head_mix_bwd(tg_node *n) {
             for (size_t i = 0; i < m.H; i++) {
                 size_t kp = (e * m.H + i) * m.P1 * m.P2, kv = block(v, e, vo, i, m.hd);
                 const tg_real *G = n->out->grad + block(n->out, e, oo, i, m.hd);
-                tg__gemm(!m.tp, false, m.Tv, m.hd, m.To, m.alpha, p->data + kp, m.P2, G, m.W, beta, v->grad + kv, m.Cv);
+                tg__gemm_small(!m.tp, false, m.Tv, m.hd, m.To, m.alpha, p->data + kp, m.P2, G, m.W, beta, v->grad + kv, m.Cv);
             }
     }
 }
