@@ -86,27 +86,27 @@ static tg_real head_beta(tg_tensor *x, long off, size_t H, size_t hd) {
     return 1;
 }
 
-/* dA written whole before dB (a may be b). */
+/* Head by head, dA_i then dB_i, while G_i is in the cache. a may be b: then the two
+ * products may write the same block, and each of its elements still takes dA's term
+ * before dB's (heads and batch entries write disjoint elements), as when every dA_i
+ * came first; the betas are taken in that order too. */
 void tg__head_scores_bwd(tg_node *n) {
     tg_tensor *a = n->in[0], *b = n->in[1];
     size_t B = (size_t)a->shape[0], H = (size_t)n->args.i[2], hd = (size_t)n->args.i[3];
     size_t Ta = (size_t)a->shape[1], Tb = (size_t)b->shape[1], Ca = (size_t)a->shape[2], Cb = (size_t)b->shape[2];
     tg_real alpha = (tg_real)n->args.f[0];
     long ao = n->args.i[0], bo = n->args.i[1];
-    if (a->grad) { /* dA_i (Ta,hd) += alpha G (Ta,Tb) B_i (Tb,hd) */
-        tg_real beta = head_beta(a, ao, H, hd);
-        for (size_t e = 0; e < B; e++)
-            for (size_t i = 0; i < H; i++)
-                tg__gemm_small(false, false, Ta, hd, Tb, alpha, n->out->grad + (e * H + i) * Ta * Tb, Tb,
-                         b->data + block(b, e, bo, i, hd), Cb, beta, a->grad + block(a, e, ao, i, hd), Ca);
-    }
-    if (b->grad) { /* dB_i (Tb,hd) += alpha G^T (Tb,Ta) A_i (Ta,hd) */
-        tg_real beta = head_beta(b, bo, H, hd);
-        for (size_t e = 0; e < B; e++)
-            for (size_t i = 0; i < H; i++)
-                tg__gemm_small(true, false, Tb, hd, Ta, alpha, n->out->grad + (e * H + i) * Ta * Tb, Tb,
-                         a->data + block(a, e, ao, i, hd), Ca, beta, b->grad + block(b, e, bo, i, hd), Cb);
-    }
+    tg_real beta_a = a->grad ? head_beta(a, ao, H, hd) : 0, beta_b = b->grad ? head_beta(b, bo, H, hd) : 0;
+    for (size_t e = 0; e < B; e++)
+        for (size_t i = 0; i < H; i++) {
+            const tg_real *G = n->out->grad + (e * H + i) * Ta * Tb;
+            if (a->grad) /* dA_i (Ta,hd) += alpha G (Ta,Tb) B_i (Tb,hd) */
+                tg__gemm_small(false, false, Ta, hd, Tb, alpha, G, Tb, b->data + block(b, e, bo, i, hd), Cb,
+                               beta_a, a->grad + block(a, e, ao, i, hd), Ca);
+            if (b->grad) /* dB_i (Tb,hd) += alpha G^T (Tb,Ta) A_i (Ta,hd) */
+                tg__gemm_small(true, false, Tb, hd, Ta, alpha, G, Tb, a->data + block(a, e, ao, i, hd), Ca,
+                               beta_b, b->grad + block(b, e, bo, i, hd), Cb);
+        }
 }
 
 tg_status tg__head_scores_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
@@ -183,32 +183,28 @@ tg_status tg__head_mix_fwd(tg_tape *t, tg_node *n) {
     return TG_OK;
 }
 
-/* dP written whole before dV (p is never v: their ranks differ). */
+/* Head by head, dP_i then dV_i, while G_i is in the cache (p is never v: their ranks
+ * differ). */
 void tg__head_mix_bwd(tg_node *n) {
     mix_dims m = mix_of(n);
     tg_tensor *p = n->in[0], *v = n->in[1];
     long vo = n->args.i[0], oo = n->args.i[3];
-    if (p->grad) {
-        tg_real beta = tg__grad_first(p) ? 0 : 1; /* every P_i written whole */
-        for (size_t e = 0; e < m.B; e++)
-            for (size_t i = 0; i < m.H; i++) {
-                size_t kp = (e * m.H + i) * m.P1 * m.P2, kv = block(v, e, vo, i, m.hd);
-                const tg_real *G = n->out->grad + block(n->out, e, oo, i, m.hd);
-                if (!m.tp) /* dP_i (To,Tv) += alpha G (To,hd) V_i^T (hd,Tv) */
-                    tg__gemm_small(false, true, m.To, m.Tv, m.hd, m.alpha, G, m.W, v->data + kv, m.Cv, beta, p->grad + kp, m.Tv);
-                else       /* dP_i (Tv,To) += alpha V_i (Tv,hd) G^T (hd,To) */
-                    tg__gemm_small(false, true, m.Tv, m.To, m.hd, m.alpha, v->data + kv, m.Cv, G, m.W, beta, p->grad + kp, m.To);
-            }
-    }
-    if (v->grad) { /* dV_i (Tv,hd) += alpha op(P_i)^T (Tv,To) G (To,hd) */
-        tg_real beta = head_beta(v, vo, m.H, m.hd);
-        for (size_t e = 0; e < m.B; e++)
-            for (size_t i = 0; i < m.H; i++) {
-                size_t kp = (e * m.H + i) * m.P1 * m.P2, kv = block(v, e, vo, i, m.hd);
-                const tg_real *G = n->out->grad + block(n->out, e, oo, i, m.hd);
-                tg__gemm_small(!m.tp, false, m.Tv, m.hd, m.To, m.alpha, p->data + kp, m.P2, G, m.W, beta, v->grad + kv, m.Cv);
-            }
-    }
+    tg_real beta_p = p->grad && !tg__grad_first(p) ? 1 : 0; /* every P_i written whole */
+    tg_real beta_v = v->grad ? head_beta(v, vo, m.H, m.hd) : 0;
+    for (size_t e = 0; e < m.B; e++)
+        for (size_t i = 0; i < m.H; i++) {
+            size_t kp = (e * m.H + i) * m.P1 * m.P2, kv = block(v, e, vo, i, m.hd);
+            const tg_real *G = n->out->grad + block(n->out, e, oo, i, m.hd);
+            if (p->grad && !m.tp) /* dP_i (To,Tv) += alpha G (To,hd) V_i^T (hd,Tv) */
+                tg__gemm_small(false, true, m.To, m.Tv, m.hd, m.alpha, G, m.W, v->data + kv, m.Cv, beta_p,
+                               p->grad + kp, m.Tv);
+            else if (p->grad) /* dP_i (Tv,To) += alpha V_i (Tv,hd) G^T (hd,To) */
+                tg__gemm_small(false, true, m.Tv, m.To, m.hd, m.alpha, v->data + kv, m.Cv, G, m.W, beta_p,
+                               p->grad + kp, m.To);
+            if (v->grad) /* dV_i (Tv,hd) += alpha op(P_i)^T (Tv,To) G (To,hd) */
+                tg__gemm_small(!m.tp, false, m.Tv, m.hd, m.To, m.alpha, p->data + kp, m.P2, G, m.W, beta_v,
+                               v->grad + kv, m.Cv);
+        }
 }
 
 tg_status tg__head_mix_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
