@@ -86,27 +86,37 @@ static tg_real head_beta(tg_tensor *x, long off, size_t H, size_t hd) {
     return 1;
 }
 
-/* Head by head, dA_i then dB_i, while G_i is in the cache. a may be b: then the two
- * products may write the same block, and each of its elements still takes dA's term
- * before dB's (heads and batch entries write disjoint elements), as when every dA_i
- * came first; the betas are taken in that order too. */
+/* For heads [i0, i1) of batch entry e: dA_i (Ta,hd) += alpha G_i (Ta,Tb) B_i (Tb,hd),
+ * or with wrt_b dB_i (Tb,hd) += alpha G_i^T (Tb,Ta) A_i (Ta,hd). */
+static void scores_grad(const tg_node *n, bool wrt_b, size_t e, size_t i0, size_t i1, tg_real beta) {
+    tg_tensor *x = n->in[wrt_b], *y = n->in[!wrt_b]; /* the gradient's input, the other */
+    long xo = n->args.i[wrt_b], yo = n->args.i[!wrt_b];
+    size_t H = (size_t)n->args.i[2], hd = (size_t)n->args.i[3], Ta = (size_t)n->in[0]->shape[1],
+           Tb = (size_t)n->in[1]->shape[1];
+    for (size_t i = i0; i < i1; i++)
+        tg__gemm_small(wrt_b, false, wrt_b ? Tb : Ta, hd, wrt_b ? Ta : Tb, (tg_real)n->args.f[0],
+                       n->out->grad + (e * H + i) * Ta * Tb, Tb, y->data + block(y, e, yo, i, hd),
+                       (size_t)y->shape[2], beta, x->grad + block(x, e, xo, i, hd), (size_t)x->shape[2]);
+}
+
+/* Head by head, dA_i then dB_i, while G_i is in the cache. Every element then takes
+ * dA's term before dB's, as when every dA_i comes first, unless a is b with blocks
+ * that overlap at different offsets (dB_i would meet dA_(i+1)): then all of dA first.
+ * The betas (store-first protocol) are taken in that order too. */
 void tg__head_scores_bwd(tg_node *n) {
     tg_tensor *a = n->in[0], *b = n->in[1];
     size_t B = (size_t)a->shape[0], H = (size_t)n->args.i[2], hd = (size_t)n->args.i[3];
-    size_t Ta = (size_t)a->shape[1], Tb = (size_t)b->shape[1], Ca = (size_t)a->shape[2], Cb = (size_t)b->shape[2];
-    tg_real alpha = (tg_real)n->args.f[0];
-    long ao = n->args.i[0], bo = n->args.i[1];
+    long ao = n->args.i[0], bo = n->args.i[1], w = (long)(H * hd);
     tg_real beta_a = a->grad ? head_beta(a, ao, H, hd) : 0, beta_b = b->grad ? head_beta(b, bo, H, hd) : 0;
+    bool by_head = a != b || ao == bo || ao + w <= bo || bo + w <= ao;
     for (size_t e = 0; e < B; e++)
-        for (size_t i = 0; i < H; i++) {
-            const tg_real *G = n->out->grad + (e * H + i) * Ta * Tb;
-            if (a->grad) /* dA_i (Ta,hd) += alpha G (Ta,Tb) B_i (Tb,hd) */
-                tg__gemm_small(false, false, Ta, hd, Tb, alpha, G, Tb, b->data + block(b, e, bo, i, hd), Cb,
-                               beta_a, a->grad + block(a, e, ao, i, hd), Ca);
-            if (b->grad) /* dB_i (Tb,hd) += alpha G^T (Tb,Ta) A_i (Ta,hd) */
-                tg__gemm_small(true, false, Tb, hd, Ta, alpha, G, Tb, a->data + block(a, e, ao, i, hd), Ca,
-                               beta_b, b->grad + block(b, e, bo, i, hd), Cb);
+        for (size_t i = 0; i < (by_head ? H : 1); i++) {
+            size_t i1 = by_head ? i + 1 : H;
+            if (a->grad) scores_grad(n, false, e, i, i1, beta_a);
+            if (b->grad && by_head) scores_grad(n, true, e, i, i1, beta_b);
         }
+    if (b->grad && !by_head)
+        for (size_t e = 0; e < B; e++) scores_grad(n, true, e, 0, H, beta_b);
 }
 
 tg_status tg__head_scores_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
