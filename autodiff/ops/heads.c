@@ -14,9 +14,10 @@
  *   d op(P_i) += alpha G_i V_i^T (G_i the head block of dL/dout),
  *   dV_i += alpha op(P_i)^T G_i.
  *
- * Each product is one tg__gemm (tg/gemm.h) on the strided blocks, forward and backward
+ * Each product is one tg__gemm_small (tg/gemm_small.h: tg__gemm's bits, without its
+ * packing for these L1-sized blocks) on the strided blocks, forward and backward
  * (beta = 1 into the gradient buffers). The graph forms are these two ops again,
- * making the very tg__gemm calls of the kernels (a fresh output with beta = 0 where
+ * making the very product calls of the kernels (a fresh output with beta = 0 where
  * the kernel adds to a zeroed gradient with beta = 1), so they agree to the bit:
  *   scores: dA = mix(G, -, b, b_off, Ca, a_off),  dB = mix(G, ^T, a, a_off, Cb, b_off);
  *   mix:    dP = scores(G, out_off, v, v_off) (trans_p: scores(v, v_off, G, out_off)),
@@ -28,6 +29,7 @@
  */
 #include <string.h>
 #include <tg/gemm.h>
+#include <tg/gemm_small.h>
 #include <tapegrad/tg_ops_nn.h>
 #include "ops_private.h"
 
@@ -68,7 +70,7 @@ tg_status tg__head_scores_fwd(tg_tape *t, tg_node *n) {
     tg_real alpha = (tg_real)n->args.f[0];
     for (size_t e = 0; e < B; e++)
         for (size_t i = 0; i < H; i++)
-            tg__gemm(false, true, Ta, Tb, hd, alpha, a->data + block(a, e, n->args.i[0], i, hd), Ca,
+            tg__gemm_small(false, true, Ta, Tb, hd, alpha, a->data + block(a, e, n->args.i[0], i, hd), Ca,
                      b->data + block(b, e, n->args.i[1], i, hd), Cb, 0, n->out->data + (e * H + i) * Ta * Tb, Tb);
     return TG_OK;
 }
@@ -84,27 +86,37 @@ static tg_real head_beta(tg_tensor *x, long off, size_t H, size_t hd) {
     return 1;
 }
 
-/* dA written whole before dB (a may be b). */
+/* For heads [i0, i1) of batch entry e: dA_i (Ta,hd) += alpha G_i (Ta,Tb) B_i (Tb,hd),
+ * or with wrt_b dB_i (Tb,hd) += alpha G_i^T (Tb,Ta) A_i (Ta,hd). */
+static void scores_grad(const tg_node *n, bool wrt_b, size_t e, size_t i0, size_t i1, tg_real beta) {
+    tg_tensor *x = n->in[wrt_b], *y = n->in[!wrt_b]; /* the gradient's input, the other */
+    long xo = n->args.i[wrt_b], yo = n->args.i[!wrt_b];
+    size_t H = (size_t)n->args.i[2], hd = (size_t)n->args.i[3], Ta = (size_t)n->in[0]->shape[1],
+           Tb = (size_t)n->in[1]->shape[1];
+    for (size_t i = i0; i < i1; i++)
+        tg__gemm_small(wrt_b, false, wrt_b ? Tb : Ta, hd, wrt_b ? Ta : Tb, (tg_real)n->args.f[0],
+                       n->out->grad + (e * H + i) * Ta * Tb, Tb, y->data + block(y, e, yo, i, hd),
+                       (size_t)y->shape[2], beta, x->grad + block(x, e, xo, i, hd), (size_t)x->shape[2]);
+}
+
+/* Head by head, dA_i then dB_i, while G_i is in the cache. Every element then takes
+ * dA's term before dB's, as when every dA_i comes first, unless a is b with blocks
+ * that overlap at different offsets (dB_i would meet dA_(i+1)): then all of dA first.
+ * The betas (store-first protocol) are taken in that order too. */
 void tg__head_scores_bwd(tg_node *n) {
     tg_tensor *a = n->in[0], *b = n->in[1];
     size_t B = (size_t)a->shape[0], H = (size_t)n->args.i[2], hd = (size_t)n->args.i[3];
-    size_t Ta = (size_t)a->shape[1], Tb = (size_t)b->shape[1], Ca = (size_t)a->shape[2], Cb = (size_t)b->shape[2];
-    tg_real alpha = (tg_real)n->args.f[0];
-    long ao = n->args.i[0], bo = n->args.i[1];
-    if (a->grad) { /* dA_i (Ta,hd) += alpha G (Ta,Tb) B_i (Tb,hd) */
-        tg_real beta = head_beta(a, ao, H, hd);
-        for (size_t e = 0; e < B; e++)
-            for (size_t i = 0; i < H; i++)
-                tg__gemm(false, false, Ta, hd, Tb, alpha, n->out->grad + (e * H + i) * Ta * Tb, Tb,
-                         b->data + block(b, e, bo, i, hd), Cb, beta, a->grad + block(a, e, ao, i, hd), Ca);
-    }
-    if (b->grad) { /* dB_i (Tb,hd) += alpha G^T (Tb,Ta) A_i (Ta,hd) */
-        tg_real beta = head_beta(b, bo, H, hd);
-        for (size_t e = 0; e < B; e++)
-            for (size_t i = 0; i < H; i++)
-                tg__gemm(true, false, Tb, hd, Ta, alpha, n->out->grad + (e * H + i) * Ta * Tb, Tb,
-                         a->data + block(a, e, ao, i, hd), Ca, beta, b->grad + block(b, e, bo, i, hd), Cb);
-    }
+    long ao = n->args.i[0], bo = n->args.i[1], w = (long)(H * hd);
+    tg_real beta_a = a->grad ? head_beta(a, ao, H, hd) : 0, beta_b = b->grad ? head_beta(b, bo, H, hd) : 0;
+    bool by_head = a != b || ao == bo || ao + w <= bo || bo + w <= ao;
+    for (size_t e = 0; e < B; e++)
+        for (size_t i = 0; i < (by_head ? H : 1); i++) {
+            size_t i1 = by_head ? i + 1 : H;
+            if (a->grad) scores_grad(n, false, e, i, i1, beta_a);
+            if (b->grad && by_head) scores_grad(n, true, e, i, i1, beta_b);
+        }
+    if (b->grad && !by_head)
+        for (size_t e = 0; e < B; e++) scores_grad(n, true, e, 0, H, beta_b);
 }
 
 tg_status tg__head_scores_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
@@ -175,38 +187,34 @@ tg_status tg__head_mix_fwd(tg_tape *t, tg_node *n) {
     if (m.W != m.H * m.hd) memset(n->out->data, 0, n->out->size * sizeof(tg_real));
     for (size_t e = 0; e < m.B; e++)
         for (size_t i = 0; i < m.H; i++)
-            tg__gemm(m.tp, false, m.To, m.hd, m.Tv, m.alpha, p->data + (e * m.H + i) * m.P1 * m.P2, m.P2,
+            tg__gemm_small(m.tp, false, m.To, m.hd, m.Tv, m.alpha, p->data + (e * m.H + i) * m.P1 * m.P2, m.P2,
                      v->data + block(v, e, n->args.i[0], i, m.hd), m.Cv, 0,
                      n->out->data + block(n->out, e, n->args.i[3], i, m.hd), m.W);
     return TG_OK;
 }
 
-/* dP written whole before dV (p is never v: their ranks differ). */
+/* Head by head, dP_i then dV_i, while G_i is in the cache (p is never v: their ranks
+ * differ). */
 void tg__head_mix_bwd(tg_node *n) {
     mix_dims m = mix_of(n);
     tg_tensor *p = n->in[0], *v = n->in[1];
     long vo = n->args.i[0], oo = n->args.i[3];
-    if (p->grad) {
-        tg_real beta = tg__grad_first(p) ? 0 : 1; /* every P_i written whole */
-        for (size_t e = 0; e < m.B; e++)
-            for (size_t i = 0; i < m.H; i++) {
-                size_t kp = (e * m.H + i) * m.P1 * m.P2, kv = block(v, e, vo, i, m.hd);
-                const tg_real *G = n->out->grad + block(n->out, e, oo, i, m.hd);
-                if (!m.tp) /* dP_i (To,Tv) += alpha G (To,hd) V_i^T (hd,Tv) */
-                    tg__gemm(false, true, m.To, m.Tv, m.hd, m.alpha, G, m.W, v->data + kv, m.Cv, beta, p->grad + kp, m.Tv);
-                else       /* dP_i (Tv,To) += alpha V_i (Tv,hd) G^T (hd,To) */
-                    tg__gemm(false, true, m.Tv, m.To, m.hd, m.alpha, v->data + kv, m.Cv, G, m.W, beta, p->grad + kp, m.To);
-            }
-    }
-    if (v->grad) { /* dV_i (Tv,hd) += alpha op(P_i)^T (Tv,To) G (To,hd) */
-        tg_real beta = head_beta(v, vo, m.H, m.hd);
-        for (size_t e = 0; e < m.B; e++)
-            for (size_t i = 0; i < m.H; i++) {
-                size_t kp = (e * m.H + i) * m.P1 * m.P2, kv = block(v, e, vo, i, m.hd);
-                const tg_real *G = n->out->grad + block(n->out, e, oo, i, m.hd);
-                tg__gemm(!m.tp, false, m.Tv, m.hd, m.To, m.alpha, p->data + kp, m.P2, G, m.W, beta, v->grad + kv, m.Cv);
-            }
-    }
+    tg_real beta_p = p->grad && !tg__grad_first(p) ? 1 : 0; /* every P_i written whole */
+    tg_real beta_v = v->grad ? head_beta(v, vo, m.H, m.hd) : 0;
+    for (size_t e = 0; e < m.B; e++)
+        for (size_t i = 0; i < m.H; i++) {
+            size_t kp = (e * m.H + i) * m.P1 * m.P2, kv = block(v, e, vo, i, m.hd);
+            const tg_real *G = n->out->grad + block(n->out, e, oo, i, m.hd);
+            if (p->grad && !m.tp) /* dP_i (To,Tv) += alpha G (To,hd) V_i^T (hd,Tv) */
+                tg__gemm_small(false, true, m.To, m.Tv, m.hd, m.alpha, G, m.W, v->data + kv, m.Cv, beta_p,
+                               p->grad + kp, m.Tv);
+            else if (p->grad) /* dP_i (Tv,To) += alpha V_i (Tv,hd) G^T (hd,To) */
+                tg__gemm_small(false, true, m.Tv, m.To, m.hd, m.alpha, v->data + kv, m.Cv, G, m.W, beta_p,
+                               p->grad + kp, m.To);
+            if (v->grad) /* dV_i (Tv,hd) += alpha op(P_i)^T (Tv,To) G (To,hd) */
+                tg__gemm_small(!m.tp, false, m.Tv, m.hd, m.To, m.alpha, p->data + kp, m.P2, G, m.W, beta_v,
+                               v->grad + kv, m.Cv);
+        }
 }
 
 tg_status tg__head_mix_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {

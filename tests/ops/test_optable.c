@@ -120,6 +120,8 @@ static tg_tensor *b_hs_odd(tg_tape *t, tg_tensor *const *in, void *u) { (void)u;
 /* all heads of both inputs: the store-first path of both gradients (and, with one
  * tensor as both, the second adding onto the first's stores) */
 static tg_tensor *b_hs_full(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_head_scores(t, in[0], 0, in[1], 0, 2, 2, (tg_real)0.5); }
+/* blocks that overlap at different offsets: with one tensor as both, dB_0 meets dA_1 */
+static tg_tensor *b_hs_overlap(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_head_scores(t, in[0], 0, in[1], 1, 2, 2, (tg_real)0.5); }
 static tg_tensor *b_hm(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_head_mix(t, in[0], false, in[1], 1, 6, 1, 2, (tg_real)0.5); }
 static tg_tensor *b_hm_t(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_head_mix(t, in[0], true, in[1], 0, 4, 0, 2, 1); }
 static tg_tensor *b_affine(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_affine(t, in[0], in[1], in[2]); }
@@ -284,6 +286,7 @@ static const row rows[] = {
     {"tg_head_scores", 2, {3, 3}, {{2, 3, 5}, {2, 4, 4}}, -2, 2, b_hs},
     {"tg_head_scores", 2, {3, 3}, {{2, 3, 5}, {2, 2, 4}}, -2, 2, b_hs_odd},
     {"tg_head_scores", 2, {3, 3}, {{2, 3, 4}, {2, 3, 4}}, -2, 2, b_hs_full},
+    {"tg_head_scores", 2, {3, 3}, {{2, 3, 6}, {2, 3, 6}}, -2, 2, b_hs_overlap},
     {"tg_head_mix", 2, {4, 3}, {{2, 2, 3, 4}, {2, 4, 5}}, -2, 2, b_hm},
     {"tg_head_mix", 2, {4, 3}, {{2, 2, 4, 3}, {2, 4, 4}}, -2, 2, b_hm_t},
     {"tg_standardize", 1, {3}, {{2, 3, 5}}, -2, 2, b_standardize},
