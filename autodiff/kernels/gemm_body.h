@@ -4,10 +4,9 @@
  *
  * Written once, compiled once per instruction set: each of gemm_generic.c,
  * gemm_avx2.c and gemm_avx512.c defines, before including this file,
- *   enum { VEC_BYTES = ..., MR = ..., FUSED = ..., C_LEAD = ... };
+ *   enum { VEC_BYTES = ..., MR = ..., FUSED = ... };
  * VEC_BYTES: the size of one vector register (16, 32, 64); MR: rows of the register
- * tile; C_LEAD: steps of the micro-kernel between the prefetch of C's tile into L1 and
- * its use (0: at the start, with the prefetch towards L2); FUSED: 1 if the direct product uses fma() (the TU is then also compiled with
+ * tile; FUSED: 1 if the direct product uses fma() (the TU is then also compiled with
  * -ffp-contract=fast, so that the micro-kernel's a * b + c is one FMA), 0 for
  * multiply then add. meson.build gives each file its instruction set's flags; the
  * file then exports one tg__gemm_kernels (gemm_kernels.h) built from the functions
@@ -60,50 +59,33 @@ AI void write_tile(const tg_real *tile, tg_real *C, size_t ldc, size_t mr, size_
         }
 }
 
-/* One rank-1 update of the R x NR accumulators: row p of the A and B panels. */
-AI void step(const int R, const tg_real *restrict a, const tg_real *restrict b, vec acc[][NV]) {
-    vec bv[NV];
-#pragma GCC unroll 4
-    for (int j = 0; j < NV; j++) memcpy(&bv[j], b + j * VL, sizeof bv[j]);
-#pragma GCC unroll 16
-    for (int i = 0; i < R; i++)
-#pragma GCC unroll 4
-        for (int j = 0; j < NV; j++) acc[i][j] += a[i] * bv[j];
-}
-
 /* The tile with R rows of accumulators (R == MR, or fewer for an edge tile of at
  * most R valid rows: a batch of 32 on 6-row tiles leaves 2 in the last, which then
  * costs a third of a full tile, not a whole one). Each element's sum is the same
  * chain of multiply-adds whatever R, so the bits do not depend on it. */
 AI void kernel_r(const int R, size_t kc, const tg_real *restrict a, const tg_real *restrict b,
                  tg_real *restrict C, size_t ldc, size_t mr, size_t nr, bool add) {
-    vec acc[R][NV];
-#pragma GCC unroll 16
-    for (int i = 0; i < R; i++)
-#pragma GCC unroll 4
-        for (int j = 0; j < NV; j++) acc[i][j] = (vec){0};
-    size_t p = 0;
-    if (add) { /* C's tile is read at the end: it may be in L3 or memory, start fetching
-                * it now. With C_LEAD, only towards L2 now and into L1 C_LEAD steps before
-                * the end: fetched into L1 now, it would be evicted by the panels that
-                * stream through L1 meanwhile (a 32 KiB panel of B for 64-byte vectors). */
-        if (C_LEAD) {
-#pragma GCC unroll 16
-            for (int i = 0; i < R; i++) {
-                __builtin_prefetch(C + (size_t)i * ldc, 1, 2);
-                __builtin_prefetch(C + (size_t)i * ldc + NR - 1, 1, 2);
-            }
-#pragma GCC unroll 4
-            for (; p + C_LEAD < kc; p++, a += MR, b += NR) step(R, a, b, acc);
-        }
+    if (add) /* C's tile is read at the end: start fetching it now (it may be in L3) */
 #pragma GCC unroll 16
         for (int i = 0; i < R; i++) {
             __builtin_prefetch(C + (size_t)i * ldc, 1, 3);
             __builtin_prefetch(C + (size_t)i * ldc + NR - 1, 1, 3);
         }
-    }
+    vec acc[R][NV];
+#pragma GCC unroll 16
+    for (int i = 0; i < R; i++)
 #pragma GCC unroll 4
-    for (; p < kc; p++, a += MR, b += NR) step(R, a, b, acc);
+        for (int j = 0; j < NV; j++) acc[i][j] = (vec){0};
+#pragma GCC unroll 4
+    for (size_t p = 0; p < kc; p++, a += MR, b += NR) {
+        vec bv[NV];
+#pragma GCC unroll 4
+        for (int j = 0; j < NV; j++) memcpy(&bv[j], b + j * VL, sizeof bv[j]);
+#pragma GCC unroll 16
+        for (int i = 0; i < R; i++)
+#pragma GCC unroll 4
+            for (int j = 0; j < NV; j++) acc[i][j] += a[i] * bv[j];
+    }
     if (R == MR && mr == (size_t)MR && nr == NR) {
 #pragma GCC unroll 16
         for (int i = 0; i < R; i++)
