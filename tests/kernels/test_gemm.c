@@ -23,8 +23,7 @@ static void gemm_ref(bool ta, bool tb, size_t M, size_t N, size_t K, double alph
 static void gemm_isas(void) {
     static const size_t shapes[][3] = {
         {1, 7, 5}, {3, 17, 2}, {5, 9, 33}, {13, 37, 19}, {70, 130, 90}, {200, 300, 64}, {6, 600, 700},
-        /* odd sizes around the tiles, and K on both sides of the micro-kernel's early
-         * part (the steps before C's tile is fetched into L1) and of a KC block */
+        /* odd sizes around the tiles and around a KC block */
         {1, 7, 33}, {7, 1, 255}, {33, 257, 1}, {255, 33, 7}, {257, 255, 33}, {33, 33, 257},
         {255, 257, 257}, {9, 65, 23}, {17, 31, 25},
     };
