@@ -236,7 +236,7 @@ AI void exp_body(size_t n, const float *restrict x, float *restrict y) {
  * twice the speed of the double form). No FMA, so every instruction
  * set gives the same bits. Error bounds: vmath.h, tested in test_vmath.c. */
 
-/* c ? a : b for floats as a bit select (see select_d). */
+/* c ? a : b for floats as a bit select (the float form of sel_d). */
 AI float select_f(int c, float a, float b) {
     uint32_t ba, bb, m = -(uint32_t)(c != 0);
     memcpy(&ba, &a, sizeof ba);
