@@ -41,20 +41,38 @@ static unsigned uses(const void *opts) {
 }
 
 #if !TG_REAL_IS_DOUBLE
-/* Plain Adam over n floats (no weight decay, no amsgrad), in float as torch.optim does
- * for float tensors: the arithmetic of update's general loop without its branches, so
- * that each clone runs it in full vectors (with -fno-math-errno, sqrtf is an
- * instruction; the square root and the division dominate). */
+/* Adam or AdamW over n floats without amsgrad, in float as torch.optim does for float
+ * tensors: the arithmetic of update's general loop without its branches, so that each
+ * clone runs it in full vectors (with -fno-math-errno, sqrtf is an instruction; the
+ * square root and the division dominate). decay is AdamW's 1 - lr weight_decay, and
+ * 1 for Adam without weight decay (p 1 = p exactly, so Adam's bits do not depend on
+ * it). */
 TG__OPTIM_CLONES static void adam_plain(size_t n, float *restrict p, const float *restrict g,
                                         float *restrict m, float *restrict v, float b1, float b1c,
-                                        float b2, float b2c, float bc2_sqrt, float eps, float step) {
+                                        float b2, float b2c, float bc2_sqrt, float eps, float step,
+                                        float decay) {
     for (size_t j = 0; j < n; j++) {
         float d = g[j];
         float mj = m[j] * b1 + b1c * d;
         float vj = v[j] * b2 + b2c * (d * d);
         m[j] = mj;
         v[j] = vj;
-        p[j] = p[j] - step * (mj / (sqrtf(vj) / bc2_sqrt + eps));
+        p[j] = p[j] * decay - step * (mj / (sqrtf(vj) / bc2_sqrt + eps));
+    }
+}
+#else
+/* The same in double, for the double build. */
+TG__OPTIM_CLONES static void adam_plain(size_t n, double *restrict p, const double *restrict g,
+                                        double *restrict m, double *restrict v, double b1,
+                                        double b1c, double b2, double b2c, double bc2_sqrt,
+                                        double eps, double step, double decay) {
+    for (size_t j = 0; j < n; j++) {
+        double d = g[j];
+        double mj = m[j] * b1 + b1c * d;
+        double vj = v[j] * b2 + b2c * (d * d);
+        m[j] = mj;
+        v[j] = vj;
+        p[j] = p[j] * decay + (-step) * (mj / (sqrt(vj) / bc2_sqrt + eps));
     }
 }
 #endif
@@ -74,21 +92,12 @@ static void update(tg_optim *o, double t, bool decoupled) {
         tg_real *m = tg__optim_slot(o, i, EXP_AVG);
         tg_real *v = tg__optim_slot(o, i, EXP_AVG_SQ);
         tg_real *vmax = tg__optim_slot(o, i, MAX_EXP_AVG_SQ); /* NULL without amsgrad */
-        if (!decoupled && wd == 0 && !vmax) {
-            /* Plain Adam: the same arithmetic as below without branches, so the
-             * compiler vectorises it; in the float build adam_plain, in float. */
-#if !TG_REAL_IS_DOUBLE
-            adam_plain(o->size[i], p, g, m, v, (float)b1, (float)b1c, (float)b2, (float)b2c,
-                       (float)bc2_sqrt, (float)eps, (float)step_size);
-            continue;
-#endif
-            for (size_t j = 0; j < o->size[i]; j++) {
-                double d = (double)g[j];
-                m[j] = (tg_real)((double)m[j] * b1 + b1c * d);
-                v[j] = (tg_real)((double)v[j] * b2 + b2c * (d * d));
-                double denom = sqrt((double)v[j]) / bc2_sqrt + eps;
-                p[j] = (tg_real)((double)p[j] + (-step_size) * ((double)m[j] / denom));
-            }
+        if (!vmax && (decoupled || wd == 0)) {
+            /* Adam without weight decay, or AdamW: the same arithmetic as below without
+             * branches, so the compiler vectorises it (in float in the float build). */
+            adam_plain(o->size[i], p, g, m, v, (tg_real)b1, (tg_real)b1c, (tg_real)b2,
+                       (tg_real)b2c, (tg_real)bc2_sqrt, (tg_real)eps, (tg_real)step_size,
+                       decoupled ? (tg_real)decay : 1);
             continue;
         }
         for (size_t j = 0; j < o->size[i]; j++) {

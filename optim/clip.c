@@ -12,10 +12,26 @@
  *                     total = ||(n_1, ..., n_k)||_p    (max_i n_i for p = inf)
  *                     coef  = max_norm / (total + 1e-6); if coef < 1: g_i *= coef
  *   clip_grad_value_: g = min(max(g, -clip), clip)
- * Sums are accumulated in double.
+ * Sums are accumulated in double (the 2-norm's in eight fixed-order partial sums).
  */
 #include <math.h>
 #include "optim_private.h"
+
+/* The sum of x_j^2 in double, in eight partial sums (lane j mod 8) added in a fixed
+ * order at the end: the compiler vectorises it, and every clone gives the same bits. */
+TG__OPTIM_CLONES static double sum_squares(const tg_real *restrict x, size_t n) {
+    double acc[8] = {0};
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8)
+        for (int k = 0; k < 8; k++) acc[k] += (double)x[j + k] * (double)x[j + k];
+    for (int k = 0; j < n; j++, k++) acc[k] += (double)x[j] * (double)x[j];
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+/* g = g coef, in double. */
+TG__OPTIM_CLONES static void scale(tg_real *restrict g, size_t n, double coef) {
+    for (size_t j = 0; j < n; j++) g[j] = (tg_real)((double)g[j] * coef);
+}
 
 /* ||x||_p of n values in double; p = INFINITY gives max |x|. */
 static double pnorm(const tg_real *x, size_t n, double p) {
@@ -27,10 +43,7 @@ static double pnorm(const tg_real *x, size_t n, double p) {
         }
         return acc;
     }
-    if (p == 2) {
-        for (size_t j = 0; j < n; j++) acc += (double)x[j] * (double)x[j];
-        return sqrt(acc);
-    }
+    if (p == 2) return sqrt(sum_squares(x, n));
     if (p == 1) {
         for (size_t j = 0; j < n; j++) acc += fabs((double)x[j]);
         return acc;
@@ -77,7 +90,7 @@ tg_status tg_clip_grad_norm(const tg_params *ps, double max_norm, double norm_ty
         for (int i = 0; i < ps->n; i++) {
             tg_tensor *p = ps->items[i];
             if (!p || !p->grad) continue;
-            for (size_t j = 0; j < p->size; j++) p->grad[j] = (tg_real)((double)p->grad[j] * coef);
+            scale(p->grad, p->size, coef);
         }
     }
     return TG_OK;

@@ -6,6 +6,8 @@
  * seed and the element count, the same on every machine and thread count.
  */
 #include <math.h>
+#include <stdint.h>
+#include <tg/vmath.h> /* TG__CLONES */
 #include "nn_private.h"
 
 /* ---- dropout ---------------------------------------------------------------------
@@ -18,6 +20,39 @@
  * saved: the multiplier per element, m_i / (1 - p), as tg_real (NULL for the identity). */
 static bool dropout_draws(const tg_node *n) {
     return n->args.i[0] && n->args.f[0] > 0;
+}
+/* mult[i] = [u_i >= p] / (1 - p) for N draws u_i = tg_rng_uniform(rng), 0 < p <= 1.
+ * The same draws and the same mask as N calls of tg_rng_uniform, at a fraction of
+ * their cost: xoshiro256** runs inline on a copy of the state, and u >= p is decided
+ * on the integer k = x >> 11 (u = k 2^-53 exactly, so u >= p exactly when
+ * k >= ceil(p 2^53), an integer since p 2^53 < 2^53 is exact). */
+static void draw_mask(tg_rng *rng, double p, tg_real *restrict mult, size_t N) {
+    const tg_real scale = p < 1 ? (tg_real)(1 / (1 - p)) : 0;
+    const uint64_t thr = p < 1 ? (uint64_t)ceil(ldexp(p, 53)) : UINT64_MAX;
+    uint64_t s0 = rng->s[0], s1 = rng->s[1], s2 = rng->s[2], s3 = rng->s[3];
+    for (size_t i = 0; i < N; i++) {
+        uint64_t r = s1 * 5;
+        r = ((r << 7) | (r >> 57)) * 9;
+        uint64_t t = s1 << 17;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = (s3 << 45) | (s3 >> 19);
+        mult[i] = (r >> 11) >= thr ? scale : 0;
+    }
+    rng->s[0] = s0, rng->s[1] = s1, rng->s[2] = s2, rng->s[3] = s3;
+}
+/* y = x m where m != 0, else +0 (a dropped inf or NaN does not reach y). */
+TG__CLONES static void scale_kept(const tg_real *restrict x, const tg_real *restrict mult,
+                                  tg_real *restrict y, size_t N) {
+    for (size_t i = 0; i < N; i++) y[i] = mult[i] != 0 ? x[i] * mult[i] : 0;
+}
+TG__CLONES static void dropout_grad(bool first, tg_real *restrict dx, const tg_real *restrict g,
+                                    const tg_real *restrict mult, size_t N) {
+    /* a dropped element adds nothing (stores +0): g m would be NaN for g = inf */
+    TG__GRAD_PUT(first, dx, N, i, mult[i] != 0 ? g[i] * mult[i] : 0);
 }
 tg_status tg__infer_dropout(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
     double p = n->args.f[0];
@@ -41,11 +76,10 @@ tg_status tg__dropout_fwd(tg_tape *t, tg_node *n) {
         return TG_OK;
     }
     double p = n->args.f[0];
-    tg_real scale = p < 1 ? (tg_real)(1 / (1 - p)) : 0;
     tg_real *mult = tg_tape_alloc(t, N * sizeof *mult);
     if (!mult) return TG_ERR_NOMEM;
-    for (size_t i = 0; i < N; i++) mult[i] = tg_rng_uniform(rng) >= p ? scale : 0;
-    for (size_t i = 0; i < N; i++) y[i] = mult[i] != 0 ? x[i] * mult[i] : 0;
+    draw_mask(rng, p, mult, N);
+    scale_kept(x, mult, y, N);
     n->saved = mult;
     return TG_OK;
 }
@@ -59,8 +93,7 @@ void tg__dropout_bwd(tg_node *n) {
         TG__GRAD_PUT(first, dx, N, i, g[i]);
         return;
     }
-    /* a dropped element adds nothing (stores +0): g m would be NaN for g = inf */
-    TG__GRAD_PUT(first, dx, N, i, mult[i] != 0 ? g[i] * mult[i] : 0);
+    dropout_grad(first, dx, g, mult, N);
 }
 tg_tensor *tg_dropout(tg_tape *t, tg_tensor *x, tg_real p, tg_rng *rng, bool train) {
     tg_op_args args = {.f = {p}, .i = {train ? 1 : 0}, .p = rng};
