@@ -139,6 +139,21 @@ static void test_dropout(void) {
           "p = 0 and eval mode are the identity and draw nothing");
     tg_tensor *all = tg_dropout(t, x, 1, &r4, true);
     CHECK(all && all->data[0] == 0 && all->data[N - 1] == 0, "p = 1 gives zeros");
+    /* Element i is kept exactly when the i-th tg_rng_uniform is >= p, also for p on
+     * the uniform's 2^-53 grid (where >= and > differ), below it and next to 1. */
+    const double ps[] = {0.3, 0.5, 0x1.8p-3, 3 * 0x1p-53, 0x1p-100, 1 - 0x1p-53, 0.999};
+    for (size_t k = 0; k < sizeof ps / sizeof ps[0]; k++) {
+        tg_rng a, b;
+        tg_rng_seed(&a, 100 + k);
+        b = a;
+        tg_tape_reset(t);
+        tg_tensor *d = tg_dropout(t, x, (tg_real)ps[k], &a, true);
+        double pk = (double)(tg_real)ps[k];
+        size_t bad = d ? 0 : N;
+        for (size_t i = 0; d && i < N; i++) bad += (d->data[i] != 0) != (tg_rng_uniform(&b) >= pk);
+        CHECK(bad == 0 && memcmp(&a, &b, sizeof a) == 0,
+              "dropout p = %a: the mask is [tg_rng_uniform >= p] (%zu of %d differ)", pk, bad, N);
+    }
     tg_tape_free(t);
     tg_tensor_free(x);
 }
