@@ -40,42 +40,30 @@ static unsigned uses(const void *opts) {
     return 1u << EXP_AVG | 1u << EXP_AVG_SQ | (s->amsgrad ? 1u << MAX_EXP_AVG_SQ : 0);
 }
 
-#if !TG_REAL_IS_DOUBLE
-/* Adam or AdamW over n floats without amsgrad, in float as torch.optim does for float
- * tensors: the arithmetic of update's general loop without its branches, so that each
- * clone runs it in full vectors (with -fno-math-errno, sqrtf is an instruction; the
- * square root and the division dominate). decay is AdamW's 1 - lr weight_decay, and
- * 1 for Adam without weight decay (p 1 = p exactly, so Adam's bits do not depend on
- * it). */
-TG__OPTIM_CLONES static void adam_plain(size_t n, float *restrict p, const float *restrict g,
-                                        float *restrict m, float *restrict v, float b1, float b1c,
-                                        float b2, float b2c, float bc2_sqrt, float eps, float step,
-                                        float decay) {
-    for (size_t j = 0; j < n; j++) {
-        float d = g[j];
-        float mj = m[j] * b1 + b1c * d;
-        float vj = v[j] * b2 + b2c * (d * d);
-        m[j] = mj;
-        v[j] = vj;
-        p[j] = p[j] * decay - step * (mj / (sqrtf(vj) / bc2_sqrt + eps));
-    }
-}
+/* Adam or AdamW over n reals without amsgrad, in tg_real arithmetic (float in the
+ * float build, as torch.optim does for float tensors): the arithmetic of update's
+ * general loop without its branches, so that each clone runs it in full vectors (with
+ * -fno-math-errno, the square root is an instruction; it and the division dominate).
+ * decay is AdamW's 1 - lr weight_decay, and 1 for Adam without weight decay (p 1 = p
+ * exactly, so Adam's bits do not depend on it). */
+#if TG_REAL_IS_DOUBLE
+#define REAL_SQRT sqrt
 #else
-/* The same in double, for the double build. */
-TG__OPTIM_CLONES static void adam_plain(size_t n, double *restrict p, const double *restrict g,
-                                        double *restrict m, double *restrict v, double b1,
-                                        double b1c, double b2, double b2c, double bc2_sqrt,
-                                        double eps, double step, double decay) {
+#define REAL_SQRT sqrtf
+#endif
+TG__OPTIM_CLONES static void adam_plain(size_t n, tg_real *restrict p, const tg_real *restrict g,
+                                        tg_real *restrict m, tg_real *restrict v, tg_real b1,
+                                        tg_real b1c, tg_real b2, tg_real b2c, tg_real bc2_sqrt,
+                                        tg_real eps, tg_real step, tg_real decay) {
     for (size_t j = 0; j < n; j++) {
-        double d = g[j];
-        double mj = m[j] * b1 + b1c * d;
-        double vj = v[j] * b2 + b2c * (d * d);
+        tg_real d = g[j];
+        tg_real mj = m[j] * b1 + b1c * d;
+        tg_real vj = v[j] * b2 + b2c * (d * d);
         m[j] = mj;
         v[j] = vj;
-        p[j] = p[j] * decay + (-step) * (mj / (sqrt(vj) / bc2_sqrt + eps));
+        p[j] = p[j] * decay + (-step) * (mj / (REAL_SQRT(vj) / bc2_sqrt + eps));
     }
 }
-#endif
 
 /* The rule of Adam (decoupled false) and AdamW (true). */
 static void update(tg_optim *o, double t, bool decoupled) {
