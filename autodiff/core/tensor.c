@@ -233,23 +233,12 @@ void tg_rng_seed(tg_rng *r, uint64_t seed) {
     r->spare = 0;
 }
 
-static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
 uint64_t tg_rng_u64(tg_rng *r) {
     if (!r) { /* a caller's mistake must not crash: 0 and the error */
         tg__error(TG_ERR_ARG, "tg_rng_u64: r is NULL");
         return 0;
     }
-    uint64_t *s = r->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
+    return tg__xoshiro_next(r->s);
 }
 
 double tg_rng_uniform(tg_rng *r) {

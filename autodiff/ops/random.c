@@ -23,26 +23,16 @@ static bool dropout_draws(const tg_node *n) {
 }
 /* mult[i] = [u_i >= p] / (1 - p) for N draws u_i = tg_rng_uniform(rng), 0 < p <= 1.
  * The same draws and the same mask as N calls of tg_rng_uniform, at a fraction of
- * their cost: xoshiro256** runs inline on a copy of the state, and u >= p is decided
+ * their cost: tg__xoshiro_next runs inline on a copy of the state, and u >= p is decided
  * on the integer k = x >> 11 (u = k 2^-53 exactly, so u >= p exactly when
  * k >= ceil(p 2^53), an integer since p 2^53 < 2^53 is exact). */
 static void draw_mask(tg_rng *rng, double p, tg_real *restrict mult, size_t N) {
     const tg_real scale = p < 1 ? (tg_real)(1 / (1 - p)) : 0;
     const uint64_t thr = p < 1 ? (uint64_t)ceil(ldexp(p, 53)) : UINT64_MAX;
-    uint64_t s0 = rng->s[0], s1 = rng->s[1], s2 = rng->s[2], s3 = rng->s[3];
-    for (size_t i = 0; i < N; i++) {
-        uint64_t r = s1 * 5;
-        r = ((r << 7) | (r >> 57)) * 9;
-        uint64_t t = s1 << 17;
-        s2 ^= s0;
-        s3 ^= s1;
-        s1 ^= s2;
-        s0 ^= s3;
-        s2 ^= t;
-        s3 = (s3 << 45) | (s3 >> 19);
-        mult[i] = (r >> 11) >= thr ? scale : 0;
-    }
-    rng->s[0] = s0, rng->s[1] = s1, rng->s[2] = s2, rng->s[3] = s3;
+    uint64_t s[4];
+    memcpy(s, rng->s, sizeof s);
+    for (size_t i = 0; i < N; i++) mult[i] = (tg__xoshiro_next(s) >> 11) >= thr ? scale : 0;
+    memcpy(rng->s, s, sizeof s);
 }
 /* y = x m where m != 0, else +0 (a dropped inf or NaN does not reach y). */
 TG__CLONES static void scale_kept(const tg_real *restrict x, const tg_real *restrict mult,

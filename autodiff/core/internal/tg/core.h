@@ -25,6 +25,22 @@ bool tg__grow(void *array, size_t *cap, size_t need, size_t elem, size_t first);
  * library (alloc.c built with TG_TEST_HOOKS); the shipped libraries lack it. */
 void tg__alloc_fail_after(size_t n);
 
+/* One step of xoshiro256** (Blackman and Vigna) on the state s: returns the next 64
+ * random bits. tg_rng_u64 is this on a tg_rng's state; a loop that draws many values
+ * (dropout's masks) runs it on a local copy, which the compiler keeps in registers. */
+static inline uint64_t tg__xoshiro_next(uint64_t s[4]) {
+    uint64_t r = s[1] * 5;
+    r = ((r << 7) | (r >> 57)) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = (s[3] << 45) | (s[3] >> 19);
+    return r;
+}
+
 /* Sets the calling thread's last error; returns s. */
 tg_status tg__error(tg_status s, const char *fmt, ...)
 #if defined(__GNUC__)
