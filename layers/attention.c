@@ -166,11 +166,11 @@ tg_tensor *tg_mha_forward(tg_tape *t, const tg_mha *m, tg_tensor *xq, tg_tensor 
     }
     /* S_i = (Q_i / sqrt(h)) K_i^T: (B,H,Tq,Tk), the scale applied to Q_i as the
      * product reads it (as PyTorch scales q) */
-    tg_tensor *S = tg_head_scores(t, Q, qo, K, ko, H, h, (tg_real)(1.0 / sqrt((double)h)));
+    tg_real alpha = (tg_real)(1.0 / sqrt((double)h));
     /* one fill with the union of the masks: (B,1,1,Tk) key padding and (Tq,Tk) causal
      * broadcast to (B,1,Tq,Tk) by their sum (nonzero = hidden) */
     tg_tensor *mask = key_pad ? tg_reshape(t, key_pad, 4, (int[]){B, 1, 1, Tk}) : NULL;
-    if (causal && S) {
+    if (causal && tg_tape_status(t) == TG_OK) {
         /* 1 above the diagonal, a step tensor (no allocation of its own) */
         tg_tensor *cm = tg_tape_tensor(t, 2, (int[]){Tq, Tk}, NULL, 0);
         if (cm)
@@ -178,11 +178,16 @@ tg_tensor *tg_mha_forward(tg_tape *t, const tg_mha *m, tg_tensor *xq, tg_tensor 
                 for (int k = q + 1; k < Tk; k++) cm->data[(size_t)q * (size_t)Tk + (size_t)k] = 1;
         mask = mask ? tg_add(t, mask, cm) : cm;
     }
-    if (mask) S = tg_masked_fill(t, S, mask, -INFINITY);
-    tg_tensor *A = tg_softmax(t, S);
-    if (train && m->dropout > 0) A = tg_dropout(t, A, m->dropout, rng, train);
-    /* O_i = A_i V_i, written as the head blocks of (B,Tq,d) */
-    tg_tensor *O = tg_head_mix(t, A, false, V, vo, d, 0, h, 1);
+    tg_tensor *O;
+    if (train && m->dropout > 0) { /* A = dropout(softmax(S)) between the two products */
+        tg_tensor *S = tg_head_scores(t, Q, qo, K, ko, H, h, alpha);
+        if (mask) S = tg_masked_fill(t, S, mask, -INFINITY);
+        tg_tensor *A = tg_dropout(t, tg_softmax(t, S), m->dropout, rng, train);
+        /* O_i = A_i V_i, written as the head blocks of (B,Tq,d) */
+        O = tg_head_mix(t, A, false, V, vo, d, 0, h, 1);
+    } else { /* the same three steps (no dropout) as one op, head by head */
+        O = tg_head_attention(t, Q, qo, K, ko, V, vo, mask, H, h, alpha);
+    }
     return tg__linear_rows(t, &m->out, O);
 }
 

@@ -27,6 +27,8 @@
  *       mix i[0] = v_off, i[1] = trans_p, i[2] = width, i[3] = out_off, f[0] = alpha,
  *       f[1] = hd (an integer).
  */
+#include <limits.h>
+#include <math.h>
 #include <string.h>
 #include <tg/gemm.h>
 #include <tg/gemm_small.h>
@@ -232,4 +234,244 @@ tg_tensor *tg_head_mix(tg_tape *t, tg_tensor *p, bool trans_p, tg_tensor *v, int
     tg_tensor *in[2] = {p, v};
     tg_op_args args = {.i = {v_off, trans_p ? 1 : 0, width, out_off}, .f = {alpha, head_dim}};
     return tg_apply(t, &tg__op_head_mix, in, 2, &args);
+}
+
+/* ---- head_attention ----
+ * The three steps of scaled dot-product attention as one op, head by head:
+ *   S_i = alpha Q_i K_i^T (masked: -inf where mask != 0),  P_i = softmax(S_i) by rows,
+ *   O_i = P_i V_i, written as head block i of out (B, Tq, H hd).
+ * It computes what head_scores, masked_fill, softmax and head_mix compute, with the
+ * same product calls and the same row kernels (tg__softmax_rows), so the bits are
+ * theirs; what it saves is memory traffic: a head's scores and their gradients live
+ * in two (Tq, Tk) blocks that stay in L1, and only P is kept for backward, which per
+ * head computes
+ *   dV_i += P_i^T G_i,  dP = G_i V_i^T,  dS = P_i (dP - rowsum(dP P_i)) (0 where
+ *   masked),  dQ_i += alpha dS K_i,  dK_i += alpha dS^T Q_i.
+ * q, k and v may be one tensor (the fused projection) at offsets whose blocks do not
+ * overlap, so every gradient element receives one product: tg_head_attention records
+ * the four ops instead when they would. The graph form is those four ops' graph
+ * forms, recorded (the probabilities recomputed by the same ops).
+ * args: i[0..2] = q, k, v offsets, i[3] = H; f[0] = alpha, f[1] = hd (an integer).
+ * in[3], when present (four inputs), is the mask, broadcast to (B, H, Tq, Tk); it gets
+ * no gradient. */
+
+typedef struct {
+    size_t B, H, hd, Tq, Tk, Cq, Ck, Cv, W;
+    long off[3];
+    size_t ms[4]; /* the mask's element strides along (B, H, Tq, Tk), 0 if broadcast */
+    tg_real alpha;
+} attn_dims;
+
+/* The mask's strides against (B, H, Tq, Tk): rank <= 4, aligned on the right. */
+static void mask_strides(const tg_tensor *m, const size_t full[4], size_t ms[4]) {
+    size_t st = 1;
+    for (int a = 3; a >= 0; a--) {
+        int j = a - (4 - m->rank);
+        size_t d = j < 0 ? 1 : (size_t)m->shape[j];
+        ms[a] = d == 1 && full[a] != 1 ? 0 : st;
+        st *= d;
+    }
+}
+
+static attn_dims attn_of(const tg_node *n) {
+    const tg_tensor *q = n->in[0], *k = n->in[1], *v = n->in[2];
+    attn_dims d;
+    d.B = (size_t)q->shape[0], d.H = (size_t)n->args.i[3], d.hd = (size_t)n->args.f[1];
+    d.Tq = (size_t)q->shape[1], d.Tk = (size_t)k->shape[1];
+    d.Cq = (size_t)q->shape[2], d.Ck = (size_t)k->shape[2], d.Cv = (size_t)v->shape[2], d.W = d.H * d.hd;
+    for (int a = 0; a < 3; a++) d.off[a] = n->args.i[a];
+    d.alpha = (tg_real)n->args.f[0];
+    if (n->n_in > 3) mask_strides(n->in[3], (size_t[]){d.B, d.H, d.Tq, d.Tk}, d.ms);
+    return d;
+}
+
+/* Blocks [o1, o1 + w) and [o2, o2 + w) of one tensor share a column. */
+static bool blocks_meet(long o1, long o2, long w) { return o1 < o2 + w && o2 < o1 + w; }
+
+tg_status tg__infer_head_attention(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
+    const tg_tensor *q = n->in[0], *k = n->in[1], *v = n->in[2], *m = n->n_in > 3 ? n->in[3] : NULL;
+    const char *nm = n->op->name;
+    if (n->n_in != 3 && n->n_in != 4)
+        return tg_tape_fail(t, TG_ERR_ARG, "%s: takes q, k, v and an optional mask, got %d inputs", nm, n->n_in);
+    long H = n->args.i[3];
+    double hdf = n->args.f[1];
+    char sq[128], sk[128], sv[128], sm[128];
+    tg_shape_str(q, sq, sizeof sq);
+    tg_shape_str(k, sk, sizeof sk);
+    tg_shape_str(v, sv, sizeof sv);
+    if (!rank3(q) || !rank3(k) || !rank3(v) || k->shape[0] != q->shape[0] || v->shape[0] != q->shape[0])
+        return tg_tape_fail(t, TG_ERR_SHAPE, "%s: q, k, v must be (B,Tq,Cq), (B,Tk,Ck), (B,Tk,Cv): got %s, %s, %s", nm,
+                            sq, sk, sv);
+    if (k->shape[1] != v->shape[1])
+        return tg_tape_fail(t, TG_ERR_SHAPE, "%s: k %s and v %s must have as many rows (keys)", nm, sk, sv);
+    if (H < 1 || !(hdf >= 1 && hdf <= (double)(1 << 30)) || hdf != (double)(long)hdf)
+        return tg_tape_fail(t, TG_ERR_VALUE, "%s: heads and head_dim must be >= 1, got %ld and %g", nm, H, hdf);
+    long hd = (long)hdf, w = H * hd;
+    if (!blocks_fit(n->args.i[0], H, hd, q->shape[2]) || !blocks_fit(n->args.i[1], H, hd, k->shape[2]) ||
+        !blocks_fit(n->args.i[2], H, hd, v->shape[2]))
+        return tg_tape_fail(t, TG_ERR_SHAPE, "%s: %ld heads of %ld columns at offsets %ld, %ld, %ld do not fit %s, %s, %s",
+                            nm, H, hd, n->args.i[0], n->args.i[1], n->args.i[2], sq, sk, sv);
+    for (int a = 0; a < 3; a++)
+        for (int b = a + 1; b < 3; b++)
+            if (n->in[a] == n->in[b] && blocks_meet(n->args.i[a], n->args.i[b], w))
+                return tg_tape_fail(t, TG_ERR_VALUE,
+                                    "%s: %c and %c are one tensor with overlapping blocks at offsets %ld and %ld", nm,
+                                    "qkv"[a], "qkv"[b], n->args.i[a], n->args.i[b]);
+    int full[4] = {q->shape[0], (int)H, q->shape[1], k->shape[1]};
+    if (m) {
+        bool ok = m->rank <= 4;
+        for (int j = 0; ok && j < m->rank; j++) {
+            int d = m->shape[j], f = full[4 - m->rank + j];
+            ok = d == f || d == 1;
+        }
+        if (!ok)
+            return tg_tape_fail(t, TG_ERR_SHAPE, "%s: mask %s does not broadcast to the scores (%d,%d,%d,%d)", nm,
+                                tg_shape_str(m, sm, sizeof sm), full[0], full[1], full[2], full[3]);
+    }
+    *rank = 3;
+    shape[0] = q->shape[0], shape[1] = q->shape[1], shape[2] = (int)w;
+    return TG_OK;
+}
+
+typedef struct {
+    tg_real *p;    /* (B, H, Tq, Tk): the weights P, kept when a gradient will be asked */
+    tg_real *work; /* 2 (Tq, Tk): a head's scores when P is not kept; dP and dS backward */
+} attn_saved;
+
+/* Where head i of batch entry e starts in x (B, T, C) at offset off. */
+static const tg_real *head_at(const tg_tensor *x, size_t e, long off, size_t i, size_t hd) {
+    return x->data + block(x, e, off, i, hd);
+}
+
+/* S = -inf where the mask is set, for head i of batch entry e. */
+static void apply_mask(const attn_dims *d, const tg_tensor *m, size_t e, size_t i, tg_real *S) {
+    const tg_real *mk = m->data + e * d->ms[0] + i * d->ms[1];
+    for (size_t r = 0; r < d->Tq; r++)
+        for (size_t c = 0; c < d->Tk; c++)
+            if (mk[r * d->ms[2] + c * d->ms[3]] != 0) S[r * d->Tk + c] = (tg_real)-INFINITY;
+}
+
+tg_status tg__head_attention_fwd(tg_tape *t, tg_node *n) {
+    attn_dims d = attn_of(n);
+    const tg_tensor *q = n->in[0], *k = n->in[1], *v = n->in[2], *m = n->n_in > 3 ? n->in[3] : NULL;
+    size_t blk = d.Tq * d.Tk, all;
+    attn_saved *s = tg_tape_alloc(t, sizeof *s);
+    if (!s) return TG_ERR_NOMEM;
+    s->p = NULL;
+    s->work = tg_tape_alloc(t, 2 * blk * sizeof(tg_real));
+    if (!s->work) return TG_ERR_NOMEM;
+    if (n->out->flags & TG_REQUIRES_GRAD) {
+        if (!tg__mul_size(d.B * d.H, blk, &all) || all > TG__MAX_BYTES / sizeof(tg_real))
+            return tg_tape_fail(t, TG_ERR_NOMEM, "%s: the attention weights (%zu x %zu x %zu x %zu) are too large",
+                                n->op->name, d.B, d.H, d.Tq, d.Tk);
+        s->p = tg_tape_alloc(t, all * sizeof(tg_real));
+        if (!s->p) return TG_ERR_NOMEM;
+    }
+    n->saved = s;
+    for (size_t e = 0; e < d.B; e++)
+        for (size_t i = 0; i < d.H; i++) {
+            tg_real *S = s->p ? s->p + (e * d.H + i) * blk : s->work;
+            tg__gemm_small(false, true, d.Tq, d.Tk, d.hd, d.alpha, head_at(q, e, d.off[0], i, d.hd), d.Cq,
+                           head_at(k, e, d.off[1], i, d.hd), d.Ck, 0, S, d.Tk);
+            if (m) apply_mask(&d, m, e, i, S);
+            tg__softmax_rows(S, S, d.Tq, d.Tk);
+            tg__gemm_small(false, false, d.Tq, d.hd, d.Tk, 1, S, d.Tk, head_at(v, e, d.off[2], i, d.hd), d.Cv, 0,
+                           n->out->data + block(n->out, e, 0, i, d.hd), d.W);
+        }
+    return TG_OK;
+}
+
+/* The betas (store-first protocol, tg/store.h) of the products into q's, k's and v's
+ * gradients. A tensor that is several of them gets one answer for all its blocks
+ * (which do not overlap): 0 (store) when together they cover its columns and nothing
+ * has written the buffer yet, else the buffer is zeroed if unset and they add. */
+static void attn_betas(tg_node *n, const attn_dims *d, tg_real beta[3]) {
+    for (int a = 0; a < 3; a++) {
+        tg_tensor *x = n->in[a];
+        int first = 0;
+        while (n->in[first] != x) first++;
+        beta[a] = 1;
+        if (!x->grad) continue;
+        if (first < a) {
+            beta[a] = beta[first];
+            continue;
+        }
+        size_t cols = 0;
+        for (int b = a; b < 3; b++) cols += n->in[b] == x ? d->W : 0;
+        if (cols == (size_t)x->shape[2]) beta[a] = tg__grad_first(x) ? 0 : 1;
+        else tg__grad_zero_unset(x);
+    }
+}
+
+void tg__head_attention_bwd(tg_node *n) {
+    attn_dims d = attn_of(n);
+    const attn_saved *s = n->saved;
+    tg_tensor *q = n->in[0], *k = n->in[1], *v = n->in[2], *m = n->n_in > 3 ? n->in[3] : NULL;
+    size_t blk = d.Tq * d.Tk;
+    tg_real beta[3];
+    attn_betas(n, &d, beta);
+    tg_real *dP = s->work, *dS = s->work + blk;
+    for (size_t e = 0; e < d.B; e++)
+        for (size_t i = 0; i < d.H; i++) {
+            const tg_real *P = s->p + (e * d.H + i) * blk, *G = n->out->grad + block(n->out, e, 0, i, d.hd);
+            const tg_real *Q = head_at(q, e, d.off[0], i, d.hd), *K = head_at(k, e, d.off[1], i, d.hd);
+            if (v->grad) /* dV_i (Tk,hd) += P_i^T (Tk,Tq) G (Tq,hd) */
+                tg__gemm_small(true, false, d.Tk, d.hd, d.Tq, 1, P, d.Tk, G, d.W, beta[2],
+                               v->grad + block(v, e, d.off[2], i, d.hd), d.Cv);
+            if (!q->grad && !k->grad) continue;
+            /* dP (Tq,Tk) = G (Tq,hd) V_i^T (hd,Tk), then the softmax's and the mask's */
+            tg__gemm_small(false, true, d.Tq, d.Tk, d.hd, 1, G, d.W, head_at(v, e, d.off[2], i, d.hd), d.Cv, 0, dP,
+                           d.Tk);
+            tg__softmax_rows_bwd(P, dP, dS, d.Tq, d.Tk, true);
+            if (m) {
+                const tg_real *mk = m->data + e * d.ms[0] + i * d.ms[1];
+                for (size_t r = 0; r < d.Tq; r++)
+                    for (size_t c = 0; c < d.Tk; c++)
+                        if (mk[r * d.ms[2] + c * d.ms[3]] != 0) dS[r * d.Tk + c] = 0;
+            }
+            if (q->grad) /* dQ_i (Tq,hd) += alpha dS (Tq,Tk) K_i (Tk,hd) */
+                tg__gemm_small(false, false, d.Tq, d.hd, d.Tk, d.alpha, dS, d.Tk, K, d.Ck, beta[0],
+                               q->grad + block(q, e, d.off[0], i, d.hd), d.Cq);
+            if (k->grad) /* dK_i (Tk,hd) += alpha dS^T (Tk,Tq) Q_i (Tq,hd) */
+                tg__gemm_small(true, false, d.Tk, d.hd, d.Tq, d.alpha, dS, d.Tk, Q, d.Cq, beta[1],
+                               k->grad + block(k, e, d.off[1], i, d.hd), d.Ck);
+        }
+}
+
+/* P = softmax(masked_fill(head_scores(q, k), mask, -inf)): the composition. */
+static tg_tensor *attn_weights(tg_tape *t, tg_tensor *q, int qo, tg_tensor *k, int ko, tg_tensor *mask, int H,
+                               int hd, tg_real alpha) {
+    tg_tensor *S = tg_head_scores(t, q, qo, k, ko, H, hd, alpha);
+    if (mask) S = tg_masked_fill(t, S, mask, (tg_real)-INFINITY);
+    return tg_softmax(t, S);
+}
+
+tg_status tg__head_attention_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    tg_tensor *q = n->in[0], *k = n->in[1], *v = n->in[2], *m = n->n_in > 3 ? n->in[3] : NULL;
+    attn_dims d = attn_of(n);
+    int qo = (int)d.off[0], ko = (int)d.off[1], vo = (int)d.off[2], H = (int)d.H, hd = (int)d.hd;
+    tg_tensor *P = attn_weights(t, q, qo, k, ko, m, H, hd, d.alpha);
+    if (tg__needs(n, 2)) dx[2] = tg_head_mix(t, P, true, g, 0, v->shape[2], vo, hd, 1);
+    if (tg__needs(n, 0) || tg__needs(n, 1)) {
+        tg_tensor *dP = tg_head_scores(t, g, 0, v, vo, H, hd, 1);
+        tg_tensor *dS = tg_mul(t, P, tg_sub(t, dP, tg_sum_axis(t, tg_mul(t, dP, P), -1, true)));
+        if (m) dS = tg_masked_fill(t, dS, m, 0);
+        if (tg__needs(n, 0)) dx[0] = tg_head_mix(t, dS, false, k, ko, q->shape[2], qo, hd, d.alpha);
+        if (tg__needs(n, 1)) dx[1] = tg_head_mix(t, dS, true, q, qo, k->shape[2], ko, hd, d.alpha);
+    }
+    return tg__graph_status(t);
+}
+
+tg_tensor *tg_head_attention(tg_tape *t, tg_tensor *q, int q_off, tg_tensor *k, int k_off, tg_tensor *v, int v_off,
+                             tg_tensor *mask, int heads, int head_dim, tg_real alpha) {
+    long w = (long)heads * head_dim;
+    bool meet = heads >= 1 && head_dim >= 1 && w <= INT_MAX &&
+                ((q && q == k && blocks_meet(q_off, k_off, w)) || (q && q == v && blocks_meet(q_off, v_off, w)) ||
+                 (k && k == v && blocks_meet(k_off, v_off, w)));
+    if (meet) /* blocks that overlap: the composition, whose sweep adds their terms in its order */
+        return tg_head_mix(t, attn_weights(t, q, q_off, k, k_off, mask, heads, head_dim, alpha), false, v, v_off,
+                           (int)w, 0, head_dim, 1);
+    tg_tensor *in[4] = {q, k, v, mask};
+    tg_op_args args = {.i = {q_off, k_off, v_off, heads}, .f = {alpha, head_dim}};
+    return tg_apply(t, &tg__op_head_attention, in, mask ? 4 : 3, &args);
 }

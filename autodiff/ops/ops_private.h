@@ -26,6 +26,13 @@ static inline int tg__norm_axis(long axis, int rank) {
     return axis >= 0 && axis < rank ? (int)axis : -1;
 }
 
+/* The softmax's row kernels (softmax.c), for ops that take a softmax inside
+ * (tg_head_attention): rows of c contiguous elements, y = softmax(x) (y may be x),
+ * and dx = (first ? TG__Z + v : dx + v) with v = y (g - sum(g y)) per row. The same
+ * bits as tg_softmax's forward and backward on the same rows. */
+void tg__softmax_rows(const tg_real *x, tg_real *y, size_t rows, size_t c);
+void tg__softmax_rows_bwd(const tg_real *y, const tg_real *g, tg_real *dx, size_t rows, size_t c, bool first);
+
 /* ---- shared by the graph forms (tg_op.backward_graph) ---- */
 
 /* Input i of n wants a gradient. */

@@ -95,6 +95,13 @@ static void fmt_mix(const tg_node *n, int precision, char *buf, size_t cap) {
              n->args.i[0], n->args.i[2], n->args.i[3], n->args.f[1], tg__num_fmt(n->args.f[0], precision, a, sizeof a));
 }
 
+/* head_attention(q+off, k+off, v+off, heads x head_dim, alpha) */
+static void fmt_attention(const tg_node *n, int precision, char *buf, size_t cap) {
+    char a[64];
+    snprintf(buf, cap, "q+%ld, k+%ld, v+%ld, %ld heads x %g, alpha %s", n->args.i[0], n->args.i[1], n->args.i[2],
+             n->args.i[3], n->args.f[1], tg__num_fmt(n->args.f[0], precision, a, sizeof a));
+}
+
 /* ---- the definitions and the table ---- */
 
 /* An op whose line names no_graph has no graph form yet: backward_graph is NULL, and

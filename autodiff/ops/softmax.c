@@ -78,12 +78,8 @@ TG__CLONES static void row_normalise(tg_real *y, size_t c) {
     for (j = 0; j < c; j++) y[j] = (tg_real)((double)y[j] * inv);
 }
 
-tg_status tg__softmax_fwd(tg_tape *t, tg_node *n) {
-    (void)t;
-    size_t c = row_len(n), rows = n->out->size / c;
-    for (size_t r = 0; r < rows; r++) {
-        const tg_real *x = n->in[0]->data + r * c;
-        tg_real *y = n->out->data + r * c;
+void tg__softmax_rows(const tg_real *x, tg_real *y, size_t rows, size_t c) {
+    for (size_t r = 0; r < rows; r++, x += c, y += c) {
         /* e_j = e^(x_j - m) by the vectorised exp (vmath.h), each in (0, 1] and the
          * largest exactly 1, so s = sum_j e_j (in double) lies in [1, C]; NaN, an
          * infinite maximum (inf - inf) or an all -inf row give NaN everywhere */
@@ -91,6 +87,12 @@ tg_status tg__softmax_fwd(tg_tape *t, tg_node *n) {
         tg__vexp(c, y, y);
         row_normalise(y, c);
     }
+}
+
+tg_status tg__softmax_fwd(tg_tape *t, tg_node *n) {
+    (void)t;
+    size_t c = row_len(n);
+    tg__softmax_rows(n->in[0]->data, n->out->data, n->out->size / c, c);
     return TG_OK;
 }
 
@@ -115,20 +117,24 @@ TG__CLONES static void softmax_row_bwd(const tg_real *y, const tg_real *g, doubl
     TG__GRAD_PUT(first, dx, c, j, (tg_real)(y[j] * ((double)g[j] - gy)));
 }
 
-void tg__softmax_bwd(tg_node *n) {
-    tg_real *dx = n->in[0]->grad;
-    if (!dx) return;
-    size_t c = row_len(n), rows = n->out->size / c;
-    bool first = tg__grad_first(n->in[0]);
+void tg__softmax_rows_bwd(const tg_real *y, const tg_real *g, tg_real *dx, size_t rows, size_t c, bool first) {
     for (size_t r0 = 0; r0 < rows; r0 += RB) {
         size_t nr = rows - r0 < RB ? rows - r0 : RB;
         double gy[RB]; /* sum_j g_j y_j of each row */
-        row_dots(n->out->grad + r0 * c, n->out->data + r0 * c, c, nr, gy);
+        row_dots(g + r0 * c, y + r0 * c, c, nr, gy);
         for (size_t k = 0; k < nr; k++) {
             size_t o = (r0 + k) * c;
-            softmax_row_bwd(n->out->data + o, n->out->grad + o, gy[k], dx + o, c, first);
+            softmax_row_bwd(y + o, g + o, gy[k], dx + o, c, first);
         }
     }
+}
+
+void tg__softmax_bwd(tg_node *n) {
+    tg_real *dx = n->in[0]->grad;
+    if (!dx) return;
+    size_t c = row_len(n);
+    bool first = tg__grad_first(n->in[0]);
+    tg__softmax_rows_bwd(n->out->data, n->out->grad, dx, n->out->size / c, c, first);
 }
 tg_tensor *tg_softmax(tg_tape *t, tg_tensor *x) { return softmax_apply(t, &tg__op_softmax, x); }
 

@@ -217,10 +217,10 @@ TG__CLONES tg_status tg__relu_fwd(tg_tape *t, tg_node *n) {
 TG__CLONES void tg__relu_bwd(tg_node *n) {
     tg_real *restrict dx = DX_;
     const tg_real *restrict g = G_, *restrict x = X_;
-    if (dx) {
-        tg__grad_zero_unset(n->in[0]);
+    if (dx && tg__grad_first(n->in[0]))
+        for (size_t i = 0, m = N_; i < m; i++) dx[i] = x[i] <= 0 ? 0 : TG__Z + g[i];
+    else if (dx)
         for (size_t i = 0, m = N_; i < m; i++) dx[i] += x[i] <= 0 ? 0 : g[i];
-    }
 }
 tg_tensor *tg_relu(tg_tape *t, tg_tensor *x) { return unary(t, &tg__op_relu, x, 0, 0); }
 

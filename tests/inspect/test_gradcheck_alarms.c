@@ -58,6 +58,9 @@ static tg_tensor *apply_named(tg_tape *t, tg_tensor *const *in, void *user) {
     if (IS("conv1d")) return tg_conv1d(t, a, b, 2, 1, 2);
     if (IS("standardize")) return tg_standardize(t, a, (tg_real)0.1);
     if (IS("head_scores")) return tg_head_scores(t, a, 0, b, 2, 1, 2, (tg_real)0.5);
+    if (IS("head_attention")) /* a causal mask, one key-value tensor */
+        return tg_head_attention(t, a, 2, b, 2, b, 0, tg_tape_tensor(t, 2, (int[]){3, 3}, (tg_real[]){0, 1, 1, 0, 0, 1, 0, 0, 0}, 0),
+                                 1, 2, (tg_real)0.5);
 #undef IS
     return NULL;
 }
@@ -78,7 +81,7 @@ static spec spec_of(const char *name) {
     if (!strcmp(s, "bce_loss") || !strcmp(s, "bce_with_logits")) p = (spec){2, {2, 2}, {{3, 4}, {3, 4}}, V_PROB};
     if (!strcmp(s, "matmul")) p = (spec){2, {2, 2}, {{3, 4}, {4, 2}}, V_ANY};
     if (!strcmp(s, "tanh_backward")) p = (spec){2, {2, 2}, {{3, 4}, {3, 4}}, V_ANY};
-    if (!strcmp(s, "head_scores")) p = (spec){2, {3, 3}, {{2, 3, 4}, {2, 3, 4}}, V_ANY};
+    if (!strcmp(s, "head_scores") || !strcmp(s, "head_attention")) p = (spec){2, {3, 3}, {{2, 3, 4}, {2, 3, 4}}, V_ANY};
     if (!strcmp(s, "concat")) p = (spec){2, {2, 2}, {{3, 4}, {3, 2}}, V_ANY};
     if (!strcmp(s, "transpose")) p = (spec){1, {3, 0}, {{2, 3, 4}}, V_ANY};
     if (!strcmp(s, "reshape")) p = (spec){1, {2, 0}, {{2, 6}}, V_ANY};

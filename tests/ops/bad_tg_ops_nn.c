@@ -8,6 +8,9 @@ static tg_tensor *split_first(tg_tape *t, tg_tensor *x) {
     return tg_split(t, x, 1, (int[]){1, 2}, 2, o) == TG_OK ? o[0] : NULL;
 }
 
+/* A (2,5,4) step tensor of ones: q, k and v of the attention rows. */
+static tg_tensor *r3(fx *f) { return tg_tape_full(f->t, 3, (int[]){2, 5, 4}, 1); }
+
 W1(min_axis, tg_min_axis(t, x, 1, false)) W1(argmax, tg_argmax(t, x, 1, false))
 W1(argmin, tg_argmin(t, x, 0, true)) W1(index_select, tg_index_select(t, x, 1, (int[]){2, 0}, 2))
 W1(gather, tg_gather(t, x, 1, (int[]){0, 2}, 1)) W1(permute, tg_permute(t, x, 2, (int[]){1, 0}))
@@ -28,6 +31,7 @@ W2(stack2, tg_stack(t, (tg_tensor *[]){a, b}, 2, 1)) W2(matmul_t, tg_matmul_t(t,
 W2(conv2d, tg_conv2d(t, a, b, NULL, NULL, NULL)) W2(conv1d, tg_conv1d(t, a, b, 1, 0, 1))
 W2(conv2d_bias, tg_conv2d_bias(t, a, b, f->b, NULL, NULL, NULL)) W2(conv1d_bias, tg_conv1d_bias(t, a, b, f->b, 1, 0, 1))
 W2(head_scores, tg_head_scores(t, a, 0, b, 0, 1, 1, 1)) W2(head_mix, tg_head_mix(t, a, false, b, 0, 1, 0, 1, 1))
+W2(head_attention, tg_head_attention(t, a, 0, b, 0, b, 1, NULL, 1, 1, 1))
 
 static const gen1 gen1s[] = {
     {"tg_min_axis", w_min_axis, NULL, NULL},       {"tg_argmax", w_argmax, NULL, NULL},
@@ -54,6 +58,7 @@ static const gen2 gen2s[] = {
     {"tg_conv2d", w_conv2d, NULL, NULL},           {"tg_conv1d", w_conv1d, NULL, NULL},
     {"tg_conv2d_bias", w_conv2d_bias, NULL, NULL}, {"tg_conv1d_bias", w_conv1d_bias, NULL, NULL},
     {"tg_head_scores", w_head_scores, NULL, NULL}, {"tg_head_mix", w_head_mix, NULL, NULL},
+    {"tg_head_attention", w_head_attention, NULL, NULL},
 };
 
 int main(int argc, char **argv) {
@@ -563,6 +568,61 @@ int main(int argc, char **argv) {
     f = row(&o, "tg_head_mix", "blocks past the width");
     on_tape(o, f->t, tg_head_mix(f->t, f->r4, false, tg_tape_full(f->t, 3, (int[]){2, 5, 6}, 1), 0, 6, 1, 2, 1));
     expect(f, TG_ERR_SHAPE, "tg_head_mix: 3 heads of 2 columns at offsets 0 (v (2,5,6)) and 1 (width 6) do not fit");
+
+    f = row(&o, "tg_head_attention", "q of rank 2");
+    on_tape(o, f->t, tg_head_attention(f->t, f->a, 0, r3(f), 0, r3(f), 2, NULL, 1, 2, 1));
+    expect(f, TG_ERR_SHAPE, "tg_head_attention: q, k, v must be (B,Tq,Cq), (B,Tk,Ck), (B,Tk,Cv): got (2,3), (2,5,4), (2,5,4)");
+
+    f = row(&o, "tg_head_attention", "batch sizes differ");
+    on_tape(o, f->t, tg_head_attention(f->t, tg_tape_full(f->t, 3, (int[]){3, 5, 4}, 1), 0, r3(f), 0, r3(f), 2, NULL,
+                                       1, 2, 1));
+    expect(f, TG_ERR_SHAPE, "tg_head_attention: q, k, v must be (B,Tq,Cq), (B,Tk,Ck), (B,Tk,Cv): got (3,5,4), (2,5,4), (2,5,4)");
+
+    f = row(&o, "tg_head_attention", "k and v lengths differ");
+    on_tape(o, f->t, tg_head_attention(f->t, r3(f), 0, r3(f), 2, tg_tape_full(f->t, 3, (int[]){2, 4, 4}, 1), 0, NULL,
+                                       1, 2, 1));
+    expect(f, TG_ERR_SHAPE, "tg_head_attention: k (2,5,4) and v (2,4,4) must have as many rows (keys)");
+
+    f = row(&o, "tg_head_attention", "heads 0");
+    on_tape(o, f->t, tg_head_attention(f->t, r3(f), 0, r3(f), 0, r3(f), 2, NULL, 0, 2, 1));
+    expect(f, TG_ERR_VALUE, "tg_head_attention: heads and head_dim must be >= 1, got 0 and 2");
+
+    f = row(&o, "tg_head_attention", "head_dim negative");
+    on_tape(o, f->t, tg_head_attention(f->t, r3(f), 0, r3(f), 0, r3(f), 2, NULL, 1, -3, 1));
+    expect(f, TG_ERR_VALUE, "tg_head_attention: heads and head_dim must be >= 1, got 1 and -3");
+
+    f = row(&o, "tg_head_attention", "blocks past the columns");
+    on_tape(o, f->t, tg_head_attention(f->t, r3(f), 0, r3(f), 2, tg_tape_full(f->t, 3, (int[]){2, 5, 4}, 1), 3, NULL,
+                                       1, 2, 1));
+    expect(f, TG_ERR_SHAPE, "tg_head_attention: 1 heads of 2 columns at offsets 0, 2, 3 do not fit (2,5,4), (2,5,4), (2,5,4)");
+
+    f = row(&o, "tg_head_attention", "a negative offset");
+    on_tape(o, f->t, tg_head_attention(f->t, r3(f), -1, r3(f), 1, r3(f), 3, NULL, 1, 1, 1));
+    expect(f, TG_ERR_SHAPE, "tg_head_attention: 1 heads of 1 columns at offsets -1, 1, 3 do not fit (2,5,4), (2,5,4), (2,5,4)");
+
+    f = row(&o, "tg_head_attention", "heads x head_dim past int");
+    on_tape(o, f->t, tg_head_attention(f->t, r3(f), 0, r3(f), 0, r3(f), 0, NULL, 1 << 20, 1 << 20, 1));
+    expect(f, TG_ERR_SHAPE, "tg_head_attention: 1048576 heads of 1048576 columns at offsets 0, 0, 0 do not fit (2,5,4), (2,5,4), (2,5,4)");
+
+    f = row(&o, "tg_head_attention", "a mask that does not broadcast");
+    on_tape(o, f->t, tg_head_attention(f->t, r3(f), 0, r3(f), 2, r3(f), 2, tg_tape_full(f->t, 2, (int[]){5, 4}, 0), 1,
+                                       2, 1));
+    expect(f, TG_ERR_SHAPE, "tg_head_attention: mask (5,4) does not broadcast to the scores (2,1,5,5)");
+
+    f = row(&o, "tg_head_attention", "a mask of rank 5");
+    on_tape(o, f->t, tg_head_attention(f->t, r3(f), 0, r3(f), 2, r3(f), 2,
+                                       tg_tape_full(f->t, 5, (int[]){1, 2, 1, 5, 5}, 0), 1, 2, 1));
+    expect(f, TG_ERR_SHAPE, "tg_head_attention: mask (1,2,1,5,5) does not broadcast to the scores (2,1,5,5)");
+
+    f = row(&o, "tg_head_attention", "mask on a dead tape");
+    {
+        tg_tape *t2 = tg_tape_new();
+        tg_tensor *m2 = tg_tape_full(t2, 2, (int[]){5, 5}, 0);
+        tg_tape_reset(t2);
+        on_tape(o, f->t, tg_head_attention(f->t, r3(f), 0, r3(f), 2, r3(f), 2, m2, 1, 2, 1));
+        tg_tape_free(t2);
+    }
+    expect(f, TG_ERR_STATE, "tg_head_attention: argument 4 belongs to another tape or to a step before the last tg_tape_reset");
 
     f = row(&o, "tg_affine", "W of rank 1");
     on_tape(o, f->t, tg_affine(f->t, f->a, f->v3, f->v3));

@@ -122,6 +122,24 @@ static tg_tensor *b_hs_odd(tg_tape *t, tg_tensor *const *in, void *u) { (void)u;
 static tg_tensor *b_hs_full(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_head_scores(t, in[0], 0, in[1], 0, 2, 2, (tg_real)0.5); }
 /* blocks that overlap at different offsets: with one tensor as both, dB_0 meets dA_1 */
 static tg_tensor *b_hs_overlap(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_head_scores(t, in[0], 0, in[1], 1, 2, 2, (tg_real)0.5); }
+/* head_attention: q (2,3,5) at 1 and [k v] (2,4,8) at 0 and 4; one qkv tensor (2,3,12)
+ * that the blocks cover (store-first); q, k, v apart with alpha 1. Masked: a causal
+ * (3,3) mask on the qkv tensor; a (2,1,3,4) key mask, a NaN among its hidden values. */
+static tg_tensor *b_ha(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_head_attention(t, in[0], 1, in[1], 0, in[1], 4, NULL, 2, 2, (tg_real)0.5); }
+static tg_tensor *b_ha_qkv(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_head_attention(t, in[0], 0, in[0], 4, in[0], 8, NULL, 2, 2, (tg_real)0.7); }
+static tg_tensor *b_ha_sep(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_head_attention(t, in[0], 0, in[1], 0, in[2], 2, NULL, 2, 2, 1); }
+static tg_tensor *b_ham_causal(tg_tape *t, tg_tensor *const *in, void *u) {
+    (void)u;
+    tg_tensor *m = tg_tape_tensor(t, 2, (int[]){3, 3}, (tg_real[]){0, 1, 1, 0, 0, 1, 0, 0, 0}, 0);
+    return tg_head_attention(t, in[0], 0, in[0], 4, in[0], 8, m, 2, 2, (tg_real)0.7);
+}
+static tg_tensor *b_ham_keys(tg_tape *t, tg_tensor *const *in, void *u) {
+    (void)u;
+    tg_real mv[24] = {0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 1, 1, 0};
+    mv[21] = (tg_real)NAN;
+    tg_tensor *m = tg_tape_tensor(t, 4, (int[]){2, 1, 3, 4}, mv, 0);
+    return tg_head_attention(t, in[0], 1, in[1], 0, in[1], 4, m, 2, 2, (tg_real)0.5);
+}
 static tg_tensor *b_hm(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_head_mix(t, in[0], false, in[1], 1, 6, 1, 2, (tg_real)0.5); }
 static tg_tensor *b_hm_t(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_head_mix(t, in[0], true, in[1], 0, 4, 0, 2, 1); }
 static tg_tensor *b_affine(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_affine(t, in[0], in[1], in[2]); }
@@ -289,6 +307,11 @@ static const row rows[] = {
     {"tg_head_scores", 2, {3, 3}, {{2, 3, 6}, {2, 3, 6}}, -2, 2, b_hs_overlap},
     {"tg_head_mix", 2, {4, 3}, {{2, 2, 3, 4}, {2, 4, 5}}, -2, 2, b_hm},
     {"tg_head_mix", 2, {4, 3}, {{2, 2, 4, 3}, {2, 4, 4}}, -2, 2, b_hm_t},
+    {"tg_head_attention", 2, {3, 3}, {{2, 3, 5}, {2, 4, 8}}, -2, 2, b_ha},
+    {"tg_head_attention", 1, {3}, {{2, 3, 12}}, -2, 2, b_ha_qkv},
+    {"tg_head_attention", 3, {3, 3, 3}, {{2, 3, 4}, {2, 2, 4}, {2, 2, 6}}, -2, 2, b_ha_sep},
+    {"tg_head_attention", 1, {3}, {{2, 3, 12}}, -2, 2, b_ham_causal},
+    {"tg_head_attention", 2, {3, 3}, {{2, 3, 5}, {2, 4, 8}}, -2, 2, b_ham_keys},
     {"tg_standardize", 1, {3}, {{2, 3, 5}}, -2, 2, b_standardize},
     {"tg_standardize", 1, {2}, {{9, 4}}, -2, 2, b_standardize},
 };
@@ -329,28 +352,33 @@ static void check_forms(const row *r, tg_tensor *const *in, tg_rng *rng) {
         memcpy(kern[k], in[k]->grad, in[k]->size * sizeof(tg_real));
         tg_tensor_zero_grad(in[k]);
     }
-    tg_tensor *dxn[4] = {0}, *dx[3] = {0};
+    tg_tensor *dxn[4] = {0};
     CHECK(nd->op->backward_graph(t, nd, g, dxn) == TG_OK, "%s: graph form ran: %s", r->name, tg_tape_message(t));
-    /* the row's inputs among the node's (tg_where's row makes its condition itself) */
-    for (int k = 0; k < r->n_in; k++)
-        for (int q = 0; q < nd->n_in && q < 4; q++)
-            if (nd->in[q] == in[k]) dx[k] = dxn[q];
+    /* the row's inputs among the node's (tg_where's row makes its condition itself); an
+     * input in several slots (one qkv tensor) gets their sum, in slot order, as the
+     * sweep adds them */
     volatile tg_real zero = 0;
     for (int k = 0; k < r->n_in; k++) {
+        bool shaped = true;
+        for (int q = 0; q < nd->n_in && q < 4; q++)
+            if (nd->in[q] == in[k] && dxn[q])
+                shaped = shaped && dxn[q]->size == in[k]->size && dxn[q]->rank == in[k]->rank;
+        CHECK(shaped, "%s: graph form's gradient of input %d has the input's shape", r->name, k + 1);
+        if (!shaped) continue;
         size_t bad = SIZE_MAX;
+        tg_real v = 0;
         for (size_t j = 0; j < in[k]->size && bad == SIZE_MAX; j++) {
-            tg_real v = dx[k] ? zero + dx[k]->data[j] : zero;
+            v = zero;
+            for (int q = 0; q < nd->n_in && q < 4; q++)
+                if (nd->in[q] == in[k] && dxn[q]) v = v + dxn[q]->data[j];
 #if TG_REAL_IS_DOUBLE
             if (memcmp(&v, &kern[k][j], sizeof v) != 0) bad = j;
 #else
             if (fabs((double)v - kern[k][j]) > 1e-5 * (1 + fabs((double)kern[k][j]))) bad = j;
 #endif
         }
-        CHECK(!dx[k] || (dx[k]->size == in[k]->size && dx[k]->rank == in[k]->rank),
-              "%s: graph form's gradient of input %d has the input's shape", r->name, k + 1);
         CHECK(bad == SIZE_MAX, "%s: kernel and graph form differ for input %d at element %zu: %.17g vs %.17g",
-              r->name, k + 1, bad, bad == SIZE_MAX ? 0.0 : (double)kern[k][bad],
-              bad == SIZE_MAX || !dx[k] ? 0.0 : (double)dx[k]->data[bad]);
+              r->name, k + 1, bad, bad == SIZE_MAX ? 0.0 : (double)kern[k][bad], (double)v);
     }
     tg_tape_free(t);
 }

@@ -139,6 +139,28 @@ tg_tensor *tg_head_scores(tg_tape *t, tg_tensor *a, int a_off, tg_tensor *b, int
  *   their own graph forms. */
 tg_tensor *tg_head_mix(tg_tape *t, tg_tensor *p, bool trans_p, tg_tensor *v, int v_off, int width, int out_off,
                        int head_dim, tg_real alpha);
+/* tg_head_attention: scaled dot-product attention over heads blocks of q (B,Tq,Cq),
+ *   k (B,Tk,Ck) and v (B,Tk,Cv) -> (B,Tq,heads*head_dim), head i written at columns
+ *   i*head_dim:
+ *     S_i = alpha Q_i K_i^T, -inf where mask != 0;  P_i = softmax(S_i) by rows;
+ *     O_i = P_i V_i.
+ *   mask (NULL for none; nonzero = hidden, NaN included) broadcasts to the scores'
+ *   (B,heads,Tq,Tk) from the right: a key-padding mask as (B,1,1,Tk), a causal one
+ *   as (Tq,Tk); it gets no gradient. A row whose every key is hidden gives NaN, as
+ *   the softmax of an all -inf row does.
+ *   Values and gradients are, to the bit, those of
+ *     tg_head_mix(t, tg_softmax(t, tg_masked_fill(t, tg_head_scores(t, q, q_off, k,
+ *     k_off, heads, head_dim, alpha), mask, -INFINITY)), false, v, v_off,
+ *     heads*head_dim, 0, head_dim, 1)
+ *   but one head at a time: the scores and their gradients stay in two (Tq,Tk)
+ *   blocks instead of four (B,heads,Tq,Tk) tensors, and only the weights P are kept
+ *   for backward (none when nothing needs a gradient). q, k and v may be one tensor
+ *   (a fused projection, at three offsets); when two of them are one tensor with
+ *   overlapping blocks the call records exactly that composition instead.
+ *   Errors: TG_ERR_SHAPE (ranks, batch sizes, k and v lengths, blocks past the
+ *   columns, a mask that does not broadcast), TG_ERR_VALUE (heads or head_dim < 1). */
+tg_tensor *tg_head_attention(tg_tape *t, tg_tensor *q, int q_off, tg_tensor *k, int k_off, tg_tensor *v, int v_off,
+                             tg_tensor *mask, int heads, int head_dim, tg_real alpha);
 
 /* ---- elementwise functions (ops/act2.c) ---- */
 /* GELU, erf form: y = x Phi(x) = x (1 + erf(x/sqrt 2)) / 2; dx += g (Phi(x) + x phi(x)),
