@@ -66,7 +66,8 @@ tg_tensor *tg_layer_norm_forward(tg_tape *t, const tg_layer_norm *l, tg_tensor *
      * 0): the statistics part is one primitive that takes a row in one pass
      * (tg_standardize: the composition mean, difference, square, mean, power,
      * product, computed to the same bits), then the elementwise affine part */
-    tg_tensor *y = tg_standardize(t, x, (tg_real)l->eps);
-    if (!l->gamma) return y;
-    return tg_add(t, tg_mul(t, y, l->gamma), l->beta);
+    if (!l->gamma) return tg_standardize(t, x, (tg_real)l->eps);
+    /* y gamma + beta: tg_standardize_affine computes tg_add(tg_mul(y, gamma), beta),
+     * to the bit, in one pass over each row */
+    return tg_standardize_affine(t, x, l->gamma, l->beta, (tg_real)l->eps);
 }

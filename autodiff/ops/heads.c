@@ -288,13 +288,13 @@ static attn_dims attn_of(const tg_node *n) {
 /* Blocks [o1, o1 + w) and [o2, o2 + w) of one tensor share a column. */
 static bool blocks_meet(long o1, long o2, long w) { return o1 < o2 + w && o2 < o1 + w; }
 
-tg_status tg__infer_head_attention(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
-    const tg_tensor *q = n->in[0], *k = n->in[1], *v = n->in[2], *m = n->n_in > 3 ? n->in[3] : NULL;
-    const char *nm = n->op->name;
-    if (n->n_in != 3 && n->n_in != 4)
-        return tg_tape_fail(t, TG_ERR_ARG, "%s: takes q, k, v and an optional mask, got %d inputs", nm, n->n_in);
-    long H = n->args.i[3];
-    double hdf = n->args.f[1];
+/* The op's contract on q, k, v, mask (NULL: none), the offsets, H and hd (a double,
+ * as stored); overlapping blocks of one tensor are an error unless allowed (the
+ * builder's composition path). */
+static tg_status attn_check(tg_tape *t, const tg_tensor *const in[4], const long off[3], long H, double hdf,
+                            bool overlap_ok) {
+    const tg_tensor *q = in[0], *k = in[1], *v = in[2], *m = in[3];
+    const char *nm = "tg_head_attention";
     char sq[128], sk[128], sv[128], sm[128];
     tg_shape_str(q, sq, sizeof sq);
     tg_shape_str(k, sk, sizeof sk);
@@ -307,16 +307,16 @@ tg_status tg__infer_head_attention(tg_tape *t, const tg_node *n, int *rank, int 
     if (H < 1 || !(hdf >= 1 && hdf <= (double)(1 << 30)) || hdf != (double)(long)hdf)
         return tg_tape_fail(t, TG_ERR_VALUE, "%s: heads and head_dim must be >= 1, got %ld and %g", nm, H, hdf);
     long hd = (long)hdf, w = H * hd;
-    if (!blocks_fit(n->args.i[0], H, hd, q->shape[2]) || !blocks_fit(n->args.i[1], H, hd, k->shape[2]) ||
-        !blocks_fit(n->args.i[2], H, hd, v->shape[2]))
+    if (!blocks_fit(off[0], H, hd, q->shape[2]) || !blocks_fit(off[1], H, hd, k->shape[2]) ||
+        !blocks_fit(off[2], H, hd, v->shape[2]))
         return tg_tape_fail(t, TG_ERR_SHAPE, "%s: %ld heads of %ld columns at offsets %ld, %ld, %ld do not fit %s, %s, %s",
-                            nm, H, hd, n->args.i[0], n->args.i[1], n->args.i[2], sq, sk, sv);
-    for (int a = 0; a < 3; a++)
+                            nm, H, hd, off[0], off[1], off[2], sq, sk, sv);
+    for (int a = 0; a < 3 && !overlap_ok; a++)
         for (int b = a + 1; b < 3; b++)
-            if (n->in[a] == n->in[b] && blocks_meet(n->args.i[a], n->args.i[b], w))
+            if (in[a] == in[b] && blocks_meet(off[a], off[b], w))
                 return tg_tape_fail(t, TG_ERR_VALUE,
                                     "%s: %c and %c are one tensor with overlapping blocks at offsets %ld and %ld", nm,
-                                    "qkv"[a], "qkv"[b], n->args.i[a], n->args.i[b]);
+                                    "qkv"[a], "qkv"[b], off[a], off[b]);
     int full[4] = {q->shape[0], (int)H, q->shape[1], k->shape[1]};
     if (m) {
         bool ok = m->rank <= 4;
@@ -328,8 +328,18 @@ tg_status tg__infer_head_attention(tg_tape *t, const tg_node *n, int *rank, int 
             return tg_tape_fail(t, TG_ERR_SHAPE, "%s: mask %s does not broadcast to the scores (%d,%d,%d,%d)", nm,
                                 tg_shape_str(m, sm, sizeof sm), full[0], full[1], full[2], full[3]);
     }
+    return TG_OK;
+}
+
+tg_status tg__infer_head_attention(tg_tape *t, const tg_node *n, int *rank, int shape[TG_MAX_RANK]) {
+    if (n->n_in != 3 && n->n_in != 4)
+        return tg_tape_fail(t, TG_ERR_ARG, "%s: takes q, k, v and an optional mask, got %d inputs", n->op->name,
+                            n->n_in);
+    const tg_tensor *in[4] = {n->in[0], n->in[1], n->in[2], n->n_in > 3 ? n->in[3] : NULL};
+    tg_status st = attn_check(t, in, n->args.i, n->args.i[3], n->args.f[1], false);
+    if (st != TG_OK) return st;
     *rank = 3;
-    shape[0] = q->shape[0], shape[1] = q->shape[1], shape[2] = (int)w;
+    shape[0] = in[0]->shape[0], shape[1] = in[0]->shape[1], shape[2] = (int)(n->args.i[3] * (long)n->args.f[1]);
     return TG_OK;
 }
 
@@ -468,6 +478,11 @@ tg_tensor *tg_head_attention(tg_tape *t, tg_tensor *q, int q_off, tg_tensor *k, 
     bool meet = heads >= 1 && head_dim >= 1 && w <= INT_MAX &&
                 ((q && q == k && blocks_meet(q_off, k_off, w)) || (q && q == v && blocks_meet(q_off, v_off, w)) ||
                  (k && k == v && blocks_meet(k_off, v_off, w)));
+    tg_tensor *in4[4] = {q, k, v, mask};
+    for (int a = 0; meet && a < 4; a++) /* the composition's path checks the op's contract first */
+        meet = t && tg_tape_status(t) == TG_OK && (a == 3 ? !mask || tg__tensor_live(t, mask) : tg__tensor_live(t, in4[a]));
+    if (meet && attn_check(t, (const tg_tensor *const *)in4, (long[]){q_off, k_off, v_off}, heads, head_dim, true) != TG_OK)
+        return NULL;
     if (meet) /* blocks that overlap: the composition, whose sweep adds their terms in its order */
         return tg_head_mix(t, attn_weights(t, q, q_off, k, k_off, mask, heads, head_dim, alpha), false, v, v_off,
                            (int)w, 0, head_dim, 1);

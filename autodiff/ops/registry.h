@@ -134,6 +134,7 @@ OP(matmul_t,        2,  ST,      matmul_t,     matmul_t_fwd,     matmul_t_bwd,  
 OP(affine,          3,  ST,      affine,       affine_fwd,       affine_bwd,       affine_vjp,       none,         "dx += G W^T, dW += x^T G, db += sum of G's rows")
 /* ---- standardisation along the last axis (normalize.c) */
 OP(standardize,     1,  ST,      standardize,  standardize_fwd,  standardize_bwd,  standardize_vjp,  scalar,       "dx += r (g - mean(g) - y mean(g y)), r = (var + eps)^(-1/2)")
+OP(standardize_affine, 3, ST,    standardize_affine, standardize_affine_fwd, standardize_affine_bwd, standardize_affine_vjp, scalar, "dbeta += sum g, dgamma += sum g y, dx += r (dy - mean(dy) - y mean(dy y)), dy = g gamma")
 /* ---- the per-head products of attention, and attention itself, in place in (B,T,C) (heads.c) */
 OP(head_scores,     2,  ST,      head_scores,  head_scores_fwd,  head_scores_bwd,  head_scores_vjp,  heads,        "dA_i += alpha G_i B_i, dB_i += alpha G_i^T A_i")
 OP(head_mix,        2,  ST,      head_mix,     head_mix_fwd,     head_mix_bwd,     head_mix_vjp,     mix,          "d op(P_i) += alpha G_i V_i^T, dV_i += alpha op(P_i)^T G_i")

@@ -57,6 +57,7 @@ static tg_tensor *apply_named(tg_tape *t, tg_tensor *const *in, void *user) {
     if (IS("conv2d")) return tg_conv2d(t, a, b, (int[]){2, 1}, (int[]){1, 0}, (int[]){1, 2});
     if (IS("conv1d")) return tg_conv1d(t, a, b, 2, 1, 2);
     if (IS("standardize")) return tg_standardize(t, a, (tg_real)0.1);
+    if (IS("standardize_affine")) return tg_standardize_affine(t, a, b, in[2], (tg_real)0.1);
     if (IS("head_scores")) return tg_head_scores(t, a, 0, b, 2, 1, 2, (tg_real)0.5);
     if (IS("head_attention")) /* a causal mask, one key-value tensor */
         return tg_head_attention(t, a, 2, b, 2, b, 0, tg_tape_tensor(t, 2, (int[]){3, 3}, (tg_real[]){0, 1, 1, 0, 0, 1, 0, 0, 0}, 0),
@@ -68,7 +69,7 @@ static tg_tensor *apply_named(tg_tape *t, tg_tensor *const *in, void *user) {
 /* Inputs: count, shapes, and how values are drawn. */
 typedef enum { V_ANY, V_POS, V_PROB, V_CLAMP, V_DISTINCT } vkind;
 typedef struct spec {
-    int n_in, rank[2], shape[2][4];
+    int n_in, rank[3], shape[3][4];
     vkind v;
 } spec;
 
@@ -88,6 +89,7 @@ static spec spec_of(const char *name) {
     if (!strcmp(s, "gather_rows")) p = (spec){1, {2, 0}, {{4, 3}}, V_ANY};
     if (!strcmp(s, "conv2d")) p = (spec){2, {4, 4}, {{2, 2, 5, 6}, {3, 2, 3, 2}}, V_ANY};
     if (!strcmp(s, "conv1d")) p = (spec){2, {3, 3}, {{2, 3, 7}, {2, 3, 3}}, V_ANY};
+    if (!strcmp(s, "standardize_affine")) p = (spec){3, {2, 1, 1}, {{3, 4}, {4}, {4}}, V_ANY};
     if (!strcmp(s, "pow_scalar") || !strcmp(s, "sqrt") || !strcmp(s, "log")) p.v = V_POS;
     if (!strcmp(s, "clamp")) p.v = V_CLAMP;
     if (!strcmp(s, "max_axis")) p.v = V_DISTINCT;
@@ -123,8 +125,8 @@ int main(void) {
         const char *name = tab[o].op->name;
         spec sp = spec_of(name);
         tg_tape *probe = tg_tape_new();
-        tg_tensor *pin[2] = {tg_tape_full(probe, sp.rank[0], sp.shape[0], 1),
-                             sp.n_in > 1 ? tg_tape_full(probe, sp.rank[1], sp.shape[1], 1) : NULL};
+        tg_tensor *pin[3] = {NULL, NULL, NULL};
+        for (int k = 0; k < sp.n_in; k++) pin[k] = tg_tape_full(probe, sp.rank[k], sp.shape[k], 1);
         bool known = apply_named(probe, pin, (void *)name) != NULL || tg_tape_status(probe) != TG_OK;
         tg_tape_free(probe);
         if (!known) { /* an op added since: test_optable.c holds its gradient check */
@@ -135,13 +137,13 @@ int main(void) {
         for (int s = 0; s < seeds; s++) {
             tg_rng g;
             tg_rng_seed(&g, 1000 + (uint64_t)s);
-            tg_tensor *in[2] = {0};
+            tg_tensor *in[3] = {0};
             for (int k = 0; k < sp.n_in; k++) {
-                in[k] = tg_param_new(k ? "b" : "a", sp.rank[k], sp.shape[k]);
+                in[k] = tg_param_new((const char *[]){"a", "b", "c"}[k], sp.rank[k], sp.shape[k]);
                 draw(in[k], sp.v, &g);
             }
             check_op_ctx ctx = {apply_named, (void *)name};
-            tg_gradcheck_result res[2];
+            tg_gradcheck_result res[3];
             bool ok;
             tg_status st = tg_gradcheck(check_op_loss, &ctx, in, sp.n_in, NULL, res, &ok);
             CHECK(st == TG_OK, "%s seed %d: %s", name, s, tg_last_error());

@@ -31,6 +31,7 @@ W2(stack2, tg_stack(t, (tg_tensor *[]){a, b}, 2, 1)) W2(matmul_t, tg_matmul_t(t,
 W2(conv2d, tg_conv2d(t, a, b, NULL, NULL, NULL)) W2(conv1d, tg_conv1d(t, a, b, 1, 0, 1))
 W2(conv2d_bias, tg_conv2d_bias(t, a, b, f->b, NULL, NULL, NULL)) W2(conv1d_bias, tg_conv1d_bias(t, a, b, f->b, 1, 0, 1))
 W2(head_scores, tg_head_scores(t, a, 0, b, 0, 1, 1, 1)) W2(head_mix, tg_head_mix(t, a, false, b, 0, 1, 0, 1, 1))
+W2(standardize_affine, tg_standardize_affine(t, a, b, b == NULL ? NULL : tg_tape_full(t, b->rank, b->shape, 0), (tg_real)1e-5))
 W2(head_attention, tg_head_attention(t, a, 0, b, 0, b, 1, NULL, 1, 1, 1))
 
 static const gen1 gen1s[] = {
@@ -58,7 +59,7 @@ static const gen2 gen2s[] = {
     {"tg_conv2d", w_conv2d, NULL, NULL},           {"tg_conv1d", w_conv1d, NULL, NULL},
     {"tg_conv2d_bias", w_conv2d_bias, NULL, NULL}, {"tg_conv1d_bias", w_conv1d_bias, NULL, NULL},
     {"tg_head_scores", w_head_scores, NULL, NULL}, {"tg_head_mix", w_head_mix, NULL, NULL},
-    {"tg_head_attention", w_head_attention, NULL, NULL},
+    {"tg_head_attention", w_head_attention, NULL, NULL}, {"tg_standardize_affine", w_standardize_affine, NULL, NULL},
 };
 
 int main(int argc, char **argv) {
@@ -569,6 +570,30 @@ int main(int argc, char **argv) {
     on_tape(o, f->t, tg_head_mix(f->t, f->r4, false, tg_tape_full(f->t, 3, (int[]){2, 5, 6}, 1), 0, 6, 1, 2, 1));
     expect(f, TG_ERR_SHAPE, "tg_head_mix: 3 heads of 2 columns at offsets 0 (v (2,5,6)) and 1 (width 6) do not fit");
 
+    f = row(&o, "tg_standardize_affine", "x of rank 0");
+    on_tape(o, f->t, tg_standardize_affine(f->t, f->s0, f->v3, f->v3, (tg_real)1e-5));
+    expect(f, TG_ERR_SHAPE, "tg_standardize_affine: x must have rank >= 1 (it works along the last axis): got shape ()");
+
+    f = row(&o, "tg_standardize_affine", "gamma of the wrong length");
+    on_tape(o, f->t, tg_standardize_affine(f->t, f->m34, f->v3, tg_tape_full(f->t, 1, (int[]){4}, 0), (tg_real)1e-5));
+    expect(f, TG_ERR_SHAPE, "tg_standardize_affine: gamma and beta must be (4) for x (3,4), got (3) and (4)");
+
+    f = row(&o, "tg_standardize_affine", "beta of rank 2");
+    on_tape(o, f->t, tg_standardize_affine(f->t, f->a, f->v3, f->a, (tg_real)1e-5));
+    expect(f, TG_ERR_SHAPE, "tg_standardize_affine: gamma and beta must be (3) for x (2,3), got (3) and (2,3)");
+
+    f = row(&o, "tg_standardize_affine", "eps negative");
+    on_tape(o, f->t, tg_standardize_affine(f->t, f->a, f->v3, tg_tape_full(f->t, 1, (int[]){3}, 0), (tg_real)-1));
+    expect(f, TG_ERR_VALUE, "tg_standardize_affine: eps must be finite and > 0, got -1");
+
+    f = row(&o, "tg_standardize_affine", "eps NaN");
+    on_tape(o, f->t, tg_standardize_affine(f->t, f->a, f->v3, tg_tape_full(f->t, 1, (int[]){3}, 0), (tg_real)NAN));
+    expect(f, TG_ERR_VALUE, "tg_standardize_affine: eps must be finite and > 0, got nan");
+
+    f = row(&o, "tg_standardize_affine", "gamma NULL");
+    on_tape(o, f->t, tg_standardize_affine(f->t, f->a, NULL, f->v3, (tg_real)1e-5));
+    expect(f, TG_ERR_ARG, "tg_standardize_affine: argument 2 is NULL");
+
     f = row(&o, "tg_head_attention", "q of rank 2");
     on_tape(o, f->t, tg_head_attention(f->t, f->a, 0, r3(f), 0, r3(f), 2, NULL, 1, 2, 1));
     expect(f, TG_ERR_SHAPE, "tg_head_attention: q, k, v must be (B,Tq,Cq), (B,Tk,Ck), (B,Tk,Cv): got (2,3), (2,5,4), (2,5,4)");
@@ -608,6 +633,20 @@ int main(int argc, char **argv) {
     on_tape(o, f->t, tg_head_attention(f->t, r3(f), 0, r3(f), 2, r3(f), 2, tg_tape_full(f->t, 2, (int[]){5, 4}, 0), 1,
                                        2, 1));
     expect(f, TG_ERR_SHAPE, "tg_head_attention: mask (5,4) does not broadcast to the scores (2,1,5,5)");
+
+    f = row(&o, "tg_head_attention", "overlapping blocks and a mask that does not broadcast");
+    {
+        tg_tensor *x = r3(f);
+        on_tape(o, f->t, tg_head_attention(f->t, x, 0, x, 0, x, 2, tg_tape_full(f->t, 2, (int[]){5, 4}, 0), 1, 2, 1));
+    }
+    expect(f, TG_ERR_SHAPE, "tg_head_attention: mask (5,4) does not broadcast to the scores (2,1,5,5)");
+
+    f = row(&o, "tg_head_attention", "overlapping blocks past the columns");
+    {
+        tg_tensor *x = r3(f);
+        on_tape(o, f->t, tg_head_attention(f->t, x, 0, x, 1, x, 3, NULL, 1, 2, 1));
+    }
+    expect(f, TG_ERR_SHAPE, "tg_head_attention: 1 heads of 2 columns at offsets 0, 1, 3 do not fit (2,5,4), (2,5,4), (2,5,4)");
 
     f = row(&o, "tg_head_attention", "a mask of rank 5");
     on_tape(o, f->t, tg_head_attention(f->t, r3(f), 0, r3(f), 2, r3(f), 2,

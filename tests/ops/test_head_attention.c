@@ -6,6 +6,8 @@
  * one, a key-padding (B,1,1,Tk) one, their union and a per-head (B,H,Tq,Tk) one.
  *   - the values and every input's gradient are the composition's, bit for bit, in
  *     both builds (the same products and row kernels, one contribution per element);
+ *   - Hessian-vector products are the composition's (to rounding), with the second
+ *     sweep's graph forms recorded or not;
  *   - blocks of one tensor that overlap give the composition itself;
  *   - a row whose every key is hidden is NaN, as the composition's;
  *   - a node keeps its output, the weights P and two (Tq,Tk) blocks, and without a
@@ -241,6 +243,37 @@ static void check_arena(void) {
     tg_tensor_free(c);
 }
 
+/* Hessian-vector products of sum(out^2 * w) against the composition's, one qkv
+ * tensor and a causal mask, the second sweep's graph forms unrecorded and recorded. */
+static void check_hvp(void) {
+    tg_rng g;
+    tg_rng_seed(&g, 6);
+    cfg c = {2, 2, 3, 4, 4, FUSED_QKV, CAUSAL, 0.6};
+    setup s;
+    make_setup(&g, &c, &s);
+    tg_tensor *v = tg_tensor_new(3, s.in[0]->shape, 0);
+    tg_tensor_uniform(v, &g, -1, 1);
+    for (int fl = 0; fl < 2; fl++) {
+        tg_tensor *hv[2];
+        tg_tape *t[2];
+        for (int f = 0; f < 2; f++) {
+            t[f] = tg_tape_new();
+            tg_tensor *y = f ? fused(t[f], &c, &s) : composed(t[f], &c, &s);
+            tg_tensor *loss = tg_sum(t[f], tg_mul(t[f], y, tg_mul(t[f], y, y)));
+            CHECK(tg_hvp(t[f], loss, s.in, &v, 1, fl ? TG_GRAD_CREATE_GRAPH : 0, &hv[f]) == TG_OK, "tg_hvp: %s",
+                  tg_tape_message(t[f]));
+        }
+        double worst = 0, top = 1e-300;
+        for (size_t j = 0; j < v->size; j++) top = fmax(top, fabs((double)hv[0]->data[j]));
+        for (size_t j = 0; j < v->size; j++) worst = fmax(worst, fabs((double)hv[0]->data[j] - hv[1]->data[j]) / top);
+        CHECK(worst <= (TG_REAL_IS_DOUBLE ? 1e-12 : 1e-4), "H v (%s second sweep): %.3g from the composition's",
+              fl ? "recorded" : "unrecorded", worst);
+        tg_tape_free(t[0]), tg_tape_free(t[1]);
+    }
+    tg_tensor_free(v);
+    free_setup(&s);
+}
+
 int main(void) {
     tg_rng g;
     tg_rng_seed(&g, 2026);
@@ -257,6 +290,7 @@ int main(void) {
         if (c.lay == FUSED_QKV || c.mk == CAUSAL || c.mk == BOTH) c.Tk = c.Tq;
         check_cfg(&c, &g, id++);
     }
+    check_hvp();
     check_overlap();
     check_hidden_row();
     check_arena();

@@ -143,6 +143,7 @@ static tg_tensor *b_ham_keys(tg_tape *t, tg_tensor *const *in, void *u) {
 static tg_tensor *b_hm(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_head_mix(t, in[0], false, in[1], 1, 6, 1, 2, (tg_real)0.5); }
 static tg_tensor *b_hm_t(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_head_mix(t, in[0], true, in[1], 0, 4, 0, 2, 1); }
 static tg_tensor *b_affine(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_affine(t, in[0], in[1], in[2]); }
+static tg_tensor *b_std_affine(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_standardize_affine(t, in[0], in[1], in[2], (tg_real)0.1); }
 static tg_tensor *b_standardize(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_standardize(t, in[0], (tg_real)0.1); }
 static tg_tensor *b_gelu(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_gelu(t, in[0]); }
 static tg_tensor *b_gelu_tanh(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_gelu_tanh(t, in[0]); }
@@ -314,6 +315,8 @@ static const row rows[] = {
     {"tg_head_attention", 2, {3, 3}, {{2, 3, 5}, {2, 4, 8}}, -2, 2, b_ham_keys},
     {"tg_standardize", 1, {3}, {{2, 3, 5}}, -2, 2, b_standardize},
     {"tg_standardize", 1, {2}, {{9, 4}}, -2, 2, b_standardize},
+    {"tg_standardize_affine", 3, {2, 1, 1}, {{3, 4}, {4}, {4}}, -2, 2, b_std_affine},
+    {"tg_standardize_affine", 3, {3, 1, 1}, {{2, 5, 3}, {3}, {3}}, -2, 2, b_std_affine},
 };
 
 /* The ops that have no graph form yet, the one list of them, ended by NULL (today

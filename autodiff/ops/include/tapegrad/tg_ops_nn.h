@@ -117,6 +117,14 @@ tg_tensor *tg_cumsum(tg_tape *t, tg_tensor *x, int axis);
  * y = tg_mul(xc, r). Shapes: x of rank >= 1, y has x's shape. Errors: TG_ERR_SHAPE
  * (rank 0), TG_ERR_VALUE (eps not finite or not > 0). */
 tg_tensor *tg_standardize(tg_tape *t, tg_tensor *x, tg_real eps);
+/* Layer normalisation with its elementwise affine part: x (..., D), gamma and beta (D)
+ * -> z = standardize(x) gamma + beta (PyTorch's F.layer_norm(x, (D,), gamma, beta,
+ * eps)). Values and gradients are, to the bit, those of
+ * tg_add(t, tg_mul(t, tg_standardize(t, x, eps), gamma), beta), in one pass over each
+ * row forward and one backward, keeping two numbers per row (the composition keeps
+ * two x-sized tensors). Errors: TG_ERR_SHAPE (x of rank 0; gamma or beta not (D)),
+ * TG_ERR_VALUE (eps not finite and > 0). */
+tg_tensor *tg_standardize_affine(tg_tape *t, tg_tensor *x, tg_tensor *gamma, tg_tensor *beta, tg_real eps);
 
 /* ---- the per-head products of attention (ops/heads.c) ---- */
 /* Head i of a (B,T,C) tensor x at column offset off is the (T, head_dim) block
