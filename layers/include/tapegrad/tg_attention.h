@@ -1,10 +1,12 @@
 /* tg_attention.h — multi-head scaled dot-product attention (Vaswani et al.,
  * "Attention Is All You Need", 2017) and a learned positional embedding, batch-first,
- * as compositions of the primitive ops (tg_affine, tg_head_scores, tg_head_mix,
- * tg_masked_fill, tg_softmax, tg_dropout, tg_slice): no derivative is written here.
- * The heads are never copied out: tg_head_scores and tg_head_mix read each head's
- * columns where the projection wrote them (Q, K and V at offsets 0, d and 2d of the
- * fused self-attention projection) and write O's heads into their columns.
+ * as compositions of the primitive ops (tg_affine, tg_head_attention, or with dropout
+ * tg_head_scores, tg_masked_fill, tg_softmax, tg_dropout and tg_head_mix; tg_slice):
+ * no derivative is written here. The heads are never copied out: those ops read each
+ * head's columns where the projection wrote them (Q, K and V at offsets 0, d and 2d
+ * of the fused self-attention projection) and write O's heads into their columns.
+ * Without dropout (eval, or p = 0) the scores, mask, softmax and product are the one
+ * op tg_head_attention, which gives the bits of the longer composition.
  *
  * Multi-head attention, query x_q (B,Tq,d), keys and values x_k, x_v (B,Tk,d),
  * H heads of width h = d / H:

@@ -1,6 +1,6 @@
 /* tg_norm.h — layer normalisation (Ba, Kiros and Hinton, "Layer Normalization",
- * 2016), a composition of the primitive ops (tg_standardize, tg_mul, tg_add): no
- * derivative is written here.
+ * 2016), a composition of primitive ops (tg_standardize, and with the affine part
+ * tg_standardize_affine): no derivative is written here.
  *
  * Over the last axis of x (..., D):
  *   mu = mean_j x_j,  var = mean_j (x_j - mu)^2  (the biased variance, correction 0)
@@ -8,7 +8,8 @@
  * computed as tg_standardize(x, eps) = (x - mu) (var + eps)^(-1/2), one primitive
  * that takes each row in one pass (itself the composition of mean, difference,
  * square, mean, power and product, to the bit), then the product by gamma and the
- * sum with beta.
+ * sum with beta: with the affine part the op tg_standardize_affine, which computes
+ * tg_add(tg_mul(tg_standardize(x, eps), gamma), beta) to the bit in one pass.
  * PyTorch mapping: nn.LayerNorm(D, eps, elementwise_affine): gamma = weight,
  *   beta = bias, initialised to ones and zeros as PyTorch does; without the affine
  *   part there are no parameters. Only normalized_shape = (D,) (the last axis).
