@@ -480,7 +480,8 @@ tg_tensor *tg_head_attention(tg_tape *t, tg_tensor *q, int q_off, tg_tensor *k, 
                  (k && k == v && blocks_meet(k_off, v_off, w)));
     tg_tensor *in4[4] = {q, k, v, mask};
     for (int a = 0; meet && a < 4; a++) /* the composition's path checks the op's contract first */
-        meet = t && tg_tape_status(t) == TG_OK && (a == 3 ? !mask || tg__tensor_live(t, mask) : tg__tensor_live(t, in4[a]));
+        meet = t && tg_tape_status(t) == TG_OK && (a == 3 ? !mask || tg__tensor_live(t, mask)
+                                                          : in4[a] && tg__tensor_live(t, in4[a]));
     if (meet && attn_check(t, (const tg_tensor *const *)in4, (long[]){q_off, k_off, v_off}, heads, head_dim, true) != TG_OK)
         return NULL;
     if (meet) /* blocks that overlap: the composition, whose sweep adds their terms in its order */

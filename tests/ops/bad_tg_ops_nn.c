@@ -648,6 +648,13 @@ int main(int argc, char **argv) {
     }
     expect(f, TG_ERR_SHAPE, "tg_head_attention: 1 heads of 2 columns at offsets 0, 1, 3 do not fit (2,5,4), (2,5,4), (2,5,4)");
 
+    f = row(&o, "tg_head_attention", "overlapping q and k, v NULL");
+    {
+        tg_tensor *x = r3(f);
+        on_tape(o, f->t, tg_head_attention(f->t, x, 0, x, 0, NULL, 2, NULL, 1, 2, 1));
+    }
+    expect(f, TG_ERR_ARG, "tg_head_attention: argument 3 is NULL");
+
     f = row(&o, "tg_head_attention", "a mask of rank 5");
     on_tape(o, f->t, tg_head_attention(f->t, r3(f), 0, r3(f), 2, r3(f), 2,
                                        tg_tape_full(f->t, 5, (int[]){1, 2, 1, 5, 5}, 0), 1, 2, 1));
