@@ -275,7 +275,7 @@ static void mask_strides(const tg_tensor *m, const size_t full[4], size_t ms[4])
 
 static attn_dims attn_of(const tg_node *n) {
     const tg_tensor *q = n->in[0], *k = n->in[1], *v = n->in[2];
-    attn_dims d;
+    attn_dims d = {0};
     d.B = (size_t)q->shape[0], d.H = (size_t)n->args.i[3], d.hd = (size_t)n->args.f[1];
     d.Tq = (size_t)q->shape[1], d.Tk = (size_t)k->shape[1];
     d.Cq = (size_t)q->shape[2], d.Ck = (size_t)k->shape[2], d.Cv = (size_t)v->shape[2], d.W = d.H * d.hd;
@@ -353,12 +353,13 @@ static const tg_real *head_at(const tg_tensor *x, size_t e, long off, size_t i, 
     return x->data + block(x, e, off, i, hd);
 }
 
-/* S = -inf where the mask is set, for head i of batch entry e. */
-static void apply_mask(const attn_dims *d, const tg_tensor *m, size_t e, size_t i, tg_real *S) {
+/* S = v where the mask is set, for head i of batch entry e (-inf on the scores, 0 on
+ * their gradient). */
+static void apply_mask(const attn_dims *d, const tg_tensor *m, size_t e, size_t i, tg_real v, tg_real *S) {
     const tg_real *mk = m->data + e * d->ms[0] + i * d->ms[1];
     for (size_t r = 0; r < d->Tq; r++)
         for (size_t c = 0; c < d->Tk; c++)
-            if (mk[r * d->ms[2] + c * d->ms[3]] != 0) S[r * d->Tk + c] = (tg_real)-INFINITY;
+            if (mk[r * d->ms[2] + c * d->ms[3]] != 0) S[r * d->Tk + c] = v;
 }
 
 tg_status tg__head_attention_fwd(tg_tape *t, tg_node *n) {
@@ -383,7 +384,7 @@ tg_status tg__head_attention_fwd(tg_tape *t, tg_node *n) {
             tg_real *S = s->p ? s->p + (e * d.H + i) * blk : s->work;
             tg__gemm_small(false, true, d.Tq, d.Tk, d.hd, d.alpha, head_at(q, e, d.off[0], i, d.hd), d.Cq,
                            head_at(k, e, d.off[1], i, d.hd), d.Ck, 0, S, d.Tk);
-            if (m) apply_mask(&d, m, e, i, S);
+            if (m) apply_mask(&d, m, e, i, (tg_real)-INFINITY, S);
             tg__softmax_rows(S, S, d.Tq, d.Tk);
             tg__gemm_small(false, false, d.Tq, d.hd, d.Tk, 1, S, d.Tk, head_at(v, e, d.off[2], i, d.hd), d.Cv, 0,
                            n->out->data + block(n->out, e, 0, i, d.hd), d.W);
@@ -433,12 +434,7 @@ void tg__head_attention_bwd(tg_node *n) {
             tg__gemm_small(false, true, d.Tq, d.Tk, d.hd, 1, G, d.W, head_at(v, e, d.off[2], i, d.hd), d.Cv, 0, dP,
                            d.Tk);
             tg__softmax_rows_bwd(P, dP, dS, d.Tq, d.Tk, true);
-            if (m) {
-                const tg_real *mk = m->data + e * d.ms[0] + i * d.ms[1];
-                for (size_t r = 0; r < d.Tq; r++)
-                    for (size_t c = 0; c < d.Tk; c++)
-                        if (mk[r * d.ms[2] + c * d.ms[3]] != 0) dS[r * d.Tk + c] = 0;
-            }
+            if (m) apply_mask(&d, m, e, i, 0, dS);
             if (q->grad) /* dQ_i (Tq,hd) += alpha dS (Tq,Tk) K_i (Tk,hd) */
                 tg__gemm_small(false, false, d.Tq, d.hd, d.Tk, d.alpha, dS, d.Tk, K, d.Ck, beta[0],
                                q->grad + block(q, e, d.off[0], i, d.hd), d.Cq);

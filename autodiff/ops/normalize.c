@@ -99,9 +99,12 @@ static void row_stats(const tg_real *x, size_t D, size_t nr, tg_real eps, tg_rea
     }
 }
 
+/* One element of y: (x - m) r, the difference rounded to tg_real first. */
+static inline tg_real std_y(tg_real x, tg_real m, tg_real r) { return (tg_real)(x - m) * r; }
+
 /* y = (x - m) r for one row. */
 static void row_y(const tg_real *x, tg_real m, tg_real r, size_t D, tg_real *y) {
-    for (size_t j = 0; j < D; j++) y[j] = (tg_real)(x[j] - m) * r;
+    for (size_t j = 0; j < D; j++) y[j] = std_y(x[j], m, r);
 }
 
 /* dx (nr rows; stored when first, else added) from dy and y: r (dy - mean(dy) - y
@@ -213,7 +216,7 @@ typedef struct {
 TG__CLONES static void affine_row(size_t D, const tg_real *restrict x, tg_real m, tg_real r,
                                   const tg_real *restrict gm, const tg_real *restrict bt, tg_real *restrict z) {
     for (size_t j = 0; j < D; j++) {
-        tg_real yv = (tg_real)(x[j] - m) * r, p = yv * gm[j];
+        tg_real yv = std_y(x[j], m, r), p = yv * gm[j];
         z[j] = p + bt[j];
     }
 }
@@ -225,7 +228,7 @@ TG__CLONES static void affine_row_bwd(size_t D, const tg_real *restrict x, tg_re
                                       tg_real *restrict dy, tg_real *restrict db, tg_real *restrict dg) {
     if (db && dg)
         for (size_t j = 0; j < D; j++) {
-            tg_real gz = TG__Z + g[j], yv = (tg_real)(x[j] - m) * r;
+            tg_real gz = TG__Z + g[j], yv = std_y(x[j], m, r);
             y[j] = yv;
             db[j] = db[j] + gz;
             dg[j] = dg[j] + gz * yv;
@@ -233,7 +236,7 @@ TG__CLONES static void affine_row_bwd(size_t D, const tg_real *restrict x, tg_re
         }
     else
         for (size_t j = 0; j < D; j++) {
-            tg_real gz = TG__Z + g[j], yv = (tg_real)(x[j] - m) * r;
+            tg_real gz = TG__Z + g[j], yv = std_y(x[j], m, r);
             y[j] = yv;
             if (db) db[j] = db[j] + gz;
             if (dg) dg[j] = dg[j] + gz * yv;
