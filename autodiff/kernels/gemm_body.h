@@ -59,33 +59,52 @@ AI void write_tile(const tg_real *tile, tg_real *C, size_t ldc, size_t mr, size_
         }
 }
 
+/* Where a tile finds op(A)(i,p): in a packed panel (a[p*MR + i]), or, when op(A) = A
+ * and alpha == 1, in the rows of A itself (a[i*lda + p]): packing would then only copy,
+ * and the broadcasts read the rows as well as the panel. The same values meet the same
+ * multiply-adds in the same order, so the bits are the packed path's. An edge tile
+ * reads its last valid row in place of the rows past it (in bounds; their sums are
+ * never written), where a packed panel holds zeros. */
+enum { A_PACKED, A_ROWS };
+
 /* The tile with R rows of accumulators (R == MR, or fewer for an edge tile of at
  * most R valid rows: a batch of 32 on 6-row tiles leaves 2 in the last, which then
  * costs a third of a full tile, not a whole one). Each element's sum is the same
  * chain of multiply-adds whatever R, so the bits do not depend on it. */
-AI void kernel_r(const int R, size_t kc, const tg_real *restrict a, const tg_real *restrict b,
-                 tg_real *restrict C, size_t ldc, size_t mr, size_t nr, bool add) {
+AI void kernel_r(const int R, const int mode, size_t kc, const tg_real *restrict a, size_t lda,
+                 const tg_real *restrict b, tg_real *restrict C, size_t ldc, size_t mr, size_t nr,
+                 bool add) {
     if (add) /* C's tile is read at the end: start fetching it now (it may be in L3) */
 #pragma GCC unroll 16
         for (int i = 0; i < R; i++) {
             __builtin_prefetch(C + (size_t)i * ldc, 1, 3);
             __builtin_prefetch(C + (size_t)i * ldc + NR - 1, 1, 3);
         }
+    const tg_real *rp[R]; /* A_ROWS: row i of the tile, or its last valid row */
+#pragma GCC unroll 16
+    for (int i = 0; i < R; i++) rp[i] = a + ((size_t)i < mr ? (size_t)i : mr - 1) * lda;
     vec acc[R][NV];
 #pragma GCC unroll 16
     for (int i = 0; i < R; i++)
 #pragma GCC unroll 4
         for (int j = 0; j < NV; j++) acc[i][j] = (vec){0};
-#pragma GCC unroll 4
-    for (size_t p = 0; p < kc; p++, a += MR, b += NR) {
-        vec bv[NV];
-#pragma GCC unroll 4
-        for (int j = 0; j < NV; j++) memcpy(&bv[j], b + j * VL, sizeof bv[j]);
-#pragma GCC unroll 16
-        for (int i = 0; i < R; i++)
-#pragma GCC unroll 4
-            for (int j = 0; j < NV; j++) acc[i][j] += a[i] * bv[j];
+#define KERNEL_LOOP(AIP, STEP)                                                                     \
+    _Pragma("GCC unroll 4") for (size_t p = 0; p < kc; p++, b += NR, STEP) {                       \
+        vec bv[NV];                                                                                \
+        _Pragma("GCC unroll 4") for (int j = 0; j < NV; j++)                                       \
+            memcpy(&bv[j], b + j * VL, sizeof bv[j]);                                              \
+        _Pragma("GCC unroll 16") for (int i = 0; i < R; i++) {                                     \
+            tg_real ai = (AIP);                                                                    \
+            _Pragma("GCC unroll 4") for (int j = 0; j < NV; j++) acc[i][j] += ai * bv[j];         \
+        }                                                                                          \
     }
+    if (mode == A_PACKED) {
+        KERNEL_LOOP(a[i], a += MR)
+    } else {
+        size_t q = 0;
+        KERNEL_LOOP(rp[i][q], q++)
+    }
+#undef KERNEL_LOOP
     if (R == MR && mr == (size_t)MR && nr == NR) {
 #pragma GCC unroll 16
         for (int i = 0; i < R; i++)
@@ -109,11 +128,20 @@ AI void kernel_r(const int R, size_t kc, const tg_real *restrict a, const tg_rea
     }
 }
 
+#define KERNEL_OF(NAME, MODE)                                                                      \
+    static void NAME(size_t kc, const tg_real *restrict a, size_t lda, const tg_real *restrict b,  \
+                     tg_real *restrict C, size_t ldc, size_t mr, size_t nr, bool add) {            \
+        if (mr > 4 || MR <= 4) kernel_r(MR, MODE, kc, a, lda, b, C, ldc, mr, nr, add);             \
+        else if (mr > 2) kernel_r(4, MODE, kc, a, lda, b, C, ldc, mr, nr, add);                    \
+        else kernel_r(2, MODE, kc, a, lda, b, C, ldc, mr, nr, add);                                \
+    }
+KERNEL_OF(kernel_packed, A_PACKED)
+KERNEL_OF(kernel_rows, A_ROWS)
+#undef KERNEL_OF
+
 static void kernel(size_t kc, const tg_real *restrict a, const tg_real *restrict b,
                    tg_real *restrict C, size_t ldc, size_t mr, size_t nr, bool add) {
-    if (mr > 4 || MR <= 4) kernel_r(MR, kc, a, b, C, ldc, mr, nr, add);
-    else if (mr > 2) kernel_r(4, kc, a, b, C, ldc, mr, nr, add);
-    else kernel_r(2, kc, a, b, C, ldc, mr, nr, add);
+    kernel_packed(kc, a, 0, b, C, ldc, mr, nr, add);
 }
 
 /* ---- packing ---- */
@@ -282,20 +310,31 @@ AI void seg_rows(const tg__gemm_args *g, seg_cursor *c, size_t kc, const tg_real
 
 /* ---- the loop nest around the micro-kernel (gemm.c's picture) ---- */
 
+/* Whether tiles read op(A) from the rows of A (kernel_rows) instead of packed panels:
+ * op(A) = A, alpha == 1 (packing would copy), not a product of segments. */
+AI bool unpacked_a(const tg__gemm_args *g) { return !g->trans_a && g->alpha == 1 && !g->seg; }
+
 /* C[0:M, 0:nc] (+)= alpha op(A)[0:M, 0:kc] Bp for one packed kc x nc block Bp of op(B)
  * (A at the block's first row and column, or its rows from ar at column m0): A packed
  * MC rows at a time into Ap, then every MR x NR tile. add == false stores the first
  * rank-kc update. */
 AI void rows_at(const tg__gemm_args *g, size_t M, size_t nc, size_t kc, bool add, const tg_real *A,
                 const tg_real *const *ar, size_t m0, const tg_real *Bp, tg_real *C, tg_real *Ap) {
+    bool direct_a = !ar && unpacked_a(g);
     for (size_t ic = 0; ic < M; ic += MC) {
         size_t mc = min_sz(MC, M - ic);
-        pack_a(g, mc, kc, ar ? NULL : g->trans_a ? A + ic : A + ic * g->lda, ar, m0 + ic, Ap);
+        const tg_real *Ab = ar ? NULL : g->trans_a ? A + ic : A + ic * g->lda;
+        if (!direct_a) pack_a(g, mc, kc, Ab, ar, m0 + ic, Ap);
         for (size_t jr = 0; jr < nc; jr += NR) {
             const tg_real *bp = Bp + (jr / NR) * kc * NR;
-            for (size_t ir = 0; ir < mc; ir += MR)
-                kernel(kc, Ap + (ir / MR) * kc * MR, bp, C + (ic + ir) * g->ldc + jr, g->ldc,
-                       min_sz(MR, mc - ir), min_sz(NR, nc - jr), add);
+            for (size_t ir = 0; ir < mc; ir += MR) {
+                tg_real *Ct = C + (ic + ir) * g->ldc + jr;
+                size_t mr = min_sz(MR, mc - ir), nr = min_sz(NR, nc - jr);
+                if (!direct_a)
+                    kernel(kc, Ap + (ir / MR) * kc * MR, bp, Ct, g->ldc, mr, nr, add);
+                else
+                    kernel_rows(kc, Ab + ir * g->lda, g->lda, bp, Ct, g->ldc, mr, nr, add);
+            }
         }
     }
 }
@@ -315,17 +354,22 @@ AI void few_rows(const tg__gemm_args *g, size_t M, size_t N, const tg_real *A, c
                  tg_real *C, tg_real *Ap, tg_real *Bp, size_t m0, size_t n0) {
     const tg_real *ar[KC], *br[KC], *const *sa = NULL, *const *sb = NULL;
     seg_cursor cur = {g->seg, 0};
+    bool direct_a = unpacked_a(g);
     for (size_t pc = 0; pc < g->K; pc += KC) {
         size_t kc = min_sz(KC, g->K - pc);
         bool add = pc > 0 || !g->overwrite;
         if (g->seg) seg_rows(g, &cur, kc, ar, br), sa = ar, sb = br;
-        pack_a(g, M, kc, a_at(g, A, pc), sa, m0, Ap);
+        const tg_real *Ab = a_at(g, A, pc);
+        if (!direct_a) pack_a(g, M, kc, Ab, sa, m0, Ap);
         for (size_t jr = 0; jr < N; jr += NR) {
             size_t nr = min_sz(NR, N - jr);
             const tg_real *bp = panels_b(g, pc, kc, nr, b_at(g, B, pc, jr), sb, n0 + jr, Bp);
-            for (size_t ir = 0; ir < M; ir += MR)
-                kernel(kc, Ap + (ir / MR) * kc * MR, bp, C + ir * g->ldc + jr, g->ldc,
-                       min_sz(MR, M - ir), nr, add);
+            for (size_t ir = 0; ir < M; ir += MR) {
+                tg_real *Ct = C + ir * g->ldc + jr;
+                size_t mr = min_sz(MR, M - ir);
+                if (direct_a) kernel_rows(kc, Ab + ir * g->lda, g->lda, bp, Ct, g->ldc, mr, nr, add);
+                else kernel(kc, Ap + (ir / MR) * kc * MR, bp, Ct, g->ldc, mr, nr, add);
+            }
         }
     }
 }

@@ -2,8 +2,9 @@
  * the same products as a plain triple loop, on the packed and the direct paths, with
  * and without transposes, beta 0 and 1; unknown kernels are refused; each one's FMA
  * loop (the benchmarks' peak) counts its FLOPs. The fast paths give the plain
- * kernel's bits at odd sizes: products with a packed op(B) (tg__gemm_pack_b), and
- * products over segments of rows (tg__gemm_segs), on 1 and 2 threads. */
+ * kernel's bits at odd sizes: products with a packed op(B) (tg__gemm_pack_b),
+ * products over segments of rows (tg__gemm_segs), and products whose tiles read the
+ * rows of A in place (alpha 1), on 1 and 2 threads. */
 #include <stdlib.h>
 #include <tg/gemm.h>
 #include "check.h"
@@ -162,6 +163,36 @@ static bool segs_match(size_t M, size_t N, size_t K) {
     return same;
 }
 
+/* For one shape: with alpha 1 and op(A) = A the tiles read the rows of A itself
+ * instead of packed panels (gemm_body.h); the same product with A stored transposed
+ * (op(A) = A^T, always packed) has the same values of op(A), so it must give the same
+ * bits. Both transposes of B; beta 0 over a C full of NaN (never read) and beta 1;
+ * each also within rounding of the plain triple loop. */
+static bool rows_match(size_t M, size_t N, size_t K) {
+    tg_real *A = randoms(M * K, 11), *B = randoms(K * N, 12), *At = malloc((M * K + 1) * sizeof *At);
+    tg_real *C1 = malloc(M * N * sizeof *C1), *C2 = malloc(M * N * sizeof *C2);
+    double *R = malloc(M * N * sizeof *R);
+    for (size_t i = 0; i < M; i++)
+        for (size_t p = 0; p < K; p++) At[p * M + i] = A[i * K + p];
+    bool same = true;
+    for (int v = 0; v < 4 && same; v++) {
+        bool tb = v & 1, acc = v & 2;
+        for (size_t i = 0; i < M * N; i++) {
+            C1[i] = C2[i] = acc ? (tg_real)(0.25 * (double)(i % 7)) : (tg_real)NAN;
+            R[i] = acc ? (double)C1[i] : 0;
+        }
+        tg__gemm(false, tb, M, N, K, 1, A, K, B, tb ? K : N, acc ? 1 : 0, C1, N);
+        tg__gemm(true, tb, M, N, K, 1, At, M, B, tb ? K : N, acc ? 1 : 0, C2, N);
+        gemm_ref(false, tb, M, N, K, 1, A, B, acc ? 1 : 0, R);
+        if (tg__gemm_packs(tb, M, K)) same = memcmp(C1, C2, M * N * sizeof *C1) == 0;
+        double tol = sizeof(tg_real) == sizeof(float) ? 1e-4 : 1e-12;
+        for (size_t i = 0; i < M * N; i++) same = same && fabs((double)C1[i] - R[i]) <= tol * (1 + fabs(R[i]));
+        if (!same) printf("rows of A: (%zu,%zu,%zu) trans_b %d beta %d differs\n", M, N, K, tb, acc);
+    }
+    free(A), free(B), free(At), free(C1), free(C2), free(R);
+    return same;
+}
+
 /* Both fast paths at every odd shape, with every kernel this CPU runs, on 1 and 2
  * threads; then a pack made by one kernel is used while another is in use (the
  * product reads B itself), and the 1- and 2-thread results agree bit for bit. */
@@ -171,16 +202,19 @@ static void fast_paths(void) {
         if (!tg__gemm_use_isa(isa)) continue;
         for (int threads = 1; threads <= 2; threads++) {
             tg_set_num_threads(threads);
-            int ok_pack = 0, ok_seg = 0;
+            int ok_pack = 0, ok_seg = 0, ok_rows = 0;
             for (int s = 0; s < N_ODD; s++) {
                 ok_pack += pack_matches(odd_shapes[s][0], odd_shapes[s][1], odd_shapes[s][2]);
                 ok_seg += segs_match(odd_shapes[s][0], odd_shapes[s][1], odd_shapes[s][2]);
+                ok_rows += rows_match(odd_shapes[s][0], odd_shapes[s][1], odd_shapes[s][2]);
             }
+            CHECK(ok_rows == N_ODD, "%s, %d thread(s): rows of A read in place give the packed bits at %d of %d shapes",
+                  isa, threads, ok_rows, (int)N_ODD);
             CHECK(ok_pack == N_ODD, "%s, %d thread(s): packed op(B) gives tg__gemm's bits at %d of %d shapes",
                   isa, threads, ok_pack, (int)N_ODD);
             CHECK(ok_seg == N_ODD, "%s, %d thread(s): segments give tg__gemm's bits at %d of %d shapes",
                   isa, threads, ok_seg, (int)N_ODD);
-            printf("gemm %-8s %d thread(s): pack and segments match the plain kernel at %d shapes\n",
+            printf("gemm %-8s %d thread(s): pack, segments and rows of A match the plain kernel at %d shapes\n",
                    isa, threads, (int)N_ODD);
         }
     }
