@@ -7,10 +7,14 @@
  * Every allocation of the library goes through tg__malloc or tg__realloc, so the
  * counters see them all (tests/house/check_house.sh fails on a direct malloc).
  */
+#define _DEFAULT_SOURCE /* madvise and MADV_HUGEPAGE, besides POSIX */
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <tg/core.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 static atomic_size_t n_allocs;
 static atomic_size_t n_live;
@@ -37,6 +41,26 @@ void *tg__malloc(size_t bytes) {
         atomic_fetch_add(&n_live, 1);
     }
     return p;
+}
+
+void *tg__malloc_large(size_t *bytes) {
+    size_t n = *bytes, H = TG__HUGE_BYTES;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (n >= H && n <= SIZE_MAX - H) {
+        n = (n + H - 1) / H * H;
+        if (fail_now()) return NULL;
+        void *p = aligned_alloc(H, n);
+        if (!p) return NULL;
+        /* Advice only: where huge pages are off, the block keeps small pages. */
+        (void)madvise(p, n, MADV_HUGEPAGE);
+        atomic_fetch_add(&n_allocs, 1);
+        atomic_fetch_add(&n_live, 1);
+        *bytes = n;
+        return p;
+    }
+#endif
+    (void)H;
+    return tg__malloc(n);
 }
 
 void *tg__calloc(size_t n, size_t size) {

@@ -8,14 +8,16 @@
 
 #define ARENA_FIRST_CHUNK ((size_t)1 << 20)
 
+/* A chunk of at least cap bytes: all that tg__malloc_large gives (a multiple of
+ * huge pages for large chunks) past the header and the alignment. */
 static chunk *chunk_new(size_t cap) {
     size_t total;
     if (!tg__add_size(cap, sizeof(chunk) + 64, &total)) return NULL;
-    unsigned char *mem = tg__malloc(total);
+    unsigned char *mem = tg__malloc_large(&total);
     if (!mem) return NULL;
     chunk *c = (chunk *)mem;
     c->next = NULL;
-    c->cap = cap;
+    c->cap = total - sizeof(chunk) - 64;
     c->used = 0;
     c->base = (unsigned char *)(((uintptr_t)(mem + sizeof(chunk)) + 63) & ~(uintptr_t)63);
     return c;
@@ -54,7 +56,7 @@ void *tg_tape_alloc(tg_tape *t, size_t bytes) {
                          t->who ? t->who : "tg_tape_alloc", cap);
             return NULL;
         }
-        t->total_cap += cap;
+        t->total_cap += n->cap;
         if (c) c->next = n; else t->first = n;
         t->cur = n;
     }

@@ -4,6 +4,9 @@
  * 100 steps of a decoder-only Transformer as examples/chartransformer trains it
  * (embedding, positions, causal pre-norm blocks with dropout, layer norm, head,
  * cross-entropy, gradient clipping, AdamW). */
+#include <stdint.h>
+#include <string.h>
+#include <tg/core.h>
 #include "check.h"
 
 /* One step of a 4-8-3 MLP on a batch of 5 with softmax cross-entropy, plus a few
@@ -91,7 +94,48 @@ static void test_transformer_loop(void) {
     tg_linear_free(head);
 }
 
+/* tg__malloc_large, the arena's allocator: below TG__HUGE_BYTES the block asked for;
+ * from there up (on Linux, for transparent huge pages) a block aligned to and rounded
+ * up to a multiple of TG__HUGE_BYTES, whose size it reports; counted, freed by
+ * tg__free, and failing like every allocation (NULL, size untouched). A tape that
+ * needs 3 MiB gets one chunk of 4 MiB, all of it (but the chunk's header) its arena. */
+static void test_large_blocks(void) {
+    size_t live = tg_alloc_live(), n = 1000;
+    unsigned char *p = tg__malloc_large(&n);
+    CHECK(p && n == 1000 && tg_alloc_live() == live + 1, "a small block: %zu bytes", n);
+    if (p) memset(p, 1, n);
+    tg__free(p);
+    size_t ask = ((size_t)3 << 20) + 5;
+    n = ask;
+    p = tg__malloc_large(&n);
+#if defined(__linux__)
+    CHECK(p && n == (size_t)4 << 20 && (uintptr_t)p % TG__HUGE_BYTES == 0,
+          "a large block is aligned to and a multiple of %d bytes: %zu bytes at %p", (int)TG__HUGE_BYTES, n,
+          (void *)p);
+#else
+    CHECK(p && n == ask, "a large block: %zu bytes", n);
+#endif
+    if (p) memset(p, 1, n), p[n - 1] = 2;
+    tg__free(p);
+    n = ask;
+    tg__alloc_fail_after(1);
+    p = tg__malloc_large(&n);
+    tg__alloc_fail_after(0);
+    CHECK(!p && n == ask, "a failed large block: NULL, the size untouched");
+    CHECK(tg_alloc_live() == live, "large blocks freed: %zu live, %zu before", tg_alloc_live(), live);
+    tg_tape *t = tg_tape_new();
+    tg_tensor *x = tg_tape_tensor(t, 1, (int[]){3 << 18}, NULL, 0);
+    CHECK(x && tg_tape_arena_bytes(t) >= ((size_t)3 << 20),
+          "a 3 MiB tensor on a fresh tape: arena %zu bytes", tg_tape_arena_bytes(t));
+#if defined(__linux__)
+    CHECK(tg_tape_arena_bytes(t) > ((size_t)4 << 20) - 4096 && tg_tape_arena_bytes(t) <= (size_t)4 << 20,
+          "the chunk uses its whole 4 MiB block but the header: %zu bytes", tg_tape_arena_bytes(t));
+#endif
+    tg_tape_free(t);
+}
+
 int main(void) {
+    test_large_blocks();
     tg_rng g;
     tg_rng_seed(&g, 9);
     tg_tensor *W1 = tg_param_new("W1", 2, (int[]){4, 8}), *b1 = tg_param_new("b1", 1, (int[]){8});

@@ -13,6 +13,12 @@
 void *tg__malloc(size_t bytes);
 void *tg__calloc(size_t n, size_t size);
 void tg__free(void *p);
+/* A large block (the tape's arena chunks): at least *bytes, which it rounds up to what
+ * it allocated. Blocks of TG__HUGE_BYTES or more are aligned to and a multiple of it,
+ * and, where the system has transparent huge pages (Linux), marked for them: a step's
+ * tensors then take few TLB entries. Freed with tg__free, counted like tg__malloc. */
+enum { TG__HUGE_BYTES = 1 << 21 };
+void *tg__malloc_large(size_t *bytes);
 /* realloc through the same counters (one allocation more, none more live); NULL p
  * allocates. On failure returns NULL and p is untouched. */
 void *tg__realloc(void *p, size_t bytes);
