@@ -13,6 +13,8 @@
  * the double 2^n (the shifter's own bits fall off the top). All of it is branch-free
  * so that GCC vectorises the loops (8 doubles per AVX-512 vector).
  *
+ * exp_neg (x <= 0, the softmax's): expneg_f, in float arithmetic, as sigmoid uses it.
+ *
  * Double build: libm's exp and tanh, and tg__sigmoid (the gradient-checking build
  * values accuracy over speed).
  *
@@ -171,7 +173,9 @@ void tg__vtanh(size_t n, const tg_real *x, tg_real *y) {
 void tg__vexp_d(size_t n, const double *x, double *y) {
     for (size_t i = 0; i < n; i++) y[i] = exp(x[i]);
 }
+void tg__vexp_neg(size_t n, const tg_real *x, tg_real *y) { tg__vexp(n, x, y); }
 void tg__vexp_generic(size_t n, const tg_real *x, tg_real *y) { tg__vexp(n, x, y); }
+void tg__vexp_neg_generic(size_t n, const tg_real *x, tg_real *y) { tg__vexp(n, x, y); }
 void tg__vsigmoid_generic(size_t n, const tg_real *x, tg_real *y) { tg__vsigmoid(n, x, y); }
 void tg__vtanh_generic(size_t n, const tg_real *x, tg_real *y) { tg__vtanh(n, x, y); }
 
@@ -300,6 +304,11 @@ AI void sigmoid_body(size_t n, const float *restrict x, float *restrict y) {
     }
 }
 
+/* e^x for x <= 0 in float arithmetic (expneg_f): the softmax's exponentials. */
+AI void expneg_body(size_t n, const float *restrict x, float *restrict y) {
+    for (size_t i = 0; i < n; i++) y[i] = expneg_f(x[i]);
+}
+
 /* tanh|x| = 1 - 2 / (e^(2|x|) + 1) in double: for |x| >= 2^-12 the subtraction loses
  * at most 1e-16 absolute, 4e-13 relative; e^(2|x|) = inf gives exactly 1; |x| < 2^-12
  * returns x, which is tanh(x) correctly rounded to float (x^3/3 is below half an
@@ -318,9 +327,10 @@ typedef void (*vfn)(size_t n, const float *x, float *y);
 static void exp_generic(size_t n, const float *x, float *y) { exp_body(n, x, y); }
 static void sigmoid_generic(size_t n, const float *x, float *y) { sigmoid_body(n, x, y); }
 static void tanh_generic(size_t n, const float *x, float *y) { tanh_body(n, x, y); }
+static void expneg_generic(size_t n, const float *x, float *y) { expneg_body(n, x, y); }
 
-typedef struct { vfn exp, sigmoid, tanh; } vset;
-static const vset generic = {exp_generic, sigmoid_generic, tanh_generic};
+typedef struct { vfn exp, sigmoid, tanh, expneg; } vset;
+static const vset generic = {exp_generic, sigmoid_generic, tanh_generic, expneg_generic};
 
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 #define T512 __attribute__((target("avx512f,avx512dq")))
@@ -328,12 +338,14 @@ static const vset generic = {exp_generic, sigmoid_generic, tanh_generic};
 T512 static void exp_avx512(size_t n, const float *x, float *y) { exp_body(n, x, y); }
 T512 static void sigmoid_avx512(size_t n, const float *x, float *y) { sigmoid_body(n, x, y); }
 T512 static void tanh_avx512(size_t n, const float *x, float *y) { tanh_body(n, x, y); }
+T512 static void expneg_avx512(size_t n, const float *x, float *y) { expneg_body(n, x, y); }
 /* The AVX2 versions, for CPUs with AVX2 but without AVX-512: the same body. */
 T256 static void exp_avx2(size_t n, const float *x, float *y) { exp_body(n, x, y); }
 T256 static void sigmoid_avx2(size_t n, const float *x, float *y) { sigmoid_body(n, x, y); }
 T256 static void tanh_avx2(size_t n, const float *x, float *y) { tanh_body(n, x, y); }
-static const vset avx512 = {exp_avx512, sigmoid_avx512, tanh_avx512};
-static const vset avx2 = {exp_avx2, sigmoid_avx2, tanh_avx2};
+T256 static void expneg_avx2(size_t n, const float *x, float *y) { expneg_body(n, x, y); }
+static const vset avx512 = {exp_avx512, sigmoid_avx512, tanh_avx512, expneg_avx512};
+static const vset avx2 = {exp_avx2, sigmoid_avx2, tanh_avx2, expneg_avx2};
 #endif
 
 static _Atomic(const vset *) active;
@@ -358,5 +370,7 @@ void tg__vtanh(size_t n, const tg_real *x, tg_real *y) { impl()->tanh(n, x, y); 
 void tg__vexp_generic(size_t n, const tg_real *x, tg_real *y) { exp_generic(n, x, y); }
 void tg__vsigmoid_generic(size_t n, const tg_real *x, tg_real *y) { sigmoid_generic(n, x, y); }
 void tg__vtanh_generic(size_t n, const tg_real *x, tg_real *y) { tanh_generic(n, x, y); }
+void tg__vexp_neg(size_t n, const tg_real *x, tg_real *y) { impl()->expneg(n, x, y); }
+void tg__vexp_neg_generic(size_t n, const tg_real *x, tg_real *y) { expneg_generic(n, x, y); }
 
 #endif

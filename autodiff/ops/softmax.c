@@ -8,9 +8,9 @@
  * [1, C] and never overflows or vanishes, whatever the magnitude of x (rows holding
  * +-1e4 or FLT_MAX give an exact one-hot softmax and log-softmax 0 and -(m - x_j)).
  * Sums, differences and logs are taken in double and rounded to tg_real once; the
- * softmax's exponentials come from the vectorised exp of vmath.h (tg__vexp: in the
- * float build within an ulp of e^(x_j - m), m subtracted in tg_real), the hot path
- * of attention.
+ * softmax's exponentials come from the vectorised exp of vmath.h for arguments <= 0
+ * (tg__vexp_neg: in the float build within an ulp of e^(x_j - m), m subtracted in
+ * tg_real), the hot path of attention.
  *
  * The softmax sums over ALL j of the row, e^{x_i} / sum_j e^{x_j}; the activation table
  * of the lecture notes on neural networks (FFNN, MLP) writes sum_{j != i}, a typo (the
@@ -21,6 +21,7 @@
  * is recovered as e^y).
  */
 #include <math.h>
+#include <tg/rows8.h>
 #include <tg/vmath.h>
 #include "ops_private.h"
 
@@ -84,7 +85,7 @@ void tg__softmax_rows(const tg_real *x, tg_real *y, size_t rows, size_t c) {
          * largest exactly 1, so s = sum_j e_j (in double) lies in [1, C]; NaN, an
          * infinite maximum (inf - inf) or an all -inf row give NaN everywhere */
         row_shift(x, row_max(x, c), y, c);
-        tg__vexp(c, y, y);
+        tg__vexp_neg(c, y, y);
         row_normalise(y, c);
     }
 }
@@ -99,10 +100,21 @@ tg_status tg__softmax_fwd(tg_tape *t, tg_node *n) {
 /* gy[k] = sum_j g_j y_j of rows r0 .. r0 + nr - 1 (nr <= RB), each in double from left
  * to right (the order of tg_sum_axis, which the graph form uses): the rows' chains of
  * additions run side by side. */
-static void row_dots(const tg_real *g, const tg_real *y, size_t c, size_t nr, double *gy) {
+TG__CLONES static void row_dots(const tg_real *g, const tg_real *y, size_t c, size_t nr, double *gy) {
     double s[RB] = {0};
-    if (nr == RB) {
-        for (size_t j = 0; j < c; j++)
+    if (nr == RB) { /* eight columns at a time in vectors (rows8.h), then the rest */
+        tg__d8 v = {0};
+        size_t j = 0;
+        for (; j + 8 <= c; j += 8) {
+            tg__r8 rg[8], ry[8];
+            tg__load8(g + j, c, rg);
+            tg__load8(y + j, c, ry);
+            tg__transpose8(rg);
+            tg__transpose8(ry);
+            for (int q = 0; q < 8; q++) v += TG__COLS8_D(rg[q]) * TG__COLS8_D(ry[q]);
+        }
+        for (int k = 0; k < RB; k++) s[k] = v[k];
+        for (; j < c; j++)
             for (int k = 0; k < RB; k++) s[k] += (double)g[(size_t)k * c + j] * y[(size_t)k * c + j];
     } else {
         for (size_t k = 0; k < nr; k++)

@@ -1,5 +1,5 @@
 /* test_vmath.c — the vectorised exp, sigmoid and tanh behind tg_exp, tg_sigmoid and
- * tg_tanh, and the erf behind tg_erf and tg_gelu (autodiff/kernels/vmath.c): within the
+ * tg_tanh, the exp of non-positive arguments behind softmax, and the erf behind tg_erf and tg_gelu (autodiff/kernels/vmath.c): within the
  * bounds vmath.h states (one ulp of the correctly rounded value; two for the float
  * build's sigmoid, over a dense sweep of floats) over a sweep of arguments, special values (NaN, infinities, zeros, overflow,
  * underflow), array lengths that leave every kind of vector remainder (1, 7, 33, 255,
@@ -234,8 +234,57 @@ static void test_exp_d(void) {
 #endif
 }
 
+/* tg__vexp_neg over its domain x <= 0: every 509th non-positive float (subnormals,
+ * the underflow to subnormal results near -87 .. -104, and below), within one ulp of
+ * libm's exp rounded, with the dispatched kernel equal to the portable one to the bit;
+ * then specials and every remainder length at several offsets. */
+static void test_exp_neg(void) {
+    enum { STEP = 509 };
+    size_t cap = 0x7f800000u / STEP + 64, n = 0;
+    tg_real *x = malloc(sizeof(tg_real) * cap), *y = malloc(sizeof(tg_real) * cap),
+            *yg = malloc(sizeof(tg_real) * cap);
+    for (uint32_t b = 0; b < 0x7f800000u; b += STEP) {
+        float v;
+        memcpy(&v, &b, sizeof v);
+        x[n++] = (tg_real)-v;
+    }
+    static const double special[] = {0.0, -0.0, -INFINITY, NAN, -1e-30, -87.3, -103.9, -104, -150, -1e10};
+    for (size_t i = 0; i < sizeof special / sizeof special[0]; i++) x[n++] = (tg_real)special[i];
+    tg__vexp_neg(n, x, y);
+    tg__vexp_neg_generic(n, x, yg);
+    size_t off1 = 0, at = 0;
+    int w = 0;
+    for (size_t i = 0; i < n; i++) {
+        int u = ulps(y[i], exp((double)x[i]));
+        off1 += u == 1;
+        if (u > w) w = u, at = i;
+    }
+    CHECK(w <= 1, "exp_neg: %d ulps at x = %.9g", w, (double)x[at]);
+    CHECK(memcmp(y, yg, sizeof(tg_real) * n) == 0, "exp_neg: dispatched and portable kernels differ");
+    printf("exp_neg: %zu arguments, %zu off by one ulp (worst %d at x = %.9g)\n", n, off1, w, (double)x[at]);
+    tg_real sx[4] = {0, (tg_real)-0.0, -(tg_real)INFINITY, (tg_real)NAN}, sy[4];
+    tg__vexp_neg(4, sx, sy);
+    CHECK(sy[0] == 1 && sy[1] == 1 && sy[2] == 0 && !signbit(sy[2]) && isnan(sy[3]),
+          "exp_neg specials: e^0 = 1, e^-inf = +0, NaN through");
+    static const size_t lens[] = {1, 7, 33, 255, 257};
+    for (size_t l = 0; l < 5; l++)
+        for (size_t o = 0; o < 3; o++) {
+            size_t base = n / 2 + 101 * l + o, bad = SIZE_MAX;
+            tg__vexp_neg(lens[l], x + base, y);
+            for (size_t i = 0; i < lens[l] && bad == SIZE_MAX; i++) {
+                tg_real one;
+                tg__vexp_neg(1, x + base + i, &one);
+                if (memcmp(&one, &y[i], sizeof one) != 0) bad = i;
+            }
+            CHECK(bad == SIZE_MAX, "exp_neg: length %zu offset %zu: element %zu differs from a one-element call",
+                  lens[l], o, bad);
+        }
+    free(x), free(y), free(yg);
+}
+
 int main(void) {
     test_values();
+    test_exp_neg();
     test_dense();
     test_exact();
     test_erf();
