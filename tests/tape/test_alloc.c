@@ -124,7 +124,7 @@ static void test_large_blocks(void) {
     CHECK(!p && n == ask, "a failed large block: NULL, the size untouched");
     CHECK(tg_alloc_live() == live, "large blocks freed: %zu live, %zu before", tg_alloc_live(), live);
     tg_tape *t = tg_tape_new();
-    tg_tensor *x = tg_tape_tensor(t, 1, (int[]){3 << 18}, NULL, 0);
+    tg_tensor *x = tg_tape_tensor(t, 1, (int[]){(int)(((size_t)3 << 20) / sizeof(tg_real))}, NULL, 0);
     CHECK(x && tg_tape_arena_bytes(t) >= ((size_t)3 << 20),
           "a 3 MiB tensor on a fresh tape: arena %zu bytes", tg_tape_arena_bytes(t));
 #if defined(__linux__)
