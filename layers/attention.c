@@ -90,6 +90,10 @@ tg_tensor *tg__linear_rows(tg_tape *t, const tg_linear *l, tg_tensor *x) {
     return tg__label(tg_affine(t, x, l->W, l->b), l->W, "z", -1);
 }
 
+tg_tensor *tg__linear_rows_relu(tg_tape *t, const tg_linear *l, tg_tensor *x) {
+    return tg__label(tg_affine_relu(t, x, l->W, l->b), l->W, "h", -1);
+}
+
 /* x (B,T,d) W[:, c0:c0+d] + b[c0:c0+d]: one third of the fused projection. */
 static tg_tensor *third(tg_tape *t, const tg_linear *l, tg_tensor *x, int c0, int d) {
     return tg_affine(t, x, tg_slice(t, l->W, 1, c0, d), tg_slice(t, l->b, 0, c0, d));

@@ -62,5 +62,8 @@ tg_status tg__linear_init(const char *fn, tg_linear *l, const char *prefix, int 
  * recorded, unlike tg_linear_forward's flattening). The attention and Transformer
  * blocks' projections. NULL x passes through. */
 tg_tensor *tg__linear_rows(tg_tape *t, const tg_linear *l, tg_tensor *x);
+/* relu(x W + b) over the rows of x, in one op (tg_affine_relu): the Transformer's
+ * feed-forward with the ReLU. */
+tg_tensor *tg__linear_rows_relu(tg_tape *t, const tg_linear *l, tg_tensor *x);
 
 #endif

@@ -108,8 +108,8 @@ static tg_tensor *drop(tg_tape *t, const run *r, tg_tensor *x) {
 
 /* FF(x) = W_2 dropout(act(x W_1 + b_1)) + b_2 */
 static tg_tensor *ff(tg_tape *t, const run *r, tg_tensor *x) {
-    tg_tensor *h = tg__linear_rows(t, &r->b->ff1, x);
-    h = r->b->cfg.act == TG_FF_GELU ? tg_gelu(t, h) : tg_relu(t, h);
+    tg_tensor *h = r->b->cfg.act == TG_FF_GELU ? tg_gelu(t, tg__linear_rows(t, &r->b->ff1, x))
+                                                : tg__linear_rows_relu(t, &r->b->ff1, x);
     return tg__linear_rows(t, &r->b->ff2, drop(t, r, h));
 }
 

@@ -208,9 +208,10 @@ tg_status tg__infer_affine(tg_tape *t, const tg_node *n, int *rank, int shape[TG
     tg_shape_str(W, sw, sizeof sw);
     tg_shape_str(b, sb, sizeof sb);
     if (x->rank < 1 || W->rank != 2 || b->rank != 1)
-        return tg_tape_fail(t, TG_ERR_SHAPE, "tg_affine: x must be (...,K), W (K,N) and b (N): got %s, %s and %s", sx, sw, sb);
+        return tg_tape_fail(t, TG_ERR_SHAPE, "%s: x must be (...,K), W (K,N) and b (N): got %s, %s and %s",
+                            n->op->name, sx, sw, sb);
     if (x->shape[x->rank - 1] != W->shape[0] || b->shape[0] != W->shape[1])
-        return tg_tape_fail(t, TG_ERR_SHAPE, "tg_affine: shapes do not match: x %s, W %s, b %s", sx, sw, sb);
+        return tg_tape_fail(t, TG_ERR_SHAPE, "%s: shapes do not match: x %s, W %s, b %s", n->op->name, sx, sw, sb);
     *rank = x->rank;
     for (int i = 0; i < x->rank - 1; i++) shape[i] = x->shape[i];
     shape[x->rank - 1] = W->shape[1];
@@ -263,7 +264,9 @@ void tg__affine_bwd(tg_node *n) {
     if (n->in[1]->grad) tg__gemm(true, false, K, N, R, 1, x, K, G, N, first_beta(n->in[1]), n->in[1]->grad, N);
 }
 
-tg_status tg__affine_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+/* The graph form of the three gradients for the product's upstream gradient g (the
+ * node's G for affine, relu's for affine_relu). */
+static tg_status affine_grads(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
     tg_tensor *x = n->in[0];
     tg_tensor *g2 = flat2(t, g);
     if (tg__needs(n, 0)) dx[0] = tg_reshape(t, tg_matmul_t(t, g2, n->in[1], false, true), x->rank, x->shape);
@@ -272,7 +275,99 @@ tg_status tg__affine_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor *
     return tg__graph_status(t);
 }
 
+tg_status tg__affine_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    return affine_grads(t, n, g, dx);
+}
+
 tg_tensor *tg_affine(tg_tape *t, tg_tensor *x, tg_tensor *W, tg_tensor *b) {
     tg_tensor *in[3] = {x, W, b};
     return tg_apply(t, &tg__op_affine, in, 3, NULL);
+}
+
+/* ---- affine_relu: y = relu(x W + b), a linear layer and its ReLU in one op ----
+ * The values of tg_relu(tg_affine(x, W, b)) to the bit: the product, then v = y + b
+ * and v <= 0 ? 0 : v in one pass over y, where the composition makes two passes and
+ * keeps x W + b as a tensor besides y. Backward, dz = y <= 0 ? 0 : 0 + G is what
+ * tg_relu hands on (y <= 0 exactly where x W + b <= 0; NaN passes in both); one pass
+ * over G writes dz into the node's buffer and sums its columns for db (in double from
+ * the first row down, as col_sums), then affine's products take dz for G, in affine's
+ * order (dx, db, dW). The graph form is relu's (g times the 0/1 mask of y) then
+ * affine's. Shapes and errors: tg_affine's.
+ * saved: dz (R,N reals) and the column sums (N doubles), when a gradient is asked. */
+
+/* y[r,:] = relu(y[r,:] + b), each step rounded as tg_add and tg_relu round it. */
+TG__CLONES static void add_bias_relu(tg_real *restrict y, const tg_real *restrict b, size_t R, size_t N) {
+    for (size_t r = 0; r < R; r++)
+        for (size_t j = 0; j < N; j++) {
+            tg_real v = y[r * N + j] + b[j];
+            y[r * N + j] = v <= 0 ? 0 : v;
+        }
+}
+
+typedef struct {
+    tg_real *dz; /* (R,N) */
+    double *sums; /* (N) */
+} affine_relu_saved;
+
+tg_status tg__affine_relu_fwd(tg_tape *t, tg_node *n) {
+    size_t K = (size_t)n->in[1]->shape[0], N = (size_t)n->in[1]->shape[1], R = n->out->size / N;
+    tg_real *y = n->out->data;
+    n->saved = NULL;
+    if (n->out->flags & TG_REQUIRES_GRAD) {
+        affine_relu_saved *s = tg_tape_alloc(t, sizeof *s);
+        if (!s) return TG_ERR_NOMEM;
+        s->dz = tg_tape_alloc(t, n->out->size * sizeof(tg_real));
+        s->sums = tg_tape_alloc(t, N * sizeof(double));
+        if (!s->dz || !s->sums) return TG_ERR_NOMEM;
+        n->saved = s;
+    }
+    tg__gemm(false, false, R, N, K, 1, n->in[0]->data, K, n->in[1]->data, N, 0, y, N);
+    add_bias_relu(y, n->in[2]->data, R, N);
+    return TG_OK;
+}
+
+/* dz = y <= 0 ? 0 : TG__Z + G for columns [j0, j0 + nc) of the R rows, and s[j] =
+ * the sum of dz's column j0 + j in double from the first row down. */
+TG__CLONES static void relu_dz_sums(const tg_real *restrict y, const tg_real *restrict G, tg_real *restrict dz,
+                                    size_t R, size_t N, size_t j0, size_t nc, double *restrict s) {
+    for (size_t j = 0; j < nc; j++) s[j] = 0;
+    for (size_t r = 0; r < R; r++) { /* two loops over the row (in L1): each vectorises */
+        size_t o = r * N + j0;
+        for (size_t j = 0; j < nc; j++) dz[o + j] = y[o + j] <= 0 ? 0 : TG__Z + G[o + j];
+        for (size_t j = 0; j < nc; j++) s[j] += dz[o + j];
+    }
+}
+
+void tg__affine_relu_bwd(tg_node *n) {
+    size_t K = (size_t)n->in[1]->shape[0], N = (size_t)n->in[1]->shape[1], R = n->out->size / N;
+    const affine_relu_saved *s = n->saved;
+    const tg_real *x = n->in[0]->data, *W = n->in[1]->data;
+    for (size_t j0 = 0; j0 < N; j0 += COLS) {
+        size_t nc = N - j0 < COLS ? N - j0 : COLS;
+        relu_dz_sums(n->out->data, n->out->grad, s->dz, R, N, j0, nc, s->sums + j0);
+    }
+    if (n->in[0]->grad)
+        tg__gemm(false, true, R, K, N, 1, s->dz, N, W, N, first_beta(n->in[0]), n->in[0]->grad, K);
+    tg_real *db = n->in[2]->grad;
+    if (db) {
+        bool first = tg__grad_first(n->in[2]);
+        TG__GRAD_PUT(first, db, N, j, (tg_real)s->sums[j]);
+    }
+    if (n->in[1]->grad)
+        tg__gemm(true, false, K, N, R, 1, x, K, s->dz, N, first_beta(n->in[1]), n->in[1]->grad, N);
+}
+
+/* relu's mask, from the output: y <= 0 exactly where the input was <= 0. */
+static tg_real m_relu_out(const tg_tensor *y, size_t i, const tg_node *n) {
+    (void)n;
+    return y->data[i] <= 0 ? 0 : 1;
+}
+
+tg_status tg__affine_relu_vjp(tg_tape *t, const tg_node *n, tg_tensor *g, tg_tensor **dx) {
+    return affine_grads(t, n, tg_mul(t, g, tg__mask(t, n->out, n, m_relu_out)), dx);
+}
+
+tg_tensor *tg_affine_relu(tg_tape *t, tg_tensor *x, tg_tensor *W, tg_tensor *b) {
+    tg_tensor *in[3] = {x, W, b};
+    return tg_apply(t, &tg__op_affine_relu, in, 3, NULL);
 }

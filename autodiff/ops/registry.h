@@ -132,6 +132,7 @@ OP(dropout,         1,  ST,      dropout,      dropout_fwd,      dropout_bwd,   
 /* ---- matrix product with transposed operands (matmul_t.c) */
 OP(matmul_t,        2,  ST,      matmul_t,     matmul_t_fwd,     matmul_t_bwd,     matmul_t_vjp,     trans,        "d op(A) += G op(B)^T, d op(B) += op(A)^T G")
 OP(affine,          3,  ST,      affine,       affine_fwd,       affine_bwd,       affine_vjp,       none,         "dx += G W^T, dW += x^T G, db += sum of G's rows")
+OP(affine_relu,     3,  ST,      affine,       affine_relu_fwd,  affine_relu_bwd,  affine_relu_vjp,  none,         "dz = G [not y <= 0]; dx += dz W^T, dW += x^T dz, db += sum of dz's rows")
 /* ---- standardisation along the last axis (normalize.c) */
 OP(standardize,     1,  ST,      standardize,  standardize_fwd,  standardize_bwd,  standardize_vjp,  scalar,       "dx += r (g - mean(g) - y mean(g y)), r = (var + eps)^(-1/2)")
 OP(standardize_affine, 3, ST,    standardize_affine, standardize_affine_fwd, standardize_affine_bwd, standardize_affine_vjp, scalar, "dbeta += sum g, dgamma += sum g y, dx += r (dy - mean(dy) - y mean(dy y)), dy = g gamma")

@@ -58,6 +58,8 @@ static tg_tensor *apply_named(tg_tape *t, tg_tensor *const *in, void *user) {
     if (IS("conv1d")) return tg_conv1d(t, a, b, 2, 1, 2);
     if (IS("standardize")) return tg_standardize(t, a, (tg_real)0.1);
     if (IS("standardize_affine")) return tg_standardize_affine(t, a, b, in[2], (tg_real)0.1);
+    if (IS("affine_relu")) /* one input column and no bias: |x W| >= 0.04, away from the kink */
+        return tg_affine_relu(t, a, b, tg_tape_full(t, 1, (int[]){4}, 0));
     if (IS("head_scores")) return tg_head_scores(t, a, 0, b, 2, 1, 2, (tg_real)0.5);
     if (IS("head_attention")) /* a causal mask, one key-value tensor */
         return tg_head_attention(t, a, 2, b, 2, b, 0, tg_tape_tensor(t, 2, (int[]){3, 3}, (tg_real[]){0, 1, 1, 0, 0, 1, 0, 0, 0}, 0),
@@ -90,6 +92,7 @@ static spec spec_of(const char *name) {
     if (!strcmp(s, "conv2d")) p = (spec){2, {4, 4}, {{2, 2, 5, 6}, {3, 2, 3, 2}}, V_ANY};
     if (!strcmp(s, "conv1d")) p = (spec){2, {3, 3}, {{2, 3, 7}, {2, 3, 3}}, V_ANY};
     if (!strcmp(s, "standardize_affine")) p = (spec){3, {2, 1, 1}, {{3, 4}, {4}, {4}}, V_ANY};
+    if (!strcmp(s, "affine_relu")) p = (spec){2, {2, 2}, {{3, 1}, {1, 4}}, V_ANY};
     if (!strcmp(s, "pow_scalar") || !strcmp(s, "sqrt") || !strcmp(s, "log")) p.v = V_POS;
     if (!strcmp(s, "clamp")) p.v = V_CLAMP;
     if (!strcmp(s, "max_axis")) p.v = V_DISTINCT;

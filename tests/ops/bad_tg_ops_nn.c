@@ -686,6 +686,30 @@ int main(int argc, char **argv) {
     on_tape(o, f->t, tg_affine(f->t, NULL, f->m45, f->v3));
     expect(f, TG_ERR_ARG, "tg_affine: argument 1 is NULL");
 
+    f = row(&o, "tg_affine_relu", "W of rank 1");
+    on_tape(o, f->t, tg_affine_relu(f->t, f->a, f->v3, f->v3));
+    expect(f, TG_ERR_SHAPE, "tg_affine_relu: x must be (...,K), W (K,N) and b (N): got (2,3), (3) and (3)");
+
+    f = row(&o, "tg_affine_relu", "x's last axis vs W's rows");
+    on_tape(o, f->t, tg_affine_relu(f->t, f->a, f->m45, tg_tape_full(f->t, 1, (int[]){5}, 1)));
+    expect(f, TG_ERR_SHAPE, "tg_affine_relu: shapes do not match: x (2,3), W (4,5), b (5)");
+
+    f = row(&o, "tg_affine_relu", "b vs W's columns");
+    on_tape(o, f->t, tg_affine_relu(f->t, f->m34, f->m45, f->v3));
+    expect(f, TG_ERR_SHAPE, "tg_affine_relu: shapes do not match: x (3,4), W (4,5), b (3)");
+
+    f = row(&o, "tg_affine_relu", "b of rank 2");
+    on_tape(o, f->t, tg_affine_relu(f->t, f->m34, f->m45, f->m45));
+    expect(f, TG_ERR_SHAPE, "tg_affine_relu: x must be (...,K), W (K,N) and b (N): got (3,4), (4,5) and (4,5)");
+
+    f = row(&o, "tg_affine_relu", "x of rank 0");
+    on_tape(o, f->t, tg_affine_relu(f->t, f->s0, f->m45, tg_tape_full(f->t, 1, (int[]){5}, 1)));
+    expect(f, TG_ERR_SHAPE, "tg_affine_relu: x must be (...,K), W (K,N) and b (N): got (), (4,5) and (5)");
+
+    f = row(&o, "tg_affine_relu", "W NULL");
+    on_tape(o, f->t, tg_affine_relu(f->t, f->a, NULL, f->v3));
+    expect(f, TG_ERR_ARG, "tg_affine_relu: argument 2 is NULL");
+
     f = row(&o, "tg_dropout", "rng NULL in eval mode is fine");
     {
         tg_tensor *y = tg_dropout(f->t, f->a, (tg_real)0.5, NULL, false);

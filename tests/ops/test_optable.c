@@ -143,6 +143,7 @@ static tg_tensor *b_ham_keys(tg_tape *t, tg_tensor *const *in, void *u) {
 static tg_tensor *b_hm(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_head_mix(t, in[0], false, in[1], 1, 6, 1, 2, (tg_real)0.5); }
 static tg_tensor *b_hm_t(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_head_mix(t, in[0], true, in[1], 0, 4, 0, 2, 1); }
 static tg_tensor *b_affine(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_affine(t, in[0], in[1], in[2]); }
+static tg_tensor *b_affine_relu(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_affine_relu(t, in[0], in[1], in[2]); }
 static tg_tensor *b_std_affine(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_standardize_affine(t, in[0], in[1], in[2], (tg_real)0.1); }
 static tg_tensor *b_standardize(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_standardize(t, in[0], (tg_real)0.1); }
 static tg_tensor *b_gelu(tg_tape *t, tg_tensor *const *in, void *u) { (void)u; return tg_gelu(t, in[0]); }
@@ -302,6 +303,8 @@ static const row rows[] = {
     {"tg_standardize", 1, {2}, {{3, 4}}, -2, 2, b_standardize},
     {"tg_affine", 3, {3, 2, 1}, {{2, 3, 4}, {4, 5}, {5}}, -2, 2, b_affine},
     {"tg_affine", 3, {2, 2, 1}, {{3, 4}, {4, 2}, {2}}, -2, 2, b_affine},
+    {"tg_affine_relu", 3, {3, 2, 1}, {{2, 3, 4}, {4, 5}, {5}}, -2, 2, b_affine_relu},
+    {"tg_affine_relu", 3, {2, 2, 1}, {{3, 4}, {4, 2}, {2}}, 0.2, 2, b_affine_relu}, /* no unit masked */
     {"tg_head_scores", 2, {3, 3}, {{2, 3, 5}, {2, 4, 4}}, -2, 2, b_hs},
     {"tg_head_scores", 2, {3, 3}, {{2, 3, 5}, {2, 2, 4}}, -2, 2, b_hs_odd},
     {"tg_head_scores", 2, {3, 3}, {{2, 3, 4}, {2, 3, 4}}, -2, 2, b_hs_full},

@@ -1,7 +1,8 @@
 /* tg_transformer.h — the Transformer encoder block and decoder block (Vaswani et
  * al., 2017), batch-first (B,T,d), as compositions of tg_mha_forward (tg_attention.h),
- * tg_affine (the linear layers), tg_layer_norm_forward, tg_relu / tg_gelu, tg_dropout
- * and tg_add: no derivative is written here.
+ * tg_affine (the linear layers; tg_affine_relu for the first feed-forward layer with
+ * its ReLU), tg_layer_norm_forward, tg_gelu, tg_dropout and tg_add: no derivative is
+ * written here.
  *
  * With SA = self-attention, CA = cross-attention over the encoder output m,
  * FF(x) = W_2 dropout(act(x W_1 + b_1)) + b_2, act = relu or gelu (the exact, erf

@@ -273,6 +273,12 @@ tg_tensor *tg_dropout(tg_tape *t, tg_tensor *x, tg_real p, tg_rng *rng, bool tra
  * directly (no intermediate tensor for x W, nor its gradient). Errors: TG_ERR_SHAPE
  * (ranks; x's last axis vs W's rows; b vs W's columns). */
 tg_tensor *tg_affine(tg_tape *t, tg_tensor *x, tg_tensor *W, tg_tensor *b);
+/* y = relu(x W + b): tg_affine and tg_relu in one op, with the values and gradients
+ * of tg_relu(tg_affine(x, W, b)) to the bit. The ReLU is applied in the pass that adds
+ * b, and its backward (dz = g where y > 0 or y is NaN, else 0) in the pass that sums
+ * db; there is no tensor for x W + b nor for its gradient. Shapes and errors:
+ * tg_affine's (messages name tg_affine_relu). */
+tg_tensor *tg_affine_relu(tg_tape *t, tg_tensor *x, tg_tensor *W, tg_tensor *b);
 
 #ifdef __cplusplus
 }
