@@ -435,11 +435,15 @@ void tg__head_attention_bwd(tg_node *n) {
                            d.Tk);
             tg__softmax_rows_bwd(P, dP, dS, d.Tq, d.Tk, true);
             if (m) apply_mask(&d, m, e, i, 0, dS);
+            /* alpha dS once for both products: each rounds alpha times its A before the
+             * multiply-adds, so the products of alpha dS with alpha 1 have their bits */
+            if (d.alpha != 1)
+                for (size_t j = 0; j < blk; j++) dS[j] = d.alpha * dS[j];
             if (q->grad) /* dQ_i (Tq,hd) += alpha dS (Tq,Tk) K_i (Tk,hd) */
-                tg__gemm_small(false, false, d.Tq, d.hd, d.Tk, d.alpha, dS, d.Tk, K, d.Ck, beta[0],
+                tg__gemm_small(false, false, d.Tq, d.hd, d.Tk, 1, dS, d.Tk, K, d.Ck, beta[0],
                                q->grad + block(q, e, d.off[0], i, d.hd), d.Cq);
             if (k->grad) /* dK_i (Tk,hd) += alpha dS^T (Tk,Tq) Q_i (Tq,hd) */
-                tg__gemm_small(true, false, d.Tk, d.hd, d.Tq, d.alpha, dS, d.Tk, Q, d.Cq, beta[1],
+                tg__gemm_small(true, false, d.Tk, d.hd, d.Tq, 1, dS, d.Tk, Q, d.Cq, beta[1],
                                k->grad + block(k, e, d.off[1], i, d.hd), d.Ck);
         }
 }
