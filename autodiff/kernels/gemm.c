@@ -16,8 +16,9 @@
  * strides, and pads edge panels with zeros so the micro-kernel always computes a full
  * MR x NR tile (the zeros keep stale values, possibly NaN, out of the lanes that are
  * written); only the valid part of an edge tile is written back. A product with
- * op(A) = A and alpha == 1 skips packing A: its tiles broadcast from the rows of A in
- * place, which packing would only have copied (same values, same bits). The kernels
+ * op(A) = A, alpha == 1 and short rows skips packing A: its tiles broadcast from the
+ * rows of A in place, which packing would only have copied (same values, same bits;
+ * gemm_body.h, unpacked_a). The kernels
  * are one body (gemm_body.h) compiled for each instruction set, chosen at run time
  * below. A block of at most MC rows (a batch of 32 or 64) packs each panel of B just
  * before its tiles instead, where it stays in L1: there is no second block of A to
