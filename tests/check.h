@@ -111,6 +111,15 @@ static inline bool check_op_grad(const char *label, check_build_fn build, void *
     return check_op_grad_opts(label, build, user, in, n, NULL);
 }
 
+/* How far a is from b: the largest |a_j - b_j| over the largest |b_j| (two routes to
+ * one tensor, such as Hessian-vector products through an op and its composition). */
+static inline double check_rel_dist(const tg_tensor *a, const tg_tensor *b) {
+    double worst = 0, top = 1e-300;
+    for (size_t j = 0; j < b->size; j++) top = fmax(top, fabs((double)b->data[j]));
+    for (size_t j = 0; j < b->size; j++) worst = fmax(worst, fabs((double)a->data[j] - b->data[j]) / top);
+    return worst;
+}
+
 /* A long-lived input with a gradient buffer, filled uniformly in [lo, hi). */
 static inline tg_tensor *check_input(tg_rng *g, int rank, const int *shape, double lo, double hi) {
     tg_tensor *x = tg_param_new("x", rank, shape);

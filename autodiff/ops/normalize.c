@@ -102,22 +102,7 @@ TG__CLONES static void row_sq_sums(const tg_real *a, const tg_real *m, size_t D,
 TG__CLONES static void row_dot_sums(const tg_real *g, const tg_real *y, size_t D, size_t nr, double *s) {
     double acc[RB] = {0};
     if (nr == RB) {
-        tg__d8 v = {0};
-        size_t j = 0;
-        for (; j + 8 <= D; j += 8) {
-            tg__r8 rg[8], ry[8];
-            tg__load8(g + j, D, rg);
-            tg__load8(y + j, D, ry);
-            tg__transpose8(rg);
-            tg__transpose8(ry);
-            for (int c = 0; c < 8; c++) v += TG__COLS8_D(rg[c] * ry[c]);
-        }
-        for (int k = 0; k < RB; k++) acc[k] = v[k];
-        for (; j < D; j++)
-            for (int k = 0; k < RB; k++) {
-                size_t i = (size_t)k * D + j;
-                acc[k] += (tg_real)(g[i] * y[i]);
-            }
+        tg__rows8_dots(g, y, D, D, true, acc);
     } else {
         for (size_t k = 0; k < nr; k++)
             for (size_t j = 0; j < D; j++) acc[k] += (tg_real)(g[k * D + j] * y[k * D + j]);

@@ -102,20 +102,8 @@ tg_status tg__softmax_fwd(tg_tape *t, tg_node *n) {
  * additions run side by side. */
 TG__CLONES static void row_dots(const tg_real *g, const tg_real *y, size_t c, size_t nr, double *gy) {
     double s[RB] = {0};
-    if (nr == RB) { /* eight columns at a time in vectors (rows8.h), then the rest */
-        tg__d8 v = {0};
-        size_t j = 0;
-        for (; j + 8 <= c; j += 8) {
-            tg__r8 rg[8], ry[8];
-            tg__load8(g + j, c, rg);
-            tg__load8(y + j, c, ry);
-            tg__transpose8(rg);
-            tg__transpose8(ry);
-            for (int q = 0; q < 8; q++) v += TG__COLS8_D(rg[q]) * TG__COLS8_D(ry[q]);
-        }
-        for (int k = 0; k < RB; k++) s[k] = v[k];
-        for (; j < c; j++)
-            for (int k = 0; k < RB; k++) s[k] += (double)g[(size_t)k * c + j] * y[(size_t)k * c + j];
+    if (nr == RB) { /* eight columns at a time in vectors (rows8.h) */
+        tg__rows8_dots(g, y, c, c, false, s);
     } else {
         for (size_t k = 0; k < nr; k++)
             for (size_t j = 0; j < c; j++) s[k] += (double)g[k * c + j] * y[k * c + j];

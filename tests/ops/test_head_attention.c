@@ -263,9 +263,7 @@ static void check_hvp(void) {
             CHECK(tg_hvp(t[f], loss, s.in, &v, 1, fl ? TG_GRAD_CREATE_GRAPH : 0, &hv[f]) == TG_OK, "tg_hvp: %s",
                   tg_tape_message(t[f]));
         }
-        double worst = 0, top = 1e-300;
-        for (size_t j = 0; j < v->size; j++) top = fmax(top, fabs((double)hv[0]->data[j]));
-        for (size_t j = 0; j < v->size; j++) worst = fmax(worst, fabs((double)hv[0]->data[j] - hv[1]->data[j]) / top);
+        double worst = check_rel_dist(hv[1], hv[0]);
         CHECK(worst <= (TG_REAL_IS_DOUBLE ? 1e-12 : 1e-4), "H v (%s second sweep): %.3g from the composition's",
               fl ? "recorded" : "unrecorded", worst);
         tg_tape_free(t[0]), tg_tape_free(t[1]);

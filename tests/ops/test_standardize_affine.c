@@ -105,10 +105,7 @@ static void check_hvp(tg_rng *g) {
                   tg_tape_message(t[fused]));
         }
         for (int k = 0; k < 3; k++) {
-            double worst = 0, top = 1e-300;
-            for (size_t j = 0; j < xs[k]->size; j++) top = fmax(top, fabs((double)hv[1][k]->data[j]));
-            for (size_t j = 0; j < xs[k]->size; j++)
-                worst = fmax(worst, fabs((double)hv[0][k]->data[j] - hv[1][k]->data[j]) / top);
+            double worst = check_rel_dist(hv[0][k], hv[1][k]);
             CHECK(worst <= (TG_REAL_IS_DOUBLE ? 1e-12 : 1e-4), "H v (%s second sweep), input %d: %.3g from the composition's",
                   fl ? "recorded" : "unrecorded", k + 1, worst);
         }

@@ -17,6 +17,7 @@
 #ifndef TG_ROWS8_H
 #define TG_ROWS8_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 #include <tapegrad/tg_core.h>
@@ -57,5 +58,29 @@ static inline void tg__transpose8(tg__r8 r[8]) {
 /* A column of 8 rows (a tg__r8) as a double vector. A macro: a function returning a
  * 64-byte vector would change the ABI between the clones' instruction sets. */
 #define TG__COLS8_D(c) __builtin_convertvector((c), tg__d8)
+
+/* s[k] = sum_j g[k*ld + j] y[k*ld + j] for j < n, the 8 rows' dot products, each in
+ * double from left to right; the product rounded to tg_real first when round_prod (as
+ * tg_mul rounds it), else taken in double. */
+static inline void tg__rows8_dots(const tg_real *g, const tg_real *y, size_t ld, size_t n, bool round_prod,
+                                  double s[8]) {
+    tg__d8 v = {0};
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        tg__r8 rg[8], ry[8];
+        tg__load8(g + j, ld, rg);
+        tg__load8(y + j, ld, ry);
+        tg__transpose8(rg);
+        tg__transpose8(ry);
+        for (int c = 0; c < 8; c++)
+            v += round_prod ? TG__COLS8_D(rg[c] * ry[c]) : TG__COLS8_D(rg[c]) * TG__COLS8_D(ry[c]);
+    }
+    for (int k = 0; k < 8; k++) s[k] = v[k];
+    for (; j < n; j++)
+        for (int k = 0; k < 8; k++) {
+            size_t i = (size_t)k * ld + j;
+            s[k] += round_prod ? (double)(tg_real)(g[i] * y[i]) : (double)g[i] * y[i];
+        }
+}
 
 #endif
