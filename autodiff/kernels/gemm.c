@@ -119,6 +119,19 @@ bool tg__gemm_use_isa(const char *name) {
 
 double tg__gemm_fma_loop(long iters) { return current_isa()->fma_loop(iters); }
 
+/* The kernels for a product of N columns under g: AVX-512's wide tiles (6 x 64) when
+ * N rounded up to 64 is at most 10 % more than N rounded up to 32 (64-wide tiles
+ * would otherwise compute padding: a convolution's 16 or 32 channels), else g. The
+ * same bits either way. */
+static const tg__gemm_kernels *for_cols(const tg__gemm_kernels *g, size_t N) {
+#if TG_GEMM_AVX512
+    if (g == &tg__gemm_avx512 && N <= SIZE_MAX - 64 && 10 * ((N + 63) / 64 * 64) <= 11 * ((N + 31) / 32 * 32))
+        return &tg__gemm_avx512w;
+#endif
+    (void)N;
+    return g;
+}
+
 /* ---- blocks and tasks ---- */
 
 enum { NC_STACK = 128 };
@@ -333,7 +346,7 @@ void tg__gemm(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, tg_real 
     if (M == 0 || N == 0) return;
     if (K == 0 || alpha == 0) K = 0, alpha = 0; /* C := beta C only */
     gemm_job jb = {
-        .g = current_isa(),
+        .g = for_cols(current_isa(), N),
         .args = {trans_a, trans_b, beta == 0, K, alpha, lda, ldb, ldc},
         .direct = direct_path(trans_b, M, K),
         .split_n = true, .M = M, .N = N, .beta = beta, .A = A, .B = B, .C = C,
@@ -354,12 +367,12 @@ static bool pack_width(const tg__gemm_kernels *g, size_t K, size_t N, size_t *ld
 
 size_t tg__gemm_pack_reals(size_t K, size_t N) {
     size_t ldp, reals;
-    return pack_width(current_isa(), K, N, &ldp, &reals) ? reals : SIZE_MAX;
+    return pack_width(for_cols(current_isa(), N), K, N, &ldp, &reals) ? reals : SIZE_MAX;
 }
 
 bool tg__gemm_pack_b(tg__gemm_pack *p, bool trans_b, size_t K, size_t N, const tg_real *B,
                      size_t ldb, tg_real *data, size_t cap) {
-    const tg__gemm_kernels *g = current_isa();
+    const tg__gemm_kernels *g = for_cols(current_isa(), N);
     size_t ldp = 0, reals;
     bool fits = pack_width(g, K, N, &ldp, &reals) && reals <= cap && K > 0 && N > 0;
     *p = (tg__gemm_pack){fits ? g : NULL, K, N, ldp, trans_b, B, ldb, data};
@@ -371,7 +384,7 @@ bool tg__gemm_pack_b(tg__gemm_pack *p, bool trans_b, size_t K, size_t N, const t
 
 void tg__gemm_packed_b(bool trans_a, size_t M, tg_real alpha, const tg_real *A, size_t lda,
                        const tg__gemm_pack *p, tg_real beta, tg_real *C, size_t ldc) {
-    const tg__gemm_kernels *g = current_isa();
+    const tg__gemm_kernels *g = for_cols(current_isa(), p->N);
     if (p->isa != g || alpha == 0 || direct_path(p->trans_b, M, p->K)) { /* B itself */
         tg__gemm(trans_a, p->trans_b, M, p->N, p->K, alpha, A, lda, p->B, p->ldb, beta, C, ldc);
         return;
@@ -396,7 +409,7 @@ void tg__gemm_segs(size_t M, size_t N, const tg__gemm_seg *first, size_t lda, si
         return;
     }
     gemm_job jb = {
-        .g = current_isa(),
+        .g = for_cols(current_isa(), N),
         .args = {true, false, beta == 0, K, alpha, lda, ldb, ldc, .seg = first},
         .split_n = true, .M = M, .N = N, .beta = beta, .C = C,
         .unit = N, .units = 1, .tasks = 1,

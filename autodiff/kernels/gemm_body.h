@@ -4,19 +4,20 @@
  *
  * Written once, compiled once per instruction set: each of gemm_generic.c,
  * gemm_avx2.c and gemm_avx512.c defines, before including this file,
- *   enum { VEC_BYTES = ..., MR = ..., FUSED = ... };
+ *   enum { VEC_BYTES = ..., MR = ..., NV = ..., FUSED = ... };
  * VEC_BYTES: the size of one vector register (16, 32, 64); MR: rows of the register
- * tile; FUSED: 1 if the direct product uses fma() (the TU is then also compiled with
+ * tile; NV: vectors per row of the tile; FUSED: 1 if the direct product uses fma() (the TU is then also compiled with
  * -ffp-contract=fast, so that the micro-kernel's a * b + c is one FMA), 0 for
  * multiply then add. meson.build gives each file its instruction set's flags; the
  * file then exports one tg__gemm_kernels (gemm_kernels.h) built from the functions
  * below, and gemm.c checks the CPU before calling any of them.
  *
- * Micro-kernel: MR rows x two vectors of accumulators, NR = 2 * VEC_BYTES /
+ * Micro-kernel: MR rows x NV vectors of accumulators, NR = NV * VEC_BYTES /
  * sizeof(tg_real) columns, in GCC vector extensions.
  *
  * Blocking (reals: float / double): KC = 1 KiB of a row (256 / 128), so a KC x NR panel
- * of B (32 KiB for 64-byte vectors) stays in L1 while MR-panels of A stream from L2;
+ * of B (32 KiB for two 64-byte vectors; 64 KiB, half in L2, for four) stays in L1 while
+ * MR-panels of A stream from L2;
  * MC = 96 rows of A per packed block (96 KiB, L2); NC, the columns of B per packed
  * block, is chosen by the caller from the buffer it has (gemm.c).
  *
@@ -36,7 +37,6 @@
 
 typedef tg_real vec __attribute__((vector_size(VEC_BYTES)));
 enum {
-    NV = 2,                                  /* vectors per row of the tile */
     VL = (int)(VEC_BYTES / sizeof(tg_real)), /* reals per vector */
     NR = NV * VL,                            /* columns of the tile */
     KC = TG__GEMM_KC_BYTES / (int)sizeof(tg_real),

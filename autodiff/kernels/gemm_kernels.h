@@ -68,5 +68,6 @@ typedef struct {
 extern const tg__gemm_kernels tg__gemm_generic; /* the build's own instruction set */
 extern const tg__gemm_kernels tg__gemm_avx2;    /* AVX2 + FMA */
 extern const tg__gemm_kernels tg__gemm_avx512;  /* AVX-512F + FMA */
+extern const tg__gemm_kernels tg__gemm_avx512w; /* the same, 6 x 64 tiles (gemm.c, for_cols) */
 
 #endif
