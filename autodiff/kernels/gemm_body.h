@@ -16,8 +16,8 @@
  * sizeof(tg_real) columns, in GCC vector extensions.
  *
  * Blocking (reals: float / double): KC = 1 KiB of a row (256 / 128), so a KC x NR panel
- * of B (32 KiB for two 64-byte vectors; 64 KiB, half in L2, for four) stays in L1 while
- * MR-panels of A stream from L2;
+ * of B (32 KiB for two 64-byte vectors) stays in L1 while MR-panels of A stream from
+ * L2 (four vectors make it 64 KiB, partly in L2, and the wider tile still wins);
  * MC = 96 rows of A per packed block (96 KiB, L2); NC, the columns of B per packed
  * block, is chosen by the caller from the buffer it has (gemm.c).
  *
