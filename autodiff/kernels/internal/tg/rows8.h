@@ -30,14 +30,17 @@ typedef long long tg__i8 __attribute__((vector_size(64)));
 typedef int tg__i8 __attribute__((vector_size(32)));
 #endif
 
+/* The helpers are always inlined: a copy of its own would be compiled for the
+ * baseline instruction set, not for the TG__CLONES kernel that calls it. */
+
 /* r[k] <- row k of the block at a (8 rows, row stride ld, 8 columns). */
-static inline void tg__load8(const tg_real *a, size_t ld, tg__r8 r[8]) {
+static inline __attribute__((always_inline)) void tg__load8(const tg_real *a, size_t ld, tg__r8 r[8]) {
     for (int k = 0; k < 8; k++) memcpy(&r[k], a + (size_t)k * ld, sizeof r[k]);
 }
 
 /* Transposes the 8 x 8 block r in place (r[j] lane k <- r[k] lane j): pairs of rows
  * interleaved, then pairs of pairs, then the halves. */
-static inline void tg__transpose8(tg__r8 r[8]) {
+static inline __attribute__((always_inline)) void tg__transpose8(tg__r8 r[8]) {
     tg__r8 t[8], u[8];
     for (int i = 0; i < 8; i += 2) {
         t[i] = __builtin_shuffle(r[i], r[i + 1], (tg__i8){0, 8, 1, 9, 4, 12, 5, 13});
@@ -62,8 +65,8 @@ static inline void tg__transpose8(tg__r8 r[8]) {
 /* s[k] = sum_j g[k*ld + j] y[k*ld + j] for j < n, the 8 rows' dot products, each in
  * double from left to right; the product rounded to tg_real first when round_prod (as
  * tg_mul rounds it), else taken in double. */
-static inline void tg__rows8_dots(const tg_real *g, const tg_real *y, size_t ld, size_t n, bool round_prod,
-                                  double s[8]) {
+static inline __attribute__((always_inline)) void tg__rows8_dots(const tg_real *g, const tg_real *y, size_t ld,
+                                                                 size_t n, bool round_prod, double s[8]) {
     tg__d8 v = {0};
     size_t j = 0;
     for (; j + 8 <= n; j += 8) {
