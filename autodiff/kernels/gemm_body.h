@@ -139,11 +139,6 @@ KERNEL_OF(kernel_packed, A_PACKED)
 KERNEL_OF(kernel_rows, A_ROWS)
 #undef KERNEL_OF
 
-static void kernel(size_t kc, const tg_real *restrict a, const tg_real *restrict b,
-                   tg_real *restrict C, size_t ldc, size_t mr, size_t nr, bool add) {
-    kernel_packed(kc, a, 0, b, C, ldc, mr, nr, add);
-}
-
 /* ---- packing ---- */
 
 /* Gathering MR (or NR) rows side by side into panels is a transpose. Blocks of 8 x 8
@@ -312,7 +307,7 @@ AI void seg_rows(const tg__gemm_args *g, seg_cursor *c, size_t kc, const tg_real
 
 /* Whether tiles read op(A) from the rows of A (kernel_rows) instead of packed panels:
  * op(A) = A, alpha == 1 (packing would copy), not a product of segments, and rows at
- * most 2 KiB apart. Farther apart, a tile's eight rows fall into few sets of the L1
+ * most 2 KiB apart. Farther apart, a tile's rows fall into few sets of the L1
  * cache (all into the same ones at multiples of 4 KiB) and evict each other, where a
  * packed panel is contiguous: square products from n = 1024 up ran 5-10 % slower
  * unpacked. The layers' products (rows of 128 to 512 reals) gain. */
@@ -326,18 +321,18 @@ AI bool unpacked_a(const tg__gemm_args *g) {
  * rank-kc update. */
 AI void rows_at(const tg__gemm_args *g, size_t M, size_t nc, size_t kc, bool add, const tg_real *A,
                 const tg_real *const *ar, size_t m0, const tg_real *Bp, tg_real *C, tg_real *Ap) {
-    bool direct_a = !ar && unpacked_a(g);
+    bool in_place = !ar && unpacked_a(g);
     for (size_t ic = 0; ic < M; ic += MC) {
         size_t mc = min_sz(MC, M - ic);
         const tg_real *Ab = ar ? NULL : g->trans_a ? A + ic : A + ic * g->lda;
-        if (!direct_a) pack_a(g, mc, kc, Ab, ar, m0 + ic, Ap);
+        if (!in_place) pack_a(g, mc, kc, Ab, ar, m0 + ic, Ap);
         for (size_t jr = 0; jr < nc; jr += NR) {
             const tg_real *bp = Bp + (jr / NR) * kc * NR;
             for (size_t ir = 0; ir < mc; ir += MR) {
                 tg_real *Ct = C + (ic + ir) * g->ldc + jr;
                 size_t mr = min_sz(MR, mc - ir), nr = min_sz(NR, nc - jr);
-                if (!direct_a)
-                    kernel(kc, Ap + (ir / MR) * kc * MR, bp, Ct, g->ldc, mr, nr, add);
+                if (!in_place)
+                    kernel_packed(kc, Ap + (ir / MR) * kc * MR, 0, bp, Ct, g->ldc, mr, nr, add);
                 else
                     kernel_rows(kc, Ab + ir * g->lda, g->lda, bp, Ct, g->ldc, mr, nr, add);
             }
@@ -360,21 +355,21 @@ AI void few_rows(const tg__gemm_args *g, size_t M, size_t N, const tg_real *A, c
                  tg_real *C, tg_real *Ap, tg_real *Bp, size_t m0, size_t n0) {
     const tg_real *ar[KC], *br[KC], *const *sa = NULL, *const *sb = NULL;
     seg_cursor cur = {g->seg, 0};
-    bool direct_a = unpacked_a(g);
+    bool in_place = unpacked_a(g);
     for (size_t pc = 0; pc < g->K; pc += KC) {
         size_t kc = min_sz(KC, g->K - pc);
         bool add = pc > 0 || !g->overwrite;
         if (g->seg) seg_rows(g, &cur, kc, ar, br), sa = ar, sb = br;
         const tg_real *Ab = a_at(g, A, pc);
-        if (!direct_a) pack_a(g, M, kc, Ab, sa, m0, Ap);
+        if (!in_place) pack_a(g, M, kc, Ab, sa, m0, Ap);
         for (size_t jr = 0; jr < N; jr += NR) {
             size_t nr = min_sz(NR, N - jr);
             const tg_real *bp = panels_b(g, pc, kc, nr, b_at(g, B, pc, jr), sb, n0 + jr, Bp);
             for (size_t ir = 0; ir < M; ir += MR) {
                 tg_real *Ct = C + ir * g->ldc + jr;
                 size_t mr = min_sz(MR, M - ir);
-                if (direct_a) kernel_rows(kc, Ab + ir * g->lda, g->lda, bp, Ct, g->ldc, mr, nr, add);
-                else kernel(kc, Ap + (ir / MR) * kc * MR, bp, Ct, g->ldc, mr, nr, add);
+                if (in_place) kernel_rows(kc, Ab + ir * g->lda, g->lda, bp, Ct, g->ldc, mr, nr, add);
+                else kernel_packed(kc, Ap + (ir / MR) * kc * MR, 0, bp, Ct, g->ldc, mr, nr, add);
             }
         }
     }

@@ -341,6 +341,7 @@ TG__CLONES static void relu_dz_sums(const tg_real *restrict y, const tg_real *re
 void tg__affine_relu_bwd(tg_node *n) {
     size_t K = (size_t)n->in[1]->shape[0], N = (size_t)n->in[1]->shape[1], R = n->out->size / N;
     const affine_relu_saved *s = n->saved;
+    if (!s) return; /* recorded with no gradient asked: nothing reaches the inputs */
     const tg_real *x = n->in[0]->data, *W = n->in[1]->data;
     for (size_t j0 = 0; j0 < N; j0 += COLS) {
         size_t nc = N - j0 < COLS ? N - j0 : COLS;
