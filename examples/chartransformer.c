@@ -57,12 +57,13 @@
  *
  * Measured (BPC_RACE_ARGS="--seed S" sh scripts/bpc_race.sh build 120 1 for S = 1 .. 8,
  * one after the other on 2026-12-03, float build, 1 thread, wall clock, a 2-vCPU VM
- * with nothing else running; charlm's 12 epochs took 11.4 to 13.3 s, and each race
- * gives this program the same budget). Held-out bits per character:
+ * with nothing else running; charlm's 12 epochs took 11.0 to 11.9 s, and each race
+ * gives this program the same budget, 3108 to 3278 steps). Held-out bits per
+ * character:
  *   seed          1      2      3      4      5      6      7      8    mean
- *   this program  2.7152 2.6517 2.7038 2.6518 2.6432 2.7100 2.7495 2.7476 2.6966
+ *   this program  2.6697 2.6429 2.6333 2.6307 2.6152 2.6990 2.6505 2.6864 2.6535
  *   charlm        2.7426 2.7495 2.7812 2.7470 2.7435 2.7432 2.7897 2.7534 2.7563
- * The Transformer is lower on every seed, by 0.006 to 0.100 (0.060 on the mean).
+ * The Transformer is lower on every seed, by 0.044 to 0.148 (0.103 on the mean).
  */
 #include <math.h>
 #include <stdio.h>
