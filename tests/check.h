@@ -111,6 +111,29 @@ static inline bool check_op_grad(const char *label, check_build_fn build, void *
     return check_op_grad_opts(label, build, user, in, n, NULL);
 }
 
+/* Two backward sweeps of build(in[0..n)) on one tape, with upstream gradients s1 then
+ * s2 (each the output's size), after the inputs' gradients are zeroed: the first
+ * output's values go to out, and each input's gradient after both sweeps (so the
+ * second adds onto the first) to grads[a]; `what` names the build in messages. */
+static inline void check_two_sweeps(const char *what, check_build_fn build, void *user, tg_tensor *const *in,
+                                    int n, const tg_real *s1, const tg_real *s2, tg_real *out,
+                                    tg_real *const *grads) {
+    for (int a = 0; a < n; a++) tg_tensor_zero_grad(in[a]);
+    tg_tape *t = tg_tape_new();
+    for (int pass = 0; pass < 2; pass++) {
+        tg_tensor *y = build(t, in, user);
+        CHECK(y != NULL, "the %s runs: %s", what, tg_tape_message(t));
+        if (!y) break;
+        if (pass == 0) memcpy(out, y->data, y->size * sizeof(tg_real));
+        CHECK(tg_backward(t, y, tg_tape_tensor(t, y->rank, y->shape, pass ? s2 : s1, 0)) == TG_OK, "backward: %s",
+              tg_tape_message(t));
+        tg_tape_reset(t);
+    }
+    tg_tape_free(t);
+    for (int a = 0; a < n; a++)
+        if (in[a]->grad) memcpy(grads[a], in[a]->grad, in[a]->size * sizeof(tg_real));
+}
+
 /* How far a is from b: the largest |a_j - b_j| over the largest |b_j| (two routes to
  * one tensor, such as Hessian-vector products through an op and its composition). */
 static inline double check_rel_dist(const tg_tensor *a, const tg_tensor *b) {

@@ -27,28 +27,12 @@ typedef struct {
     double eps;
 } inputs;
 
-static tg_tensor *build(tg_tape *t, const inputs *in, bool fused) {
-    if (fused) return tg_standardize_affine(t, in->x, in->gm, in->bt, (tg_real)in->eps);
-    return tg_add(t, tg_mul(t, tg_standardize(t, in->x, (tg_real)in->eps), in->gm), in->bt);
+/* in[] = x, gamma, beta; user: the inputs (for eps) */
+static tg_tensor *fused(tg_tape *t, tg_tensor *const *in, void *u) {
+    return tg_standardize_affine(t, in[0], in[1], in[2], (tg_real)((const inputs *)u)->eps);
 }
-
-/* Two sweeps with different seeds; the gradients after both and the first output. */
-static void run(const inputs *in, bool fused, const tg_real *s1, const tg_real *s2, tg_real *out, tg_real *grads[3]) {
-    tg_tensor *ts[3] = {in->x, in->gm, in->bt};
-    for (int a = 0; a < 3; a++) tg_tensor_zero_grad(ts[a]);
-    tg_tape *t = tg_tape_new();
-    for (int pass = 0; pass < 2; pass++) {
-        tg_tensor *y = build(t, in, fused);
-        CHECK(y != NULL, "the %s runs: %s", fused ? "op" : "composition", tg_tape_message(t));
-        if (!y) break;
-        if (pass == 0) memcpy(out, y->data, y->size * sizeof(tg_real));
-        CHECK(tg_backward(t, y, tg_tape_tensor(t, y->rank, y->shape, pass ? s2 : s1, 0)) == TG_OK, "backward: %s",
-              tg_tape_message(t));
-        tg_tape_reset(t);
-    }
-    tg_tape_free(t);
-    for (int a = 0; a < 3; a++)
-        if (ts[a]->grad) memcpy(grads[a], ts[a]->grad, ts[a]->size * sizeof(tg_real));
+static tg_tensor *composed(tg_tape *t, tg_tensor *const *in, void *u) {
+    return tg_add(t, tg_mul(t, tg_standardize(t, in[0], (tg_real)((const inputs *)u)->eps), in[1]), in[2]);
 }
 
 static void check_shape(tg_rng *g, int id) {
@@ -72,8 +56,8 @@ static void check_shape(tg_rng *g, int id) {
             *o2 = malloc(n * sizeof *o2), *g1[3], *g2[3];
     for (size_t j = 0; j < n; j++) s1[j] = (tg_real)(tg_rng_uniform(g) * 4 - 2), s2[j] = (tg_real)(tg_rng_uniform(g) - 0.5);
     for (int a = 0; a < 3; a++) g1[a] = calloc(ts[a]->size, sizeof(tg_real)), g2[a] = calloc(ts[a]->size, sizeof(tg_real));
-    run(&in, true, s1, s2, o1, g1);
-    run(&in, false, s1, s2, o2, g2);
+    check_two_sweeps("op", fused, &in, ts, 3, s1, s2, o1, g1);
+    check_two_sweeps("composition", composed, &in, ts, 3, s1, s2, o2, g2);
     size_t at = 0;
     CHECK(same_bits(o1, o2, n, &at), "shape %d (rank %d, D %d): values differ at %zu", id, rank, D, at);
     for (int a = 0; a < 3; a++)
@@ -97,12 +81,12 @@ static void check_hvp(tg_rng *g) {
     for (int fl = 0; fl < 2; fl++) {
         tg_tensor *hv[2][3];
         tg_tape *t[2];
-        for (int fused = 0; fused < 2; fused++) {
-            t[fused] = tg_tape_new();
-            tg_tensor *z = build(t[fused], &in, fused);
-            tg_tensor *loss = tg_sum(t[fused], tg_mul(t[fused], z, tg_mul(t[fused], z, z)));
-            CHECK(tg_hvp(t[fused], loss, xs, vs, 3, fl ? TG_GRAD_CREATE_GRAPH : 0, hv[fused]) == TG_OK, "tg_hvp: %s",
-                  tg_tape_message(t[fused]));
+        for (int f = 0; f < 2; f++) {
+            t[f] = tg_tape_new();
+            tg_tensor *z = (f ? fused : composed)(t[f], xs, &in);
+            tg_tensor *loss = tg_sum(t[f], tg_mul(t[f], z, tg_mul(t[f], z, z)));
+            CHECK(tg_hvp(t[f], loss, xs, vs, 3, fl ? TG_GRAD_CREATE_GRAPH : 0, hv[f]) == TG_OK, "tg_hvp: %s",
+                  tg_tape_message(t[f]));
         }
         for (int k = 0; k < 3; k++) {
             double worst = check_rel_dist(hv[0][k], hv[1][k]);
